@@ -1,0 +1,40 @@
+/* codec: protobuf-c encode, and decode under a memory budget.
+ *
+ * protobuf-c's unpack can allocate ~36x its input for hostile messages, so
+ * every decode of bytes that came from outside goes through codec_decode with
+ * a budget. Decoded messages are plain malloc memory: free them with
+ * codec_free() (or protobuf_c_message_free_unpacked(msg, NULL)). */
+#ifndef SHIBAO_CODEC_H
+#define SHIBAO_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "shibao.pb-c.h"
+
+/* Default decode budget: generous for any legitimate message of max size. */
+#define CODEC_BUDGET_FACTOR 8
+#define CODEC_BUDGET_MIN (64 * 1024)
+
+/* Decodes len bytes as a desc message, refusing to allocate more than
+ * budget bytes in total (0 = CODEC_BUDGET_FACTOR*len, at least CODEC_BUDGET_MIN).
+ * Returns the message (caller frees with codec_free) or NULL. */
+ProtobufCMessage *codec_decode(const ProtobufCMessageDescriptor *desc,
+                               const void *buf, size_t len, size_t budget);
+void codec_free(void *msg);
+
+/* Encodes msg into a new malloc'd buffer (*out, caller frees). 0 or -1. */
+int codec_encode(const ProtobufCMessage *msg, uint8_t **out, size_t *len);
+
+/* Typed shorthands. */
+#define codec_decode_event(buf, len) \
+    ((ShibaoV1__Event *)codec_decode(&shibao_v1__event__descriptor, (buf), (len), 0))
+#define codec_decode_link(buf, len, budget) \
+    ((ShibaoV1__LinkMessage *)codec_decode(&shibao_v1__link_message__descriptor, (buf), (len), (budget)))
+#define codec_decode_figures(buf, len) \
+    ((ShibaoV1__FigureBatch *)codec_decode(&shibao_v1__figure_batch__descriptor, (buf), (len), 0))
+
+/* Name of an enum value without its type prefix: (Category, 10) -> "GROCERY_STORE".
+ * Returns NULL for values the schema does not know. Static storage. */
+const char *codec_enum_suffix(const ProtobufCEnumDescriptor *desc, int value);
+
+#endif

@@ -1,0 +1,75 @@
+#include "db.h"
+#include "log.h"
+
+static int open_flags(const char *path, int flags, sqlite3 **out)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        log_error("%s: cannot open database: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    *out = db;
+    return 0;
+}
+
+int db_open(const char *path, sqlite3 **out)
+{
+    sqlite3 *db = NULL;
+    if (open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db) < 0)
+        return -1;
+    /* wal_autocheckpoint: a larger interval means fewer checkpoints per
+     * committed page; the WAL is still bounded (about 16 MiB). */
+    if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000;") < 0) {
+        log_error("%s: cannot configure database", path);
+        sqlite3_close(db);
+        return -1;
+    }
+    *out = db;
+    return 0;
+}
+
+int db_open_readonly(const char *path, sqlite3 **out)
+{
+    return open_flags(path, SQLITE_OPEN_READONLY, out);
+}
+
+void db_close(sqlite3 **db)
+{
+    if (db && *db) {
+        sqlite3_close_v2(*db);
+        *db = NULL;
+    }
+}
+
+int db_exec(sqlite3 *db, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        log_error("sqlite: %s (in: %.80s)", err ? err : "?", sql);
+        sqlite3_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK) {
+        log_error("sqlite: %s (preparing: %.80s)", sqlite3_errmsg(db), sql);
+        return -1;
+    }
+    return 0;
+}
+
+int db_begin(sqlite3 *db) { return db_exec(db, "BEGIN IMMEDIATE"); }
+int db_commit(sqlite3 *db) { return db_exec(db, "COMMIT"); }
+
+void db_rollback(sqlite3 *db)
+{
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}

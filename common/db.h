@@ -1,0 +1,25 @@
+/* db: opening a SQLite file the way every shibao store needs it.
+ * WAL (readers never block the writer), synchronous=FULL (a commit that was
+ * acknowledged survives a power cut), a busy timeout, foreign keys on. */
+#ifndef SHIBAO_DB_H
+#define SHIBAO_DB_H
+
+#include <sqlite3.h>
+
+/* Opens (creating if absent) path. On success *out is owned by the caller:
+ * close with db_close(). Returns 0 or -1 (logged, naming the file). */
+int db_open(const char *path, sqlite3 **out);
+/* Opens an existing file read-only (reports). */
+int db_open_readonly(const char *path, sqlite3 **out);
+void db_close(sqlite3 **db);
+
+/* Runs sql (no parameters, may hold several statements). 0 or -1 (logged). */
+int db_exec(sqlite3 *db, const char *sql);
+/* Prepares sql; -1 (logged with the statement) on error. */
+int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out);
+
+int db_begin(sqlite3 *db);     /* BEGIN IMMEDIATE: we always write after reading */
+int db_commit(sqlite3 *db);
+void db_rollback(sqlite3 *db); /* safe when no transaction is open */
+
+#endif

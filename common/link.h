@@ -1,0 +1,129 @@
+/* link: reliable, acknowledged delivery of an outbox over ZeroMQ.
+ * One sender and one receiver serve both hops (village -> township,
+ * township -> county). See docs/PROTOCOL.md for the wire format.
+ *
+ * Sender: a DEALER that connects to the receiver, reads its outbox in seq
+ * order and sends Batch messages, never more than `window` unacknowledged
+ * items in flight (credit-based flow control: a backlog of millions never
+ * lands in memory). Each Batch carries prev_seq, the seq the sender believes
+ * the receiver already holds. Acks are cumulative; on an ack the sender
+ * forgets the acknowledged items (outbox_ack). With nothing acknowledged for
+ * resend_ms, or on an ack flagged `gap`, it goes back to acked+1 and resends.
+ *
+ * Receiver: a ROUTER (ZMQ_ROUTER_MANDATORY, ZMQ_MAXMSGSIZE) bound on an
+ * endpoint. For each Batch it opens one BEGIN IMMEDIATE transaction, skips
+ * items <= the stream's committed seq (a resend), refuses a batch whose
+ * prev_seq is beyond it (a gap: something was lost on the way), hands every
+ * new item to the sink, records the stream's new seq in link_streams, commits,
+ * and only then acks. A crash before the commit loses nothing (the sender
+ * resends); a crash after it double-counts nothing (the seq is committed with
+ * the data).
+ *
+ * Both sockets: ZMTP heartbeats (a dead peer noticed in seconds), capped
+ * reconnect backoff, linger 0 (nothing of value is only in memory). */
+#ifndef SHIBAO_LINK_H
+#define SHIBAO_LINK_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outbox.h"
+
+struct link_options {
+    int window;            /* max unacknowledged items in flight (default 10000) */
+    int batch_items;       /* max items per Batch (default 1000) */
+    size_t batch_bytes;    /* max payload bytes per Batch (default 1 MiB) */
+    int resend_ms;         /* resend after this long without ack progress (default 3000) */
+    int heartbeat_ms;      /* ZMTP heartbeat interval (default 1000; timeout 3x) */
+    int reconnect_max_ms;  /* reconnect backoff cap (default 5000) */
+    size_t max_msg;        /* receiver's ZMQ_MAXMSGSIZE (default 4 MiB) */
+};
+/* Fills o with the defaults above. */
+void link_options_default(struct link_options *o);
+
+/* ------------------------------------------------------------ sender */
+
+typedef struct link_sender link_sender_t;
+
+/* Called for each refusal an ack reports (already stored with
+ * outbox_record_refusal). May be NULL. */
+typedef void (*link_refusal_fn)(void *arg, uint64_t seq, const char *event_id, const char *reason);
+
+/* zctx and ob are borrowed; origin (village or township code) is copied.
+ * opts may be NULL for defaults. 0 or -1 (logged). */
+int link_sender_new(void *zctx, const char *endpoint, outbox_t *ob, const char *origin,
+                    const struct link_options *opts, link_sender_t **out);
+void link_sender_destroy(link_sender_t **s);
+
+/* The DEALER, for zmq_poll (ZMQ_POLLIN). */
+void *link_sender_socket(link_sender_t *s);
+void link_sender_set_refusal_cb(link_sender_t *s, link_refusal_fn fn, void *arg);
+
+/* Sends what the window allows (reading new items from the outbox) and
+ * resends after a timeout. Call it after any outbox_put and at least every
+ * few hundred ms. 0 or -1 on a hard error. */
+int link_sender_pump(link_sender_t *s);
+/* Reads every message waiting on the socket (acks). 0 or -1. */
+int link_sender_on_readable(link_sender_t *s);
+/* Runs pump + poll + on_readable for up to timeout_ms. 0 or -1. */
+int link_sender_step(link_sender_t *s, int timeout_ms);
+
+uint64_t link_sender_acked(const link_sender_t *s);
+/* 1 when every item in the outbox is acknowledged. */
+int link_sender_idle(link_sender_t *s);
+
+/* ------------------------------------------------------------ receiver */
+
+struct link_item {
+    const char *origin;   /* Batch.origin as sent (not yet authenticated) */
+    const char *user_id;  /* ZAP User-Id of the peer, or NULL without auth */
+    const char *stream;
+    uint64_t seq;
+    const uint8_t *payload;
+    size_t len;
+};
+
+struct link_refusal {
+    char event_id[64];
+    char reason[256];     /* "field: reason" */
+};
+
+/* What the receiver delivers into. All callbacks run inside the receiver's
+ * open transaction on the same sqlite3 handle. */
+struct link_sink {
+    void *arg;
+    /* Before the first new item of a batch. May be NULL. 0 or -1 (abort batch). */
+    int (*begin)(void *arg);
+    /* One new item. Returns 0 accepted, 1 refused (ref filled; the item is
+     * still consumed: its seq is committed, it is not retried), -1 abort the
+     * whole batch (rolled back, not acknowledged: the sender will resend). */
+    int (*item)(void *arg, const struct link_item *it, struct link_refusal *ref);
+    /* After the last item, before commit. May be NULL. 0 or -1 (abort). */
+    int (*end)(void *arg);
+    /* After a rollback, to drop any in-memory state of the batch. May be NULL. */
+    void (*abort)(void *arg);
+};
+
+typedef struct link_receiver link_receiver_t;
+
+/* zctx, db and sink->arg are borrowed; sink is copied. Binds endpoint.
+ * Creates table link_streams(stream, origin, seq) in db. 0 or -1 (logged). */
+int link_receiver_new(void *zctx, const char *endpoint, sqlite3 *db,
+                      const struct link_sink *sink, const struct link_options *opts,
+                      link_receiver_t **out);
+void link_receiver_destroy(link_receiver_t **r);
+
+/* The ROUTER, for zmq_poll (ZMQ_POLLIN). */
+void *link_receiver_socket(link_receiver_t *r);
+/* Handles every message waiting on the socket. 0, or -1 on a hard
+ * (database) error; malformed messages are answered and logged, not errors. */
+int link_receiver_on_readable(link_receiver_t *r);
+
+/* Counters since start, for logs and status. */
+struct link_stats {
+    uint64_t batches, items_new, items_dup, refused, gaps, malformed;
+};
+void link_receiver_stats(const link_receiver_t *r, struct link_stats *out);
+
+#endif

@@ -1,0 +1,47 @@
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *g_program = "shibao";
+static int g_level = SB_LOG_INFO;
+static const char *const g_names[] = {"error", "warn", "info", "debug"};
+
+void log_init(const char *program, int level)
+{
+    if (program)
+        g_program = program;
+    g_level = level;
+}
+
+int log_level(void) { return g_level; }
+
+int log_level_parse(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, g_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+    if (level > g_level)
+        return;
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    /* One fprintf per line so concurrent processes sharing a terminal do not interleave. */
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s %s[%d] %s: %s\n", stamp, g_program, (int)getpid(),
+            g_names[level < 0 ? 0 : level > 3 ? 3 : level], line);
+}

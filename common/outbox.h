@@ -1,0 +1,59 @@
+/* outbox: the sender's durable queue, in the sender's own SQLite database.
+ *
+ * Every item gets the next sequence number of this outbox's stream (from 1,
+ * never reused). Items stay until the receiver acknowledges them as committed
+ * (outbox_ack), so a crash or a cut loses nothing: the link resends what is
+ * unacknowledged. The same module is the village's event outbox and the
+ * township's upstream feed to the county, sharing the township's database so
+ * that ingest and enqueue commit in one transaction.
+ *
+ * Tables (created if absent): outbox(seq, payload), outbox_keys(key),
+ * outbox_meta(stream, acked_seq), outbox_refusals(seq, event_id, reason, at).
+ * The stream id is a UUID chosen when the outbox is first created: a receiver
+ * keys its dedupe state by it, so a recreated outbox starts a new stream. */
+#ifndef SHIBAO_OUTBOX_H
+#define SHIBAO_OUTBOX_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct outbox outbox_t;
+
+/* Borrows db (must outlive the outbox). 0 or -1 (logged). */
+int outbox_new(sqlite3 *db, outbox_t **out);
+void outbox_destroy(outbox_t **ob);
+
+const char *outbox_stream(const outbox_t *ob);
+
+/* Appends one item. The caller owns the transaction (several puts, one
+ * commit). key, when non-NULL, is remembered forever: a second put with the
+ * same key stores nothing and returns 1. Returns 0 stored, 1 duplicate, -1
+ * error. *seq_out (may be NULL) receives the new sequence number. */
+int outbox_put(outbox_t *ob, const char *key, const void *payload, size_t len, uint64_t *seq_out);
+/* 1 if key was ever put, 0 if not, -1 on error. */
+int outbox_has_key(outbox_t *ob, const char *key);
+
+/* Highest acknowledged seq (0 if none). */
+uint64_t outbox_acked(const outbox_t *ob);
+/* Last seq handed out (0 if none). */
+uint64_t outbox_last(outbox_t *ob);
+/* Number of items not yet acknowledged. */
+int64_t outbox_pending(outbox_t *ob);
+
+/* Records that everything <= seq is committed at the receiver and forgets
+ * those items, in its own transaction. A seq <= the current ack is a no-op. */
+int outbox_ack(outbox_t *ob, uint64_t seq);
+
+/* Calls fn for items with seq > after, in seq order, until max_items or
+ * max_bytes of payload (at least one item is read whatever its size).
+ * payload is valid only during the call. fn returns 0 to go on, non-zero to
+ * stop. Returns the number of items passed to fn, or -1. */
+typedef int (*outbox_item_fn)(void *arg, uint64_t seq, const void *payload, size_t len);
+int outbox_read(outbox_t *ob, uint64_t after, size_t max_items, size_t max_bytes,
+                outbox_item_fn fn, void *arg);
+
+/* Keeps a refusal the receiver reported, so the village can see why. */
+int outbox_record_refusal(outbox_t *ob, uint64_t seq, const char *event_id, const char *reason);
+
+#endif

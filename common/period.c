@@ -1,0 +1,150 @@
+#include "period.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int num(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+int period_parse(const char *s, struct period *p)
+{
+    size_t n = strlen(s);
+    if (n < 4 || !all_digits(s, 4))
+        return -1;
+    memset(p, 0, sizeof *p);
+    p->year = num(s, 4);
+    if (p->year < 2000 || p->year > 2999)
+        return -1;
+    if (n == 4) {
+        p->kind = 'Y';
+        p->first_month = 1;
+        p->last_month = 12;
+        return 0;
+    }
+    if (n == 6 && (s[4] == 'H' || s[4] == 'h') && (s[5] == '1' || s[5] == '2')) {
+        p->kind = 'H';
+        p->index = s[5] - '0';
+        p->first_month = p->index == 1 ? 1 : 7;
+        p->last_month = p->first_month + 5;
+        return 0;
+    }
+    if (n == 6 && (s[4] == 'Q' || s[4] == 'q') && s[5] >= '1' && s[5] <= '4') {
+        p->kind = 'Q';
+        p->index = s[5] - '0';
+        p->first_month = (p->index - 1) * 3 + 1;
+        p->last_month = p->first_month + 2;
+        return 0;
+    }
+    int y, m;
+    if (n == 7 && month_parse(s, &y, &m)) {
+        p->kind = 'M';
+        p->index = m;
+        p->first_month = p->last_month = m;
+        return 0;
+    }
+    return -1;
+}
+
+void period_format(const struct period *p, char *buf, size_t n)
+{
+    switch (p->kind) {
+    case 'Y': snprintf(buf, n, "%04d", p->year); break;
+    case 'H': snprintf(buf, n, "%04dH%d", p->year, p->index); break;
+    case 'Q': snprintf(buf, n, "%04dQ%d", p->year, p->index); break;
+    default: snprintf(buf, n, "%04d-%02d", p->year, p->index); break;
+    }
+}
+
+void period_first_month(const struct period *p, char *buf)
+{
+    snprintf(buf, 8, "%04d-%02d", p->year % 10000, p->first_month % 100);
+}
+
+void period_last_month(const struct period *p, char *buf)
+{
+    snprintf(buf, 8, "%04d-%02d", p->year % 10000, p->last_month % 100);
+}
+
+const char *period_phrase(const struct period *p, char *buf, size_t n)
+{
+    static const char *const q[] = {"第一季度", "第二季度", "第三季度", "第四季度"};
+    switch (p->kind) {
+    case 'Y': snprintf(buf, n, "全年"); break;
+    case 'H': snprintf(buf, n, "%s", p->index == 1 ? "上半年" : "下半年"); break;
+    case 'Q': snprintf(buf, n, "%s", q[p->index - 1]); break;
+    default: snprintf(buf, n, "%d月", p->index); break;
+    }
+    return buf;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : d[m - 1];
+}
+
+int month_parse(const char *s, int *y, int *m)
+{
+    if (strlen(s) != 7 || !all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2))
+        return 0;
+    int yy = num(s, 4), mm = num(s + 5, 2);
+    if (mm < 1 || mm > 12)
+        return 0;
+    if (y) *y = yy;
+    if (m) *m = mm;
+    return 1;
+}
+
+int date_parse(const char *s, int *y, int *m, int *d)
+{
+    if (strlen(s) != 10 || !all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2) ||
+        s[7] != '-' || !all_digits(s + 8, 2))
+        return 0;
+    int yy = num(s, 4), mm = num(s + 5, 2), dd = num(s + 8, 2);
+    if (yy < 1 || mm < 1 || mm > 12 || dd < 1 || dd > days_in_month(yy, mm))
+        return 0;
+    if (y) *y = yy;
+    if (m) *m = mm;
+    if (d) *d = dd;
+    return 1;
+}
+
+void date_today(char buf[11])
+{
+    const char *o = getenv("SHIBAO_TODAY");
+    if (o && date_parse(o, NULL, NULL, NULL)) {
+        memcpy(buf, o, 11);
+        return;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(buf, 11, "%Y-%m-%d", &tm);
+}
+
+long date_days(int y, int m, int d)
+{
+    /* Howard Hinnant's days_from_civil. */
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}

@@ -1,0 +1,65 @@
+/* rollup: the rolled-up figures, the one table every report reads.
+ *
+ * Both the township database and the county database hold it, with the same
+ * schema, so `shibao-reporter report` works on either:
+ *
+ *   rollup(township, village, month, metric, value, version)
+ *     PRIMARY KEY (township, village, month, metric)
+ *   profile(township, key, value, version)  PRIMARY KEY (township, key)
+ *
+ * `month` is YYYY-MM. There are two kinds of metric:
+ *  - flows ("pub.STUDY_SESSION", ...): value = how many in that month, so a
+ *    period's figure is the sum over its months;
+ *  - stocks (names starting "stock."): value = the net change of the stock
+ *    at the end of that month against the end of the month before, so the
+ *    stock at the end of a period is the sum over all months up to its last.
+ *    Late and out-of-order events only move the deltas of the months they
+ *    affect (see aggregator/ledger.c).
+ *
+ * Metric names (SUFFIX = enum value name without its type prefix):
+ *   events.registration|inspection|rectification|publicity|staffing  flows: events of that body
+ *   stock.reg.<CATEGORY>          operators open at month end, by category (figures 2-15)
+ *   stock.staff.<ROLE>            persons assigned at month end (figure 21, per village)
+ *   reg.OPENED / reg.CLOSED       registration events
+ *   insp.kind.<KIND>              inspections by kind
+ *   insp.outcome.<OUTCOME>        inspections by outcome
+ *   insp.cat.<CATEGORY>           inspections by category
+ *   insp.routine_distribution     ROUTINE inspections of distribution categories (figure 25)
+ *   insp.three_no_items / insp.expired_items / insp.unqualified_staff   sums
+ *   rect.<STATUS>                 rectifications by status
+ *   pub.<KIND>                    publicity events by kind (figure 22: pub.STUDY_SESSION)
+ *   pub.participants / pub.copies sums (figure 23: pub.copies of MATERIALS)
+ *
+ * Profile keys (the township edits them; GUIDE.md placeholders):
+ *   name, head (16), enforcement_head (17), market_office (18, 24),
+ *   market_director (19), office_staff (20). */
+#ifndef SHIBAO_ROLLUP_H
+#define SHIBAO_ROLLUP_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#define ROLLUP_STOCK_PREFIX "stock."
+
+typedef struct rollup rollup_t;
+
+/* Creates the tables if absent and prepares statements. db borrowed. */
+int rollup_new(sqlite3 *db, rollup_t **out);
+void rollup_destroy(rollup_t **r);
+
+/* Township: adds delta to the key (creating it at 0), bumps its version.
+ * Writes the new absolute value and version. Caller owns the transaction. */
+int rollup_add(rollup_t *r, const char *township, const char *village, const char *month,
+               const char *metric, int64_t delta, int64_t *value_out, uint64_t *version_out);
+/* County: sets the key to value if version is newer than the stored one.
+ * Returns 1 applied, 0 stale (ignored), -1 error. */
+int rollup_put(rollup_t *r, const char *township, const char *village, const char *month,
+               const char *metric, int64_t value, uint64_t version);
+
+/* Profile entry. version 0 = bump (township side: stored version + 1, only if
+ * the value changed; *version_out gets the current version). Otherwise the
+ * county side: applied only if newer. Returns 1 changed/applied, 0 not, -1. */
+int profile_put(rollup_t *r, const char *township, const char *key, const char *value,
+                uint64_t version, uint64_t *version_out);
+
+#endif

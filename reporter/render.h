@@ -1,0 +1,29 @@
+/* render: the report in every format, from the figure model only.
+ *
+ * text: the seed report (tests/data/township-half-year-report.txt) word for
+ *       word, every * filled, the period phrase following the period; a figure
+ *       without data reads （未上报）.
+ * md, csv, json: the same figures for other tools.
+ * The county report: the same structure summed over all townships (全县),
+ * followed by a table with one row per township. */
+#ifndef SHIBAO_RENDER_H
+#define SHIBAO_RENDER_H
+
+#include <stdio.h>
+#include "figures.h"
+
+enum render_format { RENDER_TEXT, RENDER_MD, RENDER_CSV, RENDER_JSON };
+
+/* "text", "md", "csv", "json" -> format; -1 if unknown. */
+int render_format_parse(const char *s);
+
+int render_township(FILE *out, const struct figures *f, enum render_format fmt);
+/* total: figures_county(); towns: one per township, n of them. */
+int render_county(FILE *out, const struct figures *total, const struct figures *towns, int n,
+                  enum render_format fmt);
+
+/* Figure 23's "more than N copies": rounded down to a multiple of 100 when
+ * >= 100, exact below. */
+int64_t render_round_copies(int64_t copies);
+
+#endif
