@@ -1,6 +1,8 @@
 #include "db.h"
 #include "log.h"
 
+#include <stddef.h>
+
 static int open_flags(const char *path, int flags, sqlite3 **out)
 {
     sqlite3 *db = NULL;

@@ -72,12 +72,12 @@ void period_format(const struct period *p, char *buf, size_t n)
 
 void period_first_month(const struct period *p, char *buf)
 {
-    snprintf(buf, 8, "%04d-%02d", p->year % 10000, p->first_month % 100);
+    snprintf(buf, 8, "%04u-%02u", (unsigned)p->year % 10000u, (unsigned)p->first_month % 100u);
 }
 
 void period_last_month(const struct period *p, char *buf)
 {
-    snprintf(buf, 8, "%04d-%02d", p->year % 10000, p->last_month % 100);
+    snprintf(buf, 8, "%04u-%02u", (unsigned)p->year % 10000u, (unsigned)p->last_month % 100u);
 }
 
 const char *period_phrase(const struct period *p, char *buf, size_t n)

@@ -1,0 +1,160 @@
+#include "rollup.h"
+#include "db.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct rollup {
+    sqlite3 *db;
+    sqlite3_stmt *add, *put, *prof_get, *prof_set;
+};
+
+static const char *const SCHEMA =
+    "CREATE TABLE IF NOT EXISTS rollup ("
+    " township TEXT NOT NULL, village TEXT NOT NULL, month TEXT NOT NULL,"
+    " metric TEXT NOT NULL, value INTEGER NOT NULL, version INTEGER NOT NULL,"
+    " PRIMARY KEY (township, village, month, metric)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS rollup_metric ON rollup(township, metric, month);"
+    "CREATE TABLE IF NOT EXISTS profile ("
+    " township TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    " version INTEGER NOT NULL, PRIMARY KEY (township, key)) WITHOUT ROWID;";
+
+int rollup_new(sqlite3 *db, rollup_t **out)
+{
+    int rc = -1;
+    rollup_t *r = calloc(1, sizeof *r);
+    if (!r)
+        goto out;
+    r->db = db;
+    if (db_exec(db, SCHEMA) < 0)
+        goto out;
+    if (db_prepare(db,
+                   "INSERT INTO rollup(township, village, month, metric, value, version)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, 1)"
+                   " ON CONFLICT DO UPDATE SET value = value + excluded.value,"
+                   " version = version + 1 RETURNING value, version",
+                   &r->add) < 0 ||
+        db_prepare(db,
+                   "INSERT INTO rollup(township, village, month, metric, value, version)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                   " ON CONFLICT DO UPDATE SET value = excluded.value, version = excluded.version"
+                   " WHERE excluded.version > version",
+                   &r->put) < 0 ||
+        db_prepare(db, "SELECT value, version FROM profile WHERE township = ?1 AND key = ?2",
+                   &r->prof_get) < 0 ||
+        db_prepare(db,
+                   "INSERT INTO profile(township, key, value, version) VALUES (?1, ?2, ?3, ?4)"
+                   " ON CONFLICT DO UPDATE SET value = excluded.value, version = excluded.version",
+                   &r->prof_set) < 0)
+        goto out;
+    *out = r;
+    r = NULL;
+    rc = 0;
+out:
+    rollup_destroy(&r);
+    return rc;
+}
+
+void rollup_destroy(rollup_t **pr)
+{
+    rollup_t *r = pr ? *pr : NULL;
+    if (!r)
+        return;
+    sqlite3_finalize(r->add);
+    sqlite3_finalize(r->put);
+    sqlite3_finalize(r->prof_get);
+    sqlite3_finalize(r->prof_set);
+    free(r);
+    *pr = NULL;
+}
+
+static void bind_key(sqlite3_stmt *st, const char *township, const char *village,
+                     const char *month, const char *metric)
+{
+    sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, village, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, month, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, metric, -1, SQLITE_STATIC);
+}
+
+int rollup_add(rollup_t *r, const char *township, const char *village, const char *month,
+               const char *metric, int64_t delta, int64_t *value_out, uint64_t *version_out)
+{
+    int rc = -1;
+    sqlite3_stmt *st = r->add;
+    bind_key(st, township, village, month, metric);
+    sqlite3_bind_int64(st, 5, delta);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        log_error("rollup: %s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    if (value_out)
+        *value_out = sqlite3_column_int64(st, 0);
+    if (version_out)
+        *version_out = (uint64_t)sqlite3_column_int64(st, 1);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        ;
+    rc = 0;
+out:
+    sqlite3_reset(st);
+    return rc;
+}
+
+int rollup_put(rollup_t *r, const char *township, const char *village, const char *month,
+               const char *metric, int64_t value, uint64_t version)
+{
+    sqlite3_stmt *st = r->put;
+    bind_key(st, township, village, month, metric);
+    sqlite3_bind_int64(st, 5, value);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)version);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? (sqlite3_changes(r->db) > 0) : -1;
+    if (rc < 0)
+        log_error("rollup: %s", sqlite3_errmsg(r->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+int profile_put(rollup_t *r, const char *township, const char *key, const char *value,
+                uint64_t version, uint64_t *version_out)
+{
+    int rc = -1;
+    uint64_t stored = 0;
+    int same = 0;
+    sqlite3_stmt *st = r->prof_get;
+    sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        same = v && value && strcmp(v, value) == 0;
+        stored = (uint64_t)sqlite3_column_int64(st, 1);
+    } else if (s != SQLITE_DONE) {
+        log_error("profile: %s", sqlite3_errmsg(r->db));
+        sqlite3_reset(st);
+        return -1;
+    }
+    sqlite3_reset(st);
+
+    uint64_t next = version ? version : stored + 1;
+    if ((version == 0 && same) || (version != 0 && version <= stored)) {
+        if (version_out)
+            *version_out = stored;
+        return 0;
+    }
+    st = r->prof_set;
+    sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)next);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        log_error("profile: %s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    if (version_out)
+        *version_out = next;
+    rc = 1;
+out:
+    sqlite3_reset(st);
+    return rc;
+}
