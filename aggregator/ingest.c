@@ -1,0 +1,671 @@
+#include "ingest.h"
+#include "codec.h"
+#include "db.h"
+#include "log.h"
+#include "period.h"
+#include "rollup.h"
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* One pending change to a rollup key, accumulated over a batch so each key
+ * is written once per transaction however many events touch it. */
+struct delta {
+    char village[16];
+    char month[8];
+    char metric[48];
+    int64_t value;
+};
+
+struct ingest {
+    sqlite3 *db;
+    char township[16];
+    outbox_t *upstream;
+    rollup_t *rollup;
+    struct link_sink sink;
+    sqlite3_stmt *ins_ledger, *ins_quarantine, *ins_entity, *prev_entity, *next_entity;
+    struct delta *deltas;
+    size_t ndeltas, cap;
+    Shibao__V1__ProfileEntry **pending_profile;
+    size_t nprofile;
+};
+
+static const char *const SCHEMA =
+    "CREATE TABLE IF NOT EXISTS ledger ("
+    " event_id TEXT PRIMARY KEY, village TEXT NOT NULL, occurred_on TEXT NOT NULL,"
+    " body TEXT NOT NULL, payload BLOB NOT NULL, stream TEXT, seq INTEGER,"
+    " received_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS quarantine ("
+    " id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, origin TEXT, stream TEXT,"
+    " seq INTEGER, event_id TEXT, reason TEXT NOT NULL, payload BLOB);"
+    "CREATE TABLE IF NOT EXISTS entity_events ("
+    " entity TEXT NOT NULL, occurred_on TEXT NOT NULL, event_id TEXT NOT NULL,"
+    " village TEXT NOT NULL, metric TEXT,"
+    " PRIMARY KEY (entity, occurred_on, event_id)) WITHOUT ROWID;";
+
+static int sink_begin(void *arg);
+static int sink_item(void *arg, const struct link_item *it, struct link_refusal *ref);
+static int sink_end(void *arg);
+static void sink_abort(void *arg);
+
+int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t **out)
+{
+    int rc = -1;
+    ingest_t *ing = calloc(1, sizeof *ing);
+    if (!ing)
+        goto out;
+    ing->db = db;
+    ing->upstream = upstream;
+    snprintf(ing->township, sizeof ing->township, "%s", township);
+    ing->sink = (struct link_sink){ing, sink_begin, sink_item, sink_end, sink_abort};
+    if (db_exec(db, SCHEMA) < 0 || rollup_new(db, &ing->rollup) < 0)
+        goto out;
+    if (db_prepare(db,
+                   "INSERT INTO ledger(event_id, village, occurred_on, body, payload, stream,"
+                   " seq, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                   " ON CONFLICT DO NOTHING",
+                   &ing->ins_ledger) < 0 ||
+        db_prepare(db,
+                   "INSERT INTO quarantine(received_at, origin, stream, seq, event_id, reason,"
+                   " payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                   &ing->ins_quarantine) < 0 ||
+        db_prepare(db,
+                   "INSERT INTO entity_events(entity, occurred_on, event_id, village, metric)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                   &ing->ins_entity) < 0 ||
+        db_prepare(db,
+                   "SELECT village, metric FROM entity_events WHERE entity = ?1 AND"
+                   " (occurred_on < ?2 OR (occurred_on = ?2 AND event_id < ?3))"
+                   " ORDER BY occurred_on DESC, event_id DESC LIMIT 1",
+                   &ing->prev_entity) < 0 ||
+        db_prepare(db,
+                   "SELECT occurred_on FROM entity_events WHERE entity = ?1 AND"
+                   " (occurred_on > ?2 OR (occurred_on = ?2 AND event_id > ?3))"
+                   " ORDER BY occurred_on, event_id LIMIT 1",
+                   &ing->next_entity) < 0)
+        goto out;
+    *out = ing;
+    ing = NULL;
+    rc = 0;
+out:
+    ingest_destroy(&ing);
+    return rc;
+}
+
+static void clear_pending(ingest_t *ing)
+{
+    ing->ndeltas = 0;
+    for (size_t i = 0; i < ing->nprofile; i++)
+        codec_free(ing->pending_profile[i]);
+    free(ing->pending_profile);
+    ing->pending_profile = NULL;
+    ing->nprofile = 0;
+}
+
+void ingest_destroy(ingest_t **p)
+{
+    ingest_t *ing = p ? *p : NULL;
+    if (!ing)
+        return;
+    clear_pending(ing);
+    sqlite3_finalize(ing->ins_ledger);
+    sqlite3_finalize(ing->ins_quarantine);
+    sqlite3_finalize(ing->ins_entity);
+    sqlite3_finalize(ing->prev_entity);
+    sqlite3_finalize(ing->next_entity);
+    rollup_destroy(&ing->rollup);
+    free(ing->deltas);
+    free(ing);
+    *p = NULL;
+}
+
+const struct link_sink *ingest_sink(ingest_t *ing) { return &ing->sink; }
+
+/* ------------------------------------------------------------ deltas */
+
+static int add_delta(ingest_t *ing, const char *village, const char *month, const char *metric,
+                     int64_t v)
+{
+    if (v == 0)
+        return 0;
+    if (ing->ndeltas == ing->cap) {
+        size_t cap = ing->cap ? ing->cap * 2 : 1024;
+        struct delta *d = realloc(ing->deltas, cap * sizeof *d);
+        if (!d)
+            return -1;
+        ing->deltas = d;
+        ing->cap = cap;
+    }
+    struct delta *d = &ing->deltas[ing->ndeltas++];
+    snprintf(d->village, sizeof d->village, "%s", village);
+    snprintf(d->month, sizeof d->month, "%s", month);
+    snprintf(d->metric, sizeof d->metric, "%s", metric);
+    d->value = v;
+    return 0;
+}
+
+static int delta_cmp(const void *a, const void *b)
+{
+    const struct delta *x = a, *y = b;
+    int c = strcmp(x->village, y->village);
+    if (!c)
+        c = strcmp(x->month, y->month);
+    if (!c)
+        c = strcmp(x->metric, y->metric);
+    return c;
+}
+
+static int metric_of(char *buf, size_t n, const char *prefix,
+                     const ProtobufCEnumDescriptor *desc, int value)
+{
+    const char *s = codec_enum_suffix(desc, value);
+    if (!s)
+        return -1;
+    snprintf(buf, n, "%s%s", prefix, s);
+    return 0;
+}
+
+/* ------------------------------------------------------------ stocks */
+
+/* A stock entity (an operator, a staff member) is in one state per moment:
+ * (village, metric) or nothing. Its state at a month's end is that of its
+ * latest event on or before that day, ordered by (occurred_on, event_id).
+ * A new event changes the state only from its own month up to (not
+ * including) the month of the entity's next event, so the month-delta rows
+ * change at those two months and nowhere else, whatever order events
+ * arrive in. */
+static int stock_event(ingest_t *ing, const char *entity, const Shibao__V1__Event *ev,
+                       const char *metric)
+{
+    int rc = -1;
+    char prev_village[16] = "", prev_metric[48] = "", next_month[8] = "";
+    sqlite3_stmt *st = ing->prev_entity;
+    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        snprintf(prev_village, sizeof prev_village, "%s", (const char *)sqlite3_column_text(st, 0));
+        const unsigned char *m = sqlite3_column_text(st, 1);
+        if (m)
+            snprintf(prev_metric, sizeof prev_metric, "%s", (const char *)m);
+    } else if (s != SQLITE_DONE) {
+        goto sqlerr;
+    }
+    sqlite3_reset(st);
+
+    st = ing->next_entity;
+    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        snprintf(next_month, sizeof next_month, "%.7s", (const char *)sqlite3_column_text(st, 0));
+    else if (s != SQLITE_DONE)
+        goto sqlerr;
+    sqlite3_reset(st);
+
+    st = ing->ins_entity;
+    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ev->village_id, -1, SQLITE_STATIC);
+    if (metric)
+        sqlite3_bind_text(st, 5, metric, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto sqlerr;
+    sqlite3_reset(st);
+
+    char month[8];
+    snprintf(month, sizeof month, "%.7s", ev->occurred_on);
+    if (strcmp(month, next_month) == 0)
+        return 0; /* superseded within its own month: no month end sees it */
+    int same = metric && prev_metric[0] && strcmp(metric, prev_metric) == 0 &&
+               strcmp(ev->village_id, prev_village) == 0;
+    if (same || (!metric && !prev_metric[0]))
+        return 0;
+    if (add_delta(ing, ev->village_id, month, metric ? metric : "", metric ? 1 : 0) < 0 ||
+        (prev_metric[0] && add_delta(ing, prev_village, month, prev_metric, -1) < 0))
+        return -1;
+    if (next_month[0] &&
+        ((metric && add_delta(ing, ev->village_id, next_month, metric, -1) < 0) ||
+         (prev_metric[0] && add_delta(ing, prev_village, next_month, prev_metric, 1) < 0)))
+        return -1;
+    return 0;
+sqlerr:
+    log_error("ingest: entity %s: %s", entity, sqlite3_errmsg(ing->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int is_distribution(int category)
+{
+    return category == SHIBAO__V1__CATEGORY__CATEGORY_WHOLESALER ||
+           category == SHIBAO__V1__CATEGORY__CATEGORY_SUPERMARKET ||
+           category == SHIBAO__V1__CATEGORY__CATEGORY_GROCERY_STORE ||
+           category == SHIBAO__V1__CATEGORY__CATEGORY_SMALL_SHOP;
+}
+
+static const char *body_name(const Shibao__V1__Event *ev)
+{
+    switch (ev->body_case) {
+    case SHIBAO__V1__EVENT__BODY_REGISTRATION: return "registration";
+    case SHIBAO__V1__EVENT__BODY_INSPECTION: return "inspection";
+    case SHIBAO__V1__EVENT__BODY_RECTIFICATION: return "rectification";
+    case SHIBAO__V1__EVENT__BODY_PUBLICITY: return "publicity";
+    case SHIBAO__V1__EVENT__BODY_STAFFING: return "staffing";
+    default: return NULL;
+    }
+}
+
+/* The event's contribution to the rollups (GUIDE.md's definitions). */
+static int count_event(ingest_t *ing, const Shibao__V1__Event *ev)
+{
+    char month[8], m[64], metric[64];
+    const char *v = ev->village_id;
+    snprintf(month, sizeof month, "%.7s", ev->occurred_on);
+    snprintf(m, sizeof m, "events.%s", body_name(ev));
+    if (add_delta(ing, v, month, m, 1) < 0)
+        return -1;
+    switch (ev->body_case) {
+    case SHIBAO__V1__EVENT__BODY_REGISTRATION: {
+        const Shibao__V1__Registration *r = ev->registration;
+        char entity[320];
+        int opened = r->action == SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED;
+        if (metric_of(m, sizeof m, "reg.", &shibao__v1__registration_action__descriptor, (int)r->action) < 0 ||
+            add_delta(ing, v, month, m, 1) < 0 ||
+            metric_of(metric, sizeof metric, "stock.reg.", &shibao__v1__category__descriptor, (int)r->category) < 0)
+            return -1;
+        snprintf(entity, sizeof entity, "op:%s", r->operator_id);
+        return stock_event(ing, entity, ev, opened ? metric : NULL);
+    }
+    case SHIBAO__V1__EVENT__BODY_INSPECTION: {
+        const Shibao__V1__Inspection *in = ev->inspection;
+        if (metric_of(m, sizeof m, "insp.kind.", &shibao__v1__inspection_kind__descriptor, (int)in->kind) < 0 ||
+            add_delta(ing, v, month, m, 1) < 0 ||
+            metric_of(m, sizeof m, "insp.outcome.", &shibao__v1__inspection_outcome__descriptor, (int)in->outcome) < 0 ||
+            add_delta(ing, v, month, m, 1) < 0 ||
+            metric_of(m, sizeof m, "insp.cat.", &shibao__v1__category__descriptor, (int)in->category) < 0 ||
+            add_delta(ing, v, month, m, 1) < 0 ||
+            add_delta(ing, v, month, "insp.three_no_items", in->three_no_items) < 0 ||
+            add_delta(ing, v, month, "insp.expired_items", in->expired_items) < 0 ||
+            add_delta(ing, v, month, "insp.unqualified_staff", in->unqualified_staff) < 0)
+            return -1;
+        if (in->kind == SHIBAO__V1__INSPECTION_KIND__INSPECTION_KIND_ROUTINE && is_distribution((int)in->category))
+            return add_delta(ing, v, month, "insp.routine_distribution", 1);
+        return 0;
+    }
+    case SHIBAO__V1__EVENT__BODY_RECTIFICATION:
+        if (metric_of(m, sizeof m, "rect.", &shibao__v1__rectification_status__descriptor, (int)ev->rectification->status) < 0)
+            return -1;
+        return add_delta(ing, v, month, m, 1);
+    case SHIBAO__V1__EVENT__BODY_PUBLICITY: {
+        const Shibao__V1__Publicity *p = ev->publicity;
+        if (metric_of(m, sizeof m, "pub.", &shibao__v1__publicity_kind__descriptor, (int)p->kind) < 0 ||
+            add_delta(ing, v, month, m, 1) < 0 ||
+            add_delta(ing, v, month, "pub.participants", p->participants) < 0)
+            return -1;
+        if (p->kind == SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_MATERIALS)
+            return add_delta(ing, v, month, "pub.copies", p->copies);
+        return 0;
+    }
+    case SHIBAO__V1__EVENT__BODY_STAFFING: {
+        const Shibao__V1__Staffing *s = ev->staffing;
+        char entity[320];
+        const char *role = codec_enum_suffix(&shibao__v1__staff_role__descriptor, (int)s->role);
+        if (!role)
+            return -1;
+        snprintf(entity, sizeof entity, "staff:%s:%s:%s", v, role, s->person_name);
+        snprintf(metric, sizeof metric, "stock.staff.%s", role);
+        return stock_event(ing, entity, ev,
+                           s->action == SHIBAO__V1__STAFFING_ACTION__STAFFING_ACTION_ASSIGNED ? metric : NULL);
+    }
+    default:
+        return -1;
+    }
+}
+
+/* ------------------------------------------------------------ events */
+
+static int quarantine(ingest_t *ing, const struct link_item *it, const char *event_id,
+                      const char *reason)
+{
+    sqlite3_stmt *st = ing->ins_quarantine;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+    sqlite3_bind_text(st, 2, it ? it->origin : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, it ? it->stream : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, it ? (sqlite3_int64)it->seq : 0);
+    sqlite3_bind_text(st, 5, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+    /* Keep at most 64 KiB of a refused payload: enough to trace it, too
+     * little for a flood to fill the disk. */
+    if (it)
+        sqlite3_bind_blob(st, 7, it->payload, (int)(it->len < 65536 ? it->len : 65536), SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 7);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc < 0)
+        log_error("ingest: quarantine: %s", sqlite3_errmsg(ing->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *payload,
+                      size_t len, const char *user_id, struct link_refusal *ref)
+{
+    int rc = -1;
+    Shibao__V1__Event *ev = codec_decode_event(payload, len);
+    ref->event_id[0] = ref->reason[0] = '\0';
+    if (!ev) {
+        snprintf(ref->reason, sizeof ref->reason, "payload: not a decodable shibao.v1.Event");
+        rc = quarantine(ing, it, NULL, ref->reason) < 0 ? -1 : 1;
+        goto out;
+    }
+    if (ev->event_id && validate_utf8(ev->event_id, strlen(ev->event_id)))
+        snprintf(ref->event_id, sizeof ref->event_id, "%s", ev->event_id);
+    if (validate_event(ev, ing->township, NULL, ref->reason, sizeof ref->reason) < 0) {
+        rc = quarantine(ing, it, ref->event_id, ref->reason) < 0 ? -1 : 1;
+        goto out;
+    }
+    if (user_id && strcmp(user_id, ev->village_id) != 0) {
+        snprintf(ref->reason, sizeof ref->reason,
+                 "village_id: %s is not the authenticated village %s", ev->village_id, user_id);
+        rc = quarantine(ing, it, ref->event_id, ref->reason) < 0 ? -1 : 1;
+        goto out;
+    }
+    sqlite3_stmt *st = ing->ins_ledger;
+    sqlite3_bind_text(st, 1, ev->event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ev->village_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ev->occurred_on, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, body_name(ev), -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, payload, (int)len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, it ? it->stream : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, it ? (sqlite3_int64)it->seq : 0);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE) {
+        log_error("ingest: ledger: %s", sqlite3_errmsg(ing->db));
+        goto out;
+    }
+    if (sqlite3_changes(ing->db) == 0) {
+        /* Already in the ledger: the same event resubmitted. Harmless. */
+        snprintf(ref->reason, sizeof ref->reason, "event_id: already recorded");
+        rc = 2;
+        goto out;
+    }
+    rc = count_event(ing, ev) < 0 ? -1 : 0;
+out:
+    codec_free(ev);
+    return rc;
+}
+
+int ingest_event(ingest_t *ing, const uint8_t *payload, size_t len, const char *user_id,
+                 struct link_refusal *ref)
+{
+    int rc = apply_item(ing, NULL, payload, len, user_id, ref);
+    return rc > 0 ? 1 : rc;
+}
+
+/* ------------------------------------------------------------ flush */
+
+static int queue_upstream(ingest_t *ing, Shibao__V1__Figure **figs, size_t nfigs)
+{
+    if (!ing->upstream || (nfigs == 0 && ing->nprofile == 0))
+        return 0;
+    Shibao__V1__FigureBatch fb = SHIBAO__V1__FIGURE_BATCH__INIT;
+    fb.township = ing->township;
+    fb.n_figures = nfigs;
+    fb.figures = figs;
+    fb.n_profile = ing->nprofile;
+    fb.profile = ing->pending_profile;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (codec_encode(&fb.base, &buf, &len) < 0)
+        return -1;
+    int rc = outbox_put(ing->upstream, NULL, buf, len, NULL) < 0 ? -1 : 0;
+    free(buf);
+    return rc;
+}
+
+int ingest_flush(ingest_t *ing)
+{
+    int rc = -1;
+    Shibao__V1__Figure *figs = NULL, **pfigs = NULL;
+    size_t n = 0;
+    if (ing->ndeltas) {
+        qsort(ing->deltas, ing->ndeltas, sizeof *ing->deltas, delta_cmp);
+        /* merge equal keys in place */
+        for (size_t i = 0; i < ing->ndeltas; i++) {
+            if (n && delta_cmp(&ing->deltas[n - 1], &ing->deltas[i]) == 0)
+                ing->deltas[n - 1].value += ing->deltas[i].value;
+            else
+                ing->deltas[n++] = ing->deltas[i];
+        }
+        figs = calloc(n, sizeof *figs);
+        pfigs = calloc(n, sizeof *pfigs);
+        if (!figs || !pfigs)
+            goto out;
+    }
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct delta *d = &ing->deltas[i];
+        if (d->value == 0 || d->metric[0] == '\0')
+            continue;
+        int64_t value;
+        uint64_t version;
+        if (rollup_add(ing->rollup, ing->township, d->village, d->month, d->metric, d->value,
+                       &value, &version) < 0)
+            goto out;
+        Shibao__V1__Figure *f = &figs[nf];
+        shibao__v1__figure__init(f);
+        f->village = d->village;
+        f->month = d->month;
+        f->metric = d->metric;
+        f->value = value;
+        f->version = version;
+        pfigs[nf++] = f;
+    }
+    if (queue_upstream(ing, pfigs, nf) < 0)
+        goto out;
+    rc = 0;
+out:
+    free(figs);
+    free(pfigs);
+    clear_pending(ing);
+    return rc;
+}
+
+/* ------------------------------------------------------------ sink */
+
+static int sink_begin(void *arg)
+{
+    clear_pending(arg);
+    return 0;
+}
+
+static int sink_item(void *arg, const struct link_item *it, struct link_refusal *ref)
+{
+    ingest_t *ing = arg;
+    int rc = apply_item(ing, it, it->payload, it->len, it->user_id, ref);
+    if (rc == 2)
+        return 0; /* a duplicate is accepted: it is already counted */
+    if (rc == 1)
+        log_debug("refused event %s from %s: %s", ref->event_id, it->origin, ref->reason);
+    return rc;
+}
+
+static int sink_end(void *arg) { return ingest_flush(arg); }
+
+static void sink_abort(void *arg) { clear_pending(arg); }
+
+/* ------------------------------------------------------------ profile */
+
+int ingest_set_profile(ingest_t *ing, const char *key, const char *value)
+{
+    uint64_t version = 0;
+    int changed = profile_put(ing->rollup, ing->township, key, value, 0, &version);
+    if (changed < 0)
+        return -1;
+    if (changed == 0 || !ing->upstream)
+        return 0;
+    Shibao__V1__ProfileEntry *e = malloc(sizeof *e);
+    Shibao__V1__ProfileEntry **arr = realloc(ing->pending_profile, (ing->nprofile + 1) * sizeof *arr);
+    if (!e || !arr) {
+        free(e);
+        if (arr)
+            ing->pending_profile = arr;
+        return -1;
+    }
+    ing->pending_profile = arr;
+    shibao__v1__profile_entry__init(e);
+    e->key = strdup(key);
+    e->value = strdup(value);
+    e->version = version;
+    arr[ing->nprofile++] = e;
+    if (!e->key || !e->value)
+        return -1;
+    return ingest_flush(ing);
+}
+
+int ingest_resync(ingest_t *ing)
+{
+    int rc = -1;
+    sqlite3_stmt *st = NULL;
+    Shibao__V1__Figure figs[256], *pfigs[256];
+    size_t n = 0;
+    if (!ing->upstream)
+        return 0;
+    if (db_begin(ing->db) < 0)
+        return -1;
+    if (db_prepare(ing->db,
+                   "SELECT village, month, metric, value, version FROM rollup WHERE township = ?1",
+                   &st) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, ing->township, -1, SQLITE_STATIC);
+    char strs[256][3][48];
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        Shibao__V1__Figure *f = &figs[n];
+        shibao__v1__figure__init(f);
+        for (int c = 0; c < 3; c++)
+            snprintf(strs[n][c], sizeof strs[n][c], "%s", (const char *)sqlite3_column_text(st, c));
+        f->village = strs[n][0];
+        f->month = strs[n][1];
+        f->metric = strs[n][2];
+        f->value = sqlite3_column_int64(st, 3);
+        f->version = (uint64_t)sqlite3_column_int64(st, 4);
+        pfigs[n] = f;
+        if (++n == 256) {
+            if (queue_upstream(ing, pfigs, n) < 0)
+                goto out;
+            n = 0;
+        }
+    }
+    if (s != SQLITE_DONE || (n && queue_upstream(ing, pfigs, n) < 0))
+        goto out;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (db_prepare(ing->db, "SELECT key, value, version FROM profile WHERE township = ?1", &st) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, ing->township, -1, SQLITE_STATIC);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        Shibao__V1__ProfileEntry *e = calloc(1, sizeof *e);
+        Shibao__V1__ProfileEntry **arr = realloc(ing->pending_profile, (ing->nprofile + 1) * sizeof *arr);
+        if (!e || !arr) {
+            free(e);
+            if (arr)
+                ing->pending_profile = arr;
+            goto out;
+        }
+        ing->pending_profile = arr;
+        shibao__v1__profile_entry__init(e);
+        e->key = strdup((const char *)sqlite3_column_text(st, 0));
+        e->value = strdup((const char *)sqlite3_column_text(st, 1));
+        e->version = (uint64_t)sqlite3_column_int64(st, 2);
+        arr[ing->nprofile++] = e;
+    }
+    if (s != SQLITE_DONE || queue_upstream(ing, NULL, 0) < 0)
+        goto out;
+    rc = db_commit(ing->db);
+out:
+    sqlite3_finalize(st);
+    clear_pending(ing);
+    if (rc < 0)
+        db_rollback(ing->db);
+    return rc;
+}
+
+/* ------------------------------------------------------------ verify */
+
+int ingest_verify(sqlite3 *db, const char *township)
+{
+    int rc = -1, diffs = 0;
+    sqlite3 *scratch = NULL;
+    ingest_t *ing = NULL;
+    sqlite3_stmt *st = NULL, *a = NULL, *b = NULL;
+    struct link_refusal ref;
+    if (sqlite3_open(":memory:", &scratch) != SQLITE_OK || ingest_new(scratch, township, NULL, &ing) < 0)
+        goto out;
+    /* Replay the ledger in a different order from the one it arrived in:
+     * the rollups must not depend on arrival order. */
+    if (db_prepare(db, "SELECT payload FROM ledger ORDER BY event_id DESC", &st) < 0 ||
+        db_begin(scratch) < 0)
+        goto out;
+    int s, n = 0;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (ingest_event(ing, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                         NULL, &ref) < 0)
+            goto out;
+        if (++n % 10000 == 0 && ingest_flush(ing) < 0)
+            goto out;
+    }
+    if (s != SQLITE_DONE || ingest_flush(ing) < 0 || db_commit(scratch) < 0)
+        goto out;
+    static const char *const q =
+        "SELECT village, month, metric, value FROM rollup WHERE township = ?1 AND value != 0"
+        " ORDER BY village, month, metric";
+    if (db_prepare(db, q, &a) < 0 || db_prepare(scratch, q, &b) < 0)
+        goto out;
+    sqlite3_bind_text(a, 1, township, -1, SQLITE_STATIC);
+    sqlite3_bind_text(b, 1, township, -1, SQLITE_STATIC);
+    int sa = sqlite3_step(a), sb = sqlite3_step(b);
+    while (sa == SQLITE_ROW || sb == SQLITE_ROW) {
+        int c = 0;
+        if (sa != SQLITE_ROW)
+            c = 1;
+        else if (sb != SQLITE_ROW)
+            c = -1;
+        else
+            for (int i = 0; i < 3 && c == 0; i++)
+                c = strcmp((const char *)sqlite3_column_text(a, i), (const char *)sqlite3_column_text(b, i));
+        sqlite3_stmt *row = c <= 0 ? a : b;
+        long long va = c <= 0 ? sqlite3_column_int64(a, 3) : 0;
+        long long vb = c >= 0 ? sqlite3_column_int64(b, 3) : 0;
+        if (va != vb) {
+            diffs++;
+            log_error("verify: %s %s %s: rollup %lld, recount %lld",
+                      sqlite3_column_text(row, 0), sqlite3_column_text(row, 1),
+                      sqlite3_column_text(row, 2), va, vb);
+        }
+        if (c <= 0)
+            sa = sqlite3_step(a);
+        if (c >= 0)
+            sb = sqlite3_step(b);
+    }
+    if (sa != SQLITE_DONE || sb != SQLITE_DONE)
+        goto out;
+    rc = diffs;
+out:
+    sqlite3_finalize(st);
+    sqlite3_finalize(a);
+    sqlite3_finalize(b);
+    ingest_destroy(&ing);
+    sqlite3_close(scratch);
+    return rc;
+}

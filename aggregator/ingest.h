@@ -1,0 +1,55 @@
+/* ingest: the township's ledger and rollups, fed by the village link.
+ *
+ * For every event a village sends, inside the link receiver's one
+ * transaction: decode it under a budget, validate it with the same rules as
+ * `submit` (and, when the peer is authenticated, check that it speaks only
+ * for its own village), record it in the ledger unless its event_id is
+ * already there (a resubmission counts once), and add its contribution to the
+ * rolled-up counts. A refused event goes to the quarantine table with its
+ * reason and is reported back to the village; it never reaches the rollups.
+ * At the end of the batch the changed rollups are written once each and, with
+ * an upstream outbox, their absolute values and versions are queued for the
+ * county in the same transaction.
+ *
+ * Tables: ledger(event_id, village, occurred_on, body, payload, stream, seq,
+ * received_at), quarantine(...), entity_events(entity, occurred_on, event_id,
+ * village, metric) for the registry and staffing stocks. */
+#ifndef SHIBAO_INGEST_H
+#define SHIBAO_INGEST_H
+
+#include <sqlite3.h>
+#include "link.h"
+#include "outbox.h"
+
+typedef struct ingest ingest_t;
+
+/* db and upstream (NULL: no county feed) are borrowed; township (9 digits)
+ * is copied. Creates the tables if absent. 0 or -1 (logged). */
+int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t **out);
+void ingest_destroy(ingest_t **ing);
+
+/* The sink to give link_receiver_new(). Valid while ing lives. */
+const struct link_sink *ingest_sink(ingest_t *ing);
+
+/* Applies one event outside the link (tests, recount): same rules, same
+ * tables, caller owns the transaction. Returns 0 stored, 1 refused or
+ * duplicate (reason in ref), -1 error. */
+int ingest_event(ingest_t *ing, const uint8_t *payload, size_t len, const char *user_id,
+                 struct link_refusal *ref);
+/* Flushes rollups accumulated by ingest_event (caller's transaction). */
+int ingest_flush(ingest_t *ing);
+
+/* Sets a profile entry (name, head, ...) and queues it upstream when it
+ * changed. Caller owns the transaction. 0 or -1. */
+int ingest_set_profile(ingest_t *ing, const char *key, const char *value);
+
+/* Queues every rollup and profile entry for the county again (a county that
+ * lost its database). Runs its own transaction. 0 or -1. */
+int ingest_resync(ingest_t *ing);
+
+/* Recomputes every rollup from the ledger into a scratch database and
+ * compares. Returns the number of differing keys (0: consistent), or -1.
+ * Each difference is logged. */
+int ingest_verify(sqlite3 *db, const char *township);
+
+#endif

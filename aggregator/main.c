@@ -1,0 +1,233 @@
+/* shibao-aggregator: the township. Parses options and wires the village
+ * link receiver, ingest, and the upstream feed to the county together. */
+#include "daemon.h"
+#include "db.h"
+#include "ingest.h"
+#include "link.h"
+#include "log.h"
+#include "outbox.h"
+#include "profile.h"
+#include "validate.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+static const char USAGE[] =
+    "Usage: shibao-aggregator [run] --db FILE --township CODE --listen ENDPOINT\n"
+    "                         [--upstream ENDPOINT] [--profile FILE]\n"
+    "       shibao-aggregator verify --db FILE --township CODE\n"
+    "       shibao-aggregator resync --db FILE --township CODE\n"
+    "       shibao-aggregator status --db FILE\n"
+    "\n"
+    "The township aggregator: receives village events, keeps every one in its\n"
+    "ledger, rolls them into counts and feeds them to the county reporter.\n"
+    "\n"
+    "  run        (default) serve villages on --listen until SIGTERM/SIGINT\n"
+    "  verify     recount every rollup from the ledger; exit 1 on any difference\n"
+    "  resync     queue every figure for the county again\n"
+    "  status     print ledger, quarantine and feed counts\n"
+    "\n"
+    "Options:\n"
+    "  -d, --db FILE          the township database (SQLite; created if absent)\n"
+    "  -t, --township CODE    this township's 9-digit division code\n"
+    "  -l, --listen ENDPOINT  where villages connect, e.g. tcp://*:5550\n"
+    "  -u, --upstream ENDPOINT  the county reporter, e.g. tcp://county:5560\n"
+    "  -p, --profile FILE     township profile (INI; names for the report)\n"
+    "      --window N         max unacknowledged items in flight upstream\n"
+    "      --log-level LEVEL  error, warn, info (default) or debug\n"
+    "  -h, --help             this help\n"
+    "  -V, --version          print the version\n"
+    "\n"
+    "Exit status: 0 ok, 1 failure, 2 usage error.\n";
+
+struct opts {
+    const char *cmd, *db, *township, *listen, *upstream, *profile;
+    struct link_options link;
+};
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},       {"township", required_argument, NULL, 't'},
+        {"listen", required_argument, NULL, 'l'},   {"upstream", required_argument, NULL, 'u'},
+        {"profile", required_argument, NULL, 'p'},  {"window", required_argument, NULL, 'w'},
+        {"log-level", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
+    };
+    o->cmd = "run";
+    if (argc > 1 && argv[1][0] != '-') {
+        o->cmd = argv[1];
+        argv++;
+        argc--;
+    }
+    link_options_default(&o->link);
+    int c;
+    while ((c = getopt_long(argc, argv, "d:t:l:u:p:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o->db = optarg; break;
+        case 't': o->township = optarg; break;
+        case 'l': o->listen = optarg; break;
+        case 'u': o->upstream = optarg; break;
+        case 'p': o->profile = optarg; break;
+        case 'w': o->link.window = atoi(optarg); break;
+        case 'L': {
+            int lvl = log_level_parse(optarg);
+            if (lvl < 0) {
+                fprintf(stderr, "shibao-aggregator: --log-level: unknown level \"%s\"\n", optarg);
+                return 2;
+            }
+            log_init("shibao-aggregator", lvl);
+            break;
+        }
+        case 'h': fputs(USAGE, stdout); exit(0);
+        case 'V': puts("shibao-aggregator " SHIBAO_VERSION); exit(0);
+        default: fputs(USAGE, stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "shibao-aggregator: unexpected argument \"%s\"\n", argv[optind]);
+        return 2;
+    }
+    if (!o->db) {
+        fprintf(stderr, "shibao-aggregator: --db is required\n");
+        return 2;
+    }
+    int needs_town = strcmp(o->cmd, "status") != 0;
+    if (needs_town && (!o->township || !validate_code(o->township, 9))) {
+        fprintf(stderr, "shibao-aggregator: --township: a 9-digit township code is required\n");
+        return 2;
+    }
+    if (strcmp(o->cmd, "run") == 0 && !o->listen) {
+        fprintf(stderr, "shibao-aggregator: --listen is required\n");
+        return 2;
+    }
+    if (o->link.window <= 0) {
+        fprintf(stderr, "shibao-aggregator: --window: must be a positive number\n");
+        return 2;
+    }
+    return 0;
+}
+
+static int load_profile(sqlite3 *db, ingest_t *ing, const char *path)
+{
+    struct profile p;
+    char err[512];
+    if (profile_load(path, &p, err, sizeof err) < 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    int rc = db_begin(db);
+    for (int i = 0; rc == 0 && i < PROFILE_KEYS; i++)
+        if (p.values[i])
+            rc = ingest_set_profile(ing, profile_keys[i], p.values[i]);
+    rc = rc == 0 ? db_commit(db) : -1;
+    if (rc < 0)
+        db_rollback(db);
+    profile_clear(&p);
+    return rc;
+}
+
+static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
+{
+    int rc = 1;
+    void *zctx = zmq_ctx_new();
+    link_receiver_t *recv = NULL;
+    link_sender_t *up = NULL;
+    if (link_receiver_new(zctx, o->listen, db, ingest_sink(ing), &o->link, &recv) < 0)
+        goto out;
+    if (o->upstream && link_sender_new(zctx, o->upstream, ob, o->township, &o->link, &up) < 0)
+        goto out;
+    log_info("township %s listening on %s%s%s", o->township, o->listen,
+             o->upstream ? ", feeding " : "", o->upstream ? o->upstream : "");
+    daemon_install_signals();
+    while (!daemon_stopping()) {
+        if (up && link_sender_pump(up) < 0)
+            goto out;
+        zmq_pollitem_t items[2] = {
+            {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
+            {up ? link_sender_socket(up) : NULL, 0, ZMQ_POLLIN, 0},
+        };
+        if (zmq_poll(items, up ? 2 : 1, 200) < 0)
+            continue; /* EINTR: the loop condition decides */
+        if ((items[0].revents & ZMQ_POLLIN) && link_receiver_on_readable(recv) < 0)
+            goto out;
+        if (up && (items[1].revents & ZMQ_POLLIN) && link_sender_on_readable(up) < 0)
+            goto out;
+    }
+    log_info("stopping: every acknowledged batch is committed");
+    rc = 0;
+out:
+    link_sender_destroy(&up);
+    link_receiver_destroy(&recv);
+    zmq_ctx_term(zctx);
+    return rc;
+}
+
+static int status(sqlite3 *db)
+{
+    static const char *const q[][2] = {
+        {"events in ledger", "SELECT count(*) FROM ledger"},
+        {"events refused (quarantine)", "SELECT count(*) FROM quarantine"},
+        {"village streams", "SELECT count(*) FROM link_streams"},
+        {"feed items waiting for the county", "SELECT count(*) FROM outbox"},
+    };
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        sqlite3_stmt *st = NULL;
+        if (db_prepare(db, q[i][1], &st) < 0)
+            return 1;
+        if (sqlite3_step(st) == SQLITE_ROW)
+            printf("%s: %lld\n", q[i][0], (long long)sqlite3_column_int64(st, 0));
+        sqlite3_finalize(st);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o = {0};
+    log_init("shibao-aggregator", SB_LOG_INFO);
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc;
+    sqlite3 *db = NULL;
+    outbox_t *ob = NULL;
+    ingest_t *ing = NULL;
+    rc = 1;
+    if (db_open(o.db, &db) < 0)
+        goto out;
+    if (strcmp(o.cmd, "status") == 0) {
+        rc = status(db);
+        goto out;
+    }
+    if (strcmp(o.cmd, "verify") == 0) {
+        int diffs = ingest_verify(db, o.township);
+        if (diffs == 0)
+            printf("verify: every rollup equals a recount from the ledger\n");
+        else if (diffs > 0)
+            printf("verify: %d rollup keys differ from a recount (see log)\n", diffs);
+        rc = diffs == 0 ? 0 : 1;
+        goto out;
+    }
+    if (outbox_new(db, &ob) < 0 || ingest_new(db, o.township, ob, &ing) < 0)
+        goto out;
+    if (strcmp(o.cmd, "resync") == 0) {
+        rc = ingest_resync(ing) < 0;
+        goto out;
+    }
+    if (strcmp(o.cmd, "run") != 0) {
+        fprintf(stderr, "shibao-aggregator: unknown command \"%s\"\n", o.cmd);
+        rc = 2;
+        goto out;
+    }
+    if (o.profile && load_profile(db, ing, o.profile) < 0)
+        goto out;
+    rc = serve(db, ing, ob, &o);
+out:
+    ingest_destroy(&ing);
+    outbox_destroy(&ob);
+    db_close(&db);
+    return rc;
+}

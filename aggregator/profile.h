@@ -1,0 +1,32 @@
+/* profile: the township's own facts the report needs (GUIDE.md placeholders
+ * 16-20 and 24), from a small INI file the township edits:
+ *
+ *   [township]
+ *   name = 城关镇
+ *   head = 张伟                ; 16 镇长
+ *   enforcement_head = 李强    ; 17 综合行政执法队队长
+ *   market_office = 城关       ; 18, 24 市场监督管理所 place name
+ *   market_director = 王芳     ; 19 所长
+ *   office_staff = 5           ; 20 食品药品安全委员会办公室 staff
+ *
+ * Unknown sections or keys and bad values are errors naming FILE:LINE: key. */
+#ifndef SHIBAO_PROFILE_H
+#define SHIBAO_PROFILE_H
+
+#include <stddef.h>
+
+#define PROFILE_KEYS 6
+
+struct profile {
+    /* values[i] belongs to profile_keys[i]; NULL when the file omits it. */
+    char *values[PROFILE_KEYS];
+};
+
+extern const char *const profile_keys[PROFILE_KEYS];
+
+/* Reads path into p (values malloc'd: free with profile_clear). 0, or -1 with
+ * "FILE:LINE: key: reason" in err. */
+int profile_load(const char *path, struct profile *p, char *err, size_t errlen);
+void profile_clear(struct profile *p);
+
+#endif

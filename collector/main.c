@@ -1,0 +1,197 @@
+/* shibao-collector: the village. Parses options and wires submit, the spool
+ * watcher and the link sender around the village outbox. */
+#include "daemon.h"
+#include "db.h"
+#include "link.h"
+#include "log.h"
+#include "outbox.h"
+#include "spool.h"
+#include "submit.h"
+#include "validate.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+static const char USAGE[] =
+    "Usage: shibao-collector submit --outbox FILE --village CODE [FILE...|-]\n"
+    "       shibao-collector run --outbox FILE --village CODE --connect ENDPOINT [--spool DIR]\n"
+    "       shibao-collector status --outbox FILE\n"
+    "\n"
+    "The village collector. `submit` validates JSON Lines of shibao.v1.Event\n"
+    "(proto3 JSON) and stores them durably in the outbox; a file with any bad\n"
+    "line is refused whole, every bad line reported as FILE:LINE: field: reason.\n"
+    "`run` delivers the outbox to the township aggregator, forever, through\n"
+    "any outage; with --spool it also submits *.jsonl files dropped into DIR.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --outbox FILE       the village outbox (SQLite; created if absent)\n"
+    "  -v, --village CODE      this village's 12-digit division code\n"
+    "  -c, --connect ENDPOINT  the township aggregator, e.g. tcp://township:5550\n"
+    "  -s, --spool DIR         submit *.jsonl files dropped into DIR\n"
+    "      --window N          max unacknowledged events in flight\n"
+    "      --log-level LEVEL   error, warn, info (default) or debug\n"
+    "  -h, --help              this help\n"
+    "  -V, --version           print the version\n"
+    "\n"
+    "Exit status: 0 ok, 1 failure (submit: the file was refused), 2 usage error.\n";
+
+struct opts {
+    const char *cmd, *outbox, *village, *connect, *spool;
+    struct link_options link;
+    int nfiles;
+    char **files;
+};
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "shibao-collector: %s\n", msg);
+    return 2;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+    static const struct option longopts[] = {
+        {"outbox", required_argument, NULL, 'o'},  {"village", required_argument, NULL, 'v'},
+        {"connect", required_argument, NULL, 'c'}, {"spool", required_argument, NULL, 's'},
+        {"window", required_argument, NULL, 'w'},  {"log-level", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    link_options_default(&o->link);
+    if (argc > 1 && argv[1][0] != '-') {
+        o->cmd = argv[1];
+        argv++;
+        argc--;
+    }
+    int c;
+    while ((c = getopt_long(argc, argv, "o:v:c:s:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->outbox = optarg; break;
+        case 'v': o->village = optarg; break;
+        case 'c': o->connect = optarg; break;
+        case 's': o->spool = optarg; break;
+        case 'w':
+            o->link.window = atoi(optarg);
+            if (o->link.window <= 0)
+                return usage_error("--window: must be a positive number");
+            break;
+        case 'L': {
+            int lvl = log_level_parse(optarg);
+            if (lvl < 0)
+                return usage_error("--log-level: expected error, warn, info or debug");
+            log_init("shibao-collector", lvl);
+            break;
+        }
+        case 'h': fputs(USAGE, stdout); exit(0);
+        case 'V': puts("shibao-collector " SHIBAO_VERSION); exit(0);
+        default: fputs(USAGE, stderr); return 2;
+        }
+    }
+    o->files = argv + optind;
+    o->nfiles = argc - optind;
+    if (!o->cmd)
+        return usage_error("a command is required: submit, run or status (see --help)");
+    if (!o->outbox)
+        return usage_error("--outbox is required");
+    if (strcmp(o->cmd, "status") != 0 && (!o->village || !validate_code(o->village, 12)))
+        return usage_error("--village: a 12-digit village code is required");
+    if (strcmp(o->cmd, "run") == 0 && !o->connect)
+        return usage_error("--connect is required");
+    if (strcmp(o->cmd, "submit") != 0 && o->nfiles)
+        return usage_error("unexpected argument (files are for submit)");
+    return 0;
+}
+
+static int submit(sqlite3 *db, outbox_t *ob, const struct opts *o)
+{
+    static char *const stdin_only[] = {"-"};
+    char *const *files = o->nfiles ? o->files : stdin_only;
+    int n = o->nfiles ? o->nfiles : 1, rc = 0;
+    for (int i = 0; i < n; i++) {
+        struct submit_result res;
+        int r = submit_file(db, ob, o->village, files[i], stderr, &res);
+        if (r == 0)
+            printf("%s: %d events stored, %d already in the outbox\n",
+                   strcmp(files[i], "-") ? files[i] : "<stdin>", res.stored, res.duplicates);
+        else if (r == 1)
+            fprintf(stderr, "%s: refused: %d bad lines, nothing stored\n",
+                    strcmp(files[i], "-") ? files[i] : "<stdin>", res.bad);
+        if (r != 0)
+            rc = 1;
+    }
+    return rc;
+}
+
+static void on_refusal(void *arg, uint64_t seq, const char *event_id, const char *reason)
+{
+    (void)arg;
+    log_warn("aggregator refused event %s (seq %llu): %s", event_id, (unsigned long long)seq, reason);
+}
+
+static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
+{
+    int rc = 1;
+    void *zctx = zmq_ctx_new();
+    link_sender_t *s = NULL;
+    if (o->spool && spool_prepare(o->spool) < 0)
+        goto out;
+    if (link_sender_new(zctx, o->connect, ob, o->village, &o->link, &s) < 0)
+        goto out;
+    link_sender_set_refusal_cb(s, on_refusal, NULL);
+    log_info("village %s delivering to %s (%lld events waiting)", o->village, o->connect,
+             (long long)outbox_pending(ob));
+    daemon_install_signals();
+    int64_t next_scan = 0;
+    while (!daemon_stopping()) {
+        if (o->spool && daemon_now_ms() >= next_scan) {
+            /* A failed scan leaves its files in place for the next one. */
+            spool_scan(o->spool, db, ob, o->village);
+            next_scan = daemon_now_ms() + 500;
+        }
+        if (link_sender_step(s, 200) < 0)
+            goto out;
+    }
+    log_info("stopping: %lld events not yet acknowledged stay in the outbox",
+             (long long)outbox_pending(ob));
+    rc = 0;
+out:
+    link_sender_destroy(&s);
+    zmq_ctx_term(zctx);
+    return rc;
+}
+
+static int status(outbox_t *ob)
+{
+    printf("stream: %s\nacknowledged up to: %llu\nwaiting: %lld\n", outbox_stream(ob),
+           (unsigned long long)outbox_acked(ob), (long long)outbox_pending(ob));
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o = {0};
+    log_init("shibao-collector", SB_LOG_INFO);
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc;
+    sqlite3 *db = NULL;
+    outbox_t *ob = NULL;
+    rc = 1;
+    if (db_open(o.outbox, &db) < 0 || outbox_new(db, &ob) < 0)
+        goto out;
+    if (strcmp(o.cmd, "submit") == 0)
+        rc = submit(db, ob, &o);
+    else if (strcmp(o.cmd, "run") == 0)
+        rc = run(db, ob, &o);
+    else if (strcmp(o.cmd, "status") == 0)
+        rc = status(ob);
+    else
+        rc = usage_error("unknown command (submit, run or status)");
+out:
+    outbox_destroy(&ob);
+    db_close(&db);
+    return rc;
+}

@@ -1,0 +1,128 @@
+#include "county.h"
+#include "codec.h"
+#include "log.h"
+#include "period.h"
+#include "rollup.h"
+#include "validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct county {
+    sqlite3 *db;
+    rollup_t *rollup;
+    struct link_sink sink;
+};
+
+static int sink_item(void *arg, const struct link_item *it, struct link_refusal *ref)
+{
+    return county_apply(arg, it->payload, it->len, it->origin, it->user_id, ref);
+}
+
+int county_new(sqlite3 *db, county_t **out)
+{
+    county_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return -1;
+    c->db = db;
+    c->sink = (struct link_sink){c, NULL, sink_item, NULL, NULL};
+    if (rollup_new(db, &c->rollup) < 0) {
+        free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+void county_destroy(county_t **p)
+{
+    if (!p || !*p)
+        return;
+    rollup_destroy(&(*p)->rollup);
+    free(*p);
+    *p = NULL;
+}
+
+const struct link_sink *county_sink(county_t *c) { return &c->sink; }
+
+static int text_ok(const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n > 0 && n <= max && validate_utf8(s, n);
+}
+
+/* Checks the whole batch before touching the database: a batch is applied
+ * entirely or refused entirely. */
+static int check(const Shibao__V1__FigureBatch *fb, const char *origin, const char *user_id,
+                 char *why, size_t n)
+{
+    if (!validate_code(fb->township, 9)) {
+        snprintf(why, n, "township: not a 9-digit code");
+        return -1;
+    }
+    if (user_id && strcmp(user_id, fb->township) != 0) {
+        snprintf(why, n, "township: %s is not the authenticated township %s", fb->township, user_id);
+        return -1;
+    }
+    if (origin && strcmp(origin, fb->township) != 0) {
+        snprintf(why, n, "township: %s does not match the link origin %s", fb->township, origin);
+        return -1;
+    }
+    for (size_t i = 0; i < fb->n_figures; i++) {
+        const Shibao__V1__Figure *f = fb->figures[i];
+        if (!validate_code(f->village, 12) || strncmp(f->village, fb->township, 9) != 0) {
+            snprintf(why, n, "figures[%zu].village: not a village of township %s", i, fb->township);
+            return -1;
+        }
+        if (!month_parse(f->month, NULL, NULL)) {
+            snprintf(why, n, "figures[%zu].month: not YYYY-MM", i);
+            return -1;
+        }
+        if (!text_ok(f->metric, 47) || f->version == 0) {
+            snprintf(why, n, "figures[%zu]: metric or version missing", i);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < fb->n_profile; i++) {
+        const Shibao__V1__ProfileEntry *e = fb->profile[i];
+        if (!text_ok(e->key, 64) || !text_ok(e->value, VALIDATE_MAX_STRING) || e->version == 0) {
+            snprintf(why, n, "profile[%zu]: key, value or version missing or invalid", i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int county_apply(county_t *c, const uint8_t *payload, size_t len, const char *origin,
+                 const char *user_id, struct link_refusal *ref)
+{
+    int rc = -1;
+    Shibao__V1__FigureBatch *fb = codec_decode_figures(payload, len);
+    ref->event_id[0] = ref->reason[0] = '\0';
+    if (!fb) {
+        snprintf(ref->reason, sizeof ref->reason, "payload: not a decodable shibao.v1.FigureBatch");
+        rc = 1;
+        goto out;
+    }
+    if (check(fb, origin, user_id, ref->reason, sizeof ref->reason) < 0) {
+        log_warn("refused feed from %s: %s", origin ? origin : "?", ref->reason);
+        rc = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < fb->n_figures; i++) {
+        const Shibao__V1__Figure *f = fb->figures[i];
+        if (rollup_put(c->rollup, fb->township, f->village, f->month, f->metric, f->value,
+                       f->version) < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < fb->n_profile; i++) {
+        const Shibao__V1__ProfileEntry *e = fb->profile[i];
+        if (profile_put(c->rollup, fb->township, e->key, e->value, e->version, NULL) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    codec_free(fb);
+    return rc;
+}
