@@ -4,7 +4,7 @@
 VERSION  := 0.1.0
 PKGS     := libzmq libprotobuf-c sqlite3 jansson inih
 DEB_PKGS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-            libsqlite3-dev sqlite3 libjansson-dev libinih-dev libcmocka-dev procps
+            libsqlite3-dev sqlite3 libjansson-dev libinih-dev libcmocka-dev procps jq
 
 BUILD    ?= build
 SAN      ?=

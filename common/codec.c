@@ -64,10 +64,10 @@ const char *codec_enum_suffix(const ProtobufCEnumDescriptor *desc, int value)
     /* Enum value names are TYPE_PREFIX_SUFFIX; the prefix is the C-style type
      * name, e.g. Category -> CATEGORY_, InspectionKind -> INSPECTION_KIND_. */
     const char *name = v->name;
-    const char *t = desc->name;
+    const char *t = desc->short_name;
     size_t i = 0;
     for (; *t; t++) {
-        if (t != desc->name && *t >= 'A' && *t <= 'Z') {
+        if (t != desc->short_name && *t >= 'A' && *t <= 'Z') {
             if (name[i] != '_')
                 return name;
             i++;

@@ -1,0 +1,285 @@
+/* ingest: ledger, dedupe, quarantine and rollups, on real SQLite files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "db.h"
+#include "ingest.h"
+#include "log.h"
+#include "outbox.h"
+
+#define TOWN "420102001"
+#define V1 "420102001201"
+#define V2 "420102001202"
+
+struct fx {
+    char dir[64], path[96];
+    sqlite3 *db;
+    outbox_t *ob;
+    ingest_t *ing;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    strcpy(f->dir, "/tmp/shibao-ingest.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof f->path, "%s/town.db", f->dir);
+    assert_int_equal(db_open(f->path, &f->db), 0);
+    assert_int_equal(outbox_new(f->db, &f->ob), 0);
+    assert_int_equal(ingest_new(f->db, TOWN, f->ob, &f->ing), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    ingest_destroy(&f->ing);
+    outbox_destroy(&f->ob);
+    db_close(&f->db);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+/* Builds, encodes and ingests one event in its own transaction. */
+static int put(struct fx *f, Shibao__V1__Event *ev, struct link_refusal *ref)
+{
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(codec_encode(&ev->base, &buf, &len), 0);
+    assert_int_equal(db_begin(f->db), 0);
+    int rc = ingest_event(f->ing, buf, len, NULL, ref);
+    assert_int_equal(ingest_flush(f->ing), 0);
+    assert_int_equal(db_commit(f->db), 0);
+    free(buf);
+    return rc;
+}
+
+static int reg(struct fx *f, const char *id, const char *village, const char *date,
+               const char *op, int category, int opened)
+{
+    Shibao__V1__Event ev = SHIBAO__V1__EVENT__INIT;
+    Shibao__V1__Registration r = SHIBAO__V1__REGISTRATION__INIT;
+    ev.event_id = (char *)id;
+    ev.village_id = (char *)village;
+    ev.occurred_on = (char *)date;
+    ev.body_case = SHIBAO__V1__EVENT__BODY_REGISTRATION;
+    ev.registration = &r;
+    r.operator_id = (char *)op;
+    r.category = category;
+    r.action = opened ? SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED
+                      : SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_CLOSED;
+    struct link_refusal ref;
+    return put(f, &ev, &ref);
+}
+
+static long long q(struct fx *f, const char *sql, const char *a, const char *b)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(db_prepare(f->db, sql, &st), 0);
+    if (a)
+        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Stock of metric at the end of month (all villages). */
+static long long stock(struct fx *f, const char *metric, const char *month)
+{
+    return q(f, "SELECT coalesce(sum(value), 0) FROM rollup WHERE metric = ?1 AND month <= ?2",
+             metric, month);
+}
+
+#define ID(n) "00000000-0000-4000-8000-0000000000" #n
+
+static void test_duplicate_counts_once(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(reg(f, ID(01), V1, "2022-01-10", "op1", 10, 1), 0);
+    assert_int_equal(reg(f, ID(01), V1, "2022-01-10", "op1", 10, 1), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM ledger", NULL, NULL), 1);
+    assert_int_equal(stock(f, "stock.reg.GROCERY_STORE", "2022-06"), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM quarantine", NULL, NULL), 0);
+}
+
+static void test_refused_goes_to_quarantine(void **state)
+{
+    struct fx *f = *state;
+    struct link_refusal ref;
+    /* a village of another township */
+    assert_int_equal(reg(f, ID(02), "420102002201", "2022-01-10", "op1", 10, 1), 1);
+    /* an impossible date */
+    assert_int_equal(reg(f, ID(03), V1, "2022-02-30", "op1", 10, 1), 1);
+    /* bytes that are not an Event at all */
+    assert_int_equal(db_begin(f->db), 0);
+    assert_int_equal(ingest_event(f->ing, (const uint8_t *)"\xff\xff\xff", 3, NULL, &ref), 1);
+    assert_non_null(strstr(ref.reason, "payload"));
+    assert_int_equal(db_commit(f->db), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM quarantine", NULL, NULL), 3);
+    assert_int_equal(q(f, "SELECT count(*) FROM quarantine WHERE reason LIKE 'village_id:%'", NULL, NULL), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM quarantine WHERE reason LIKE 'occurred_on:%'", NULL, NULL), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM ledger", NULL, NULL), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM rollup", NULL, NULL), 0);
+}
+
+static void test_authenticated_village_only(void **state)
+{
+    struct fx *f = *state;
+    Shibao__V1__Event ev = SHIBAO__V1__EVENT__INIT;
+    Shibao__V1__Publicity p = SHIBAO__V1__PUBLICITY__INIT;
+    ev.event_id = ID(04);
+    ev.village_id = V1;
+    ev.occurred_on = "2022-03-01";
+    ev.body_case = SHIBAO__V1__EVENT__BODY_PUBLICITY;
+    ev.publicity = &p;
+    p.kind = SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_STUDY_SESSION;
+    uint8_t *buf;
+    size_t len;
+    struct link_refusal ref;
+    assert_int_equal(codec_encode(&ev.base, &buf, &len), 0);
+    assert_int_equal(db_begin(f->db), 0);
+    assert_int_equal(ingest_event(f->ing, buf, len, V2, &ref), 1);
+    assert_non_null(strstr(ref.reason, "authenticated"));
+    assert_int_equal(ingest_event(f->ing, buf, len, V1, &ref), 0);
+    assert_int_equal(ingest_flush(f->ing), 0);
+    assert_int_equal(db_commit(f->db), 0);
+    free(buf);
+    assert_int_equal(q(f, "SELECT value FROM rollup WHERE metric = 'pub.STUDY_SESSION'", NULL, NULL), 1);
+}
+
+/* Registry stocks: for every arrival order of one operator's history, the
+ * stock at every month end equals the plain definition. */
+struct hist {
+    const char *id, *date;
+    int category, opened;
+};
+
+static void permute_and_check(const struct hist *h, int n, const long long expect[][2],
+                              const char *const months[], int nmonths)
+{
+    int idx[6];
+    for (int i = 0; i < n; i++)
+        idx[i] = i;
+    int perms = 0;
+    for (;;) {
+        struct fx *f;
+        setup((void **)&f);
+        for (int i = 0; i < n; i++)
+            assert_int_equal(reg(f, h[idx[i]].id, V1, h[idx[i]].date, "opX", h[idx[i]].category,
+                                 h[idx[i]].opened), 0);
+        for (int m = 0; m < nmonths; m++) {
+            assert_int_equal(stock(f, "stock.reg.GROCERY_STORE", months[m]), expect[m][0]);
+            assert_int_equal(stock(f, "stock.reg.SUPERMARKET", months[m]), expect[m][1]);
+        }
+        assert_int_equal(ingest_verify(f->db, TOWN), 0);
+        teardown((void **)&f);
+        perms++;
+        /* next permutation */
+        int i = n - 2;
+        while (i >= 0 && idx[i] > idx[i + 1])
+            i--;
+        if (i < 0)
+            break;
+        int j = n - 1;
+        while (idx[j] < idx[i])
+            j--;
+        int t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+        for (int a = i + 1, b = n - 1; a < b; a++, b--) {
+            t = idx[a]; idx[a] = idx[b]; idx[b] = t;
+        }
+    }
+    assert_true(perms > 1);
+}
+
+static void test_stock_any_order(void **state)
+{
+    (void)state;
+    /* opened as grocery in Jan, reclassified as supermarket in Mar, closed
+     * and reopened the same month (May), closed in Jul */
+    static const struct hist h[] = {
+        {ID(11), "2022-01-05", 10, 1},
+        {ID(12), "2022-03-20", 9, 1},
+        {ID(13), "2022-05-02", 9, 0},
+        {ID(14), "2022-05-28", 9, 1},
+        {ID(15), "2022-07-01", 9, 0},
+    };
+    static const char *const months[] = {"2021-12", "2022-01", "2022-02", "2022-03", "2022-04",
+                                         "2022-05", "2022-06", "2022-07", "2022-12"};
+    static const long long expect[][2] = {{0, 0}, {1, 0}, {1, 0}, {0, 1}, {0, 1},
+                                          {0, 1}, {0, 1}, {0, 0}, {0, 0}};
+    permute_and_check(h, 5, expect, months, 9);
+}
+
+static void test_same_day_events(void **state)
+{
+    (void)state;
+    /* two events on one day: the later event_id decides (a total order, so
+     * every process agrees) */
+    static const struct hist h[] = {
+        {ID(21), "2022-02-10", 10, 1},
+        {ID(22), "2022-02-10", 10, 0},
+        {ID(23), "2022-04-01", 9, 1},
+    };
+    static const char *const months[] = {"2022-01", "2022-02", "2022-03", "2022-04"};
+    static const long long expect[][2] = {{0, 0}, {0, 0}, {0, 0}, {0, 1}};
+    permute_and_check(h, 3, expect, months, 4);
+}
+
+static void test_feed_queued_with_batch(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(outbox_pending(f->ob), 0);
+    assert_int_equal(reg(f, ID(31), V1, "2022-01-10", "op1", 10, 1), 0);
+    assert_int_equal(outbox_pending(f->ob), 1);
+    assert_int_equal(db_begin(f->db), 0);
+    assert_int_equal(ingest_set_profile(f->ing, "head", "张伟"), 0);
+    assert_int_equal(db_commit(f->db), 0);
+    assert_int_equal(outbox_pending(f->ob), 2);
+    /* setting the same value again queues nothing */
+    assert_int_equal(db_begin(f->db), 0);
+    assert_int_equal(ingest_set_profile(f->ing, "head", "张伟"), 0);
+    assert_int_equal(db_commit(f->db), 0);
+    assert_int_equal(outbox_pending(f->ob), 2);
+    assert_int_equal(ingest_resync(f->ing), 0);
+    assert_true(outbox_pending(f->ob) >= 3);
+}
+
+static void test_verify_detects_tampering(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(reg(f, ID(41), V1, "2022-01-10", "op1", 10, 1), 0);
+    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(db_exec(f->db, "UPDATE rollup SET value = value + 1 WHERE metric = 'reg.OPENED'"), 0);
+    assert_int_equal(ingest_verify(f->db, TOWN), 1);
+}
+
+int main(void)
+{
+    log_init("test_ingest", SB_LOG_ERROR - 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_duplicate_counts_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_goes_to_quarantine, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_authenticated_village_only, setup, teardown),
+        cmocka_unit_test(test_stock_any_order),
+        cmocka_unit_test(test_same_day_events),
+        cmocka_unit_test_setup_teardown(test_feed_queued_with_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_detects_tampering, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
