@@ -1,0 +1,84 @@
+/* codec: round trips, the decode budget, enum names. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+
+static void test_event_round_trip(void **state)
+{
+    (void)state;
+    Shibao__V1__Event ev = SHIBAO__V1__EVENT__INIT;
+    Shibao__V1__Inspection in = SHIBAO__V1__INSPECTION__INIT;
+    ev.event_id = "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b";
+    ev.village_id = "420102001201";
+    ev.occurred_on = "2022-03-04";
+    ev.body_case = SHIBAO__V1__EVENT__BODY_INSPECTION;
+    ev.inspection = &in;
+    in.operator_id = "op-1";
+    in.category = SHIBAO__V1__CATEGORY__CATEGORY_SMALL_SHOP;
+    in.kind = SHIBAO__V1__INSPECTION_KIND__INSPECTION_KIND_ROUTINE;
+    in.expired_items = 3;
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(codec_encode(&ev.base, &buf, &len), 0);
+    Shibao__V1__Event *back = codec_decode_event(buf, len);
+    assert_non_null(back);
+    assert_string_equal(back->village_id, "420102001201");
+    assert_int_equal(back->body_case, SHIBAO__V1__EVENT__BODY_INSPECTION);
+    assert_int_equal(back->inspection->expired_items, 3);
+    codec_free(back);
+    free(buf);
+}
+
+/* A hostile message that makes unpack allocate far more than its size:
+ * many empty repeated items. The budget refuses it; a generous one takes it. */
+static void test_budget_refuses_amplification(void **state)
+{
+    (void)state;
+    size_t n = 100000;
+    uint8_t *buf = malloc(n * 2);
+    for (size_t i = 0; i < n; i++) {
+        buf[2 * i] = 0x22; /* field 4 (items), length-delimited */
+        buf[2 * i + 1] = 0x00;
+    }
+    Shibao__V1__Batch *b = (Shibao__V1__Batch *)codec_decode(&shibao__v1__batch__descriptor, buf, n * 2, 0);
+    assert_null(b);
+    b = (Shibao__V1__Batch *)codec_decode(&shibao__v1__batch__descriptor, buf, n * 2, 64u << 20);
+    assert_non_null(b);
+    assert_int_equal(b->n_items, n);
+    codec_free(b);
+    free(buf);
+}
+
+static void test_garbage_is_refused(void **state)
+{
+    (void)state;
+    static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
+    assert_null(codec_decode_event(junk, sizeof junk));
+}
+
+static void test_enum_suffix(void **state)
+{
+    (void)state;
+    assert_string_equal(codec_enum_suffix(&shibao__v1__category__descriptor, 10), "GROCERY_STORE");
+    assert_string_equal(codec_enum_suffix(&shibao__v1__inspection_kind__descriptor, 1), "ROUTINE");
+    assert_string_equal(codec_enum_suffix(&shibao__v1__staff_role__descriptor, 2), "INFORMATION_OFFICER");
+    assert_null(codec_enum_suffix(&shibao__v1__category__descriptor, 99));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_event_round_trip),
+        cmocka_unit_test(test_budget_refuses_amplification),
+        cmocka_unit_test(test_garbage_is_refused),
+        cmocka_unit_test(test_enum_suffix),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,73 @@
+/* profile: the township's INI file; errors name FILE:LINE: key. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profile.h"
+
+static char g_path[64];
+
+static void write_file(const char *text)
+{
+    strcpy(g_path, "/tmp/shibao-profile.XXXXXX");
+    int fd = mkstemp(g_path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+static void test_good_profile(void **state)
+{
+    (void)state;
+    struct profile p;
+    char err[256];
+    write_file("; comment\n[township]\nname = 城关镇\nhead = 张伟\noffice_staff = 5\n");
+    assert_int_equal(profile_load(g_path, &p, err, sizeof err), 0);
+    assert_string_equal(p.values[0], "城关镇");
+    assert_string_equal(p.values[1], "张伟");
+    assert_null(p.values[2]);
+    assert_string_equal(p.values[5], "5");
+    profile_clear(&p);
+    unlink(g_path);
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+    struct profile p;
+    char err[256], want[128];
+    write_file(text);
+    assert_int_equal(profile_load(g_path, &p, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s:%s", g_path, needle);
+    if (!strstr(err, want))
+        fail_msg("error \"%s\" lacks \"%s\"", err, want);
+    unlink(g_path);
+}
+
+static void test_errors_name_line_and_key(void **state)
+{
+    (void)state;
+    expect_error("[township]\nname = 城关镇\nmayor = 张伟\n", "3: mayor: unknown key");
+    expect_error("[township]\noffice_staff = five\n", "2: office_staff: not a number");
+    expect_error("[village]\nname = x\n", "2: [village]: unknown section");
+    expect_error("[township]\nthis line has no equals sign\n", "2: syntax error");
+    struct profile p;
+    char err[256];
+    assert_int_equal(profile_load("/nonexistent/profile.ini", &p, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent/profile.ini: cannot open"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_profile),
+        cmocka_unit_test(test_errors_name_line_and_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
