@@ -27,11 +27,11 @@ int codec_encode(const ProtobufCMessage *msg, uint8_t **out, size_t *len);
 
 /* Typed shorthands. */
 #define codec_decode_event(buf, len) \
-    ((ShibaoV1__Event *)codec_decode(&shibao_v1__event__descriptor, (buf), (len), 0))
+    ((Shibao__V1__Event *)codec_decode(&shibao__v1__event__descriptor, (buf), (len), 0))
 #define codec_decode_link(buf, len, budget) \
-    ((ShibaoV1__LinkMessage *)codec_decode(&shibao_v1__link_message__descriptor, (buf), (len), (budget)))
+    ((Shibao__V1__LinkMessage *)codec_decode(&shibao__v1__link_message__descriptor, (buf), (len), (budget)))
 #define codec_decode_figures(buf, len) \
-    ((ShibaoV1__FigureBatch *)codec_decode(&shibao_v1__figure_batch__descriptor, (buf), (len), 0))
+    ((Shibao__V1__FigureBatch *)codec_decode(&shibao__v1__figure_batch__descriptor, (buf), (len), 0))
 
 /* Name of an enum value without its type prefix: (Category, 10) -> "GROCERY_STORE".
  * Returns NULL for values the schema does not know. Static storage. */

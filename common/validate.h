@@ -20,7 +20,7 @@
 /* township: 9-digit code the village must belong to, or NULL (any).
  * today: YYYY-MM-DD, or NULL for date_today(). Returns 0 if valid, else -1
  * with "field: reason" in err (e.g. "occurred_on: date is after tomorrow"). */
-int validate_event(const ShibaoV1__Event *ev, const char *township, const char *today,
+int validate_event(const Shibao__V1__Event *ev, const char *township, const char *today,
                    char *err, size_t errlen);
 
 /* 1 if s is n ASCII digits exactly. */

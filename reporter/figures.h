@@ -36,6 +36,11 @@ struct figures {
     int villages_reporting;  /* villages with any event in the period */
 };
 
+/* Zeroes *out and sets every figure's num, key, label and type (all not
+ * present); p may be NULL. figures_township/_county start from this, and
+ * tests build a figure model with it without a database. */
+void figures_init(struct figures *out, const struct period *p);
+
 /* township: a code present in the database; NULL = the only township in it
  * (error if several). 0, or -1 with a message in err. */
 int figures_township(sqlite3 *db, const char *township, const struct period *p,

@@ -1,0 +1,390 @@
+#include "submit.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "codec.h"
+#include "db.h"
+#include "log.h"
+#include "pbjson.h"
+#include "uuid.h"
+#include "validate.h"
+
+/* A day of events from one village is kilobytes; anything near this is a
+ * wrong file, and reading it whole must not take the collector down. */
+#define SUBMIT_MAX_FILE (256u * 1024 * 1024)
+
+/* event_ids seen in this file, with the line that had each first. Open
+ * addressing; the table owns the id strings. */
+struct seen {
+    struct seen_slot {
+        char *id;
+        int line;
+    } *slots;
+    size_t cap; /* power of two */
+    size_t count;
+};
+
+/* One good event waiting for the commit. id points into the seen table. */
+struct pending {
+    const char *id;
+    uint8_t *buf;
+    size_t len;
+};
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static struct seen_slot *seen_find(struct seen *t, const char *id)
+{
+    size_t i = (size_t)hash_str(id) & (t->cap - 1);
+    while (t->slots[i].id && strcmp(t->slots[i].id, id) != 0)
+        i = (i + 1) & (t->cap - 1);
+    return &t->slots[i];
+}
+
+static int seen_grow(struct seen *t)
+{
+    size_t ncap = t->cap ? t->cap * 2 : 64;
+    struct seen_slot *old = t->slots;
+    size_t ocap = t->cap;
+    t->slots = calloc(ncap, sizeof *t->slots);
+    if (!t->slots) {
+        t->slots = old;
+        return -1;
+    }
+    t->cap = ncap;
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i].id)
+            *seen_find(t, old[i].id) = old[i];
+    free(old);
+    return 0;
+}
+
+/* Looks id up, adding it with line if absent. Returns the slot (whose line
+ * is the earlier one when the id was there already) or NULL without memory.
+ * *added tells which. */
+static struct seen_slot *seen_add(struct seen *t, const char *id, int line, int *added)
+{
+    if ((t->count + 1) * 2 > t->cap && seen_grow(t) < 0)
+        return NULL;
+    struct seen_slot *s = seen_find(t, id);
+    *added = 0;
+    if (s->id)
+        return s;
+    s->id = strdup(id);
+    if (!s->id)
+        return NULL;
+    s->line = line;
+    t->count++;
+    *added = 1;
+    return s;
+}
+
+static void seen_free(struct seen *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        free(t->slots[i].id);
+    free(t->slots);
+}
+
+/* A value from the input quoted in a message: cut, and control bytes
+ * masked, so the error stays one line. */
+static const char *shown(const char *s, char *buf, size_t n)
+{
+    size_t i = 0;
+    for (; s[i] && i + 4 < n && i < 40; i++)
+        buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+    if (s[i] && i + 4 < n) {
+        while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
+            i--;
+        memcpy(buf + i, "...", 3);
+        i += 3;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return 0;
+    return 1;
+}
+
+/* Replaces a string field of a parsed message. The old value is either the
+ * shared empty default or pbjson's malloc'd copy. */
+static int set_string(char **field, const char *value)
+{
+    char *copy = strdup(value);
+    if (!copy)
+        return -1;
+    if (*field && *field != protobuf_c_empty_string)
+        free(*field);
+    *field = copy;
+    return 0;
+}
+
+/* One line to one encoded event. Returns 0 (appended to *out), 1 (bad: err
+ * holds "field: reason") or -1 (out of memory). */
+static int submit_line(const char *village, const char *text, size_t len, int line,
+                       struct seen *seen, struct pending *out, char *err, size_t errlen)
+{
+    int rc = -1;
+    ProtobufCMessage *m = NULL;
+    Shibao__V1__Event *ev;
+    char b1[48], b2[48];
+
+    if (pbjson_parse(&shibao__v1__event__descriptor, text, len, &m, err, errlen) < 0) {
+        rc = 1;
+        goto out;
+    }
+    ev = (Shibao__V1__Event *)m;
+
+    if (!ev->event_id || !*ev->event_id) {
+        char id[UUID_STR_LEN];
+        if (uuid_v7(id) < 0) {
+            log_error("submit: no randomness for a new event_id");
+            goto out;
+        }
+        if (set_string(&ev->event_id, id) < 0)
+            goto out;
+    }
+    if (village && *village) {
+        if (!ev->village_id || !*ev->village_id) {
+            if (set_string(&ev->village_id, village) < 0)
+                goto out;
+        } else if (strcmp(ev->village_id, village) != 0) {
+            snprintf(err, errlen, "village_id: %s does not match this collector's village %s",
+                     shown(ev->village_id, b1, sizeof b1), shown(village, b2, sizeof b2));
+            rc = 1;
+            goto out;
+        }
+    }
+
+    /* the aggregator's own rules, so nothing accepted here is refused there
+     * (except by a different date: the township judges "tomorrow" again) */
+    int bad = validate_event(ev, NULL, NULL, err, errlen) < 0;
+
+    /* ids of bad lines are remembered too: a later copy of a broken line is
+     * still a duplicate once the broken one is fixed */
+    struct seen_slot *slot = NULL;
+    int added = 0;
+    if (uuid_valid(ev->event_id)) {
+        slot = seen_add(seen, ev->event_id, line, &added);
+        if (!slot)
+            goto out;
+    }
+    if (bad) {
+        rc = 1;
+        goto out;
+    }
+    if (!slot || !added) {
+        snprintf(err, errlen, "event_id: duplicate of line %d", slot ? slot->line : 0);
+        rc = 1;
+        goto out;
+    }
+    if (codec_encode(m, &out->buf, &out->len) < 0)
+        goto out;
+    out->id = slot->id;
+    rc = 0;
+out:
+    codec_free(m);
+    return rc;
+}
+
+int submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *name,
+                  const char *buf, size_t len, FILE *errs, struct submit_result *res)
+{
+    int rc = -1;
+    struct submit_result local;
+    struct seen seen = {0};
+    struct pending *pend = NULL;
+    size_t npend = 0, cappend = 0;
+    int in_txn = 0;
+    char err[512];
+
+    if (!res)
+        res = &local;
+    memset(res, 0, sizeof *res);
+
+    size_t pos = 0;
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+        pos = 3;
+    for (int line = 1; pos < len; line++) {
+        const char *start = buf + pos;
+        const char *nl = memchr(start, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - start) : len - pos;
+        pos += n + (nl ? 1 : 0);
+        if (n > 0 && start[n - 1] == '\r')
+            n--;
+        if (blank(start, n))
+            continue;
+        res->lines++;
+
+        if (npend == cappend) {
+            size_t ncap = cappend ? cappend * 2 : 64;
+            struct pending *p = realloc(pend, ncap * sizeof *p);
+            if (!p) {
+                log_error("submit: %s: out of memory", name);
+                goto out;
+            }
+            pend = p;
+            cappend = ncap;
+        }
+        int r = submit_line(village, start, n, line, &seen, &pend[npend], err, sizeof err);
+        if (r < 0) {
+            log_error("submit: %s:%d: out of memory", name, line);
+            goto out;
+        }
+        if (r == 1) {
+            res->bad++;
+            if (errs)
+                fprintf(errs, "%s:%d: %s\n", name, line, err);
+            continue;
+        }
+        npend++;
+    }
+
+    if (res->bad > 0) {
+        rc = 1;
+        goto out;
+    }
+    if (npend == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (db_begin(db) < 0)
+        goto out;
+    in_txn = 1;
+    for (size_t i = 0; i < npend; i++) {
+        int r = outbox_put(ob, pend[i].id, pend[i].buf, pend[i].len, NULL);
+        if (r < 0)
+            goto out;
+        if (r == 1)
+            res->duplicates++;
+        else
+            res->stored++;
+    }
+    if (db_commit(db) < 0)
+        goto out;
+    in_txn = 0;
+    rc = 0;
+out:
+    if (in_txn) {
+        db_rollback(db);
+        /* nothing of this file is stored, whatever the counts said */
+        res->stored = res->duplicates = 0;
+    }
+    for (size_t i = 0; i < npend; i++)
+        free(pend[i].buf);
+    free(pend);
+    seen_free(&seen);
+    return rc;
+}
+
+/* Reads all of f up to SUBMIT_MAX_FILE. 0, 1 (too large) or -1 (I/O). */
+static int read_all(FILE *f, const char *name, char **out, size_t *outlen)
+{
+    int rc = -1;
+    size_t cap = 64 * 1024, len = 0;
+    char *buf = NULL;
+    struct stat st;
+
+    /* a regular file tells its size up front: refuse a huge one unread */
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
+        if ((uint64_t)st.st_size > SUBMIT_MAX_FILE) {
+            rc = 1;
+            goto out;
+        }
+        cap = (size_t)st.st_size + 1;
+    }
+    buf = malloc(cap);
+    if (!buf) {
+        log_error("submit: %s: out of memory", name);
+        goto out;
+    }
+    for (;;) {
+        if (len == cap) {
+            if (cap > SUBMIT_MAX_FILE) {
+                rc = 1;
+                goto out;
+            }
+            size_t ncap = cap * 2 > SUBMIT_MAX_FILE + 1 ? SUBMIT_MAX_FILE + 1 : cap * 2;
+            char *p = realloc(buf, ncap);
+            if (!p) {
+                log_error("submit: %s: out of memory", name);
+                goto out;
+            }
+            buf = p;
+            cap = ncap;
+        }
+        size_t n = fread(buf + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        log_error("submit: cannot read %s: %s", name, strerror(errno));
+        goto out;
+    }
+    if (len > SUBMIT_MAX_FILE) {
+        rc = 1;
+        goto out;
+    }
+    *out = buf;
+    *outlen = len;
+    buf = NULL;
+    rc = 0;
+out:
+    free(buf);
+    return rc;
+}
+
+int submit_file(sqlite3 *db, outbox_t *ob, const char *village, const char *path,
+                FILE *errs, struct submit_result *res)
+{
+    int rc = -1;
+    int is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "<stdin>" : path;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0;
+
+    if (res)
+        memset(res, 0, sizeof *res);
+    if (!f) {
+        log_error("submit: cannot open %s: %s", name, strerror(errno));
+        goto out;
+    }
+    int r = read_all(f, name, &buf, &len);
+    if (r == 1) {
+        /* the file itself is wrong, not the system: refused, like a bad line */
+        if (errs)
+            fprintf(errs, "%s: file is larger than %u MiB; split it\n", name,
+                    SUBMIT_MAX_FILE / (1024 * 1024));
+        if (res)
+            res->bad = 1;
+        rc = 1;
+        goto out;
+    }
+    if (r < 0)
+        goto out;
+    rc = submit_buffer(db, ob, village, name, buf, len, errs, res);
+out:
+    free(buf);
+    if (f && !is_stdin)
+        fclose(f);
+    return rc;
+}

@@ -1,0 +1,850 @@
+#include "link.h"
+#include "codec.h"
+#include "db.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#define ORIGIN_MAX 64
+#define STREAM_MAX 128
+#define ROUTING_ID_MAX 256
+/* At most this many lines of one noisy kind per minute: a hostile or broken
+ * peer must not be able to fill the journal. */
+#define LOG_BURST 10
+#define LOG_PERIOD_MS 60000
+/* zmq_poll slice in link_sender_step, so resends run on time. */
+#define STEP_SLICE_MS 100
+
+void link_options_default(struct link_options *o)
+{
+    o->window = 10000;
+    o->batch_items = 1000;
+    o->batch_bytes = 1u << 20;
+    o->resend_ms = 3000;
+    o->heartbeat_ms = 1000;
+    o->reconnect_max_ms = 5000;
+    o->max_msg = 4u << 20;
+}
+
+/* Zero or negative fields take the default, so callers may set only some. */
+static void options_fill(struct link_options *o, const struct link_options *in)
+{
+    link_options_default(o);
+    if (!in)
+        return;
+    if (in->window > 0)
+        o->window = in->window;
+    if (in->batch_items > 0)
+        o->batch_items = in->batch_items;
+    if (in->batch_bytes > 0)
+        o->batch_bytes = in->batch_bytes;
+    if (in->resend_ms > 0)
+        o->resend_ms = in->resend_ms;
+    if (in->heartbeat_ms > 0)
+        o->heartbeat_ms = in->heartbeat_ms;
+    if (in->reconnect_max_ms > 0)
+        o->reconnect_max_ms = in->reconnect_max_ms;
+    if (in->max_msg > 0)
+        o->max_msg = in->max_msg;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct ratelimit {
+    int64_t start;
+    int count;
+    uint64_t suppressed;
+};
+
+static int rl_allow(struct ratelimit *rl)
+{
+    int64_t now = now_ms();
+    if (rl->start == 0 || now - rl->start >= LOG_PERIOD_MS) {
+        if (rl->suppressed)
+            log_warn("link: %llu similar messages suppressed in the last minute",
+                     (unsigned long long)rl->suppressed);
+        rl->start = now;
+        rl->count = 0;
+        rl->suppressed = 0;
+    }
+    if (rl->count < LOG_BURST) {
+        rl->count++;
+        return 1;
+    }
+    rl->suppressed++;
+    return 0;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*p, n * size);
+    if (!q) {
+        log_error("link: out of memory");
+        return -1;
+    }
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+static int set_opt(void *sock, int opt, int value, const char *name)
+{
+    if (zmq_setsockopt(sock, opt, &value, sizeof value) < 0) {
+        log_error("link: cannot set %s: %s", name, zmq_strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* What both ends share. hwm is in messages, per peer: high enough that the
+ * window, not the socket, is what limits a sender. */
+static int configure(void *sock, const struct link_options *o)
+{
+    int hwm = o->window + 1000;
+    int hb = o->heartbeat_ms;
+    /* The TTL travels in deciseconds in the PING command. */
+    int ttl = 3 * hb < 6553599 ? 3 * hb : 6553500;
+    if (set_opt(sock, ZMQ_LINGER, 0, "ZMQ_LINGER") < 0 ||
+        set_opt(sock, ZMQ_SNDHWM, hwm, "ZMQ_SNDHWM") < 0 ||
+        set_opt(sock, ZMQ_RCVHWM, hwm, "ZMQ_RCVHWM") < 0 ||
+        set_opt(sock, ZMQ_HEARTBEAT_IVL, hb, "ZMQ_HEARTBEAT_IVL") < 0 ||
+        set_opt(sock, ZMQ_HEARTBEAT_TIMEOUT, 3 * hb, "ZMQ_HEARTBEAT_TIMEOUT") < 0 ||
+        set_opt(sock, ZMQ_HEARTBEAT_TTL, ttl < 100 ? 100 : ttl, "ZMQ_HEARTBEAT_TTL") < 0 ||
+        set_opt(sock, ZMQ_RECONNECT_IVL, 100, "ZMQ_RECONNECT_IVL") < 0 ||
+        set_opt(sock, ZMQ_RECONNECT_IVL_MAX, o->reconnect_max_ms, "ZMQ_RECONNECT_IVL_MAX") < 0)
+        return -1;
+    return 0;
+}
+
+/* ================================================================ sender */
+
+struct link_sender {
+    void *sock;
+    outbox_t *ob;
+    char *origin;
+    struct link_options o;
+    uint64_t acked;      /* highest seq the receiver committed, as far as we know */
+    uint64_t sent_upto;  /* highest seq sent since the last go-back */
+    uint64_t rewound_at; /* acked at the last go-back (UINT64_MAX: none yet) */
+    int64_t last_progress;
+    link_refusal_fn refusal_fn;
+    void *refusal_arg;
+    /* The batch in hand, reused from one batch to the next. Payloads are
+     * copied into data (outbox_read's pointers live only during its
+     * callback); items point into it once the read is over. */
+    Shibao__V1__Item *items;
+    Shibao__V1__Item **item_ptrs;
+    size_t *offsets;
+    size_t items_cap, ptrs_cap, offsets_cap, nitems;
+    uint8_t *data;
+    size_t data_cap, data_len;
+    uint8_t *frame;
+    size_t frame_cap;
+    int collect_failed;
+    struct ratelimit rl_warn, rl_refusal;
+};
+
+int link_sender_new(void *zctx, const char *endpoint, outbox_t *ob, const char *origin,
+                    const struct link_options *opts, link_sender_t **out)
+{
+    int rc = -1;
+    link_sender_t *s = calloc(1, sizeof *s);
+    if (!s)
+        goto out;
+    options_fill(&s->o, opts);
+    s->ob = ob;
+    s->origin = strdup(origin ? origin : "");
+    if (!s->origin)
+        goto out;
+    s->acked = outbox_acked(ob);
+    s->sent_upto = s->acked;
+    s->rewound_at = UINT64_MAX;
+    s->last_progress = now_ms();
+    s->sock = zmq_socket(zctx, ZMQ_DEALER);
+    if (!s->sock) {
+        log_error("link: cannot create a socket: %s", zmq_strerror(errno));
+        goto out;
+    }
+    /* IMMEDIATE: with no live connection a send fails at once instead of
+     * queueing the window in memory; on a reconnect the old pipe and what it
+     * held are dropped, and go-back-N resends from the ack. */
+    if (configure(s->sock, &s->o) < 0 || set_opt(s->sock, ZMQ_IMMEDIATE, 1, "ZMQ_IMMEDIATE") < 0)
+        goto out;
+    if (zmq_connect(s->sock, endpoint) < 0) {
+        log_error("link: cannot connect to %s: %s", endpoint, zmq_strerror(errno));
+        goto out;
+    }
+    *out = s;
+    s = NULL;
+    rc = 0;
+out:
+    if (rc < 0 && !s)
+        log_error("link: out of memory");
+    link_sender_destroy(&s);
+    return rc;
+}
+
+void link_sender_destroy(link_sender_t **ps)
+{
+    link_sender_t *s = ps ? *ps : NULL;
+    if (!s)
+        return;
+    if (s->sock)
+        zmq_close(s->sock);
+    free(s->origin);
+    free(s->items);
+    free(s->item_ptrs);
+    free(s->offsets);
+    free(s->data);
+    free(s->frame);
+    free(s);
+    *ps = NULL;
+}
+
+void *link_sender_socket(link_sender_t *s) { return s->sock; }
+uint64_t link_sender_acked(const link_sender_t *s) { return s->acked; }
+
+void link_sender_set_refusal_cb(link_sender_t *s, link_refusal_fn fn, void *arg)
+{
+    s->refusal_fn = fn;
+    s->refusal_arg = arg;
+}
+
+static int collect(void *arg, uint64_t seq, const void *payload, size_t len)
+{
+    link_sender_t *s = arg;
+    size_t n = s->nitems;
+    if (grow((void **)&s->items, &s->items_cap, n + 1, sizeof *s->items) < 0 ||
+        grow((void **)&s->item_ptrs, &s->ptrs_cap, n + 1, sizeof *s->item_ptrs) < 0 ||
+        grow((void **)&s->offsets, &s->offsets_cap, n + 1, sizeof *s->offsets) < 0 ||
+        grow((void **)&s->data, &s->data_cap, s->data_len + len + 1, 1) < 0) {
+        s->collect_failed = 1;
+        return 1;
+    }
+    shibao__v1__item__init(&s->items[n]);
+    s->items[n].seq = seq;
+    s->items[n].payload.len = len;
+    s->offsets[n] = s->data_len;
+    memcpy(s->data + s->data_len, payload, len);
+    s->data_len += len;
+    s->nitems = n + 1;
+    return 0;
+}
+
+static void go_back(link_sender_t *s, const char *why)
+{
+    log_debug("link: resending from %llu (%s)", (unsigned long long)s->acked + 1, why);
+    s->sent_upto = s->acked;
+    s->rewound_at = s->acked;
+    s->last_progress = now_ms();
+}
+
+/* Sends the batch collected in s. 1 sent, 0 the socket cannot take it now,
+ * -1 error. */
+static int send_batch(link_sender_t *s, uint64_t prev_seq)
+{
+    for (size_t i = 0; i < s->nitems; i++) {
+        s->items[i].payload.data = s->data + s->offsets[i];
+        s->item_ptrs[i] = &s->items[i];
+    }
+    Shibao__V1__Batch b = SHIBAO__V1__BATCH__INIT;
+    b.origin = s->origin;
+    b.stream = (char *)outbox_stream(s->ob);
+    b.prev_seq = prev_seq;
+    b.n_items = s->nitems;
+    b.items = s->item_ptrs;
+    Shibao__V1__LinkMessage m = SHIBAO__V1__LINK_MESSAGE__INIT;
+    m.kind_case = SHIBAO__V1__LINK_MESSAGE__KIND_BATCH;
+    m.batch = &b;
+    size_t len = protobuf_c_message_get_packed_size(&m.base);
+    if (grow((void **)&s->frame, &s->frame_cap, len + 1, 1) < 0)
+        return -1;
+    protobuf_c_message_pack(&m.base, s->frame);
+    if (len > s->o.max_msg && rl_allow(&s->rl_warn))
+        log_warn("link: a batch of %zu bytes exceeds max_msg %zu: the receiver may drop it",
+                 len, s->o.max_msg);
+    if (zmq_send(s->sock, s->frame, len, ZMQ_DONTWAIT) < 0) {
+        if (errno == EAGAIN || errno == EINTR)
+            return 0;
+        log_error("link: cannot send: %s", zmq_strerror(errno));
+        return -1;
+    }
+    return 1;
+}
+
+int link_sender_pump(link_sender_t *s)
+{
+    /* An ack that could not be stored last time (busy database) is retried
+     * here rather than waiting for the next ack. */
+    if (s->acked > outbox_acked(s->ob) && outbox_ack(s->ob, s->acked) < 0)
+        return -1;
+    if (s->sent_upto > s->acked && now_ms() - s->last_progress >= s->o.resend_ms)
+        go_back(s, "no acknowledgement in time");
+    while (s->sent_upto - s->acked < (uint64_t)s->o.window) {
+        size_t room = (size_t)((uint64_t)s->o.window - (s->sent_upto - s->acked));
+        size_t max_items = (size_t)s->o.batch_items < room ? (size_t)s->o.batch_items : room;
+        s->nitems = 0;
+        s->data_len = 0;
+        s->collect_failed = 0;
+        int n = outbox_read(s->ob, s->sent_upto, max_items, s->o.batch_bytes, collect, s);
+        if (n < 0 || s->collect_failed)
+            return -1;
+        if (s->nitems == 0)
+            break;
+        int sent = send_batch(s, s->sent_upto);
+        if (sent < 0)
+            return -1;
+        if (sent == 0)
+            break; /* no connection or a full pipe: the next pump tries again */
+        /* The resend clock starts when something goes in flight, not at the
+         * last ack, however long ago that was. */
+        if (s->sent_upto == s->acked)
+            s->last_progress = now_ms();
+        s->sent_upto = s->items[s->nitems - 1].seq;
+    }
+    return 0;
+}
+
+static void handle_refusal(link_sender_t *s, const Shibao__V1__Refusal *r)
+{
+    const char *event_id = r->event_id ? r->event_id : "";
+    const char *reason = r->reason ? r->reason : "";
+    if (outbox_record_refusal(s->ob, r->seq, event_id, reason) < 0)
+        log_error("link: refusal of item %llu not recorded", (unsigned long long)r->seq);
+    if (rl_allow(&s->rl_refusal))
+        log_warn("link: receiver refused item %llu (event %s): %s", (unsigned long long)r->seq,
+                 event_id[0] ? event_id : "?", reason);
+    if (s->refusal_fn)
+        s->refusal_fn(s->refusal_arg, r->seq, event_id, reason);
+}
+
+static void handle_ack(link_sender_t *s, const void *buf, size_t len)
+{
+    Shibao__V1__LinkMessage *m = codec_decode_link(buf, len, 0);
+    if (!m || m->kind_case != SHIBAO__V1__LINK_MESSAGE__KIND_ACK) {
+        if (rl_allow(&s->rl_warn))
+            log_warn("link: ignoring a message from the receiver that is not an ack");
+        goto out;
+    }
+    const Shibao__V1__Ack *a = m->ack;
+    const char *stream = outbox_stream(s->ob);
+    if (a->stream[0] && strcmp(a->stream, stream) != 0) {
+        log_debug("link: ignoring an ack for stream %.64s", a->stream);
+        goto out;
+    }
+    if (a->error[0] && rl_allow(&s->rl_warn))
+        log_warn("link: receiver refused a batch: %.200s", a->error);
+    if (!a->stream[0])
+        goto out; /* an answer to something it could not read: nothing to learn */
+    if (a->acked_seq > s->acked) {
+        s->acked = a->acked_seq;
+        s->last_progress = now_ms();
+        /* The receiver may hold more than we sent (we restarted with an ack
+         * that was never stored): carry on after what it holds. */
+        if (s->sent_upto < s->acked)
+            s->sent_upto = s->acked;
+    }
+    /* Refusals are stored before the ack that forgets their items. */
+    for (size_t i = 0; i < a->n_refusals; i++)
+        handle_refusal(s, a->refusals[i]);
+    if (a->gap) {
+        if (a->acked_seq < s->acked) {
+            if (rl_allow(&s->rl_warn))
+                log_error("link: receiver holds stream %s only up to %llu but acknowledged %llu: "
+                          "it lost committed data; the items in between are gone here",
+                          stream, (unsigned long long)a->acked_seq, (unsigned long long)s->acked);
+        } else if (s->rewound_at != s->acked) {
+            /* Every batch in flight behind a lost one comes back as a gap:
+             * going back once per ack value is enough. Should the resend be
+             * lost as well, the resend timer goes back again. */
+            go_back(s, "receiver reports a gap");
+        }
+    }
+out:
+    codec_free(m);
+}
+
+int link_sender_on_readable(link_sender_t *s)
+{
+    int rc = -1;
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    for (;;) {
+        if (zmq_msg_recv(&msg, s->sock, ZMQ_DONTWAIT) < 0) {
+            if (errno == EAGAIN || errno == EINTR)
+                break;
+            log_error("link: cannot receive: %s", zmq_strerror(errno));
+            goto out;
+        }
+        if (zmq_msg_more(&msg)) {
+            while (zmq_msg_more(&msg) && zmq_msg_recv(&msg, s->sock, 0) >= 0)
+                ;
+            if (rl_allow(&s->rl_warn))
+                log_warn("link: ignoring a multi-frame message from the receiver");
+            continue;
+        }
+        handle_ack(s, zmq_msg_data(&msg), zmq_msg_size(&msg));
+    }
+    /* All acks waiting are applied with one transaction, not one each. */
+    if (s->acked > outbox_acked(s->ob) && outbox_ack(s->ob, s->acked) < 0)
+        goto out;
+    rc = 0;
+out:
+    zmq_msg_close(&msg);
+    return rc;
+}
+
+int link_sender_step(link_sender_t *s, int timeout_ms)
+{
+    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        if (link_sender_pump(s) < 0)
+            return -1;
+        int64_t left = deadline - now_ms();
+        zmq_pollitem_t it = {s->sock, 0, ZMQ_POLLIN, 0};
+        int n = zmq_poll(&it, 1, left <= 0 ? 0 : left > STEP_SLICE_MS ? STEP_SLICE_MS : (long)left);
+        if (n < 0) {
+            if (errno == EINTR)
+                return 0;
+            log_error("link: poll: %s", zmq_strerror(errno));
+            return -1;
+        }
+        if (n > 0 && (it.revents & ZMQ_POLLIN)) {
+            if (link_sender_on_readable(s) < 0)
+                return -1;
+            return link_sender_pump(s);
+        }
+        if (now_ms() >= deadline)
+            return 0;
+    }
+}
+
+static int stop_at_first(void *arg, uint64_t seq, const void *payload, size_t len)
+{
+    (void)arg;
+    (void)seq;
+    (void)payload;
+    (void)len;
+    return 1;
+}
+
+int link_sender_idle(link_sender_t *s)
+{
+    /* One indexed row instead of count(*) over a backlog. */
+    return outbox_read(s->ob, 0, 1, 0, stop_at_first, NULL) == 0;
+}
+
+/* ================================================================ receiver */
+
+struct link_receiver {
+    void *sock;
+    sqlite3 *db;
+    struct link_sink sink;
+    struct link_options o;
+    sqlite3_stmt *get, *put;
+    struct link_stats stats;
+    /* Refusals of the batch in hand, grown only when something is refused. */
+    struct link_refusal *refs;
+    Shibao__V1__Refusal *ack_refs;
+    Shibao__V1__Refusal **ack_ref_ptrs;
+    size_t refs_cap, ack_refs_cap, ack_ref_ptrs_cap, nrefs;
+    uint8_t *frame;
+    size_t frame_cap;
+    struct ratelimit rl_warn;
+};
+
+static const char *const RECEIVER_SCHEMA =
+    "CREATE TABLE IF NOT EXISTS link_streams ("
+    " stream TEXT PRIMARY KEY, origin TEXT NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID;";
+
+int link_receiver_new(void *zctx, const char *endpoint, sqlite3 *db,
+                      const struct link_sink *sink, const struct link_options *opts,
+                      link_receiver_t **out)
+{
+    int rc = -1;
+    link_receiver_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        log_error("link: out of memory");
+        goto out;
+    }
+    options_fill(&r->o, opts);
+    r->db = db;
+    r->sink = *sink;
+    if (!r->sink.item) {
+        log_error("link: a sink needs an item callback");
+        goto out;
+    }
+    if (db_exec(db, RECEIVER_SCHEMA) < 0 ||
+        db_prepare(db, "SELECT seq, origin FROM link_streams WHERE stream = ?1", &r->get) < 0 ||
+        db_prepare(db,
+                   "INSERT INTO link_streams (stream, origin, seq) VALUES (?1, ?2, ?3)"
+                   " ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq",
+                   &r->put) < 0)
+        goto out;
+    r->sock = zmq_socket(zctx, ZMQ_ROUTER);
+    if (!r->sock) {
+        log_error("link: cannot create a socket: %s", zmq_strerror(errno));
+        goto out;
+    }
+    int64_t max_msg = r->o.max_msg > (size_t)INT64_MAX ? INT64_MAX : (int64_t)r->o.max_msg;
+    if (configure(r->sock, &r->o) < 0 ||
+        set_opt(r->sock, ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY") < 0)
+        goto out;
+    if (zmq_setsockopt(r->sock, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg) < 0) {
+        log_error("link: cannot set ZMQ_MAXMSGSIZE: %s", zmq_strerror(errno));
+        goto out;
+    }
+    if (zmq_bind(r->sock, endpoint) < 0) {
+        log_error("link: cannot listen on %s: %s", endpoint, zmq_strerror(errno));
+        goto out;
+    }
+    *out = r;
+    r = NULL;
+    rc = 0;
+out:
+    link_receiver_destroy(&r);
+    return rc;
+}
+
+void link_receiver_destroy(link_receiver_t **pr)
+{
+    link_receiver_t *r = pr ? *pr : NULL;
+    if (!r)
+        return;
+    if (r->sock)
+        zmq_close(r->sock);
+    sqlite3_finalize(r->get);
+    sqlite3_finalize(r->put);
+    free(r->refs);
+    free(r->ack_refs);
+    free(r->ack_ref_ptrs);
+    free(r->frame);
+    free(r);
+    *pr = NULL;
+}
+
+void *link_receiver_socket(link_receiver_t *r) { return r->sock; }
+
+void link_receiver_stats(const link_receiver_t *r, struct link_stats *out) { *out = r->stats; }
+
+/* Sends ack to the peer with routing id `id`. Failures are not errors: a
+ * peer that left resends when it comes back, and gets the ack then. */
+static void reply(link_receiver_t *r, const void *id, size_t idlen, Shibao__V1__Ack *ack)
+{
+    Shibao__V1__LinkMessage m = SHIBAO__V1__LINK_MESSAGE__INIT;
+    m.kind_case = SHIBAO__V1__LINK_MESSAGE__KIND_ACK;
+    m.ack = ack;
+    size_t len = protobuf_c_message_get_packed_size(&m.base);
+    if (grow((void **)&r->frame, &r->frame_cap, len + 1, 1) < 0)
+        return;
+    protobuf_c_message_pack(&m.base, r->frame);
+    if (zmq_send(r->sock, id, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(r->sock, r->frame, len, ZMQ_DONTWAIT) < 0) {
+        if (errno == EHOSTUNREACH || errno == EAGAIN)
+            log_debug("link: ack for stream %.64s not sent: %s", ack->stream, zmq_strerror(errno));
+        else if (rl_allow(&r->rl_warn))
+            log_warn("link: cannot send an ack: %s", zmq_strerror(errno));
+    }
+}
+
+static void refuse(link_receiver_t *r, const void *id, size_t idlen, const zmq_msg_t *frame,
+                   const char *stream, uint64_t acked, const char *why)
+{
+    r->stats.malformed++;
+    if (rl_allow(&r->rl_warn)) {
+        const char *peer = frame ? zmq_msg_gets((zmq_msg_t *)frame, "Peer-Address") : NULL;
+        log_warn("link: malformed message from %s: %s", peer ? peer : "a peer", why);
+    }
+    Shibao__V1__Ack ack = SHIBAO__V1__ACK__INIT;
+    ack.stream = (char *)(stream ? stream : "");
+    ack.acked_seq = acked;
+    ack.error = (char *)why;
+    reply(r, id, idlen, &ack);
+}
+
+static int text_ok(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f || n >= max)
+            return 0;
+    return n > 0;
+}
+
+/* Why batch b cannot be taken as a whole, or NULL. */
+static const char *check_batch(const Shibao__V1__Batch *b)
+{
+    if (!text_ok(b->origin, ORIGIN_MAX))
+        return "batch: origin missing or invalid";
+    if (!text_ok(b->stream, STREAM_MAX))
+        return "batch: stream missing or invalid";
+    uint64_t prev = b->prev_seq;
+    for (size_t i = 0; i < b->n_items; i++) {
+        if (b->items[i]->seq <= prev)
+            return "batch: item seqs not increasing after prev_seq";
+        prev = b->items[i]->seq;
+    }
+    return NULL;
+}
+
+/* The stream's committed seq and origin (0 and "" when new), inside the
+ * open transaction. */
+static int stream_get(link_receiver_t *r, const char *stream, uint64_t *seq, char *origin, size_t cap)
+{
+    int rc = -1;
+    sqlite3_bind_text(r->get, 1, stream, -1, SQLITE_STATIC);
+    int step = sqlite3_step(r->get);
+    *seq = 0;
+    origin[0] = '\0';
+    if (step == SQLITE_ROW) {
+        *seq = (uint64_t)sqlite3_column_int64(r->get, 0);
+        const char *o = (const char *)sqlite3_column_text(r->get, 1);
+        snprintf(origin, cap, "%s", o ? o : "");
+    } else if (step != SQLITE_DONE) {
+        log_error("link: cannot read stream state: %s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_reset(r->get);
+    return rc;
+}
+
+static int stream_put(link_receiver_t *r, const char *stream, const char *origin, uint64_t seq)
+{
+    sqlite3_bind_text(r->put, 1, stream, -1, SQLITE_STATIC);
+    sqlite3_bind_text(r->put, 2, origin, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(r->put, 3, (sqlite3_int64)seq);
+    int rc = sqlite3_step(r->put) == SQLITE_DONE ? 0 : -1;
+    if (rc < 0)
+        log_error("link: cannot record stream state: %s", sqlite3_errmsg(r->db));
+    sqlite3_reset(r->put);
+    return rc;
+}
+
+static int keep_refusal(link_receiver_t *r, uint64_t seq, struct link_refusal *ref)
+{
+    size_t n = r->nrefs;
+    if (grow((void **)&r->refs, &r->refs_cap, n + 1, sizeof *r->refs) < 0 ||
+        grow((void **)&r->ack_refs, &r->ack_refs_cap, n + 1, sizeof *r->ack_refs) < 0 ||
+        grow((void **)&r->ack_ref_ptrs, &r->ack_ref_ptrs_cap, n + 1, sizeof *r->ack_ref_ptrs) < 0)
+        return -1;
+    ref->event_id[sizeof ref->event_id - 1] = '\0';
+    ref->reason[sizeof ref->reason - 1] = '\0';
+    r->refs[n] = *ref;
+    shibao__v1__refusal__init(&r->ack_refs[n]);
+    r->ack_refs[n].seq = seq;
+    r->nrefs = n + 1;
+    return 0;
+}
+
+/* One good batch: one transaction, then the ack. 0, or -1 on a database
+ * error of our own. */
+static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_t *frame,
+                      const Shibao__V1__Batch *b)
+{
+    int rc = -1, open = 0;
+    const char *why = NULL;
+    uint64_t stored;
+    char origin[ORIGIN_MAX + 1];
+    Shibao__V1__Ack ack = SHIBAO__V1__ACK__INIT;
+    ack.stream = b->stream;
+    r->nrefs = 0;
+
+    if (db_begin(r->db) < 0)
+        goto out;
+    open = 1;
+    if (stream_get(r, b->stream, &stored, origin, sizeof origin) < 0)
+        goto out;
+    if (origin[0] && strcmp(origin, b->origin) != 0) {
+        /* A stream belongs to one sender; another origin using it is a
+         * misconfiguration or a forgery, not data. */
+        db_rollback(r->db);
+        open = 0;
+        refuse(r, id, idlen, frame, b->stream, stored, "batch: stream belongs to another origin");
+        rc = 0;
+        goto out;
+    }
+    if (b->prev_seq > stored) {
+        db_rollback(r->db);
+        open = 0;
+        r->stats.gaps++;
+        log_debug("link: gap on stream %s: holds %llu, batch follows %llu", b->stream,
+                  (unsigned long long)stored, (unsigned long long)b->prev_seq);
+        ack.acked_seq = stored;
+        ack.gap = 1;
+        reply(r, id, idlen, &ack);
+        rc = 0;
+        goto out;
+    }
+    size_t first = 0;
+    while (first < b->n_items && b->items[first]->seq <= stored)
+        first++;
+    r->stats.items_dup += first;
+    uint64_t upto = stored;
+    if (first < b->n_items) {
+        const char *user_id = zmq_msg_gets(frame, "User-Id");
+        if (r->sink.begin && r->sink.begin(r->sink.arg) < 0) {
+            why = "sink refused to begin";
+            goto abort;
+        }
+        for (size_t i = first; i < b->n_items; i++) {
+            const Shibao__V1__Item *item = b->items[i];
+            struct link_item it = {
+                .origin = b->origin,
+                .user_id = user_id,
+                .stream = b->stream,
+                .seq = item->seq,
+                .payload = item->payload.data ? item->payload.data : (const uint8_t *)"",
+                .len = item->payload.len,
+            };
+            struct link_refusal ref;
+            ref.event_id[0] = '\0';
+            ref.reason[0] = '\0';
+            int v = r->sink.item(r->sink.arg, &it, &ref);
+            if (v == 1) {
+                if (keep_refusal(r, item->seq, &ref) < 0) {
+                    why = "out of memory";
+                    goto abort;
+                }
+            } else if (v != 0) {
+                why = "sink aborted the batch";
+                goto abort;
+            }
+        }
+        if (r->sink.end && r->sink.end(r->sink.arg) < 0) {
+            why = "sink failed to finish the batch";
+            goto abort;
+        }
+        upto = b->items[b->n_items - 1]->seq;
+        if (stream_put(r, b->stream, b->origin, upto) < 0 || db_commit(r->db) < 0) {
+            db_rollback(r->db);
+            open = 0;
+            if (r->sink.abort)
+                r->sink.abort(r->sink.arg);
+            goto out;
+        }
+        open = 0;
+        r->stats.items_new += b->n_items - first;
+        r->stats.refused += r->nrefs;
+    } else {
+        db_rollback(r->db); /* nothing written: a plain resend */
+        open = 0;
+    }
+    r->stats.batches++;
+    for (size_t i = 0; i < r->nrefs; i++) {
+        r->ack_refs[i].event_id = r->refs[i].event_id;
+        r->ack_refs[i].reason = r->refs[i].reason;
+        r->ack_ref_ptrs[i] = &r->ack_refs[i];
+    }
+    ack.acked_seq = upto;
+    ack.n_refusals = r->nrefs;
+    ack.refusals = r->ack_ref_ptrs;
+    reply(r, id, idlen, &ack);
+    rc = 0;
+    goto out;
+abort:
+    /* Rolled back and answered with an error; the sender resends later.
+     * The process keeps serving. */
+    db_rollback(r->db);
+    open = 0;
+    if (r->sink.abort)
+        r->sink.abort(r->sink.arg);
+    if (rl_allow(&r->rl_warn))
+        log_warn("link: batch %llu..%llu of %s (stream %s) rolled back: %s",
+                 (unsigned long long)b->items[first]->seq,
+                 (unsigned long long)b->items[b->n_items - 1]->seq, b->origin, b->stream, why);
+    ack.acked_seq = stored;
+    ack.error = (char *)why;
+    reply(r, id, idlen, &ack);
+    rc = 0;
+out:
+    if (open)
+        db_rollback(r->db);
+    return rc;
+}
+
+static int handle_frame(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_t *frame)
+{
+    int rc = 0;
+    Shibao__V1__LinkMessage *m = codec_decode_link(zmq_msg_data(frame), zmq_msg_size(frame), 0);
+    if (!m) {
+        refuse(r, id, idlen, frame, NULL, 0, "frame: not a LinkMessage");
+        goto out;
+    }
+    if (m->kind_case != SHIBAO__V1__LINK_MESSAGE__KIND_BATCH) {
+        refuse(r, id, idlen, frame, NULL, 0, "frame: not a batch");
+        goto out;
+    }
+    const char *why = check_batch(m->batch);
+    if (why) {
+        refuse(r, id, idlen, frame, text_ok(m->batch->stream, STREAM_MAX) ? m->batch->stream : NULL,
+               0, why);
+        goto out;
+    }
+    rc = take_batch(r, id, idlen, frame, m->batch);
+out:
+    codec_free(m);
+    return rc;
+}
+
+int link_receiver_on_readable(link_receiver_t *r)
+{
+    int rc = 0;
+    uint8_t id[ROUTING_ID_MAX];
+    zmq_msg_t part, frame;
+    zmq_msg_init(&part);
+    zmq_msg_init(&frame);
+    while (rc == 0) {
+        if (zmq_msg_recv(&part, r->sock, ZMQ_DONTWAIT) < 0) {
+            if (errno != EAGAIN && errno != EINTR) {
+                log_error("link: cannot receive: %s", zmq_strerror(errno));
+                rc = -1;
+            }
+            break;
+        }
+        /* A ROUTER puts the peer's routing id first. */
+        size_t idlen = zmq_msg_size(&part);
+        if (idlen > sizeof id)
+            idlen = sizeof id;
+        memcpy(id, zmq_msg_data(&part), idlen);
+        /* The rest of a multipart message arrives with its first part, so
+         * these receives do not wait. frame ends up holding the last part. */
+        int frames = 0;
+        int more = zmq_msg_more(&part);
+        while (more) {
+            if (zmq_msg_recv(&frame, r->sock, ZMQ_DONTWAIT) < 0) {
+                log_error("link: cannot receive: %s", zmq_strerror(errno));
+                rc = -1;
+                goto out;
+            }
+            frames++;
+            more = zmq_msg_more(&frame);
+        }
+        if (frames != 1) {
+            refuse(r, id, idlen, frames ? &frame : NULL, NULL, 0,
+                   frames ? "message: more than one frame" : "message: no frame");
+            continue;
+        }
+        rc = handle_frame(r, id, idlen, &frame);
+    }
+out:
+    zmq_msg_close(&part);
+    zmq_msg_close(&frame);
+    return rc;
+}

@@ -1,0 +1,365 @@
+#include "outbox.h"
+#include "db.h"
+#include "log.h"
+#include "uuid.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct outbox {
+    sqlite3 *db;
+    char stream[UUID_STR_LEN];
+    uint64_t acked;
+    /* Last seq handed out, valid while the file's data version equals
+     * last_dv: another connection (the `submit` command) committing puts or
+     * acks changes the data version, and then we ask the table again. */
+    uint64_t last;
+    unsigned int last_dv;
+    int last_valid;
+    sqlite3_stmt *key_ins, *key_has, *top, *ins, *read, *count, *del, *set_acked, *refusal;
+};
+
+/* outbox_meta holds exactly one row (id = 1). acked_seq is also the
+ * high-water mark below which no seq may ever be handed out again: the rows
+ * it covers are deleted, so max(seq) alone would hand them out a second time
+ * and the receiver would drop them as resends. */
+static const char *const SCHEMA =
+    "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS outbox_keys (key TEXT PRIMARY KEY) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS outbox_meta ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1), stream TEXT NOT NULL,"
+    " acked_seq INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS outbox_refusals ("
+    " seq INTEGER PRIMARY KEY, event_id TEXT, reason TEXT, at TEXT NOT NULL);";
+
+static int load_meta(outbox_t *ob)
+{
+    int rc = -1;
+    sqlite3_stmt *sel = NULL, *ins = NULL;
+    if (db_prepare(ob->db, "SELECT stream, acked_seq FROM outbox_meta WHERE id = 1", &sel) < 0)
+        goto out;
+    int step = sqlite3_step(sel);
+    if (step == SQLITE_DONE) {
+        /* A new outbox: a new stream, so no receiver mistakes it for an old one. */
+        if (uuid_v7(ob->stream) < 0) {
+            log_error("outbox: no randomness for a stream id");
+            goto out;
+        }
+        if (db_prepare(ob->db, "INSERT INTO outbox_meta (id, stream, acked_seq) VALUES (1, ?1, 0)",
+                       &ins) < 0)
+            goto out;
+        sqlite3_bind_text(ins, 1, ob->stream, -1, SQLITE_STATIC);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            log_error("outbox: %s", sqlite3_errmsg(ob->db));
+            goto out;
+        }
+        ob->acked = 0;
+    } else if (step == SQLITE_ROW) {
+        const char *s = (const char *)sqlite3_column_text(sel, 0);
+        if (!s || strlen(s) >= sizeof ob->stream) {
+            log_error("outbox: outbox_meta holds an invalid stream id");
+            goto out;
+        }
+        memcpy(ob->stream, s, strlen(s) + 1);
+        ob->acked = (uint64_t)sqlite3_column_int64(sel, 1);
+    } else {
+        log_error("outbox: %s", sqlite3_errmsg(ob->db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(sel);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
+int outbox_new(sqlite3 *db, outbox_t **out)
+{
+    int rc = -1, own = 0;
+    outbox_t *ob = calloc(1, sizeof *ob);
+    if (!ob)
+        goto out;
+    ob->db = db;
+    /* One transaction, so two processes creating the same file at once agree
+     * on a single stream id. */
+    if (sqlite3_get_autocommit(db)) {
+        if (db_begin(db) < 0)
+            goto out;
+        own = 1;
+    }
+    if (db_exec(db, SCHEMA) < 0 || load_meta(ob) < 0)
+        goto out;
+    if (db_prepare(db, "INSERT INTO outbox_keys (key) VALUES (?1) ON CONFLICT DO NOTHING",
+                   &ob->key_ins) < 0 ||
+        db_prepare(db, "SELECT 1 FROM outbox_keys WHERE key = ?1", &ob->key_has) < 0 ||
+        db_prepare(db,
+                   "SELECT max(coalesce((SELECT max(seq) FROM outbox), 0),"
+                   " coalesce((SELECT acked_seq FROM outbox_meta WHERE id = 1), 0))",
+                   &ob->top) < 0 ||
+        db_prepare(db, "INSERT INTO outbox (seq, payload) VALUES (?1, ?2)", &ob->ins) < 0 ||
+        db_prepare(db, "SELECT seq, payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                   &ob->read) < 0 ||
+        db_prepare(db, "SELECT count(*) FROM outbox", &ob->count) < 0 ||
+        db_prepare(db, "DELETE FROM outbox WHERE seq <= ?1", &ob->del) < 0 ||
+        db_prepare(db, "UPDATE outbox_meta SET acked_seq = ?1 WHERE id = 1 AND acked_seq < ?1",
+                   &ob->set_acked) < 0 ||
+        db_prepare(db,
+                   "INSERT INTO outbox_refusals (seq, event_id, reason, at)"
+                   " VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
+                   " ON CONFLICT (seq) DO UPDATE SET event_id = excluded.event_id,"
+                   " reason = excluded.reason, at = excluded.at",
+                   &ob->refusal) < 0)
+        goto out;
+    if (own && db_commit(db) < 0)
+        goto out;
+    own = 0;
+    *out = ob;
+    ob = NULL;
+    rc = 0;
+out:
+    if (own)
+        db_rollback(db);
+    outbox_destroy(&ob);
+    return rc;
+}
+
+void outbox_destroy(outbox_t **pob)
+{
+    outbox_t *ob = pob ? *pob : NULL;
+    if (!ob)
+        return;
+    sqlite3_finalize(ob->key_ins);
+    sqlite3_finalize(ob->key_has);
+    sqlite3_finalize(ob->top);
+    sqlite3_finalize(ob->ins);
+    sqlite3_finalize(ob->read);
+    sqlite3_finalize(ob->count);
+    sqlite3_finalize(ob->del);
+    sqlite3_finalize(ob->set_acked);
+    sqlite3_finalize(ob->refusal);
+    free(ob);
+    *pob = NULL;
+}
+
+const char *outbox_stream(const outbox_t *ob) { return ob->stream; }
+uint64_t outbox_acked(const outbox_t *ob) { return ob->acked; }
+
+static int data_version(outbox_t *ob, unsigned int *dv)
+{
+    return sqlite3_file_control(ob->db, "main", SQLITE_FCNTL_DATA_VERSION, dv) == SQLITE_OK ? 0 : -1;
+}
+
+static int query_top(outbox_t *ob, uint64_t *top)
+{
+    int rc = -1;
+    if (sqlite3_step(ob->top) != SQLITE_ROW) {
+        log_error("outbox: %s", sqlite3_errmsg(ob->db));
+        goto out;
+    }
+    *top = (uint64_t)sqlite3_column_int64(ob->top, 0);
+    rc = 0;
+out:
+    sqlite3_reset(ob->top);
+    return rc;
+}
+
+/* The next seq, inside the caller's write transaction (which excludes every
+ * other writer). Asks the table once per transaction, not once per put:
+ * within a transaction the data version only moves on our own commit. A put
+ * rolled back after this may leave a hole in the numbering; holes are
+ * harmless (batches carry prev_seq, not a count), reuse would not be. */
+static int next_seq(outbox_t *ob, int force, uint64_t *seq)
+{
+    unsigned int dv = 0;
+    /* The data version is current only once the write transaction holds the
+     * file: under a deferred BEGIN that has not touched it yet, ask the table. */
+    int have_dv = sqlite3_txn_state(ob->db, "main") == SQLITE_TXN_WRITE &&
+                  data_version(ob, &dv) == 0;
+    if (force || !have_dv || !ob->last_valid || dv != ob->last_dv) {
+        uint64_t top;
+        if (query_top(ob, &top) < 0)
+            return -1;
+        ob->last = top;
+        ob->last_dv = dv;
+        ob->last_valid = have_dv;
+    }
+    *seq = ob->last + 1;
+    return 0;
+}
+
+static int insert_item(outbox_t *ob, uint64_t seq, const void *payload, size_t len)
+{
+    sqlite3_stmt *st = ob->ins;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+    /* A NULL pointer would bind SQL NULL; an empty payload is a zero-length blob. */
+    sqlite3_bind_blob64(st, 2, payload ? payload : (const void *)"", len, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    int rc = step == SQLITE_DONE ? 0 : sqlite3_extended_errcode(ob->db);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+int outbox_put(outbox_t *ob, const char *key, const void *payload, size_t len, uint64_t *seq_out)
+{
+    int rc = -1, own = 0;
+    if (sqlite3_get_autocommit(ob->db)) {
+        /* A lone put still gets its key and its item committed together. */
+        if (db_begin(ob->db) < 0)
+            return -1;
+        own = 1;
+    }
+    if (key) {
+        sqlite3_bind_text(ob->key_ins, 1, key, -1, SQLITE_STATIC);
+        int step = sqlite3_step(ob->key_ins);
+        int changed = sqlite3_changes(ob->db);
+        sqlite3_reset(ob->key_ins);
+        if (step != SQLITE_DONE) {
+            log_error("outbox: %s", sqlite3_errmsg(ob->db));
+            goto out;
+        }
+        if (changed == 0) {
+            rc = 1;
+            goto out;
+        }
+    }
+    uint64_t seq;
+    if (next_seq(ob, 0, &seq) < 0)
+        goto out;
+    int err = insert_item(ob, seq, payload, len);
+    if (err == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        /* Our idea of the top was stale after all: ask the table and retry once. */
+        log_debug("outbox: seq %llu taken, rereading the top", (unsigned long long)seq);
+        if (next_seq(ob, 1, &seq) < 0)
+            goto out;
+        err = insert_item(ob, seq, payload, len);
+    }
+    if (err) {
+        log_error("outbox: cannot store an item: %s", sqlite3_errstr(err));
+        goto out;
+    }
+    ob->last = seq;
+    if (seq_out)
+        *seq_out = seq;
+    rc = 0;
+out:
+    if (own) {
+        if (rc >= 0 && db_commit(ob->db) < 0)
+            rc = -1;
+        if (rc < 0) {
+            db_rollback(ob->db);
+            ob->last_valid = 0;
+        }
+    }
+    return rc;
+}
+
+int outbox_has_key(outbox_t *ob, const char *key)
+{
+    sqlite3_bind_text(ob->key_has, 1, key, -1, SQLITE_STATIC);
+    int step = sqlite3_step(ob->key_has);
+    int rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+    if (rc < 0)
+        log_error("outbox: %s", sqlite3_errmsg(ob->db));
+    sqlite3_reset(ob->key_has);
+    return rc;
+}
+
+uint64_t outbox_last(outbox_t *ob)
+{
+    uint64_t top = 0;
+    if (query_top(ob, &top) < 0)
+        return ob->last > ob->acked ? ob->last : ob->acked;
+    return top;
+}
+
+int64_t outbox_pending(outbox_t *ob)
+{
+    int64_t n = -1;
+    if (sqlite3_step(ob->count) == SQLITE_ROW)
+        n = sqlite3_column_int64(ob->count, 0);
+    else
+        log_error("outbox: %s", sqlite3_errmsg(ob->db));
+    sqlite3_reset(ob->count);
+    return n;
+}
+
+int outbox_ack(outbox_t *ob, uint64_t seq)
+{
+    int rc = -1, own = 0;
+    if (seq <= ob->acked)
+        return 0;
+    /* Joins a transaction the caller already holds rather than failing on
+     * a nested BEGIN. */
+    if (sqlite3_get_autocommit(ob->db)) {
+        if (db_begin(ob->db) < 0)
+            return -1;
+        own = 1;
+    }
+    sqlite3_bind_int64(ob->del, 1, (sqlite3_int64)seq);
+    int step = sqlite3_step(ob->del);
+    sqlite3_reset(ob->del);
+    if (step != SQLITE_DONE)
+        goto fail;
+    sqlite3_bind_int64(ob->set_acked, 1, (sqlite3_int64)seq);
+    step = sqlite3_step(ob->set_acked);
+    sqlite3_reset(ob->set_acked);
+    if (step != SQLITE_DONE)
+        goto fail;
+    if (own && db_commit(ob->db) < 0)
+        goto out;
+    own = 0;
+    ob->acked = seq;
+    rc = 0;
+    goto out;
+fail:
+    log_error("outbox: cannot record ack %llu: %s", (unsigned long long)seq, sqlite3_errmsg(ob->db));
+out:
+    if (own)
+        db_rollback(ob->db);
+    return rc;
+}
+
+int outbox_read(outbox_t *ob, uint64_t after, size_t max_items, size_t max_bytes,
+                outbox_item_fn fn, void *arg)
+{
+    int n = 0;
+    size_t bytes = 0;
+    sqlite3_stmt *st = ob->read;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+    /* 0 means no limit, for items as for bytes. */
+    sqlite3_bind_int64(st, 2, max_items && max_items < INT64_MAX ? (sqlite3_int64)max_items : -1);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
+        const void *p = sqlite3_column_blob(st, 1);
+        size_t len = (size_t)sqlite3_column_bytes(st, 1);
+        if (n > 0 && max_bytes && bytes + len > max_bytes)
+            break;
+        n++;
+        bytes += len;
+        if (fn(arg, seq, p ? p : (const void *)"", len) != 0)
+            break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        log_error("outbox: cannot read: %s", sqlite3_errmsg(ob->db));
+        n = -1;
+    }
+    /* Resetting ends the implicit read transaction: a reader left open would
+     * stop WAL checkpoints. */
+    sqlite3_reset(st);
+    return n;
+}
+
+int outbox_record_refusal(outbox_t *ob, uint64_t seq, const char *event_id, const char *reason)
+{
+    sqlite3_stmt *st = ob->refusal;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+    sqlite3_bind_text(st, 2, event_id ? event_id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, reason ? reason : "", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc < 0)
+        log_error("outbox: cannot record a refusal: %s", sqlite3_errmsg(ob->db));
+    sqlite3_reset(st);
+    return rc;
+}

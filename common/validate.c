@@ -1,0 +1,271 @@
+#include "validate.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "period.h"
+#include "uuid.h"
+
+static int fail(char *err, size_t errlen, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t errlen, const char *field, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(err, errlen, "%s: %s", field, msg);
+    return -1;
+}
+
+int validate_code(const char *s, size_t n)
+{
+    if (!s)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return s[n] == '\0';
+}
+
+int validate_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char b = p[i];
+        if (b == 0)
+            return 0;
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp, min;
+        if ((b & 0xe0) == 0xc0) {
+            need = 1; cp = b & 0x1f; min = 0x80;
+        } else if ((b & 0xf0) == 0xe0) {
+            need = 2; cp = b & 0x0f; min = 0x800;
+        } else if ((b & 0xf8) == 0xf0) {
+            need = 3; cp = b & 0x07; min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (len - i - 1 < need)
+            return 0;
+        for (size_t k = 1; k <= need; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        /* overlong forms, UTF-16 surrogates and values past Unicode are
+         * not UTF-8, whatever a lenient decoder might make of them */
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += need + 1;
+    }
+    return 1;
+}
+
+/* Copies s for quoting in an error: a value that failed a check may hold
+ * anything, and an error must stay one printable line. */
+static const char *shown(const char *s, char *buf, size_t n)
+{
+    size_t i = 0;
+    for (; s[i] && i + 4 < n && i < 40; i++)
+        buf[i] = ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f) ? '?' : s[i];
+    if (s[i] && i + 4 < n) {
+        memcpy(buf + i, "...", 3);
+        i += 3;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+static int empty(const char *s)
+{
+    return !s || !*s;
+}
+
+/* Every string, required or not: valid UTF-8 and within the length limit. */
+static int check_string(const char *field, const char *s, int required, char *err,
+                        size_t errlen)
+{
+    if (empty(s))
+        return required ? fail(err, errlen, field, "missing") : 0;
+    size_t n = strlen(s);
+    if (n > VALIDATE_MAX_STRING)
+        return fail(err, errlen, field, "%zu bytes, longer than the limit of %d", n,
+                    VALIDATE_MAX_STRING);
+    if (!validate_utf8(s, n))
+        return fail(err, errlen, field, "not valid UTF-8");
+    return 0;
+}
+
+static int check_uuid(const char *field, const char *s, int required, char *err, size_t errlen)
+{
+    char b[48];
+    if (check_string(field, s, required, err, errlen) < 0)
+        return -1;
+    if (!empty(s) && !uuid_valid(s))
+        return fail(err, errlen, field, "\"%s\" is not a UUID", shown(s, b, sizeof b));
+    return 0;
+}
+
+/* Every enum in the schema is required: 0 is the UNSPECIFIED placeholder,
+ * and a number the descriptor does not know is a value from a newer schema
+ * or junk, which no figure could count. */
+static int check_enum(const char *field, const ProtobufCEnumDescriptor *desc, int value,
+                      char *err, size_t errlen)
+{
+    if (value == 0) {
+        const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(desc, 0);
+        return fail(err, errlen, field, "missing or %s", v ? v->name : "0");
+    }
+    if (!protobuf_c_enum_descriptor_get_value(desc, value))
+        return fail(err, errlen, field, "unknown value %d", value);
+    return 0;
+}
+
+static int check_count(const char *field, uint32_t v, char *err, size_t errlen)
+{
+    if (v > VALIDATE_MAX_COUNT)
+        return fail(err, errlen, field, "%u is over the limit of %d", (unsigned)v,
+                    VALIDATE_MAX_COUNT);
+    return 0;
+}
+
+static int check_body(const Shibao__V1__Event *ev, char *err, size_t errlen)
+{
+    switch (ev->body_case) {
+    case SHIBAO__V1__EVENT__BODY_REGISTRATION: {
+        const Shibao__V1__Registration *r = ev->registration;
+        if (!r)
+            break;
+        if (check_string("registration.operator_id", r->operator_id, 1, err, errlen) < 0 ||
+            check_string("registration.operator_name", r->operator_name, 0, err, errlen) < 0 ||
+            check_enum("registration.category", &shibao__v1__category__descriptor,
+                       r->category, err, errlen) < 0 ||
+            check_enum("registration.action", &shibao__v1__registration_action__descriptor,
+                       r->action, err, errlen) < 0)
+            return -1;
+        return 0;
+    }
+    case SHIBAO__V1__EVENT__BODY_INSPECTION: {
+        const Shibao__V1__Inspection *in = ev->inspection;
+        if (!in)
+            break;
+        if (check_string("inspection.operator_id", in->operator_id, 1, err, errlen) < 0 ||
+            check_enum("inspection.category", &shibao__v1__category__descriptor,
+                       in->category, err, errlen) < 0 ||
+            check_enum("inspection.kind", &shibao__v1__inspection_kind__descriptor, in->kind,
+                       err, errlen) < 0 ||
+            check_enum("inspection.outcome", &shibao__v1__inspection_outcome__descriptor,
+                       in->outcome, err, errlen) < 0 ||
+            check_count("inspection.three_no_items", in->three_no_items, err, errlen) < 0 ||
+            check_count("inspection.expired_items", in->expired_items, err, errlen) < 0 ||
+            check_count("inspection.unqualified_staff", in->unqualified_staff, err, errlen) < 0 ||
+            check_string("inspection.rectify_by", in->rectify_by, 0, err, errlen) < 0)
+            return -1;
+        if (!empty(in->rectify_by)) {
+            char b[48];
+            if (!date_parse(in->rectify_by, NULL, NULL, NULL))
+                return fail(err, errlen, "inspection.rectify_by",
+                            "\"%s\" is not a real date YYYY-MM-DD",
+                            shown(in->rectify_by, b, sizeof b));
+            /* both are YYYY-MM-DD, which compare in time order as strings */
+            if (strcmp(in->rectify_by, ev->occurred_on) < 0)
+                return fail(err, errlen, "inspection.rectify_by", "%s is before occurred_on %s",
+                            in->rectify_by, ev->occurred_on);
+        }
+        return 0;
+    }
+    case SHIBAO__V1__EVENT__BODY_RECTIFICATION: {
+        const Shibao__V1__Rectification *r = ev->rectification;
+        if (!r)
+            break;
+        if (check_string("rectification.operator_id", r->operator_id, 1, err, errlen) < 0 ||
+            check_uuid("rectification.notice_event_id", r->notice_event_id, 0, err, errlen) < 0 ||
+            check_enum("rectification.status", &shibao__v1__rectification_status__descriptor,
+                       r->status, err, errlen) < 0)
+            return -1;
+        return 0;
+    }
+    case SHIBAO__V1__EVENT__BODY_PUBLICITY: {
+        const Shibao__V1__Publicity *p = ev->publicity;
+        if (!p)
+            break;
+        if (check_enum("publicity.kind", &shibao__v1__publicity_kind__descriptor, p->kind, err,
+                       errlen) < 0 ||
+            check_count("publicity.participants", p->participants, err, errlen) < 0 ||
+            check_count("publicity.copies", p->copies, err, errlen) < 0)
+            return -1;
+        return 0;
+    }
+    case SHIBAO__V1__EVENT__BODY_STAFFING: {
+        const Shibao__V1__Staffing *s = ev->staffing;
+        if (!s)
+            break;
+        if (check_enum("staffing.role", &shibao__v1__staff_role__descriptor, s->role, err,
+                       errlen) < 0 ||
+            check_string("staffing.person_name", s->person_name, 1, err, errlen) < 0 ||
+            check_enum("staffing.action", &shibao__v1__staffing_action__descriptor, s->action,
+                       err, errlen) < 0)
+            return -1;
+        return 0;
+    }
+    default:
+        break;
+    }
+    return fail(err, errlen, "body",
+                "no event body (registration, inspection, rectification, publicity or staffing)");
+}
+
+int validate_event(const Shibao__V1__Event *ev, const char *township, const char *today,
+                   char *err, size_t errlen)
+{
+    char b[48];
+    char now[11];
+    int y, m, d;
+
+    if (!ev)
+        return fail(err, errlen, "event", "missing");
+
+    if (check_uuid("event_id", ev->event_id, 1, err, errlen) < 0)
+        return -1;
+
+    if (check_string("village_id", ev->village_id, 1, err, errlen) < 0)
+        return -1;
+    if (!validate_code(ev->village_id, 12))
+        return fail(err, errlen, "village_id", "\"%s\" is not a 12-digit division code",
+                    shown(ev->village_id, b, sizeof b));
+    if (township && strncmp(ev->village_id, township, 9) != 0)
+        return fail(err, errlen, "village_id", "%s is not in township %s", ev->village_id,
+                    shown(township, b, sizeof b));
+
+    if (check_string("occurred_on", ev->occurred_on, 1, err, errlen) < 0)
+        return -1;
+    if (!date_parse(ev->occurred_on, &y, &m, &d))
+        return fail(err, errlen, "occurred_on", "\"%s\" is not a real date YYYY-MM-DD",
+                    shown(ev->occurred_on, b, sizeof b));
+    if (y < 2000)
+        return fail(err, errlen, "occurred_on", "%s is before 2000-01-01", ev->occurred_on);
+    if (!today) {
+        date_today(now);
+        today = now;
+    }
+    int ty, tm, td;
+    if (!date_parse(today, &ty, &tm, &td))
+        return fail(err, errlen, "today", "\"%s\" is not a real date YYYY-MM-DD",
+                    shown(today, b, sizeof b));
+    /* tomorrow, not today: a village clock a few hours ahead of the
+     * township's must not turn good events into refusals */
+    if (date_days(y, m, d) > date_days(ty, tm, td) + 1)
+        return fail(err, errlen, "occurred_on", "date %s is after tomorrow (today is %s)",
+                    ev->occurred_on, today);
+
+    return check_body(ev, err, errlen);
+}

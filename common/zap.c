@@ -1,0 +1,134 @@
+#include "zap.h"
+#include "daemon.h"
+#include "log.h"
+#include "roster.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+struct zap {
+    void *sock;
+    sqlite3 *db;
+    struct zap_stats stats;
+    int64_t window_start;
+    int logged, suppressed;
+};
+
+int zap_new(void *zctx, sqlite3 *db, zap_t **out)
+{
+    zap_t *z = calloc(1, sizeof *z);
+    if (!z)
+        return -1;
+    z->db = db;
+    int linger = 0;
+    z->sock = zmq_socket(zctx, ZMQ_REP);
+    if (!z->sock || zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        zmq_bind(z->sock, "inproc://zeromq.zap.01") != 0 || roster_init(db) < 0) {
+        log_error("zap: cannot start the authentication handler: %s", zmq_strerror(zmq_errno()));
+        zap_destroy(&z);
+        return -1;
+    }
+    *out = z;
+    return 0;
+}
+
+void zap_destroy(zap_t **pz)
+{
+    if (!pz || !*pz)
+        return;
+    if ((*pz)->sock)
+        zmq_close((*pz)->sock);
+    free(*pz);
+    *pz = NULL;
+}
+
+void *zap_socket(zap_t *z) { return z->sock; }
+void zap_stats(const zap_t *z, struct zap_stats *out) { *out = z->stats; }
+
+/* At most 10 refusal lines a minute: a flood of bad handshakes must not
+ * fill the disk with logs. */
+static void log_refusal(zap_t *z, const char *address, const char *why)
+{
+    int64_t now = daemon_now_ms();
+    if (now - z->window_start >= 60000) {
+        if (z->suppressed)
+            log_warn("%d more connection refusals not logged", z->suppressed);
+        z->window_start = now;
+        z->logged = z->suppressed = 0;
+    }
+    if (z->logged++ < 10)
+        log_warn("refused connection from %s: %s", address, why);
+    else
+        z->suppressed++;
+}
+
+static int reply(zap_t *z, const char *request_id, size_t id_len, const char *status,
+                 const char *text, const char *user_id)
+{
+    const char *frames[6] = {"1.0", request_id, status, text, user_id, ""};
+    size_t lens[6] = {3, id_len, 3, strlen(text), strlen(user_id), 0};
+    for (int i = 0; i < 6; i++)
+        if (zmq_send(z->sock, frames[i], lens[i], i < 5 ? ZMQ_SNDMORE : 0) < 0)
+            return -1;
+    return 0;
+}
+
+int zap_on_readable(zap_t *z)
+{
+    for (;;) {
+        zmq_msg_t parts[8];
+        int n = 0, more = 1;
+        while (more) {
+            zmq_msg_t *m = &parts[n < 7 ? n : 7];
+            zmq_msg_init(m);
+            if (zmq_msg_recv(m, z->sock, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+                zmq_msg_close(m);
+                if (n == 0)
+                    return 0; /* nothing waiting */
+                return -1;
+            }
+            more = zmq_msg_more(m);
+            if (n >= 7 && more)
+                zmq_msg_close(m); /* extra frames are dropped; the request is bad anyway */
+            else
+                n++;
+        }
+        char request_id[256] = "", address[64] = "?", key[41] = "", code[32] = "";
+        size_t id_len = 0;
+        const char *status = "400", *text = "malformed ZAP request";
+        if (n >= 2) {
+            id_len = zmq_msg_size(&parts[1]) < sizeof request_id ? zmq_msg_size(&parts[1]) : 0;
+            memcpy(request_id, zmq_msg_data(&parts[1]), id_len);
+        }
+        if (n == 7 && zmq_msg_size(&parts[3]) < sizeof address) {
+            memcpy(address, zmq_msg_data(&parts[3]), zmq_msg_size(&parts[3]));
+            address[zmq_msg_size(&parts[3])] = '\0';
+        }
+        if (n == 7 && zmq_msg_size(&parts[5]) == 5 && memcmp(zmq_msg_data(&parts[5]), "CURVE", 5) == 0 &&
+            zmq_msg_size(&parts[6]) == 32) {
+            zmq_z85_encode(key, zmq_msg_data(&parts[6]), 32);
+            int r = roster_lookup(z->db, key, code, sizeof code);
+            if (r == 1) {
+                status = "200";
+                text = "OK";
+            } else {
+                text = r == 2 ? "key revoked" : r == 0 ? "key not enrolled" : "roster unavailable";
+                code[0] = '\0';
+            }
+        } else if (n == 7) {
+            text = "only CURVE is accepted";
+        }
+        for (int i = 0; i < n && i < 8; i++)
+            zmq_msg_close(&parts[i]);
+        if (status[0] == '2') {
+            z->stats.accepted++;
+            log_debug("accepted connection from %s as %s", address, code);
+        } else {
+            z->stats.refused++;
+            log_refusal(z, address, text);
+        }
+        if (reply(z, request_id, id_len, status, text, code) < 0)
+            return -1;
+    }
+}

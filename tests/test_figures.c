@@ -1,0 +1,469 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "figures.h"
+#include "rollup.h"
+
+#define TA "320123101"
+#define TB "320123102"
+#define TC "320123103"
+#define A1 TA "001"
+#define A2 TA "002"
+#define A3 TA "003"
+#define A4 TA "004"
+#define A5 TA "005"
+#define B1 TB "001"
+
+struct fx {
+    char dir[64];
+    char path[128];
+    sqlite3 *db;
+    rollup_t *r;
+};
+
+static int setup(void **state)
+{
+    struct fx *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_figures.XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->path, sizeof fx->path, "%s/t.db", fx->dir);
+    assert_int_equal(db_open(fx->path, &fx->db), 0);
+    assert_int_equal(rollup_new(fx->db, &fx->r), 0);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *fx = *state;
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    rollup_destroy(&fx->r);
+    db_close(&fx->db);
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        char p[160];
+        snprintf(p, sizeof p, "%s%s", fx->path, sfx[i]);
+        unlink(p);
+    }
+    rmdir(fx->dir);
+    free(fx);
+    return 0;
+}
+
+static void add(struct fx *fx, const char *town, const char *village, const char *month,
+                const char *metric, int64_t delta)
+{
+    assert_int_equal(rollup_add(fx->r, town, village, month, metric, delta, NULL, NULL), 0);
+}
+
+static void prof(struct fx *fx, const char *town, const char *key, const char *value)
+{
+    assert_true(profile_put(fx->r, town, key, value, 0, NULL) >= 0);
+}
+
+/* A stock change and the event that caused it, as the aggregator records them. */
+static void reg(struct fx *fx, const char *village, const char *month, const char *cat,
+                int64_t delta)
+{
+    char m[64];
+    snprintf(m, sizeof m, "stock.reg.%s", cat);
+    add(fx, TA, village, month, m, delta);
+    add(fx, TA, village, month, "events.registration", delta < 0 ? -delta : delta);
+}
+
+static void staff(struct fx *fx, const char *village, const char *month, const char *role,
+                  int64_t delta)
+{
+    char m[64];
+    snprintf(m, sizeof m, "stock.staff.%s", role);
+    add(fx, TA, village, month, m, delta);
+    add(fx, TA, village, month, "events.staffing", delta < 0 ? -delta : delta);
+}
+
+/* Township A, period 2022H1 = 2022-01..2022-06. Rows before the period count
+ * for stocks only; rows after it never count. */
+static void fill_a(struct fx *fx)
+{
+    assert_int_equal(db_begin(fx->db), 0);
+    reg(fx, A1, "2021-11", "PRODUCTION_ENTERPRISE", 3);
+    reg(fx, A1, "2022-03", "PRODUCTION_ENTERPRISE", -1);
+    reg(fx, A2, "2022-05", "PRODUCTION_ENTERPRISE", 2);
+    reg(fx, A1, "2022-08", "PRODUCTION_ENTERPRISE", 10);   /* after */
+    reg(fx, A2, "2022-02", "SMALL_WORKSHOP", 5);
+    reg(fx, A2, "2022-06", "SMALL_WORKSHOP", -2);
+    reg(fx, A1, "2022-01", "CATERING_LARGE", 1);
+    reg(fx, A1, "2022-01", "CATERING_MEDIUM", 2);
+    reg(fx, A1, "2022-01", "CATERING_SMALL", 3);
+    reg(fx, A1, "2022-01", "SMALL_EATERY", 4);
+    reg(fx, A3, "2022-04", "SCHOOL_CANTEEN", 2);
+    reg(fx, A1, "2022-02", "WHOLESALER", 1);
+    reg(fx, A1, "2022-02", "SUPERMARKET", 2);
+    reg(fx, A1, "2022-02", "GROCERY_STORE", 8);
+    reg(fx, A2, "2022-06", "GROCERY_STORE", -1);
+    reg(fx, A1, "2022-02", "SMALL_SHOP", 6);
+    reg(fx, A3, "2021-06", "MOBILE_CHEF", 5);
+    reg(fx, A3, "2022-07", "MOBILE_CHEF", -5);             /* after */
+
+    staff(fx, A1, "2022-01", "COORDINATOR", 1);             /* A1: both */
+    staff(fx, A1, "2022-02", "INFORMATION_OFFICER", 1);
+    staff(fx, A2, "2022-01", "COORDINATOR", 1);             /* A2: officer released */
+    staff(fx, A2, "2022-02", "INFORMATION_OFFICER", 1);
+    staff(fx, A2, "2022-04", "INFORMATION_OFFICER", -1);
+    staff(fx, A3, "2022-01", "COORDINATOR", 1);             /* A3: officer too late */
+    staff(fx, A3, "2022-08", "INFORMATION_OFFICER", 1);
+    staff(fx, A4, "2021-03", "COORDINATOR", 2);             /* A4: both, one released */
+    staff(fx, A4, "2021-03", "INFORMATION_OFFICER", 1);
+    staff(fx, A4, "2022-03", "COORDINATOR", -1);
+    staff(fx, A4, "2022-09", "COORDINATOR", -1);            /* after: still both */
+
+    add(fx, TA, A1, "2022-02", "pub.STUDY_SESSION", 2);
+    add(fx, TA, A1, "2022-02", "events.publicity", 2);
+    add(fx, TA, A2, "2022-06", "pub.STUDY_SESSION", 1);
+    add(fx, TA, A2, "2022-06", "events.publicity", 1);
+    add(fx, TA, A1, "2021-12", "pub.STUDY_SESSION", 5);     /* before */
+    add(fx, TA, A1, "2021-12", "events.publicity", 5);
+    add(fx, TA, A5, "2022-07", "pub.STUDY_SESSION", 4);     /* after */
+    add(fx, TA, A5, "2022-07", "events.publicity", 4);
+    add(fx, TA, A1, "2022-03", "pub.copies", 3000);
+    add(fx, TA, A1, "2022-03", "events.publicity", 1);
+    add(fx, TA, A2, "2022-05", "pub.copies", 456);
+    add(fx, TA, A2, "2022-05", "events.publicity", 1);
+    add(fx, TA, A5, "2022-07", "pub.copies", 1000);         /* after */
+
+    add(fx, TA, A1, "2022-04", "insp.routine_distribution", 7);
+    add(fx, TA, A2, "2022-01", "insp.routine_distribution", 1);
+    add(fx, TA, A1, "2021-12", "insp.routine_distribution", 9);   /* before */
+    add(fx, TA, A1, "2022-04", "insp.kind.ROUTINE", 10);
+    add(fx, TA, A1, "2022-04", "events.inspection", 10);
+    add(fx, TA, A2, "2022-03", "insp.kind.SPECIAL_CAMPAIGN", 3);
+    add(fx, TA, A2, "2022-03", "events.inspection", 3);
+    add(fx, TA, A2, "2022-06", "insp.kind.UNSCHEDULED", 2);
+    add(fx, TA, A2, "2022-06", "events.inspection", 2);
+    add(fx, TA, A1, "2021-12", "insp.kind.ROUTINE", 9);           /* before */
+    add(fx, TA, A1, "2021-12", "events.inspection", 9);
+    add(fx, TA, A5, "2022-07", "insp.kind.JOINT", 4);             /* after */
+    add(fx, TA, A5, "2022-07", "events.inspection", 4);
+    add(fx, TA, A2, "2022-03", "insp.three_no_items", 11);
+    add(fx, TA, A5, "2022-07", "insp.three_no_items", 100);       /* after */
+    add(fx, TA, A1, "2022-04", "insp.expired_items", 6);
+    add(fx, TA, A1, "2022-04", "insp.outcome.RECTIFICATION_ORDERED", 4);
+    add(fx, TA, A1, "2022-05", "rect.COMPLETED", 3);
+    add(fx, TA, A1, "2022-05", "events.rectification", 3);
+    add(fx, TA, A5, "2022-07", "rect.COMPLETED", 1);              /* after */
+    add(fx, TA, A5, "2022-07", "events.rectification", 1);
+    add(fx, TA, A1, "2022-04", "insp.cat.SCHOOL_CANTEEN", 2);
+
+    prof(fx, TA, "name", "城关镇");
+    prof(fx, TA, "head", "张三");
+    prof(fx, TA, "enforcement_head", "李四");
+    prof(fx, TA, "market_office", "城关");
+    prof(fx, TA, "market_director", "王五");
+    prof(fx, TA, "office_staff", " 3 ");
+    assert_int_equal(db_commit(fx->db), 0);
+}
+
+/* Township B: publicity only, no registrations, no staffing, no profile. */
+static void fill_b(struct fx *fx)
+{
+    assert_int_equal(db_begin(fx->db), 0);
+    add(fx, TB, B1, "2022-02", "pub.STUDY_SESSION", 1);
+    add(fx, TB, B1, "2022-02", "events.publicity", 1);
+    add(fx, TB, B1, "2022-04", "pub.copies", 250);
+    add(fx, TB, B1, "2022-04", "events.publicity", 1);
+    assert_int_equal(db_commit(fx->db), 0);
+}
+
+static void period(const char *s, struct period *p)
+{
+    assert_int_equal(period_parse(s, p), 0);
+}
+
+static void assert_count(const struct figures *f, int num, int64_t value)
+{
+    if (!f->f[num].present || f->f[num].value != value)
+        fail_msg("figure %d: present %d value %lld, want %lld", num, f->f[num].present,
+                 (long long)f->f[num].value, (long long)value);
+}
+
+static void assert_absent(const struct figures *f, int num)
+{
+    if (f->f[num].present)
+        fail_msg("figure %d present, want absent", num);
+}
+
+static void test_township_h1(void **state)
+{
+    struct fx *fx = *state;
+    struct period p;
+    struct figures f;
+    char err[256] = "";
+    fill_a(fx);
+    period("2022H1", &p);
+    assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
+
+    assert_string_equal(f.township, TA);
+    assert_string_equal(f.name, "城关镇");
+    assert_int_equal(f.period.kind, 'H');
+    static const int64_t want[16] = {0, 40, 4, 3, 10, 1, 2, 3, 4, 2, 16, 1, 2, 7, 6, 5};
+    for (int i = 1; i <= 15; i++)
+        assert_count(&f, i, want[i]);
+    /* The sums add up, whatever the parts. */
+    assert_int_equal(f.f[4].value, f.f[5].value + f.f[6].value + f.f[7].value + f.f[8].value);
+    assert_int_equal(f.f[10].value,
+                     f.f[11].value + f.f[12].value + f.f[13].value + f.f[14].value);
+    assert_int_equal(f.f[1].value, f.f[2].value + f.f[3].value + f.f[4].value + f.f[9].value +
+                                       f.f[10].value + f.f[15].value);
+
+    assert_true(f.f[16].present);
+    assert_string_equal(f.f[16].text, "张三");
+    assert_string_equal(f.f[17].text, "李四");
+    assert_string_equal(f.f[18].text, "城关");
+    assert_string_equal(f.f[19].text, "王五");
+    assert_count(&f, 20, 3);
+    assert_count(&f, 21, 2);
+    assert_count(&f, 22, 3);
+    assert_count(&f, 23, 3456);
+    assert_true(f.f[24].present);
+    assert_string_equal(f.f[24].text, "城关");
+    assert_count(&f, 25, 8);
+
+    assert_int_equal(f.inspections_total, 15);
+    assert_int_equal(f.special_campaign, 3);
+    assert_int_equal(f.three_no_items, 11);
+    assert_int_equal(f.expired_items, 6);
+    assert_int_equal(f.rectifications_ordered, 4);
+    assert_int_equal(f.rectifications_completed, 3);
+    assert_int_equal(f.school_canteen_inspections, 2);
+    assert_int_equal(f.villages_reporting, 4);  /* A1-A4; A5 only after the period */
+
+    for (int i = 1; i <= FIGURES_N; i++) {
+        assert_int_equal(f.f[i].num, i);
+        assert_non_null(f.f[i].key);
+        assert_non_null(f.f[i].label);
+        assert_int_equal(f.f[i].type, (i >= 16 && i <= 19) || i == 24 ? FIG_TEXT : FIG_COUNT);
+    }
+    assert_string_equal(f.f[1].key, "registered_total");
+    assert_string_equal(f.f[25].key, "routine_inspections_distribution");
+}
+
+static void test_township_other_periods(void **state)
+{
+    struct fx *fx = *state;
+    struct period p;
+    struct figures f;
+    char err[256] = "";
+    fill_a(fx);
+
+    period("2022Q1", &p);
+    assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
+    assert_count(&f, 2, 2);    /* 3 - 1 by March */
+    assert_count(&f, 3, 5);
+    assert_count(&f, 9, 0);    /* opened in April */
+    assert_count(&f, 13, 8);
+    assert_count(&f, 21, 3);   /* A1, A2 (released only in April), A4 */
+    assert_count(&f, 22, 2);
+    assert_count(&f, 23, 3000);
+    assert_count(&f, 25, 1);
+    assert_int_equal(f.inspections_total, 3);
+
+    period("2022", &p);
+    assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
+    assert_count(&f, 2, 14);
+    assert_count(&f, 15, 0);
+    assert_count(&f, 21, 2);   /* A1, A3 (officer in August); A4 lost its coordinators */
+    assert_count(&f, 22, 7);
+    assert_count(&f, 23, 4456);
+    assert_int_equal(f.inspections_total, 19);
+    assert_int_equal(f.villages_reporting, 5);
+
+    /* Before any event: registration and staffing have no data at all. */
+    period("2021-01", &p);
+    assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
+    for (int i = 1; i <= 15; i++)
+        assert_absent(&f, i);
+    assert_absent(&f, 21);
+    assert_absent(&f, 22);
+    assert_absent(&f, 25);
+    assert_int_equal(f.villages_reporting, 0);
+    assert_true(f.f[16].present);  /* the profile has no period */
+}
+
+static void test_staffed_by_month(void **state)
+{
+    /* Figure 21 is a stock at the end of each month's period. */
+    struct fx *fx = *state;
+    struct period p;
+    struct figures f;
+    char err[256] = "";
+    fill_a(fx);
+    period("2022-01", &p);
+    assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
+    assert_count(&f, 21, 1);   /* A4; A1 has no officer yet */
+    period("2022-02", &p);
+    assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
+    assert_count(&f, 21, 3);   /* A1, A2, A4 */
+    period("2022-04", &p);
+    assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
+    assert_count(&f, 21, 2);   /* A2's officer released */
+}
+
+static void test_no_registrations(void **state)
+{
+    struct fx *fx = *state;
+    struct period p;
+    struct figures f;
+    char err[256] = "";
+    fill_b(fx);
+    period("2022H1", &p);
+    assert_int_equal(figures_township(fx->db, TB, &p, &f, err, sizeof err), 0);
+    for (int i = 1; i <= 15; i++) {
+        assert_absent(&f, i);
+        assert_int_equal(f.f[i].value, 0);
+    }
+    for (int i = 16; i <= 21; i++)
+        assert_absent(&f, i);
+    assert_absent(&f, 24);
+    assert_absent(&f, 25);
+    assert_count(&f, 22, 1);
+    assert_count(&f, 23, 250);
+    assert_string_equal(f.name, "");
+    assert_int_equal(f.villages_reporting, 1);
+}
+
+static void test_profile_edge_cases(void **state)
+{
+    struct fx *fx = *state;
+    struct period p;
+    struct figures f;
+    char err[256] = "";
+    char longname[256] = "";
+    for (int i = 0; i < 60; i++)
+        strcat(longname, "张");            /* 180 bytes, 3 a character */
+    fill_b(fx);
+    prof(fx, TB, "office_staff", "三名");
+    prof(fx, TB, "head", "");
+    prof(fx, TB, "enforcement_head", longname);
+    period("2022H1", &p);
+    assert_int_equal(figures_township(fx->db, TB, &p, &f, err, sizeof err), 0);
+    assert_absent(&f, 20);   /* not a number: no figure, never a wrong one */
+    assert_absent(&f, 16);   /* empty: no data */
+    assert_true(f.f[17].present);
+    size_t len = strlen(f.f[17].text);
+    assert_true(len < sizeof f.f[17].text);
+    assert_int_equal(len % 3, 0);     /* cut between characters */
+    assert_int_equal(memcmp(f.f[17].text, longname, len), 0);
+}
+
+static void test_townships_and_county(void **state)
+{
+    struct fx *fx = *state;
+    struct period p;
+    struct figures a, b, c;
+    char err[256] = "";
+    char **codes = NULL;
+    int n = 0;
+    fill_a(fx);
+    fill_b(fx);
+    prof(fx, TC, "name", "新镇");   /* profile only, no rollup yet */
+    period("2022H1", &p);
+
+    assert_int_equal(figures_townships(fx->db, &codes, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(codes[0], TA);
+    assert_string_equal(codes[1], TB);
+    assert_string_equal(codes[2], TC);
+    for (int i = 0; i < n; i++)
+        free(codes[i]);
+    free(codes);
+
+    assert_int_equal(figures_township(fx->db, TA, &p, &a, err, sizeof err), 0);
+    assert_int_equal(figures_township(fx->db, TB, &p, &b, err, sizeof err), 0);
+    assert_int_equal(figures_county(fx->db, &p, &c, err, sizeof err), 0);
+    assert_string_equal(c.township, "");
+    assert_string_equal(c.name, "");
+    for (int i = 1; i <= FIGURES_N; i++) {
+        if ((i >= 16 && i <= 20) || i == 24) {
+            assert_absent(&c, i);
+            continue;
+        }
+        assert_int_equal(c.f[i].value, a.f[i].value + b.f[i].value);
+        assert_int_equal(c.f[i].present, a.f[i].present || b.f[i].present);
+    }
+    assert_count(&c, 1, 40);
+    assert_count(&c, 21, 2);
+    assert_count(&c, 22, 4);
+    assert_count(&c, 23, 3706);
+    assert_int_equal(c.inspections_total, 15);
+    assert_int_equal(c.villages_reporting, 5);
+
+    /* Several townships: the caller must name one; an unknown one is an error. */
+    err[0] = '\0';
+    assert_int_equal(figures_township(fx->db, NULL, &p, &a, err, sizeof err), -1);
+    assert_true(err[0] != '\0');
+    err[0] = '\0';
+    assert_int_equal(figures_township(fx->db, "320999999", &p, &a, err, sizeof err), -1);
+    assert_true(err[0] != '\0');
+    assert_int_equal(figures_township(fx->db, TC, &p, &a, err, sizeof err), 0);
+    assert_string_equal(a.name, "新镇");
+    assert_absent(&a, 1);
+}
+
+static void test_single_township_default(void **state)
+{
+    struct fx *fx = *state;
+    struct period p;
+    struct figures f;
+    char err[256] = "";
+    period("2022H1", &p);
+    /* Empty database: nothing to report on. */
+    assert_int_equal(figures_township(fx->db, NULL, &p, &f, err, sizeof err), -1);
+    assert_true(err[0] != '\0');
+    assert_int_equal(figures_county(fx->db, &p, &f, err, sizeof err), 0);
+    for (int i = 1; i <= FIGURES_N; i++)
+        assert_absent(&f, i);
+    fill_b(fx);
+    assert_int_equal(figures_township(fx->db, NULL, &p, &f, err, sizeof err), 0);
+    assert_string_equal(f.township, TB);
+    assert_count(&f, 22, 1);
+}
+
+static void test_inside_caller_transaction(void **state)
+{
+    /* A caller's open transaction is left open, not ended by the figures. */
+    struct fx *fx = *state;
+    struct period p;
+    struct figures f;
+    char err[256] = "";
+    fill_a(fx);
+    period("2022H1", &p);
+    assert_int_equal(db_exec(fx->db, "BEGIN"), 0);
+    assert_int_equal(figures_county(fx->db, &p, &f, err, sizeof err), 0);
+    assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
+    assert_int_equal(sqlite3_get_autocommit(fx->db), 0);
+    assert_int_equal(db_exec(fx->db, "COMMIT"), 0);
+    assert_count(&f, 1, 40);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_township_h1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_township_other_periods, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_staffed_by_month, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_registrations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_profile_edge_cases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_townships_and_county, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_single_township_default, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inside_caller_transaction, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,206 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "log.h"
+#include "outbox.h"
+#include "spool.h"
+
+#define VILLAGE "420102005001"
+#define LINE(n) \
+    "{\"eventId\":\"0190a8b2-0000-7000-8000-00000000000" #n "\",\"occurredOn\":\"2024-03-01\"," \
+    "\"publicity\":{\"kind\":\"PUBLICITY_KIND_LECTURE\",\"participants\":30}}\n"
+#define BAD "{\"occurredOn\":\"2024-03-01\",\"publicity\":{\"kind\":\"PUBLICITY_KIND_NOISE\"}}\n"
+
+struct fx {
+    char dir[64];
+    char spool[96];
+    sqlite3 *db;
+    outbox_t *ob;
+};
+
+static int setup(void **state)
+{
+    struct fx *fx = calloc(1, sizeof *fx);
+    strcpy(fx->dir, "/tmp/shibao-spool-XXXXXX");
+    if (!mkdtemp(fx->dir))
+        return -1;
+    char dbpath[128];
+    snprintf(dbpath, sizeof dbpath, "%s/collector.db", fx->dir);
+    snprintf(fx->spool, sizeof fx->spool, "%s/spool", fx->dir);
+    if (mkdir(fx->spool, 0755) < 0)
+        return -1;
+    if (db_open(dbpath, &fx->db) < 0 || outbox_new(fx->db, &fx->ob) < 0)
+        return -1;
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *fx = *state;
+    outbox_destroy(&fx->ob);
+    db_close(&fx->db);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(fx);
+    return 0;
+}
+
+static void put(struct fx *fx, const char *rel, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", fx->spool, rel);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static int exists(struct fx *fx, const char *rel)
+{
+    char path[256];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", fx->spool, rel);
+    return stat(path, &st) == 0;
+}
+
+/* Contents of spool/rel, malloc'd. */
+static char *slurp(struct fx *fx, const char *rel)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", fx->spool, rel);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *buf = calloc(1, 65536);
+    size_t n = fread(buf, 1, 65535, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_prepare(void **state)
+{
+    struct fx *fx = *state;
+    assert_int_equal(spool_prepare(fx->spool), 0);
+    assert_true(exists(fx, "done"));
+    assert_true(exists(fx, "failed"));
+    assert_int_equal(spool_prepare(fx->spool), 0); /* again: fine */
+
+    char missing[160];
+    snprintf(missing, sizeof missing, "%s/nope/deeper", fx->dir);
+    assert_int_equal(spool_prepare(missing), -1);
+}
+
+static void test_scan(void **state)
+{
+    struct fx *fx = *state;
+    assert_int_equal(spool_prepare(fx->spool), 0);
+    put(fx, "a.jsonl", LINE(1) LINE(2));
+    put(fx, "b.jsonl", LINE(3) BAD LINE(4) BAD);
+    put(fx, "c.jsonl.part", LINE(5));    /* still being written */
+    put(fx, ".d.jsonl", LINE(6));        /* a writer's temporary */
+    put(fx, "notes.txt", "hello\n");
+    put(fx, ".jsonl", LINE(7));
+    char sub[256];
+    snprintf(sub, sizeof sub, "%s/dir.jsonl", fx->spool);
+    assert_int_equal(mkdir(sub, 0755), 0); /* not a regular file */
+
+    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 2);
+
+    assert_false(exists(fx, "a.jsonl"));
+    assert_true(exists(fx, "done/a.jsonl"));
+    assert_false(exists(fx, "b.jsonl"));
+    assert_true(exists(fx, "failed/b.jsonl"));
+    assert_true(exists(fx, "failed/b.jsonl.err"));
+    assert_true(exists(fx, "c.jsonl.part"));
+    assert_true(exists(fx, ".d.jsonl"));
+    assert_true(exists(fx, "notes.txt"));
+    assert_true(exists(fx, ".jsonl"));
+    assert_true(exists(fx, "dir.jsonl"));
+
+    char *err = slurp(fx, "failed/b.jsonl.err");
+    char want[512];
+    snprintf(want, sizeof want,
+             "%s/b.jsonl:2: publicity.kind: unknown enum value \"PUBLICITY_KIND_NOISE\"\n"
+             "%s/b.jsonl:4: publicity.kind: unknown enum value \"PUBLICITY_KIND_NOISE\"\n",
+             fx->spool, fx->spool);
+    assert_string_equal(err, want);
+    free(err);
+
+    /* a.jsonl's two events, nothing of b.jsonl */
+    assert_int_equal(outbox_pending(fx->ob), 2);
+    assert_int_equal(outbox_has_key(fx->ob, "0190a8b2-0000-7000-8000-000000000001"), 1);
+    assert_int_equal(outbox_has_key(fx->ob, "0190a8b2-0000-7000-8000-000000000002"), 1);
+    assert_int_equal(outbox_has_key(fx->ob, "0190a8b2-0000-7000-8000-000000000003"), 0);
+
+    /* nothing left to do */
+    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 0);
+}
+
+/* The same name again (a resubmission, or a crash between commit and move):
+ * stored nothing new, and both copies are kept. */
+static void test_same_name_again(void **state)
+{
+    struct fx *fx = *state;
+    assert_int_equal(spool_prepare(fx->spool), 0);
+    put(fx, "a.jsonl", LINE(1));
+    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 1);
+    put(fx, "a.jsonl", LINE(1));
+    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 1);
+    assert_true(exists(fx, "done/a.jsonl"));
+    assert_true(exists(fx, "done/a.jsonl.1"));
+    assert_int_equal(outbox_pending(fx->ob), 1);
+
+    put(fx, "b.jsonl", BAD);
+    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 1);
+    put(fx, "b.jsonl", BAD);
+    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 1);
+    assert_true(exists(fx, "failed/b.jsonl.err"));
+    assert_true(exists(fx, "failed/b.jsonl.1"));
+    assert_true(exists(fx, "failed/b.jsonl.1.err"));
+}
+
+/* A file that cannot be moved stays, and the scan says so, after doing the
+ * others. */
+static void test_move_fails(void **state)
+{
+    struct fx *fx = *state;
+    /* no done/ or failed/ */
+    put(fx, "a.jsonl", LINE(1));
+    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), -1);
+    assert_true(exists(fx, "a.jsonl"));
+    /* committed anyway; the retry after prepare stores nothing new */
+    assert_int_equal(outbox_pending(fx->ob), 1);
+    assert_int_equal(spool_prepare(fx->spool), 0);
+    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 1);
+    assert_int_equal(outbox_pending(fx->ob), 1);
+    assert_true(exists(fx, "done/a.jsonl"));
+
+    char missing[160];
+    snprintf(missing, sizeof missing, "%s/nope", fx->dir);
+    assert_int_equal(spool_scan(missing, fx->db, fx->ob, VILLAGE), -1);
+}
+
+int main(void)
+{
+    log_init("test_spool", SB_LOG_ERROR + (getenv("VERBOSE") ? 3 : 0));
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_prepare, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_name_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_move_fails, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,314 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "db.h"
+#include "log.h"
+#include "outbox.h"
+#include "submit.h"
+#include "uuid.h"
+
+#define VILLAGE "420102005001"
+#define ID1 "0190a8b2-0000-7000-8000-000000000001"
+#define ID2 "0190a8b2-0000-7000-8000-000000000002"
+#define ID3 "0190a8b2-0000-7000-8000-000000000003"
+
+#define LINE(id, body) \
+    "{\"eventId\":\"" id "\",\"villageId\":\"" VILLAGE "\",\"occurredOn\":\"2024-03-01\"," body "}"
+#define PUB "\"publicity\":{\"kind\":\"PUBLICITY_KIND_STUDY_SESSION\",\"participants\":12}"
+#define STAFF "\"staffing\":{\"role\":1,\"personName\":\"王五\",\"action\":1}"
+#define REG "\"registration\":{\"operatorId\":\"OP-9\",\"category\":\"CATEGORY_SUPERMARKET\"," \
+            "\"action\":\"REGISTRATION_ACTION_OPENED\"}"
+
+struct fx {
+    char dir[64];
+    char dbpath[128];
+    sqlite3 *db;
+    outbox_t *ob;
+    char *errbuf;
+    size_t errlen;
+    FILE *errs;
+};
+
+static int setup(void **state)
+{
+    struct fx *fx = calloc(1, sizeof *fx);
+    strcpy(fx->dir, "/tmp/shibao-submit-XXXXXX");
+    if (!mkdtemp(fx->dir))
+        return -1;
+    snprintf(fx->dbpath, sizeof fx->dbpath, "%s/collector.db", fx->dir);
+    if (db_open(fx->dbpath, &fx->db) < 0 || outbox_new(fx->db, &fx->ob) < 0)
+        return -1;
+    fx->errs = open_memstream(&fx->errbuf, &fx->errlen);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *fx = *state;
+    fclose(fx->errs);
+    free(fx->errbuf);
+    outbox_destroy(&fx->ob);
+    db_close(&fx->db);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(fx);
+    return 0;
+}
+
+/* The errors written so far, as one string. */
+static const char *errors(struct fx *fx)
+{
+    fflush(fx->errs);
+    return fx->errbuf ? fx->errbuf : "";
+}
+
+static int submit_str(struct fx *fx, const char *name, const char *text, struct submit_result *r)
+{
+    return submit_buffer(fx->db, fx->ob, VILLAGE, name, text, strlen(text), fx->errs, r);
+}
+
+static const char *write_file(struct fx *fx, const char *name, const char *text)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", fx->dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    fclose(f);
+    return path;
+}
+
+struct collected {
+    int n;
+    Shibao__V1__Event *ev[16];
+};
+
+static int collect(void *arg, uint64_t seq, const void *payload, size_t len)
+{
+    (void)seq;
+    struct collected *c = arg;
+    if (c->n < 16)
+        c->ev[c->n++] = (Shibao__V1__Event *)codec_decode(&shibao__v1__event__descriptor, payload, len, 0);
+    return 0;
+}
+
+static void collected_free(struct collected *c)
+{
+    for (int i = 0; i < c->n; i++)
+        codec_free(c->ev[i]);
+}
+
+static const char *good_file = LINE(ID1, PUB) "\n" LINE(ID2, STAFF) "\n\n" LINE(ID3, REG) "\n";
+
+static void test_good_then_resubmit(void **state)
+{
+    struct fx *fx = *state;
+    const char *path = write_file(fx, "good.jsonl", good_file);
+    struct submit_result r;
+
+    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, path, fx->errs, &r), 0);
+    assert_int_equal(r.lines, 3);
+    assert_int_equal(r.stored, 3);
+    assert_int_equal(r.duplicates, 0);
+    assert_int_equal(r.bad, 0);
+    assert_int_equal(outbox_pending(fx->ob), 3);
+    assert_string_equal(errors(fx), "");
+
+    /* the stored bytes are the events, in file order */
+    struct collected c = {0};
+    assert_int_equal(outbox_read(fx->ob, 0, 100, 1 << 20, collect, &c), 3);
+    assert_non_null(c.ev[0]);
+    assert_string_equal(c.ev[0]->event_id, ID1);
+    assert_int_equal(c.ev[0]->publicity->participants, 12);
+    assert_string_equal(c.ev[1]->staffing->person_name, "王五");
+    assert_string_equal(c.ev[2]->registration->operator_id, "OP-9");
+    collected_free(&c);
+
+    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, path, fx->errs, &r), 0);
+    assert_int_equal(r.lines, 3);
+    assert_int_equal(r.stored, 0);
+    assert_int_equal(r.duplicates, 3);
+    assert_int_equal(outbox_pending(fx->ob), 3);
+    assert_int_equal(outbox_last(fx->ob), 3);
+}
+
+static void test_bad_lines_refuse_file(void **state)
+{
+    struct fx *fx = *state;
+    const char *text = LINE(ID1, PUB) "\n"
+                       LINE(ID2, "\"publicity\":{\"kind\":\"LOUD\"}") "\n"
+                       "\n"
+                       LINE(ID3, REG) "\n"
+                       "{\"eventId\":\"" "0190a8b2-0000-7000-8000-000000000004" "\","
+                       "\"occurredOn\":\"2023-02-29\"," PUB "}\n"
+                       LINE("0190a8b2-0000-7000-8000-000000000005", STAFF) "\n";
+    struct submit_result r;
+    assert_int_equal(submit_str(fx, "day.jsonl", text, &r), 1);
+    assert_int_equal(r.lines, 5);
+    assert_int_equal(r.bad, 2);
+    assert_int_equal(r.stored, 0);
+    const char *e = errors(fx);
+    assert_non_null(strstr(e, "day.jsonl:2: publicity.kind: unknown enum value \"LOUD\"\n"));
+    assert_non_null(strstr(e, "day.jsonl:5: occurred_on: \"2023-02-29\" is not a real date"));
+    /* exactly two lines of errors */
+    int lines = 0;
+    for (const char *p = e; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 2);
+    assert_int_equal(outbox_pending(fx->ob), 0);
+    assert_int_equal(outbox_last(fx->ob), 0);
+    assert_int_equal(outbox_has_key(fx->ob, ID1), 0);
+}
+
+static void test_missing_ids_filled(void **state)
+{
+    struct fx *fx = *state;
+    const char *text = "{\"occurredOn\":\"2024-03-02\"," PUB "}\n";
+    struct submit_result r;
+    assert_int_equal(submit_str(fx, "x.jsonl", text, &r), 0);
+    assert_int_equal(r.stored, 1);
+
+    struct collected c = {0};
+    assert_int_equal(outbox_read(fx->ob, 0, 100, 1 << 20, collect, &c), 1);
+    assert_non_null(c.ev[0]);
+    assert_true(uuid_valid(c.ev[0]->event_id));
+    assert_int_equal(c.ev[0]->event_id[14], '7'); /* a v7 */
+    assert_string_equal(c.ev[0]->village_id, VILLAGE);
+    assert_int_equal(outbox_has_key(fx->ob, c.ev[0]->event_id), 1);
+    collected_free(&c);
+
+    /* "" is absent too */
+    assert_int_equal(
+        submit_str(fx, "y.jsonl",
+                   "{\"eventId\":\"\",\"villageId\":\"\",\"occurredOn\":\"2024-03-02\"," PUB "}", &r),
+        0);
+    assert_int_equal(r.stored, 1);
+}
+
+static void test_village_mismatch(void **state)
+{
+    struct fx *fx = *state;
+    const char *text = LINE(ID1, PUB) "\n"
+                       "{\"eventId\":\"" ID2 "\",\"villageId\":\"420102005002\","
+                       "\"occurredOn\":\"2024-03-01\"," PUB "}\n";
+    struct submit_result r;
+    assert_int_equal(submit_str(fx, "v.jsonl", text, &r), 1);
+    assert_string_equal(errors(fx), "v.jsonl:2: village_id: 420102005002 does not match this "
+                                    "collector's village 420102005001\n");
+    assert_int_equal(outbox_pending(fx->ob), 0);
+}
+
+static void test_crlf_bom_no_final_newline(void **state)
+{
+    struct fx *fx = *state;
+    const char *text = "\xef\xbb\xbf" LINE(ID1, PUB) "\r\n\r\n  \t\r\n" LINE(ID2, STAFF) "\r\n"
+                       LINE(ID3, REG);
+    struct submit_result r;
+    assert_int_equal(submit_str(fx, "win.jsonl", text, &r), 0);
+    assert_string_equal(errors(fx), "");
+    assert_int_equal(r.lines, 3);
+    assert_int_equal(r.stored, 3);
+    assert_int_equal(outbox_pending(fx->ob), 3);
+}
+
+static void test_bom_only_at_start(void **state)
+{
+    struct fx *fx = *state;
+    const char *text = LINE(ID1, PUB) "\n\xef\xbb\xbf" LINE(ID2, PUB) "\n";
+    struct submit_result r;
+    assert_int_equal(submit_str(fx, "b.jsonl", text, &r), 1);
+    assert_non_null(strstr(errors(fx), "b.jsonl:2: json: "));
+}
+
+static void test_duplicate_within_file(void **state)
+{
+    struct fx *fx = *state;
+    const char *text = LINE(ID1, PUB) "\n" LINE(ID2, PUB) "\n" LINE(ID1, STAFF) "\n";
+    struct submit_result r;
+    assert_int_equal(submit_str(fx, "d.jsonl", text, &r), 1);
+    assert_string_equal(errors(fx), "d.jsonl:3: event_id: duplicate of line 1\n");
+    assert_int_equal(r.bad, 1);
+    assert_int_equal(outbox_pending(fx->ob), 0);
+}
+
+/* A duplicate of a line that is itself bad is still reported. */
+static void test_duplicate_of_bad_line(void **state)
+{
+    struct fx *fx = *state;
+    const char *text = LINE(ID1, "\"publicity\":{}") "\n" LINE(ID1, PUB) "\n";
+    struct submit_result r;
+    assert_int_equal(submit_str(fx, "d.jsonl", text, &r), 1);
+    assert_string_equal(errors(fx), "d.jsonl:1: publicity.kind: missing or PUBLICITY_KIND_UNSPECIFIED\n"
+                                    "d.jsonl:2: event_id: duplicate of line 1\n");
+}
+
+static void test_empty_and_missing(void **state)
+{
+    struct fx *fx = *state;
+    struct submit_result r;
+    assert_int_equal(submit_str(fx, "e.jsonl", "", &r), 0);
+    assert_int_equal(r.lines, 0);
+    assert_int_equal(submit_str(fx, "e.jsonl", "\xef\xbb\xbf\n\n", &r), 0);
+    assert_int_equal(r.lines, 0);
+    assert_int_equal(outbox_pending(fx->ob), 0);
+
+    char path[256];
+    snprintf(path, sizeof path, "%s/no-such.jsonl", fx->dir);
+    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, path, fx->errs, &r), -1);
+}
+
+/* Many events: the within-file id table must grow without losing any. */
+static void test_many(void **state)
+{
+    struct fx *fx = *state;
+    size_t cap = 1000 * 200, len = 0;
+    char *text = malloc(cap);
+    for (int i = 0; i < 1000; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "{\"eventId\":\"0190a8b2-0000-7000-8000-%012d\",\"occurredOn\":"
+                                "\"2024-03-01\"," PUB "}\n", i);
+    /* and one repeat at the end */
+    len += (size_t)snprintf(text + len, cap - len,
+                            "{\"eventId\":\"0190a8b2-0000-7000-8000-%012d\",\"occurredOn\":"
+                            "\"2024-03-01\"," PUB "}\n", 500);
+    struct submit_result r;
+    assert_int_equal(submit_buffer(fx->db, fx->ob, VILLAGE, "m", text, len, fx->errs, &r), 1);
+    assert_string_equal(errors(fx), "m:1001: event_id: duplicate of line 501\n");
+    /* without the repeat */
+    text[len - 1] = '\0';
+    *strrchr(text, '\n') = '\0';
+    assert_int_equal(submit_buffer(fx->db, fx->ob, VILLAGE, "m", text, strlen(text), NULL, &r), 0);
+    assert_int_equal(r.stored, 1000);
+    assert_int_equal(outbox_pending(fx->ob), 1000);
+    free(text);
+}
+
+int main(void)
+{
+    log_init("test_submit", SB_LOG_WARN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_good_then_resubmit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_lines_refuse_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_ids_filled, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_village_mismatch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crlf_bom_no_final_newline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bom_only_at_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_within_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_of_bad_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_and_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
