@@ -149,12 +149,13 @@ static int add_delta(ingest_t *ing, const char *village, const char *month, cons
 
 static int delta_cmp(const void *a, const void *b)
 {
+    /* the rollup's own key order: neighbouring writes touch the same pages */
     const struct delta *x = a, *y = b;
-    int c = strcmp(x->village, y->village);
+    int c = strcmp(x->metric, y->metric);
     if (!c)
         c = strcmp(x->month, y->month);
     if (!c)
-        c = strcmp(x->metric, y->metric);
+        c = strcmp(x->village, y->village);
     return c;
 }
 

@@ -1,5 +1,6 @@
 /* shibao-aggregator: the township. Parses options and wires the village
  * link receiver, ingest, and the upstream feed to the county together. */
+#include "admin.h"
 #include "daemon.h"
 #include "db.h"
 #include "ingest.h"
@@ -8,6 +9,7 @@
 #include "outbox.h"
 #include "profile.h"
 #include "validate.h"
+#include "zap.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -16,8 +18,12 @@
 #include <zmq.h>
 
 static const char USAGE[] =
-    "Usage: shibao-aggregator [run] --db FILE --township CODE --listen ENDPOINT\n"
-    "                         [--upstream ENDPOINT] [--profile FILE]\n"
+    "Usage: shibao-aggregator [run] --db FILE --township CODE --listen ENDPOINT --key PREFIX\n"
+    "                         [--upstream ENDPOINT --upstream-key FILE.pub] [--profile FILE]\n"
+    "       shibao-aggregator keygen PREFIX\n"
+    "       shibao-aggregator enroll --db FILE --village CODE --key FILE.pub|Z85\n"
+    "       shibao-aggregator revoke --db FILE --village CODE\n"
+    "       shibao-aggregator list --db FILE\n"
     "       shibao-aggregator verify --db FILE --township CODE\n"
     "       shibao-aggregator resync --db FILE --township CODE\n"
     "       shibao-aggregator status --db FILE\n"
@@ -29,6 +35,8 @@ static const char USAGE[] =
     "  verify     recount every rollup from the ledger; exit 1 on any difference\n"
     "  resync     queue every figure for the county again\n"
     "  status     print ledger, quarantine and feed counts\n"
+    "  keygen     write this township's CURVE keypair: PREFIX.key (0600) and PREFIX.pub\n"
+    "  enroll     allow a village's public key (revoke: refuse it; list: show the roster)\n"
     "\n"
     "Options:\n"
     "  -d, --db FILE          the township database (SQLite; created if absent)\n"
@@ -36,6 +44,10 @@ static const char USAGE[] =
     "  -l, --listen ENDPOINT  where villages connect, e.g. tcp://*:5550\n"
     "  -u, --upstream ENDPOINT  the county reporter, e.g. tcp://county:5560\n"
     "  -p, --profile FILE     township profile (INI; names for the report)\n"
+    "  -k, --key PREFIX       this township's keypair (PREFIX.key, PREFIX.pub)\n"
+    "      --upstream-key FILE.pub  the county reporter's public key\n"
+    "      --village CODE     (enroll, revoke) the village's 12-digit code\n"
+    "      --insecure         plaintext, no authentication: INSECURE, for tests only\n"
     "      --window N         max unacknowledged items in flight upstream\n"
     "      --log-level LEVEL  error, warn, info (default) or debug\n"
     "  -h, --help             this help\n"
@@ -44,8 +56,11 @@ static const char USAGE[] =
     "Exit status: 0 ok, 1 failure, 2 usage error.\n";
 
 struct opts {
-    const char *cmd, *db, *township, *listen, *upstream, *profile;
+    const char *cmd, *db, *township, *listen, *upstream, *profile, *key, *upstream_key, *village;
+    int insecure;
     struct link_options link;
+    struct keypair kp;
+    char peer[KEY_Z85_LEN + 1];
 };
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -55,7 +70,9 @@ static int parse(int argc, char **argv, struct opts *o)
         {"listen", required_argument, NULL, 'l'},   {"upstream", required_argument, NULL, 'u'},
         {"profile", required_argument, NULL, 'p'},  {"window", required_argument, NULL, 'w'},
         {"log-level", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},        {"key", required_argument, NULL, 'k'},
+        {"upstream-key", required_argument, NULL, 'U'}, {"village", required_argument, NULL, 'v'},
+        {"insecure", no_argument, NULL, 'I'},       {NULL, 0, NULL, 0},
     };
     o->cmd = "run";
     if (argc > 1 && argv[1][0] != '-') {
@@ -65,8 +82,12 @@ static int parse(int argc, char **argv, struct opts *o)
     }
     link_options_default(&o->link);
     int c;
-    while ((c = getopt_long(argc, argv, "d:t:l:u:p:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:t:l:u:p:k:hV", longopts, NULL)) != -1) {
         switch (c) {
+        case 'k': o->key = optarg; break;
+        case 'U': o->upstream_key = optarg; break;
+        case 'v': o->village = optarg; break;
+        case 'I': o->insecure = 1; break;
         case 'd': o->db = optarg; break;
         case 't': o->township = optarg; break;
         case 'l': o->listen = optarg; break;
@@ -87,10 +108,17 @@ static int parse(int argc, char **argv, struct opts *o)
         default: fputs(USAGE, stderr); return 2;
         }
     }
+    if (strcmp(o->cmd, "keygen") == 0) {
+        if (optind != argc - 1)
+            return fprintf(stderr, "shibao-aggregator: keygen PREFIX\n"), 2;
+        exit(admin_keygen("shibao-aggregator", argv[optind]));
+    }
     if (optind < argc) {
         fprintf(stderr, "shibao-aggregator: unexpected argument \"%s\"\n", argv[optind]);
         return 2;
     }
+    if (!strcmp(o->cmd, "enroll") || !strcmp(o->cmd, "revoke") || !strcmp(o->cmd, "list"))
+        exit(admin_roster("shibao-aggregator", o->cmd, o->db, o->village, 12, o->key));
     if (!o->db) {
         fprintf(stderr, "shibao-aggregator: --db is required\n");
         return 2;
@@ -108,6 +136,9 @@ static int parse(int argc, char **argv, struct opts *o)
         fprintf(stderr, "shibao-aggregator: --window: must be a positive number\n");
         return 2;
     }
+    if (strcmp(o->cmd, "run") == 0)
+        return admin_curve("shibao-aggregator", o->key, o->upstream_key, o->upstream != NULL,
+                           o->insecure, &o->kp, o->peer, &o->link);
     return 0;
 }
 
@@ -136,25 +167,33 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
     void *zctx = zmq_ctx_new();
     link_receiver_t *recv = NULL;
     link_sender_t *up = NULL;
+    zap_t *zap = NULL;
+    /* The ZAP handler must be bound before the receiver, in its context. */
+    if (!o->insecure && zap_new(zctx, db, &zap) < 0)
+        goto out;
     if (link_receiver_new(zctx, o->listen, db, ingest_sink(ing), &o->link, &recv) < 0)
         goto out;
     if (o->upstream && link_sender_new(zctx, o->upstream, ob, o->township, &o->link, &up) < 0)
         goto out;
-    log_info("township %s listening on %s%s%s", o->township, o->listen,
-             o->upstream ? ", feeding " : "", o->upstream ? o->upstream : "");
+    log_info("township %s listening on %s%s%s (%s)", o->township, o->listen,
+             o->upstream ? ", feeding " : "", o->upstream ? o->upstream : "",
+             o->insecure ? "INSECURE plaintext" : "CURVE, enrolled villages only");
     daemon_install_signals();
     while (!daemon_stopping()) {
         if (up && link_sender_pump(up) < 0)
             goto out;
-        zmq_pollitem_t items[2] = {
+        zmq_pollitem_t items[3] = {
             {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
-            {up ? link_sender_socket(up) : NULL, 0, ZMQ_POLLIN, 0},
+            {zap ? zap_socket(zap) : NULL, 0, zap ? ZMQ_POLLIN : 0, 0},
+            {up ? link_sender_socket(up) : NULL, 0, up ? ZMQ_POLLIN : 0, 0},
         };
-        if (zmq_poll(items, up ? 2 : 1, 200) < 0)
+        if (zmq_poll(items, 3, 200) < 0)
             continue; /* EINTR: the loop condition decides */
+        if (zap && (items[1].revents & ZMQ_POLLIN) && zap_on_readable(zap) < 0)
+            goto out;
         if ((items[0].revents & ZMQ_POLLIN) && link_receiver_on_readable(recv) < 0)
             goto out;
-        if (up && (items[1].revents & ZMQ_POLLIN) && link_sender_on_readable(up) < 0)
+        if (up && (items[2].revents & ZMQ_POLLIN) && link_sender_on_readable(up) < 0)
             goto out;
     }
     log_info("stopping: every acknowledged batch is committed");
@@ -162,6 +201,7 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
 out:
     link_sender_destroy(&up);
     link_receiver_destroy(&recv);
+    zap_destroy(&zap);
     zmq_ctx_term(zctx);
     return rc;
 }
@@ -226,6 +266,7 @@ int main(int argc, char **argv)
         goto out;
     rc = serve(db, ing, ob, &o);
 out:
+    keys_clear(&o.kp);
     ingest_destroy(&ing);
     outbox_destroy(&ob);
     db_close(&db);

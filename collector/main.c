@@ -1,5 +1,6 @@
 /* shibao-collector: the village. Parses options and wires submit, the spool
  * watcher and the link sender around the village outbox. */
+#include "admin.h"
 #include "daemon.h"
 #include "db.h"
 #include "link.h"
@@ -17,7 +18,9 @@
 
 static const char USAGE[] =
     "Usage: shibao-collector submit --outbox FILE --village CODE [FILE...|-]\n"
-    "       shibao-collector run --outbox FILE --village CODE --connect ENDPOINT [--spool DIR]\n"
+    "       shibao-collector run --outbox FILE --village CODE --connect ENDPOINT\n"
+    "                            --key PREFIX --server-key FILE.pub [--spool DIR]\n"
+    "       shibao-collector keygen PREFIX\n"
     "       shibao-collector status --outbox FILE\n"
     "\n"
     "The village collector. `submit` validates JSON Lines of shibao.v1.Event\n"
@@ -31,6 +34,9 @@ static const char USAGE[] =
     "  -v, --village CODE      this village's 12-digit division code\n"
     "  -c, --connect ENDPOINT  the township aggregator, e.g. tcp://township:5550\n"
     "  -s, --spool DIR         submit *.jsonl files dropped into DIR\n"
+    "  -k, --key PREFIX        this village's keypair (PREFIX.key, PREFIX.pub)\n"
+    "      --server-key FILE.pub  the township aggregator's public key\n"
+    "      --insecure          plaintext, no authentication: INSECURE, for tests only\n"
     "      --window N          max unacknowledged events in flight\n"
     "      --log-level LEVEL   error, warn, info (default) or debug\n"
     "  -h, --help              this help\n"
@@ -39,8 +45,11 @@ static const char USAGE[] =
     "Exit status: 0 ok, 1 failure (submit: the file was refused), 2 usage error.\n";
 
 struct opts {
-    const char *cmd, *outbox, *village, *connect, *spool;
+    const char *cmd, *outbox, *village, *connect, *spool, *key, *server_key;
+    int insecure;
     struct link_options link;
+    struct keypair kp;
+    char peer[KEY_Z85_LEN + 1];
     int nfiles;
     char **files;
 };
@@ -58,7 +67,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"connect", required_argument, NULL, 'c'}, {"spool", required_argument, NULL, 's'},
         {"window", required_argument, NULL, 'w'},  {"log-level", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"key", required_argument, NULL, 'k'},     {"server-key", required_argument, NULL, 'S'},
+        {"insecure", no_argument, NULL, 'I'},      {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
     if (argc > 1 && argv[1][0] != '-') {
@@ -67,8 +77,11 @@ static int parse(int argc, char **argv, struct opts *o)
         argc--;
     }
     int c;
-    while ((c = getopt_long(argc, argv, "o:v:c:s:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:v:c:s:k:hV", longopts, NULL)) != -1) {
         switch (c) {
+        case 'k': o->key = optarg; break;
+        case 'S': o->server_key = optarg; break;
+        case 'I': o->insecure = 1; break;
         case 'o': o->outbox = optarg; break;
         case 'v': o->village = optarg; break;
         case 'c': o->connect = optarg; break;
@@ -94,6 +107,11 @@ static int parse(int argc, char **argv, struct opts *o)
     o->nfiles = argc - optind;
     if (!o->cmd)
         return usage_error("a command is required: submit, run or status (see --help)");
+    if (strcmp(o->cmd, "keygen") == 0) {
+        if (o->nfiles != 1)
+            return usage_error("keygen PREFIX");
+        exit(admin_keygen("shibao-collector", o->files[0]));
+    }
     if (!o->outbox)
         return usage_error("--outbox is required");
     if (strcmp(o->cmd, "status") != 0 && (!o->village || !validate_code(o->village, 12)))
@@ -102,6 +120,9 @@ static int parse(int argc, char **argv, struct opts *o)
         return usage_error("--connect is required");
     if (strcmp(o->cmd, "submit") != 0 && o->nfiles)
         return usage_error("unexpected argument (files are for submit)");
+    if (strcmp(o->cmd, "run") == 0)
+        return admin_curve("shibao-collector", o->key, o->server_key, 1, o->insecure, &o->kp,
+                           o->peer, &o->link);
     return 0;
 }
 
@@ -191,6 +212,7 @@ int main(int argc, char **argv)
     else
         rc = usage_error("unknown command (submit, run or status)");
 out:
+    keys_clear(&o.kp);
     outbox_destroy(&ob);
     db_close(&db);
     return rc;

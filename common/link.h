@@ -38,6 +38,12 @@ struct link_options {
     int heartbeat_ms;      /* ZMTP heartbeat interval (default 1000; timeout 3x) */
     int reconnect_max_ms;  /* reconnect backoff cap (default 5000) */
     size_t max_msg;        /* receiver's ZMQ_MAXMSGSIZE (default 4 MiB) */
+    /* CURVE (all NULL: plaintext). Borrowed Z85 strings. The receiver needs
+     * its own keypair and a ZAP handler (zap.h) in the same context; the
+     * sender needs its own keypair and the receiver's public key. */
+    const char *curve_public;
+    const char *curve_secret;
+    const char *curve_server; /* sender only */
 };
 /* Fills o with the defaults above. */
 void link_options_default(struct link_options *o);

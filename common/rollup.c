@@ -10,12 +10,14 @@ struct rollup {
     sqlite3_stmt *add, *put, *prof_get, *prof_set;
 };
 
+/* Clustered by (township, metric, month): every figure is a sum over a
+ * contiguous range of one metric's months, read straight from the table's
+ * b-tree with its values, no secondary index to maintain or look through. */
 static const char *const SCHEMA =
     "CREATE TABLE IF NOT EXISTS rollup ("
     " township TEXT NOT NULL, village TEXT NOT NULL, month TEXT NOT NULL,"
     " metric TEXT NOT NULL, value INTEGER NOT NULL, version INTEGER NOT NULL,"
-    " PRIMARY KEY (township, village, month, metric)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS rollup_metric ON rollup(township, metric, month);"
+    " PRIMARY KEY (township, metric, month, village)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS profile ("
     " township TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
     " version INTEGER NOT NULL, PRIMARY KEY (township, key)) WITHOUT ROWID;";

@@ -4,7 +4,7 @@
  * schema, so `shibao-reporter report` works on either:
  *
  *   rollup(township, village, month, metric, value, version)
- *     PRIMARY KEY (township, village, month, metric)
+ *     PRIMARY KEY (township, metric, month, village)
  *   profile(township, key, value, version)  PRIMARY KEY (township, key)
  *
  * `month` is YYYY-MM. There are two kinds of metric:

@@ -1,6 +1,7 @@
 #include "figures.h"
-#include "log.h"
+#include "codec.h"
 #include "db.h"
+#include "log.h"
 #include "shibao.pb-c.h"
 
 #include <stdarg.h>
@@ -66,7 +67,7 @@ static const struct {
 #define M_INFO "stock.staff.INFORMATION_OFFICER"
 
 static const char *const FLOWS[] = {
-    M_EV_INSP, M_EV_PUB, "pub.STUDY_SESSION", "pub.copies", "insp.routine_distribution",
+    "pub.STUDY_SESSION", "pub.copies", "insp.routine_distribution",
     "insp.three_no_items", "insp.expired_items", "insp.outcome.RECTIFICATION_ORDERED",
     "rect.COMPLETED", "insp.cat.SCHOOL_CANTEEN",
 };
@@ -78,7 +79,7 @@ static const char *const EVENTS[] = {M_EV_REG, M_EV_INSP, M_EV_RECT, M_EV_PUB, M
 #define MAX_METRICS 64
 #define METRIC_LEN 64
 
-/* Flags of "there is data behind it", filled while the rows are read. */
+/* Flags of "there is data behind it". */
 struct seen {
     int reg, staff, insp, pub;
 };
@@ -151,14 +152,43 @@ struct q {
     char first[8], last[8];
 };
 
-/* Prepares head + "?4,?5,..." + tail. The metric names are bound, never
- * pasted, and naming them (rather than a LIKE or a range of names) lets
- * SQLite seek the (township, metric, month) index once per metric. */
-static int prepare_metrics(const struct q *q, const char *head, const char *tail,
-                           const char *const *metrics, int n, sqlite3_stmt **out)
+/* Prepares sql and binds the context and the metric names (never pasted into
+ * the text: naming each metric lets SQLite seek the (township, metric, month)
+ * index once per metric rather than scan a LIKE range). */
+static int prepare_bound(const struct q *q, const char *sql, const char *const *metrics, int n,
+                         sqlite3_stmt **out)
 {
     int rc = -1;
     sqlite3_stmt *st = NULL;
+    const char *ctx[3] = {q->township, q->first, q->last};
+    if (db_prepare(q->db, sql, &st) < 0)
+        goto out;
+    /* Only up to the highest parameter the statement names: SQLite refuses
+     * the others (the profile query needs ?1 alone). */
+    int np = sqlite3_bind_parameter_count(st);
+    for (int i = 1; i <= np; i++) {
+        const char *v = i <= 3 ? ctx[i - 1] : i - 4 < n ? metrics[i - 4] : NULL;
+        if (!v) {
+            log_error("figures: no value for ?%d in: %.60s", i, sql);
+            goto out;
+        }
+        if (sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) != SQLITE_OK) {
+            log_error("figures: bind: %s", sqlite3_errmsg(q->db));
+            goto out;
+        }
+    }
+    *out = st;
+    st = NULL;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* head + "?4,?5,...,?(3+n)" + tail, then prepare_bound. */
+static int prepare_in(const struct q *q, const char *head, const char *tail,
+                      const char *const *metrics, int n, sqlite3_stmt **out)
+{
     char sql[2048];
     size_t len = (size_t)snprintf(sql, sizeof sql, "%s", head);
     for (int i = 0; i < n && len < sizeof sql; i++)
@@ -167,46 +197,172 @@ static int prepare_metrics(const struct q *q, const char *head, const char *tail
         len += (size_t)snprintf(sql + len, sizeof sql - len, "%s", tail);
     if (len >= sizeof sql) {
         log_error("figures: query too long (%d metrics)", n);
+        return -1;
+    }
+    return prepare_bound(q, sql, metrics, n, out);
+}
+
+static int step_error(const struct q *q)
+{
+    log_error("figures: township %s: %s", q->township, sqlite3_errmsg(q->db));
+    return -1;
+}
+
+/* ------------------------------------------------------------ per village */
+
+/* Villages seen by a query, with two sums each. The index hands rows over by
+ * metric and month, not by village: grouping them here is several times
+ * cheaper than SQLite's sorter (measured: 1 ms against 7 ms for 8,400 rows). */
+struct vrow {
+    char *code;
+    int64_t a, b;
+};
+
+struct vset {
+    struct vrow *rows;
+    size_t cap, n;  /* cap a power of two, at most half full */
+};
+
+static size_t vhash(const char *s)
+{
+    uint64_t h = 14695981039346656037ull;  /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static int vset_grow(struct vset *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 64;
+    struct vrow *rows = calloc(cap, sizeof *rows);
+    if (!rows)
+        return -1;
+    for (size_t i = 0; i < s->cap; i++) {
+        if (!s->rows[i].code)
+            continue;
+        size_t j = vhash(s->rows[i].code) & (cap - 1);
+        while (rows[j].code)
+            j = (j + 1) & (cap - 1);
+        rows[j] = s->rows[i];
+    }
+    free(s->rows);
+    s->rows = rows;
+    s->cap = cap;
+    return 0;
+}
+
+/* The village's row, created at zero; NULL when out of memory. */
+static struct vrow *vset_get(struct vset *s, const char *code)
+{
+    if ((s->n + 1) * 2 > s->cap && vset_grow(s) < 0)
+        return NULL;
+    size_t i = vhash(code) & (s->cap - 1);
+    while (s->rows[i].code) {
+        if (strcmp(s->rows[i].code, code) == 0)
+            return &s->rows[i];
+        i = (i + 1) & (s->cap - 1);
+    }
+    if (!(s->rows[i].code = strdup(code)))
+        return NULL;
+    s->n++;
+    return &s->rows[i];
+}
+
+static void vset_free(struct vset *s)
+{
+    for (size_t i = 0; i < s->cap; i++)
+        free(s->rows[i].code);
+    free(s->rows);
+    memset(s, 0, sizeof *s);
+}
+
+/* Figure 21: villages whose coordinator and information officer stocks are
+ * both positive at the end of the period. */
+static int staffed_villages(const struct q *q, int64_t *count)
+{
+    static const char *const roles[] = {M_COORD, M_INFO};
+    int rc = -1, step;
+    sqlite3_stmt *st = NULL;
+    struct vset vs = {0};
+    if (prepare_bound(q,
+                      "SELECT village, metric = ?4, value FROM rollup"
+                      " WHERE township = ?1 AND month <= ?3 AND metric IN (?4, ?5)",
+                      roles, 2, &st) < 0)
+        goto out;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        struct vrow *r = v ? vset_get(&vs, v) : NULL;
+        if (!r)
+            goto oom;
+        *(sqlite3_column_int(st, 1) ? &r->a : &r->b) += sqlite3_column_int64(st, 2);
+    }
+    if (step != SQLITE_DONE) {
+        step_error(q);
         goto out;
     }
-    if (db_prepare(q->db, sql, &st) < 0)
-        goto out;
-    if (sqlite3_bind_text(st, 1, q->township, -1, SQLITE_STATIC) != SQLITE_OK ||
-        sqlite3_bind_text(st, 2, q->first, -1, SQLITE_STATIC) != SQLITE_OK ||
-        sqlite3_bind_text(st, 3, q->last, -1, SQLITE_STATIC) != SQLITE_OK)
-        goto bind_fail;
-    for (int i = 0; i < n; i++)
-        if (sqlite3_bind_text(st, i + 4, metrics[i], -1, SQLITE_STATIC) != SQLITE_OK)
-            goto bind_fail;
-    *out = st;
-    st = NULL;
+    *count = 0;
+    for (size_t i = 0; i < vs.cap; i++)
+        if (vs.rows[i].code && vs.rows[i].a > 0 && vs.rows[i].b > 0)
+            (*count)++;
     rc = 0;
     goto out;
-bind_fail:
-    log_error("figures: bind: %s", sqlite3_errmsg(q->db));
+oom:
+    log_error("figures: out of memory");
 out:
     sqlite3_finalize(st);
+    vset_free(&vs);
     return rc;
 }
 
-typedef void (*row_fn)(struct figures *o, struct seen *s, const char *metric, int64_t v);
-
-/* Runs a "SELECT metric, SUM(value) ... GROUP BY metric" and hands each row to fn. */
-static int grouped(const struct q *q, const char *head, const char *tail,
-                   const char *const *metrics, int n, row_fn fn, struct figures *o,
-                   struct seen *s)
+/* Villages with any event in the period. */
+static int reporting_villages(const struct q *q, int *count)
 {
     int rc = -1, step;
     sqlite3_stmt *st = NULL;
-    if (prepare_metrics(q, head, tail, metrics, n, &st) < 0)
+    struct vset vs = {0};
+    if (prepare_in(q,
+                   "SELECT village FROM rollup"
+                   " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND metric IN (",
+                   ")", EVENTS, N_EVENTS, &st) < 0)
+        goto out;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        if (!v || !vset_get(&vs, v)) {
+            log_error("figures: out of memory");
+            goto out;
+        }
+    }
+    if (step != SQLITE_DONE) {
+        step_error(q);
+        goto out;
+    }
+    *count = (int)vs.n;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    vset_free(&vs);
+    return rc;
+}
+
+/* ------------------------------------------------------------ sums */
+
+typedef void (*row_fn)(struct figures *o, const char *metric, int64_t v);
+
+/* Runs a "SELECT metric, SUM(value) ... GROUP BY metric" and hands each row to fn. */
+static int grouped(const struct q *q, const char *head, const char *tail,
+                   const char *const *metrics, int n, row_fn fn, struct figures *o)
+{
+    int rc = -1, step;
+    sqlite3_stmt *st = NULL;
+    if (prepare_in(q, head, tail, metrics, n, &st) < 0)
         goto out;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *m = (const char *)sqlite3_column_text(st, 0);
         if (m)
-            fn(o, s, m, sqlite3_column_int64(st, 1));
+            fn(o, m, sqlite3_column_int64(st, 1));
     }
     if (step != SQLITE_DONE) {
-        log_error("figures: %s", sqlite3_errmsg(q->db));
+        step_error(q);
         goto out;
     }
     rc = 0;
@@ -215,36 +371,13 @@ out:
     return rc;
 }
 
-/* Runs a query of one integer. */
-static int scalar(const struct q *q, const char *head, const char *tail,
-                  const char *const *metrics, int n, int64_t *v)
-{
-    int rc = -1;
-    sqlite3_stmt *st = NULL;
-    if (prepare_metrics(q, head, tail, metrics, n, &st) < 0)
-        goto out;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        log_error("figures: %s", sqlite3_errmsg(q->db));
-        goto out;
-    }
-    *v = sqlite3_column_int64(st, 0);
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static void on_flow(struct figures *o, struct seen *s, const char *m, int64_t v)
+static void on_flow(struct figures *o, const char *m, int64_t v)
 {
     const size_t kp = strlen(M_KIND_PREFIX);
     if (strncmp(m, M_KIND_PREFIX, kp) == 0) {
         o->inspections_total += v;
         if (strcmp(m + kp, "SPECIAL_CAMPAIGN") == 0)
             o->special_campaign = v;
-    } else if (strcmp(m, M_EV_INSP) == 0) {
-        s->insp = v > 0;
-    } else if (strcmp(m, M_EV_PUB) == 0) {
-        s->pub = v > 0;
     } else if (strcmp(m, "pub.STUDY_SESSION") == 0) {
         o->f[22].value = v;
     } else if (strcmp(m, "pub.copies") == 0) {
@@ -264,16 +397,8 @@ static void on_flow(struct figures *o, struct seen *s, const char *m, int64_t v)
     }
 }
 
-static void on_stock(struct figures *o, struct seen *s, const char *m, int64_t v)
+static void on_stock(struct figures *o, const char *m, int64_t v)
 {
-    if (strcmp(m, M_EV_REG) == 0) {
-        s->reg = v > 0;
-        return;
-    }
-    if (strcmp(m, M_EV_STAFF) == 0) {
-        s->staff = v > 0;
-        return;
-    }
     for (int i = 0; i < N_REG; i++)
         if (strcmp(m, REG[i].metric) == 0) {
             o->f[REG[i].num].value = v;
@@ -281,30 +406,64 @@ static void on_stock(struct figures *o, struct seen *s, const char *m, int64_t v
         }
 }
 
-/* "insp.kind.<KIND>" for every kind the schema knows, so that a kind added
- * to the proto is counted in inspections_total without touching this file. */
+/* "There is data behind it": any event row, a seek each. */
+static int presence(const struct q *q, struct seen *s)
+{
+    static const char *const ev[] = {M_EV_REG, M_EV_STAFF, M_EV_INSP, M_EV_PUB};
+    int rc = -1;
+    sqlite3_stmt *st = NULL;
+    if (prepare_bound(q,
+                      "SELECT"
+                      " EXISTS (SELECT 1 FROM rollup WHERE township = ?1 AND metric = ?4"
+                      " AND month <= ?3),"
+                      " EXISTS (SELECT 1 FROM rollup WHERE township = ?1 AND metric = ?5"
+                      " AND month <= ?3),"
+                      " EXISTS (SELECT 1 FROM rollup WHERE township = ?1 AND metric = ?6"
+                      " AND month BETWEEN ?2 AND ?3),"
+                      " EXISTS (SELECT 1 FROM rollup WHERE township = ?1 AND metric = ?7"
+                      " AND month BETWEEN ?2 AND ?3)",
+                      ev, 4, &st) < 0)
+        goto out;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        step_error(q);
+        goto out;
+    }
+    s->reg = sqlite3_column_int(st, 0);
+    s->staff = sqlite3_column_int(st, 1);
+    s->insp = sqlite3_column_int(st, 2);
+    s->pub = sqlite3_column_int(st, 3);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* "insp.kind.<KIND>" for every kind the schema knows, named as the aggregator
+ * names them, so that a kind added to the proto is counted in
+ * inspections_total without touching this file. */
 static int kind_metrics(char names[][METRIC_LEN], int max, int *n)
 {
-    static const char prefix[] = "INSPECTION_KIND_";
     const ProtobufCEnumDescriptor *d = &shibao__v1__inspection_kind__descriptor;
     *n = 0;
     for (unsigned i = 0; i < d->n_values; i++) {
-        const char *name = d->values[i].name;
-        if (strncmp(name, prefix, sizeof prefix - 1) == 0)
-            name += sizeof prefix - 1;
+        const char *suffix = codec_enum_suffix(d, d->values[i].value);
+        if (!suffix)
+            continue;
         if (*n >= max) {
             log_error("figures: too many inspection kinds");
             return -1;
         }
-        int len = snprintf(names[*n], METRIC_LEN, "%s%s", M_KIND_PREFIX, name);
+        int len = snprintf(names[*n], METRIC_LEN, "%s%s", M_KIND_PREFIX, suffix);
         if (len < 0 || len >= METRIC_LEN) {
-            log_error("figures: inspection kind name too long: %s", name);
+            log_error("figures: inspection kind name too long: %s", suffix);
             return -1;
         }
         (*n)++;
     }
     return 0;
 }
+
+/* ------------------------------------------------------------ profile */
 
 /* Digits only, surrounding blanks allowed: a head count typed in the profile. */
 static int parse_count(const char *s, int64_t *v)
@@ -337,9 +496,8 @@ static int read_profile(const struct q *q, struct figures *o)
 {
     int rc = -1, step;
     sqlite3_stmt *st = NULL;
-    if (db_prepare(q->db, "SELECT key, value FROM profile WHERE township = ?1", &st) < 0)
+    if (prepare_bound(q, "SELECT key, value FROM profile WHERE township = ?1", NULL, 0, &st) < 0)
         goto out;
-    sqlite3_bind_text(st, 1, q->township, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *k = (const char *)sqlite3_column_text(st, 0);
         const char *v = (const char *)sqlite3_column_text(st, 1);
@@ -366,7 +524,7 @@ static int read_profile(const struct q *q, struct figures *o)
         }
     }
     if (step != SQLITE_DONE) {
-        log_error("figures: %s", sqlite3_errmsg(q->db));
+        step_error(q);
         goto out;
     }
     rc = 0;
@@ -374,6 +532,8 @@ out:
     sqlite3_finalize(st);
     return rc;
 }
+
+/* ------------------------------------------------------------ one township */
 
 /* The figures of one township; the caller holds the snapshot. */
 static int compute(sqlite3 *db, const char *township, const struct period *p,
@@ -385,12 +545,15 @@ static int compute(sqlite3 *db, const char *township, const struct period *p,
     char kinds[MAX_METRICS][METRIC_LEN];
     const char *names[MAX_METRICS];
     int nk = 0, n = 0;
-    int64_t staffed = 0, reporting = 0;
+    int64_t staffed = 0;
 
     figures_init(o, p);
     copy_text(o->township, sizeof o->township, township);
     period_first_month(p, q.first);
     period_last_month(p, q.last);
+
+    if (presence(&q, &s) < 0)
+        goto out;
 
     if (kind_metrics(kinds, MAX_METRICS - N_FLOWS, &nk) < 0)
         goto out;
@@ -401,37 +564,23 @@ static int compute(sqlite3 *db, const char *township, const struct period *p,
     if (grouped(&q,
                 "SELECT metric, SUM(value) FROM rollup"
                 " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND metric IN (",
-                ") GROUP BY metric", names, n, on_flow, o, &s) < 0)
+                ") GROUP BY metric", names, n, on_flow, o) < 0)
         goto out;
 
+    /* Stocks sum every month up to the last: the costly part, skipped when
+     * no registration or staffing was ever recorded. */
     n = 0;
     for (int i = 0; i < N_REG; i++)
         names[n++] = REG[i].metric;
-    names[n++] = M_EV_REG;
-    names[n++] = M_EV_STAFF;
-    if (grouped(&q,
-                "SELECT metric, SUM(value) FROM rollup"
-                " WHERE township = ?1 AND month <= ?3 AND metric IN (",
-                ") GROUP BY metric", names, n, on_stock, o, &s) < 0)
+    if (s.reg && grouped(&q,
+                         "SELECT metric, SUM(value) FROM rollup"
+                         " WHERE township = ?1 AND month <= ?3 AND metric IN (",
+                         ") GROUP BY metric", names, n, on_stock, o) < 0)
+        goto out;
+    if (s.staff && staffed_villages(&q, &staffed) < 0)
         goto out;
 
-    static const char *const staff[] = {M_COORD, M_INFO};
-    if (scalar(&q,
-               "SELECT COUNT(*) FROM (SELECT village FROM rollup"
-               " WHERE township = ?1 AND month <= ?3 AND metric IN (",
-               ") GROUP BY village"
-               " HAVING SUM(CASE WHEN metric = ?4 THEN value ELSE 0 END) > 0"
-               " AND SUM(CASE WHEN metric = ?5 THEN value ELSE 0 END) > 0)",
-               staff, 2, &staffed) < 0)
-        goto out;
-
-    if (scalar(&q,
-               "SELECT COUNT(DISTINCT village) FROM rollup"
-               " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND value > 0 AND metric IN (",
-               ")", EVENTS, N_EVENTS, &reporting) < 0)
-        goto out;
-
-    if (read_profile(&q, o) < 0)
+    if (reporting_villages(&q, &o->villages_reporting) < 0 || read_profile(&q, o) < 0)
         goto out;
 
     struct figure *f = o->f;
@@ -444,7 +593,6 @@ static int compute(sqlite3 *db, const char *township, const struct period *p,
     f[21].present = s.staff;
     f[22].present = f[23].present = s.pub;
     f[25].present = s.insp;
-    o->villages_reporting = (int)reporting;
     rc = 0;
 out:
     return rc;
@@ -546,10 +694,12 @@ int figures_township(sqlite3 *db, const char *township, const struct period *p,
             set_err(err, errlen, "cannot list townships: %s", sqlite3_errmsg(db));
             goto out;
         }
-        if (n != 1) {
-            set_err(err, errlen,
-                    n ? "the database holds %d townships: name one" : "the database holds no township data",
-                    n);
+        if (n == 0) {
+            set_err(err, errlen, "the database holds no township data");
+            goto out;
+        }
+        if (n > 1) {
+            set_err(err, errlen, "the database holds %d townships: name one", n);
             goto out;
         }
         township = codes[0];

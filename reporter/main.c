@@ -1,5 +1,6 @@
 /* shibao-reporter: the county. Parses options and wires the township link
  * receiver into the county store, or renders a report from any database. */
+#include "admin.h"
 #include "county.h"
 #include "daemon.h"
 #include "db.h"
@@ -8,6 +9,7 @@
 #include "log.h"
 #include "period.h"
 #include "render.h"
+#include "zap.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -16,9 +18,13 @@
 #include <zmq.h>
 
 static const char USAGE[] =
-    "Usage: shibao-reporter serve --db FILE --listen ENDPOINT\n"
+    "Usage: shibao-reporter serve --db FILE --listen ENDPOINT --key PREFIX\n"
     "       shibao-reporter report --db FILE --period PERIOD [--township CODE | --county]\n"
     "                              [--format text|md|csv|json]\n"
+    "       shibao-reporter keygen PREFIX\n"
+    "       shibao-reporter enroll --db FILE --township CODE --key FILE.pub|Z85\n"
+    "       shibao-reporter revoke --db FILE --township CODE\n"
+    "       shibao-reporter list --db FILE\n"
     "\n"
     "The county reporter: receives every township's feed, and renders the\n"
     "half-year work report from a county or a township database.\n"
@@ -31,6 +37,8 @@ static const char USAGE[] =
     "  -c, --county           the county report: totals and a table per township\n"
     "  -f, --format FORMAT    text (default), md, csv or json\n"
     "  -o, --output FILE      write the report to FILE instead of stdout\n"
+    "  -k, --key PREFIX       (serve) the county's keypair; (enroll) a township's FILE.pub\n"
+    "      --insecure         plaintext, no authentication: INSECURE, for tests only\n"
     "      --log-level LEVEL  error, warn, info (default) or debug\n"
     "  -h, --help             this help\n"
     "  -V, --version          print the version\n"
@@ -38,9 +46,10 @@ static const char USAGE[] =
     "Exit status: 0 ok, 1 failure, 2 usage error.\n";
 
 struct opts {
-    const char *cmd, *db, *listen, *period, *township, *output;
-    int county, format;
+    const char *cmd, *db, *listen, *period, *township, *output, *key;
+    int county, format, insecure;
     struct link_options link;
+    struct keypair kp;
 };
 
 static int usage_error(const char *msg)
@@ -57,6 +66,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"county", no_argument, NULL, 'c'},        {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},  {"log-level", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+        {"key", required_argument, NULL, 'k'},     {"insecure", no_argument, NULL, 'I'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
@@ -67,8 +77,10 @@ static int parse(int argc, char **argv, struct opts *o)
         argc--;
     }
     int c;
-    while ((c = getopt_long(argc, argv, "d:l:P:t:cf:o:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:l:P:t:cf:o:k:hV", longopts, NULL)) != -1) {
         switch (c) {
+        case 'k': o->key = optarg; break;
+        case 'I': o->insecure = 1; break;
         case 'd': o->db = optarg; break;
         case 'l': o->listen = optarg; break;
         case 'P': o->period = optarg; break;
@@ -92,10 +104,17 @@ static int parse(int argc, char **argv, struct opts *o)
         default: fputs(USAGE, stderr); return 2;
         }
     }
-    if (optind < argc)
-        return usage_error("unexpected argument (see --help)");
     if (!o->cmd)
         return usage_error("a command is required: serve or report (see --help)");
+    if (strcmp(o->cmd, "keygen") == 0) {
+        if (optind != argc - 1)
+            return usage_error("keygen PREFIX");
+        exit(admin_keygen("shibao-reporter", argv[optind]));
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument (see --help)");
+    if (!strcmp(o->cmd, "enroll") || !strcmp(o->cmd, "revoke") || !strcmp(o->cmd, "list"))
+        exit(admin_roster("shibao-reporter", o->cmd, o->db, o->township, 9, o->key));
     if (!o->db)
         return usage_error("--db is required");
     if (strcmp(o->cmd, "serve") == 0 && !o->listen)
@@ -104,6 +123,8 @@ static int parse(int argc, char **argv, struct opts *o)
         return usage_error("--period is required");
     if (o->county && o->township)
         return usage_error("--county and --township exclude each other");
+    if (strcmp(o->cmd, "serve") == 0)
+        return admin_curve("shibao-reporter", o->key, NULL, 0, o->insecure, &o->kp, NULL, &o->link);
     return 0;
 }
 
@@ -113,23 +134,32 @@ static int serve(const struct opts *o)
     sqlite3 *db = NULL;
     county_t *county = NULL;
     link_receiver_t *recv = NULL;
+    zap_t *zap = NULL;
     void *zctx = zmq_ctx_new();
     if (db_open(o->db, &db) < 0 || county_new(db, &county) < 0 ||
+        (!o->insecure && zap_new(zctx, db, &zap) < 0) ||
         link_receiver_new(zctx, o->listen, db, county_sink(county), &o->link, &recv) < 0)
         goto out;
-    log_info("county listening on %s", o->listen);
+    log_info("county listening on %s (%s)", o->listen,
+             o->insecure ? "INSECURE plaintext" : "CURVE, enrolled townships only");
     daemon_install_signals();
     while (!daemon_stopping()) {
-        zmq_pollitem_t it = {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&it, 1, 500) < 0)
+        zmq_pollitem_t it[2] = {
+            {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
+            {zap ? zap_socket(zap) : NULL, 0, zap ? ZMQ_POLLIN : 0, 0},
+        };
+        if (zmq_poll(it, 2, 500) < 0)
             continue;
-        if ((it.revents & ZMQ_POLLIN) && link_receiver_on_readable(recv) < 0)
+        if (zap && (it[1].revents & ZMQ_POLLIN) && zap_on_readable(zap) < 0)
+            goto out;
+        if ((it[0].revents & ZMQ_POLLIN) && link_receiver_on_readable(recv) < 0)
             goto out;
     }
     log_info("stopping");
     rc = 0;
 out:
     link_receiver_destroy(&recv);
+    zap_destroy(&zap);
     county_destroy(&county);
     db_close(&db);
     zmq_ctx_term(zctx);
@@ -164,6 +194,10 @@ static int report(const struct opts *o)
         rc = render_township(out, &total, o->format) < 0;
         goto out;
     }
+    /* One read transaction: the total and the per-township rows see the
+     * same snapshot while feeds keep arriving. */
+    if (db_exec(db, "BEGIN") < 0)
+        goto out;
     if (figures_county(db, &p, &total, err, sizeof err) < 0 || figures_townships(db, &codes, &n) < 0) {
         fprintf(stderr, "shibao-reporter: %s: %s\n", o->db, err);
         goto out;
@@ -195,8 +229,11 @@ int main(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc)
         return rc;
-    if (strcmp(o.cmd, "serve") == 0)
-        return serve(&o);
+    if (strcmp(o.cmd, "serve") == 0) {
+        rc = serve(&o);
+        keys_clear(&o.kp);
+        return rc;
+    }
     if (strcmp(o.cmd, "report") == 0)
         return report(&o);
     fprintf(stderr, "shibao-reporter: unknown command \"%s\" (serve or report)\n", o.cmd);

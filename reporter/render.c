@@ -172,7 +172,7 @@ static void town_name(FILE *out, const struct figures *t)
 
 static void text_town_line(FILE *out, const struct figures *t)
 {
-    char b[6][32];
+    char b[5][32];
     const struct figure *f = t->f;
     town_name(out, t);
     fprintf(out, "：食品生产经营者%s户，配备协管员和信息员的行政村%s个，集中学习食品安全知识%s次，",

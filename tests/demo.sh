@@ -26,15 +26,28 @@ step "simulating township $TOWN: 8 villages, $PERIOD"
 "$BIN/shibao-sim" --township $TOWN --villages 8 --period "$PERIOD" --seed 2022 --out "$D/sim"
 mapfile -t VILLAGES <"$D/sim/villages.txt"
 
+step "CURVE keys for the county, the township and every village; enrolment"
+mkdir -p "$D/keys"
+"$BIN/shibao-reporter" keygen "$D/keys/county" >/dev/null
+"$BIN/shibao-aggregator" keygen "$D/keys/township" >/dev/null
+"$BIN/shibao-reporter" enroll --db "$D/county.db" --township $TOWN --key "$D/keys/township.pub"
+for v in "${VILLAGES[@]}"; do
+    "$BIN/shibao-collector" keygen "$D/keys/$v" >/dev/null
+    "$BIN/shibao-aggregator" enroll --db "$D/township.db" --village "$v" --key "$D/keys/$v.pub"
+done
+
 step "starting the county reporter, the township aggregator and ${#VILLAGES[@]} village collectors"
-"$BIN/shibao-reporter" serve --db "$D/county.db" --listen "tcp://127.0.0.1:$CTY_PORT" 2>"$D/logs/reporter.log" &
+"$BIN/shibao-reporter" serve --db "$D/county.db" --listen "tcp://127.0.0.1:$CTY_PORT" \
+    --key "$D/keys/county" 2>"$D/logs/reporter.log" &
 PIDS+=($!)
 "$BIN/shibao-aggregator" --db "$D/township.db" --township $TOWN --listen "tcp://127.0.0.1:$AGG_PORT" \
-    --upstream "tcp://127.0.0.1:$CTY_PORT" --profile "$D/sim/profile.ini" 2>"$D/logs/aggregator.log" &
+    --key "$D/keys/township" --upstream "tcp://127.0.0.1:$CTY_PORT" --upstream-key "$D/keys/county.pub" \
+    --profile "$D/sim/profile.ini" 2>"$D/logs/aggregator.log" &
 PIDS+=($!)
 for v in "${VILLAGES[@]}"; do
     mkdir -p "$D/spool-$v"
     "$BIN/shibao-collector" run --outbox "$D/$v.db" --village "$v" --connect "tcp://127.0.0.1:$AGG_PORT" \
+        --key "$D/keys/$v" --server-key "$D/keys/township.pub" \
         --spool "$D/spool-$v" 2>"$D/logs/collector-$v.log" &
     PIDS+=($!)
 done

@@ -13,16 +13,28 @@ echo "seed $SEED, work dir $T"
 mapfile -t VILLAGES <"$T/sim/villages.txt"
 AGG_EP="ipc://$T/agg.sock"; CTY_EP="ipc://$T/county.sock"
 
-start reporter "$BIN/shibao-reporter" serve --db "$T/county.db" --listen "$CTY_EP"
+# CURVE on both hops, every sender enrolled, as in production.
+mkdir -p "$T/keys"
+"$BIN/shibao-reporter" keygen "$T/keys/county" >/dev/null
+"$BIN/shibao-aggregator" keygen "$T/keys/town" >/dev/null
+"$BIN/shibao-reporter" enroll --db "$T/county.db" --township $TOWN --key "$T/keys/town.pub" >/dev/null
+for v in "${VILLAGES[@]}"; do
+    "$BIN/shibao-collector" keygen "$T/keys/$v" >/dev/null
+    "$BIN/shibao-aggregator" enroll --db "$T/town.db" --village "$v" --key "$T/keys/$v.pub" >/dev/null
+done
+
+start reporter "$BIN/shibao-reporter" serve --db "$T/county.db" --listen "$CTY_EP" --key "$T/keys/county"
 start_aggregator() {
     start aggregator "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN \
-        --listen "$AGG_EP" --upstream "$CTY_EP" --profile "$T/sim/profile.ini"
+        --listen "$AGG_EP" --upstream "$CTY_EP" --profile "$T/sim/profile.ini" \
+        --key "$T/keys/town" --upstream-key "$T/keys/county.pub"
     AGG=$LAST_PID
 }
 start_aggregator
 OUTBOXES=()
 for v in "${VILLAGES[@]}"; do
-    start "collector-$v" "$BIN/shibao-collector" run --outbox "$T/$v.db" --village "$v" --connect "$AGG_EP"
+    start "collector-$v" "$BIN/shibao-collector" run --outbox "$T/$v.db" --village "$v" --connect "$AGG_EP" \
+        --key "$T/keys/$v" --server-key "$T/keys/town.pub"
     OUTBOXES+=("$T/$v.db")
 done
 
@@ -61,7 +73,8 @@ case "$out" in *" 0 events stored"*) ok "resubmitted file stores nothing new";; 
 # township counts them once by event_id.
 v=${VILLAGES[1]}
 "$BIN/shibao-collector" submit --outbox "$T/again.db" --village "$v" "$T/sim/$v.jsonl" >/dev/null
-start again "$BIN/shibao-collector" run --outbox "$T/again.db" --village "$v" --connect "$AGG_EP"
+start again "$BIN/shibao-collector" run --outbox "$T/again.db" --village "$v" --connect "$AGG_EP" \
+    --key "$T/keys/$v" --server-key "$T/keys/town.pub"
 check "second outbox delivered" wait_until 60 all_delivered "$T/again.db"
 check_eq "ledger unchanged by a resent file" "$total" "$(ledger_count "$T/town.db")"
 "$BIN/shibao-reporter" report --db "$T/town.db" --period 2022H1 --format json >"$T/town2.json"

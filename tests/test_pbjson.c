@@ -410,6 +410,144 @@ static void test_error_quoting(void **state)
               "inspection.kind: unknown enum value \"a?b\"");
 }
 
+
+/* ---- a hand-made descriptor for what our schema lacks: float, double,
+ * proto2 optional (has_), sint64, repeated double, a bytes/string oneof,
+ * and recursion (the depth limit) */
+
+typedef struct T T;
+struct T {
+    ProtobufCMessage base;
+    double d;
+    float f;
+    protobuf_c_boolean has_i;
+    int32_t i;
+    int64_t s64;
+    size_t n_ds;
+    double *ds;
+    T *child;
+    uint32_t which;
+    union {
+        char *os;
+        ProtobufCBinaryData ob;
+    };
+};
+
+static void t_init(ProtobufCMessage *m);
+extern const ProtobufCMessageDescriptor t_desc;
+
+static const ProtobufCFieldDescriptor t_fields[] = {
+    {"d", 1, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_DOUBLE, 0, offsetof(T, d), NULL, NULL, 0, 0, NULL, NULL},
+    {"f", 2, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_FLOAT, 0, offsetof(T, f), NULL, NULL, 0, 0, NULL, NULL},
+    {"i", 3, PROTOBUF_C_LABEL_OPTIONAL, PROTOBUF_C_TYPE_INT32, offsetof(T, has_i), offsetof(T, i), NULL, NULL, 0, 0, NULL, NULL},
+    {"s64", 4, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_SINT64, 0, offsetof(T, s64), NULL, NULL, 0, 0, NULL, NULL},
+    {"ds", 5, PROTOBUF_C_LABEL_REPEATED, PROTOBUF_C_TYPE_DOUBLE, offsetof(T, n_ds), offsetof(T, ds), NULL, NULL, 0, 0, NULL, NULL},
+    {"child", 6, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_MESSAGE, 0, offsetof(T, child), &t_desc, NULL, 0, 0, NULL, NULL},
+    {"os", 7, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_STRING, offsetof(T, which), offsetof(T, os), NULL, NULL, PROTOBUF_C_FIELD_FLAG_ONEOF, 0, NULL, NULL},
+    {"ob", 8, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_BYTES, offsetof(T, which), offsetof(T, ob), NULL, NULL, PROTOBUF_C_FIELD_FLAG_ONEOF, 0, NULL, NULL},
+};
+static const unsigned t_by_name[] = {5, 0, 4, 1, 2, 7, 6, 3};
+static const ProtobufCIntRange t_ranges[] = {{1, 0}, {0, 8}};
+const ProtobufCMessageDescriptor t_desc = {
+    PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC, "test.T", "T", "T", "test", sizeof(T),
+    8, t_fields, t_by_name, 1, t_ranges, t_init, NULL, NULL, NULL,
+};
+
+static void t_init(ProtobufCMessage *m)
+{
+    memset(m, 0, sizeof(T));
+    m->descriptor = &t_desc;
+}
+
+static void test_floats_and_optional(void **state)
+{
+    (void)state;
+    T *t = (T *)parse_ok(&t_desc, "{\"d\":1.5,\"f\":\"NaN\",\"i\":7,\"s64\":\"-5\","
+                                  "\"ds\":[1,\"Infinity\",\"-Infinity\",2.5e3,\"-0.25\"]}");
+    assert_true(t->d == 1.5);
+    assert_true(isnan(t->f));
+    assert_true(t->has_i);
+    assert_int_equal(t->i, 7);
+    assert_true(t->s64 == -5);
+    assert_int_equal(t->n_ds, 5);
+    assert_true(t->ds[0] == 1.0);
+    assert_true(isinf(t->ds[1]) && t->ds[1] > 0);
+    assert_true(isinf(t->ds[2]) && t->ds[2] < 0);
+    assert_true(t->ds[3] == 2500.0);
+    assert_true(t->ds[4] == -0.25);
+    codec_free(t);
+
+    t = (T *)parse_ok(&t_desc, "{\"f\":3.4e38,\"i\":null}");
+    assert_false(t->has_i);
+    assert_true(t->f > 3.3e38f);
+    codec_free(t);
+
+    parse_bad(&t_desc, "{\"f\":1e39}", "f: 1e+39 is out of range for float");
+    parse_bad(&t_desc, "{\"d\":\"abc\"}", "d: \"abc\" is not a number");
+    parse_bad(&t_desc, "{\"d\":\"inf\"}", "d: \"inf\" is not a number");
+    parse_bad(&t_desc, "{\"d\":\"1e400\"}", "d: \"1e400\" is not a number in range");
+    parse_bad(&t_desc, "{\"d\":true}", "d: expected a number, got a boolean");
+    parse_bad(&t_desc, "{\"ds\":[1,null]}", "ds[1]: null is not allowed");
+    parse_bad(&t_desc, "{\"i\":2147483648}", "i: 2147483648 is out of range");
+    parse_bad(&t_desc, "{\"i\":\"-2147483649\"}", "i: \"-2147483649\" is out of range");
+    t = (T *)parse_ok(&t_desc, "{\"i\":\"-2147483648\"}");
+    assert_int_equal(t->i, INT32_MIN);
+    codec_free(t);
+}
+
+static void test_oneof_bytes_string(void **state)
+{
+    (void)state;
+    T *t = (T *)parse_ok(&t_desc, "{\"ob\":\"AAE\"}");
+    assert_int_equal(t->which, 8);
+    assert_int_equal(t->ob.len, 2);
+    assert_int_equal(t->ob.data[1], 1);
+    codec_free(t);
+    t = (T *)parse_ok(&t_desc, "{\"os\":\"hi\",\"ob\":null}");
+    assert_int_equal(t->which, 7);
+    assert_string_equal(t->os, "hi");
+    codec_free(t);
+    parse_bad(&t_desc, "{\"os\":\"x\",\"ob\":\"AA==\"}",
+              "ob: conflicts with os: only one member of a oneof may be set");
+    parse_bad(&t_desc, "{\"ob\":\"A\"}", "ob: invalid base64");
+    parse_bad(&t_desc, "{\"os\":1}", "os: expected a string");
+}
+
+static char *nested(int levels)
+{
+    char *s = malloc((size_t)levels * 12 + 16);
+    size_t n = 0;
+    for (int i = 0; i < levels; i++)
+        n += (size_t)sprintf(s + n, "{\"child\":");
+    n += (size_t)sprintf(s + n, "{\"i\":1}");
+    for (int i = 0; i < levels; i++)
+        s[n++] = '}';
+    s[n] = '\0';
+    return s;
+}
+
+static void test_depth_limit(void **state)
+{
+    (void)state;
+    char *s = nested(32);
+    T *t = (T *)parse_ok(&t_desc, s);
+    int depth = 0;
+    for (T *c = t; c->child; c = c->child)
+        depth++;
+    assert_int_equal(depth, 32);
+    codec_free(t);
+    free(s);
+
+    s = nested(33);
+    parse_bad(&t_desc, s, "child.child.child");
+    assert_non_null(strstr(err, ": nested too deeply (limit 32)"));
+    free(s);
+
+    s = nested(5000); /* far beyond: still a clean error, no stack trouble */
+    parse_bad(&t_desc, s, "");
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +568,9 @@ int main(void)
         cmocka_unit_test(test_every_body),
         cmocka_unit_test(test_oneof_in_link_message),
         cmocka_unit_test(test_error_quoting),
+        cmocka_unit_test(test_floats_and_optional),
+        cmocka_unit_test(test_oneof_bytes_string),
+        cmocka_unit_test(test_depth_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -156,7 +156,7 @@ static void test_date_days(void **state)
     for (int y = 2020; y <= 2024; y++)
         for (int m = 1; m <= 12; m++)
             for (int d = 1; d <= 31; d++) {
-                char s[16];
+                char s[40];
                 snprintf(s, sizeof s, "%04d-%02d-%02d", y, m, d);
                 if (!date_parse(s, NULL, NULL, NULL))
                     continue;

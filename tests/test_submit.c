@@ -295,6 +295,33 @@ static void test_many(void **state)
     free(text);
 }
 
+
+/* A huge file is refused unread (a sparse file: no disk is used). */
+static void test_too_large(void **state)
+{
+    struct fx *fx = *state;
+    const char *path = write_file(fx, "big.jsonl", LINE(ID1, PUB) "\n");
+    assert_int_equal(truncate(path, 257L * 1024 * 1024), 0);
+    struct submit_result r;
+    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, path, fx->errs, &r), 1);
+    assert_int_equal(r.bad, 1);
+    char want[300];
+    snprintf(want, sizeof want, "%s: file is larger than 256 MiB; split it\n", path);
+    assert_string_equal(errors(fx), want);
+    assert_int_equal(outbox_pending(fx->ob), 0);
+}
+
+static void test_stdin(void **state)
+{
+    struct fx *fx = *state;
+    const char *path = write_file(fx, "in.jsonl", LINE(ID1, PUB) "\n" LINE(ID2, "\"publicity\":{}") "\n");
+    assert_non_null(freopen(path, "r", stdin));
+    struct submit_result r;
+    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, "-", fx->errs, &r), 1);
+    assert_string_equal(errors(fx),
+                        "<stdin>:2: publicity.kind: missing or PUBLICITY_KIND_UNSPECIFIED\n");
+}
+
 int main(void)
 {
     log_init("test_submit", SB_LOG_WARN);
@@ -309,6 +336,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicate_of_bad_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_and_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stdin, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

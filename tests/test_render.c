@@ -1,0 +1,542 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "render.h"
+
+#define SEED_REL "tests/data/township-half-year-report.txt"
+#define NR "（未上报）"
+
+/* ---------------------------------------------------------------- helpers */
+
+/* The seed report, from the source tree: the working directory (tests/run.sh
+ * runs from the root), else relative to this binary (build/tests/). */
+static char *read_seed(void)
+{
+    char path[PATH_MAX + 64], exe[PATH_MAX];
+    FILE *f = fopen(SEED_REL, "rb");
+    if (!f) {
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n > 0) {
+            exe[n] = '\0';
+            snprintf(path, sizeof path, "%s/../../" SEED_REL, dirname(exe));
+            f = fopen(path, "rb");
+        }
+    }
+    if (!f)
+        fail_msg("cannot find %s", SEED_REL);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    char chunk[4096];
+    size_t k;
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, k, m);
+    fclose(f);
+    fclose(m);
+    return buf;
+}
+
+/* s with every occurrence of from replaced by to; malloc'd. */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    size_t fl = strlen(from);
+    const char *p;
+    while ((p = strstr(s, from))) {
+        fwrite(s, 1, (size_t)(p - s), m);
+        fputs(to, m);
+        s = p + fl;
+    }
+    fputs(s, m);
+    fclose(m);
+    return buf;
+}
+
+static void replace_in(char **s, const char *from, const char *to)
+{
+    char *r = replace_all(*s, from, to);
+    free(*s);
+    *s = r;
+}
+
+/* The seed with its '*'s replaced in order by vals[1..25]. */
+static char *fill_seed(const char *seed, char vals[][160])
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int next = 1;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    for (const char *s = seed; *s; s++) {
+        if (*s == '*') {
+            assert_true(next <= FIGURES_N);
+            fputs(vals[next++], m);
+        } else {
+            fputc(*s, m);
+        }
+    }
+    fclose(m);
+    assert_int_equal(next, FIGURES_N + 1);
+    return buf;
+}
+
+static void expect_period(char **s, const char *year_phrase, const char *phrase)
+{
+    char since[64];
+    snprintf(since, sizeof since, "现将%s来", phrase);
+    replace_in(s, "2022年上半年", year_phrase);
+    replace_in(s, "现将上半年来", since);
+}
+
+static void make_figures(struct figures *f, const char *period, const char *code,
+                         const char *name)
+{
+    struct period p;
+    assert_int_equal(period_parse(period, &p), 0);
+    figures_init(f, &p);
+    snprintf(f->township, sizeof f->township, "%s", code);
+    snprintf(f->name, sizeof f->name, "%s", name);
+}
+
+/* Every figure present with a distinct value; text figures named after it. */
+static void fill_all(struct figures *f)
+{
+    for (int i = 1; i <= FIGURES_N; i++) {
+        f->f[i].present = 1;
+        if (f->f[i].type == FIG_TEXT)
+            snprintf(f->f[i].text, sizeof f->f[i].text, "名%d", i);
+        else
+            f->f[i].value = 100 + i;
+    }
+    f->f[23].value = 3456;
+    f->inspections_total = 31;
+    f->special_campaign = 32;
+    f->three_no_items = 33;
+    f->expired_items = 34;
+    f->rectifications_ordered = 35;
+    f->rectifications_completed = 36;
+    f->school_canteen_inspections = 37;
+    f->villages_reporting = 38;
+}
+
+/* What the report must print for each figure of fill_all. */
+static void expected_values(const struct figures *f, char vals[][160])
+{
+    for (int i = 1; i <= FIGURES_N; i++) {
+        if (!f->f[i].present)
+            snprintf(vals[i], 160, NR);
+        else if (f->f[i].type == FIG_TEXT)
+            snprintf(vals[i], 160, "%s", f->f[i].text);
+        else if (i == 23)
+            snprintf(vals[i], 160, "%" PRId64, render_round_copies(f->f[i].value));
+        else
+            snprintf(vals[i], 160, "%" PRId64, f->f[i].value);
+    }
+}
+
+struct out {
+    char *buf;
+    size_t len;
+};
+
+static void render_t(struct out *o, const struct figures *f, enum render_format fmt)
+{
+    FILE *m = open_memstream(&o->buf, &o->len);
+    assert_non_null(m);
+    assert_int_equal(render_township(m, f, fmt), 0);
+    fclose(m);
+}
+
+static void render_c(struct out *o, const struct figures *total, const struct figures *towns,
+                     int n, enum render_format fmt)
+{
+    FILE *m = open_memstream(&o->buf, &o->len);
+    assert_non_null(m);
+    assert_int_equal(render_county(m, total, towns, n, fmt), 0);
+    fclose(m);
+}
+
+static void check_text(const struct figures *f, const char *year_phrase, const char *phrase)
+{
+    char vals[FIGURES_N + 1][160];
+    char *seed = read_seed();
+    expected_values(f, vals);
+    char *want = fill_seed(seed, vals);
+    expect_period(&want, year_phrase, phrase);
+    struct out o;
+    render_t(&o, f, RENDER_TEXT);
+    assert_int_equal(o.len, strlen(want));
+    assert_string_equal(o.buf, want);
+    free(o.buf);
+    free(want);
+    free(seed);
+}
+
+/* ---------------------------------------------------------------- text */
+
+static void test_text_h1_word_for_word(void **state)
+{
+    (void)state;
+    struct figures f;
+    make_figures(&f, "2022H1", "320123101", "城关镇");
+    fill_all(&f);
+    check_text(&f, "2022年上半年", "上半年");
+
+    /* And the substitution is nothing but that: the seed itself comes back
+     * when every figure renders as '*'. */
+    for (int i = 1; i <= FIGURES_N; i++) {
+        f.f[i].type = FIG_TEXT;
+        snprintf(f.f[i].text, sizeof f.f[i].text, "*");
+    }
+    struct out o;
+    char *seed = read_seed();
+    render_t(&o, &f, RENDER_TEXT);
+    assert_string_equal(o.buf, seed);
+    free(o.buf);
+    free(seed);
+}
+
+static void test_text_periods(void **state)
+{
+    (void)state;
+    struct figures f;
+    make_figures(&f, "2022H2", "320123101", "城关镇");
+    fill_all(&f);
+    check_text(&f, "2022年下半年", "下半年");
+    make_figures(&f, "2023Q1", "320123101", "城关镇");
+    fill_all(&f);
+    check_text(&f, "2023年第一季度", "第一季度");
+    make_figures(&f, "2024", "320123101", "城关镇");
+    fill_all(&f);
+    check_text(&f, "2024年全年", "全年");
+    make_figures(&f, "2022-03", "320123101", "城关镇");
+    fill_all(&f);
+    check_text(&f, "2022年3月", "3月");
+}
+
+static void test_text_absent(void **state)
+{
+    (void)state;
+    struct figures f;
+    make_figures(&f, "2022H1", "320123101", "");
+    check_text(&f, "2022年上半年", "上半年");   /* every figure （未上报） */
+
+    struct out o;
+    render_t(&o, &f, RENDER_TEXT);
+    assert_non_null(strstr(o.buf, "全镇现有食品生产经营者" NR "户。"));
+    assert_non_null(strstr(o.buf, "以镇长" NR "同志为组长"));
+    assert_null(strchr(o.buf, '*'));
+    free(o.buf);
+
+    /* Mixed: only the registry missing. */
+    fill_all(&f);
+    for (int i = 1; i <= 15; i++)
+        f.f[i].present = 0;
+    check_text(&f, "2022年上半年", "上半年");
+}
+
+static void test_copies_rounding(void **state)
+{
+    (void)state;
+    assert_int_equal(render_round_copies(3456), 3400);
+    assert_int_equal(render_round_copies(99), 99);
+    assert_int_equal(render_round_copies(100), 100);
+    assert_int_equal(render_round_copies(199), 100);
+    assert_int_equal(render_round_copies(0), 0);
+
+    struct figures f;
+    struct out o;
+    make_figures(&f, "2022H1", "320123101", "城关镇");
+    fill_all(&f);
+    render_t(&o, &f, RENDER_TEXT);
+    assert_non_null(strstr(o.buf, "散发宣传资料3400余份"));
+    free(o.buf);
+    f.f[23].value = 99;
+    render_t(&o, &f, RENDER_TEXT);
+    assert_non_null(strstr(o.buf, "散发宣传资料99余份"));
+    free(o.buf);
+}
+
+/* ---------------------------------------------------------------- md */
+
+static void test_md(void **state)
+{
+    (void)state;
+    struct figures f;
+    struct out o;
+    make_figures(&f, "2022H1", "320123101", "城关镇");
+    fill_all(&f);
+    snprintf(f.f[16].text, sizeof f.f[16].text, "张|三");
+    f.f[25].present = 0;
+    render_t(&o, &f, RENDER_MD);
+    assert_true(strncmp(o.buf, "# 城关镇（320123101）2022年上半年", strlen("# 城关镇（320123101）2022年上半年")) == 0);
+    assert_non_null(strstr(o.buf, "| # | 项目 | 数值 |\n"));
+    assert_non_null(strstr(o.buf, "| 1 | 食品生产经营者（户） | 101 |\n"));
+    assert_non_null(strstr(o.buf, "| 23 | 散发宣传资料（份） | 3456 |\n"));
+    assert_non_null(strstr(o.buf, "| 16 | 镇长（食品安全领导小组组长） | 张\\|三 |\n"));
+    assert_non_null(strstr(o.buf, "| 25 | 食品流通单位定期检查（次） | " NR " |\n"));
+    assert_non_null(strstr(o.buf, "有数据上报的行政村（个） | 38 |\n"));
+    free(o.buf);
+}
+
+/* ---------------------------------------------------------------- csv */
+
+static void test_csv(void **state)
+{
+    (void)state;
+    struct figures f;
+    struct out o;
+    make_figures(&f, "2022H1", "320123101", "城关镇");
+    fill_all(&f);
+    snprintf(f.f[17].text, sizeof f.f[17].text, "李,\"四\"");
+    f.f[22].present = 0;
+    render_t(&o, &f, RENDER_CSV);
+    assert_true(o.len > 3);
+    assert_memory_equal(o.buf, "\xEF\xBB\xBF", 3);
+    assert_true(strncmp(o.buf + 3, "序号,指标,键,数值\r\n", strlen("序号,指标,键,数值\r\n")) == 0);
+    /* CRLF only: every LF follows a CR, one line per figure and supporting figure. */
+    int lines = 0;
+    for (size_t i = 0; i < o.len; i++)
+        if (o.buf[i] == '\n') {
+            assert_true(i > 0 && o.buf[i - 1] == '\r');
+            lines++;
+        }
+    assert_int_equal(lines, 1 + FIGURES_N + 8);
+    assert_non_null(strstr(o.buf, "\r\n1,食品生产经营者（户）,registered_total,101\r\n"));
+    assert_non_null(strstr(o.buf, ",enforcement_head,\"李,\"\"四\"\"\"\r\n"));
+    assert_non_null(strstr(o.buf, "\r\n22,集中学习食品安全知识（次）,study_sessions,\r\n"));
+    assert_non_null(strstr(o.buf, "\r\n,有数据上报的行政村（个）,villages_reporting,38\r\n"));
+    free(o.buf);
+}
+
+/* ---------------------------------------------------------------- json */
+
+static json_t *parse(const struct out *o)
+{
+    json_error_t e;
+    json_t *j = json_loadb(o->buf, o->len, 0, &e);
+    if (!j)
+        fail_msg("json: %s at line %d", e.text, e.line);
+    return j;
+}
+
+static void check_json_figures(json_t *obj, const struct figures *f)
+{
+    json_t *arr = json_object_get(obj, "figures");
+    assert_true(json_is_array(arr));
+    assert_int_equal(json_array_size(arr), FIGURES_N);
+    for (int i = 1; i <= FIGURES_N; i++) {
+        json_t *e = json_array_get(arr, (size_t)i - 1);
+        const struct figure *fg = &f->f[i];
+        assert_int_equal(json_integer_value(json_object_get(e, "num")), i);
+        assert_string_equal(json_string_value(json_object_get(e, "key")), fg->key);
+        assert_string_equal(json_string_value(json_object_get(e, "label")), fg->label);
+        assert_int_equal(json_is_true(json_object_get(e, "present")), fg->present);
+        json_t *v = json_object_get(e, fg->type == FIG_TEXT ? "text" : "value");
+        assert_non_null(v);
+        if (!fg->present)
+            assert_true(json_is_null(v));
+        else if (fg->type == FIG_TEXT)
+            assert_string_equal(json_string_value(v), fg->text);
+        else
+            assert_int_equal(json_integer_value(v), fg->value);
+    }
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    struct figures f;
+    struct out o;
+    make_figures(&f, "2022H1", "320123101", "城关镇");
+    fill_all(&f);
+    f.f[3].present = 0;
+    f.f[18].present = 0;
+    render_t(&o, &f, RENDER_JSON);
+    /* UTF-8 as is, not \u escapes. */
+    assert_non_null(strstr(o.buf, "食品生产经营者"));
+    json_t *j = parse(&o);
+    assert_string_equal(json_string_value(json_object_get(j, "township")), "320123101");
+    assert_string_equal(json_string_value(json_object_get(j, "name")), "城关镇");
+    assert_string_equal(json_string_value(json_object_get(j, "period")), "2022H1");
+    check_json_figures(j, &f);
+    json_t *sup = json_object_get(j, "supporting");
+    assert_int_equal(json_integer_value(json_object_get(sup, "inspections_total")), 31);
+    assert_int_equal(json_integer_value(json_object_get(sup, "villages_reporting")), 38);
+    /* Stable order: the keys come out as written. */
+    const char *first_key = json_object_iter_key(json_object_iter(j));
+    assert_string_equal(first_key, "township");
+    json_decref(j);
+    free(o.buf);
+
+    /* All absent: 25 nulls. */
+    make_figures(&f, "2022Q3", "320123102", "");
+    render_t(&o, &f, RENDER_JSON);
+    j = parse(&o);
+    assert_true(json_is_null(json_object_get(j, "name")));
+    assert_string_equal(json_string_value(json_object_get(j, "period")), "2022Q3");
+    check_json_figures(j, &f);
+    json_decref(j);
+    free(o.buf);
+}
+
+/* ---------------------------------------------------------------- county */
+
+static void make_county(struct figures *total, struct figures towns[2])
+{
+    make_figures(&towns[0], "2022H1", "320123101", "城关镇");
+    fill_all(&towns[0]);
+    make_figures(&towns[1], "2022H1", "320123102", "");
+    fill_all(&towns[1]);
+    towns[1].f[23].value = 50;
+    towns[1].f[25].present = 0;
+    towns[1].f[25].value = 0;
+    towns[1].villages_reporting = 2;
+    make_figures(total, "2022H1", "", "");
+    for (int i = 1; i <= FIGURES_N; i++) {
+        if (total->f[i].type == FIG_TEXT || i == 20)
+            continue;
+        total->f[i].value = towns[0].f[i].value + towns[1].f[i].value;
+        total->f[i].present = 1;
+    }
+}
+
+static void test_county_text(void **state)
+{
+    (void)state;
+    struct figures total, towns[2];
+    struct out o;
+    char vals[FIGURES_N + 1][160];
+    make_county(&total, towns);
+    render_c(&o, &total, towns, 2, RENDER_TEXT);
+
+    char *seed = read_seed();
+    expected_values(&total, vals);
+    char *want = fill_seed(seed, vals);
+    expect_period(&want, "2022年上半年", "上半年");
+    replace_in(&want, "全镇", "全县");
+    replace_in(&want, "我镇", "我县");
+    assert_true(o.len > strlen(want));
+    assert_memory_equal(o.buf, want, strlen(want));
+    const char *tail = o.buf + strlen(want);
+    assert_true(strncmp(tail, "附表：各镇主要数据\n", strlen("附表：各镇主要数据\n")) == 0);
+    assert_non_null(strstr(tail, "320123101 城关镇：食品生产经营者101户，配备协管员和信息员的行政村121个，"
+                                 "集中学习食品安全知识122次，散发宣传资料3400余份，"
+                                 "食品流通单位定期检查125次，有数据上报的行政村38个。\n"));
+    assert_non_null(strstr(tail, "320123102：食品生产经营者101户，"));
+    assert_non_null(strstr(tail, "散发宣传资料50余份，食品流通单位定期检查" NR "次，有数据上报的行政村2个。\n"));
+    /* The main text names no township. */
+    assert_null(strstr(want, "全镇"));
+    assert_null(strstr(want, "我镇"));
+    assert_non_null(strstr(o.buf, "以镇长" NR "同志为组长"));
+    free(want);
+    free(seed);
+    free(o.buf);
+}
+
+static void test_county_csv_md_json(void **state)
+{
+    (void)state;
+    struct figures total, towns[2];
+    struct out o;
+    make_county(&total, towns);
+
+    render_c(&o, &total, towns, 2, RENDER_CSV);
+    assert_memory_equal(o.buf, "\xEF\xBB\xBF", 3);
+    const char *head = "序号,指标,键,城关镇（320123101）,320123102,全县\r\n";
+    assert_true(strncmp(o.buf + 3, head, strlen(head)) == 0);
+    assert_non_null(strstr(o.buf, "\r\n1,食品生产经营者（户）,registered_total,101,101,202\r\n"));
+    assert_non_null(strstr(o.buf, "\r\n16,镇长（食品安全领导小组组长）,township_head,名16,名16,\r\n"));
+    assert_non_null(strstr(o.buf, "\r\n25,食品流通单位定期检查（次）,routine_inspections_distribution,125,,125\r\n"));
+    free(o.buf);
+
+    render_c(&o, &total, towns, 2, RENDER_MD);
+    assert_non_null(strstr(o.buf, "# 全县2022年上半年"));
+    assert_non_null(strstr(o.buf, "## 各镇主要数据"));
+    assert_non_null(strstr(o.buf, "| 320123101 | 城关镇 | 101 | 121 | 122 | 3456 | 125 | 38 |\n"));
+    assert_non_null(strstr(o.buf, "| 320123102 |  | 101 | 121 | 122 | 50 | " NR " | 2 |\n"));
+    free(o.buf);
+
+    render_c(&o, &total, towns, 2, RENDER_JSON);
+    json_t *j = parse(&o);
+    assert_true(json_is_true(json_object_get(j, "county")));
+    assert_string_equal(json_string_value(json_object_get(j, "period")), "2022H1");
+    json_t *t = json_object_get(j, "total");
+    assert_null(json_object_get(t, "township"));
+    check_json_figures(t, &total);
+    json_t *arr = json_object_get(j, "townships");
+    assert_int_equal(json_array_size(arr), 2);
+    check_json_figures(json_array_get(arr, 0), &towns[0]);
+    check_json_figures(json_array_get(arr, 1), &towns[1]);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(arr, 1), "township")),
+                        "320123102");
+    json_decref(j);
+    free(o.buf);
+
+    /* No township at all still renders (an empty county database). */
+    render_c(&o, &total, NULL, 0, RENDER_TEXT);
+    assert_non_null(strstr(o.buf, "附表：各镇主要数据\n"));
+    free(o.buf);
+}
+
+static void test_format_parse(void **state)
+{
+    (void)state;
+    assert_int_equal(render_format_parse("text"), RENDER_TEXT);
+    assert_int_equal(render_format_parse("md"), RENDER_MD);
+    assert_int_equal(render_format_parse("csv"), RENDER_CSV);
+    assert_int_equal(render_format_parse("json"), RENDER_JSON);
+    assert_int_equal(render_format_parse("pdf"), -1);
+    assert_int_equal(render_format_parse(""), -1);
+    assert_int_equal(render_format_parse(NULL), -1);
+}
+
+static void test_json_refuses_bad_utf8(void **state)
+{
+    (void)state;
+    struct figures f;
+    char *buf = NULL;
+    size_t len = 0;
+    make_figures(&f, "2022H1", "320123101", "城关镇");
+    fill_all(&f);
+    snprintf(f.f[16].text, sizeof f.f[16].text, "\xE5\xBC");   /* cut in the middle */
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(render_township(m, &f, RENDER_JSON), -1);
+    fclose(m);
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_text_h1_word_for_word),
+        cmocka_unit_test(test_text_periods),
+        cmocka_unit_test(test_text_absent),
+        cmocka_unit_test(test_copies_rounding),
+        cmocka_unit_test(test_md),
+        cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_county_text),
+        cmocka_unit_test(test_county_csv_md_json),
+        cmocka_unit_test(test_format_parse),
+        cmocka_unit_test(test_json_refuses_bad_utf8),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
