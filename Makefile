@@ -4,7 +4,8 @@
 VERSION  := 0.1.0
 PKGS     := libzmq libprotobuf-c sqlite3 jansson inih
 DEB_PKGS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-            libsqlite3-dev sqlite3 libjansson-dev libinih-dev libcmocka-dev procps jq
+            libsqlite3-dev sqlite3 libjansson-dev libinih-dev libcmocka-dev procps jq \
+            clang libclang-rt-14-dev iproute2 mosquitto mosquitto-clients valgrind
 
 BUILD    ?= build
 SAN      ?=
@@ -31,7 +32,7 @@ UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test unit e2e demo asan bench clean
+.PHONY: all deps test unit e2e demo asan bench fuzz soak clean
 .SECONDARY:
 
 all: $(PROGS) $(if $(filter build,$(BUILD)),bin-links)
@@ -98,7 +99,17 @@ bench: deps
 	$(MAKE) all $(BENCH_BIN)
 	BUILD=$(BUILD) bench/run.sh
 
+# libFuzzer harnesses (tests/fuzz/), built with clang; FUZZ_SECONDS each.
+fuzz: deps
+	$(MAKE) all
+	BUILD=$(BUILD) tests/fuzz.sh
+
+# The fault-injection suite at full scale (issue 3): long, not in CI.
+soak: deps
+	$(MAKE) all
+	BUILD=$(BUILD) SOAK=1 tests/soak.sh
+
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-* bin
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
