@@ -19,6 +19,8 @@
 #define LOG_PERIOD_MS 60000
 /* zmq_poll slice in link_sender_step, so resends run on time. */
 #define STEP_SLICE_MS 100
+/* Messages handled per link_receiver_on_readable call. */
+#define RECV_BURST 1000
 
 void link_options_default(struct link_options *o)
 {
@@ -51,6 +53,9 @@ static void options_fill(struct link_options *o, const struct link_options *in)
         o->reconnect_max_ms = in->reconnect_max_ms;
     if (in->max_msg > 0)
         o->max_msg = in->max_msg;
+    o->curve_public = in->curve_public;
+    o->curve_secret = in->curve_secret;
+    o->curve_server = in->curve_server;
 }
 
 static int64_t now_ms(void)
@@ -131,6 +136,35 @@ static int configure(void *sock, const struct link_options *o)
     return 0;
 }
 
+static int set_key(void *sock, int opt, const char *z85, const char *name)
+{
+    if (!z85 || strlen(z85) != 40 || zmq_setsockopt(sock, opt, z85, 40) < 0) {
+        log_error("link: cannot set %s (not a Z85 CURVE key?)", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* CURVE when the options carry keys. The receiver is the CURVE server: its
+ * ZAP domain makes libzmq ask the ZAP handler (zap.h) about every client,
+ * which is what turns encryption into authentication. */
+static int configure_curve(void *sock, const struct link_options *o, int server)
+{
+    if (!o->curve_secret)
+        return 0;
+    if (server)
+        return set_opt(sock, ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER") < 0 ||
+                       set_key(sock, ZMQ_CURVE_SECRETKEY, o->curve_secret, "ZMQ_CURVE_SECRETKEY") < 0 ||
+                       zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, "shibao", 6) < 0
+                   ? -1
+                   : 0;
+    return set_key(sock, ZMQ_CURVE_SERVERKEY, o->curve_server, "ZMQ_CURVE_SERVERKEY") < 0 ||
+                   set_key(sock, ZMQ_CURVE_PUBLICKEY, o->curve_public, "ZMQ_CURVE_PUBLICKEY") < 0 ||
+                   set_key(sock, ZMQ_CURVE_SECRETKEY, o->curve_secret, "ZMQ_CURVE_SECRETKEY") < 0
+               ? -1
+               : 0;
+}
+
 /* ================================================================ sender */
 
 struct link_sender {
@@ -164,13 +198,12 @@ int link_sender_new(void *zctx, const char *endpoint, outbox_t *ob, const char *
 {
     int rc = -1;
     link_sender_t *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s || !(s->origin = strdup(origin ? origin : ""))) {
+        log_error("link: out of memory");
         goto out;
+    }
     options_fill(&s->o, opts);
     s->ob = ob;
-    s->origin = strdup(origin ? origin : "");
-    if (!s->origin)
-        goto out;
     s->acked = outbox_acked(ob);
     s->sent_upto = s->acked;
     s->rewound_at = UINT64_MAX;
@@ -183,7 +216,8 @@ int link_sender_new(void *zctx, const char *endpoint, outbox_t *ob, const char *
     /* IMMEDIATE: with no live connection a send fails at once instead of
      * queueing the window in memory; on a reconnect the old pipe and what it
      * held are dropped, and go-back-N resends from the ack. */
-    if (configure(s->sock, &s->o) < 0 || set_opt(s->sock, ZMQ_IMMEDIATE, 1, "ZMQ_IMMEDIATE") < 0)
+    if (configure(s->sock, &s->o) < 0 || configure_curve(s->sock, &s->o, 0) < 0 ||
+        set_opt(s->sock, ZMQ_IMMEDIATE, 1, "ZMQ_IMMEDIATE") < 0)
         goto out;
     if (zmq_connect(s->sock, endpoint) < 0) {
         log_error("link: cannot connect to %s: %s", endpoint, zmq_strerror(errno));
@@ -193,8 +227,6 @@ int link_sender_new(void *zctx, const char *endpoint, outbox_t *ob, const char *
     s = NULL;
     rc = 0;
 out:
-    if (rc < 0 && !s)
-        log_error("link: out of memory");
     link_sender_destroy(&s);
     return rc;
 }
@@ -347,10 +379,20 @@ static void handle_ack(link_sender_t *s, const void *buf, size_t len)
         log_debug("link: ignoring an ack for stream %.64s", a->stream);
         goto out;
     }
-    if (a->error[0] && rl_allow(&s->rl_warn))
-        log_warn("link: receiver refused a batch: %.200s", a->error);
+    if (a->error[0]) {
+        /* A refused batch acknowledges nothing; it is resent later. */
+        if (rl_allow(&s->rl_warn))
+            log_warn("link: receiver refused a batch: %.200s", a->error);
+        goto out;
+    }
     if (!a->stream[0])
-        goto out; /* an answer to something it could not read: nothing to learn */
+        goto out;
+    if (a->acked_seq > INT64_MAX) {
+        if (rl_allow(&s->rl_warn))
+            log_warn("link: ignoring an ack for seq %llu, out of range",
+                     (unsigned long long)a->acked_seq);
+        goto out;
+    }
     if (a->acked_seq > s->acked) {
         s->acked = a->acked_seq;
         s->last_progress = now_ms();
@@ -502,7 +544,7 @@ int link_receiver_new(void *zctx, const char *endpoint, sqlite3 *db,
         goto out;
     }
     int64_t max_msg = r->o.max_msg > (size_t)INT64_MAX ? INT64_MAX : (int64_t)r->o.max_msg;
-    if (configure(r->sock, &r->o) < 0 ||
+    if (configure(r->sock, &r->o) < 0 || configure_curve(r->sock, &r->o, 1) < 0 ||
         set_opt(r->sock, ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY") < 0)
         goto out;
     if (zmq_setsockopt(r->sock, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg) < 0) {
@@ -593,10 +635,15 @@ static const char *check_batch(const Shibao__V1__Batch *b)
         return "batch: origin missing or invalid";
     if (!text_ok(b->stream, STREAM_MAX))
         return "batch: stream missing or invalid";
+    /* Seqs are stored as SQLite integers. */
+    if (b->prev_seq > INT64_MAX)
+        return "batch: prev_seq out of range";
     uint64_t prev = b->prev_seq;
     for (size_t i = 0; i < b->n_items; i++) {
         if (b->items[i]->seq <= prev)
             return "batch: item seqs not increasing after prev_seq";
+        if (b->items[i]->seq > INT64_MAX)
+            return "batch: item seq out of range";
         prev = b->items[i]->seq;
     }
     return NULL;
@@ -671,12 +718,22 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
     open = 1;
     if (stream_get(r, b->stream, &stored, origin, sizeof origin) < 0)
         goto out;
-    if (origin[0] && strcmp(origin, b->origin) != 0) {
-        /* A stream belongs to one sender; another origin using it is a
-         * misconfiguration or a forgery, not data. */
+    const char *peer = zmq_msg_gets(frame, "User-Id");
+    if (peer && peer[0] && strcmp(peer, b->origin) != 0) {
+        /* An authenticated peer speaks only as itself. */
         db_rollback(r->db);
         open = 0;
-        refuse(r, id, idlen, frame, b->stream, stored, "batch: stream belongs to another origin");
+        refuse(r, id, idlen, frame, b->stream, 0, "batch: origin is not the authenticated peer");
+        rc = 0;
+        goto out;
+    }
+    if (origin[0] && strcmp(origin, b->origin) != 0) {
+        /* A stream belongs to one sender; another origin using it is a
+         * misconfiguration (a cloned database) or a forgery, not data. The
+         * answer acknowledges nothing, so that sender forgets nothing. */
+        db_rollback(r->db);
+        open = 0;
+        refuse(r, id, idlen, frame, b->stream, 0, "batch: stream belongs to another origin");
         rc = 0;
         goto out;
     }
@@ -810,7 +867,9 @@ int link_receiver_on_readable(link_receiver_t *r)
     zmq_msg_t part, frame;
     zmq_msg_init(&part);
     zmq_msg_init(&frame);
-    while (rc == 0) {
+    /* Bounded, so a steady flood cannot keep the caller's loop (its stop
+     * flag, its other sockets) waiting; zmq_poll reports the rest at once. */
+    for (int handled = 0; rc == 0 && handled < RECV_BURST; handled++) {
         if (zmq_msg_recv(&part, r->sock, ZMQ_DONTWAIT) < 0) {
             if (errno != EAGAIN && errno != EINTR) {
                 log_error("link: cannot receive: %s", zmq_strerror(errno));
