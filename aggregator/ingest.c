@@ -4,6 +4,7 @@
 #include "log.h"
 #include "period.h"
 #include "rollup.h"
+#include "uuid.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -373,6 +374,7 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
         rc = quarantine(ing, it, ref->event_id, ref->reason) < 0 ? -1 : 1;
         goto out;
     }
+    uuid_normalize(ev->event_id); /* one event, whatever case its id was written in */
     if (user_id && strcmp(user_id, ev->village_id) != 0) {
         snprintf(ref->reason, sizeof ref->reason,
                  "village_id: %s is not the authenticated village %s", ev->village_id, user_id);

@@ -161,6 +161,7 @@ static int submit_line(const char *village, const char *text, size_t len, int li
         if (set_string(&ev->event_id, id) < 0)
             goto out;
     }
+    uuid_normalize(ev->event_id);
     if (village && *village) {
         if (!ev->village_id || !*ev->village_id) {
             if (set_string(&ev->village_id, village) < 0)

@@ -40,3 +40,10 @@ int uuid_valid(const char *s)
     }
     return 1;
 }
+
+void uuid_normalize(char *s)
+{
+    for (; s && *s; s++)
+        if (*s >= 'A' && *s <= 'F')
+            *s = (char)(*s - 'A' + 'a');
+}

@@ -10,5 +10,7 @@
 int uuid_v7(char out[UUID_STR_LEN]);
 /* 1 if s is a UUID in canonical 8-4-4-4-12 hex form (any version). */
 int uuid_valid(const char *s);
+/* Lowercases s in place: the same UUID in either case is the same event. */
+void uuid_normalize(char *s);
 
 #endif
