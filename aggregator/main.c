@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 static const char USAGE[] =
@@ -179,9 +180,18 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
              o->upstream ? ", feeding " : "", o->upstream ? o->upstream : "",
              o->insecure ? "INSECURE plaintext" : "CURVE, enrolled villages only");
     daemon_install_signals();
+    int failed = 0;
     while (!daemon_stopping()) {
+        /* Database errors (a lock held too long, a full disk) roll back the
+         * batch in hand and leave it unacknowledged: the sender resends it.
+         * So they are retried after a pause, not fatal. */
+        if (failed) {
+            struct timespec ts = {0, 500 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            failed = 0;
+        }
         if (up && link_sender_pump(up) < 0)
-            goto out;
+            failed = 1;
         zmq_pollitem_t items[3] = {
             {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
             {zap ? zap_socket(zap) : NULL, 0, zap ? ZMQ_POLLIN : 0, 0},
@@ -192,9 +202,9 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
         if (zap && (items[1].revents & ZMQ_POLLIN) && zap_on_readable(zap) < 0)
             goto out;
         if ((items[0].revents & ZMQ_POLLIN) && link_receiver_on_readable(recv) < 0)
-            goto out;
+            failed = 1;
         if (up && (items[2].revents & ZMQ_POLLIN) && link_sender_on_readable(up) < 0)
-            goto out;
+            failed = 1;
     }
     log_info("stopping: every acknowledged batch is committed");
     rc = 0;

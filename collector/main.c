@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 static const char USAGE[] =
@@ -172,8 +173,14 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
             spool_scan(o->spool, db, ob, o->village);
             next_scan = daemon_now_ms() + 500;
         }
-        if (link_sender_step(s, 200) < 0)
-            goto out;
+        if (link_sender_step(s, 200) < 0) {
+            /* A locked or failing outbox is not a reason to stop delivering:
+             * nothing is lost by waiting, and the error is logged where it
+             * happened. Back off so a lasting fault does not spin. */
+            struct timespec ts = {0, 500 * 1000 * 1000};
+            if (!daemon_stopping())
+                nanosleep(&ts, NULL);
+        }
     }
     log_info("stopping: %lld events not yet acknowledged stay in the outbox",
              (long long)outbox_pending(ob));

@@ -1,7 +1,22 @@
 #include "db.h"
+#include "daemon.h"
 #include "log.h"
 
 #include <stddef.h>
+#include <time.h>
+
+/* Waits up to 10 s for another connection's lock (`submit` beside the
+ * daemon, a report reading), but gives up at once when the process is asked
+ * to stop, so SIGTERM is obeyed within its 2 s even mid-wait. */
+static int on_busy(void *arg, int count)
+{
+    (void)arg;
+    if (daemon_stopping() || count >= 1000)
+        return 0;
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    return 1;
+}
 
 static int open_flags(const char *path, int flags, sqlite3 **out)
 {
@@ -12,7 +27,7 @@ static int open_flags(const char *path, int flags, sqlite3 **out)
         sqlite3_close(db);
         return -1;
     }
-    sqlite3_busy_timeout(db, 10000);
+    sqlite3_busy_handler(db, on_busy, NULL);
     *out = db;
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 static const char USAGE[] =
@@ -152,8 +153,12 @@ static int serve(const struct opts *o)
             continue;
         if (zap && (it[1].revents & ZMQ_POLLIN) && zap_on_readable(zap) < 0)
             goto out;
-        if ((it[0].revents & ZMQ_POLLIN) && link_receiver_on_readable(recv) < 0)
-            goto out;
+        if ((it[0].revents & ZMQ_POLLIN) && link_receiver_on_readable(recv) < 0) {
+            /* the batch was rolled back and not acknowledged: the township
+             * resends it; pause so a lasting database fault does not spin */
+            struct timespec ts = {0, 500 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
     }
     log_info("stopping");
     rc = 0;
