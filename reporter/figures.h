@@ -25,6 +25,20 @@ struct figure {
     char text[128];        /* FIG_TEXT (profile names) */
 };
 
+/* One village's view of the period (issue 6: completeness, charts, trace). */
+struct village_figures {
+    char code[16];           /* 12 digits */
+    char name[64];           /* from the township profile's [villages], or "" */
+    int months_expected;     /* months of the period the village was expected to report */
+    int months_reported;     /* months with any event or a nil report (零报告) */
+    int months_ontime;       /* of those, first received within the on-time days */
+    int months_nil;          /* months reported with a nil report only */
+    char last_reported[8];   /* YYYY-MM of its latest reported month (any time), or "" */
+    int silent;              /* 1: nothing reported for longer than the silent threshold */
+    int64_t inspections, inspections_ordered, inspections_removed_destroyed,
+            routine_distribution, study_sessions, copies, registered;
+};
+
 struct figures {
     char township[16];     /* code, or "" for a county total */
     char name[128];        /* township name from the profile, or "" */
@@ -34,7 +48,32 @@ struct figures {
     int64_t inspections_total, special_campaign, three_no_items, expired_items,
             rectifications_ordered, rectifications_completed, school_canteen_inspections;
     int villages_reporting;  /* villages with any event in the period */
+
+    /* Completeness and timeliness (sums over villages; for a county, over
+     * townships). rate = months_reported / months_expected. */
+    int months_expected, months_reported, months_ontime;
+    int ontime_days;         /* the on-time threshold used (days after month end) */
+    int silent_months;       /* the silent threshold used (months) */
+    /* Revisions: late data for the period arriving after its deadline. */
+    int revision;            /* number of late batches that changed the period (0: none) */
+    char revised_on[11];     /* YYYY-MM-DD of the latest, or "" */
+    /* Charts: publicity per month of the period (index 0 = first month). */
+    int nmonths;
+    int64_t study_by_month[12], copies_by_month[12];
+    /* Per village (malloc'd, nvillages of them, sorted by code; NULL for a
+     * county total). Owned by the struct: release with figures_free(). */
+    int nvillages;
+    struct village_figures *villages;
 };
+
+/* Report options that change how figures are judged, not what they are. */
+struct figures_options {
+    int ontime_days;         /* default 10 */
+    int silent_months;       /* default 2 */
+};
+
+/* Frees what figures_township/_county allocated in f (villages). */
+void figures_free(struct figures *f);
 
 /* Zeroes *out and sets every figure's num, key, label and type (all not
  * present); p may be NULL. figures_township/_county start from this, and
