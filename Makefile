@@ -2,10 +2,12 @@
 # `make demo` runs the whole pipeline, `make asan` the tests under ASan/UBSan.
 
 VERSION  := 0.1.0
-PKGS     := libzmq libprotobuf-c sqlite3 jansson inih
+PKGS     := libzmq libprotobuf-c sqlite3 jansson inih libmicrohttpd
 DEB_PKGS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
             libsqlite3-dev sqlite3 libjansson-dev libinih-dev libcmocka-dev procps jq \
-            clang libclang-rt-14-dev iproute2 mosquitto mosquitto-clients valgrind
+            clang libclang-rt-14-dev iproute2 mosquitto mosquitto-clients valgrind \
+            scdoc man-db groff-base dpkg-dev lintian systemd adduser \
+            libmicrohttpd-dev chromium curl
 
 BUILD    ?= build
 SAN      ?=
@@ -113,3 +115,80 @@ clean:
 	rm -rf build build-* bin
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- install and packaging (issue 7)
+# make man: the manuals, from docs/man/*.scd (scdoc), each checked by
+#   man --warnings (the lintian way), and the shipped examples checked
+#   against the programs (packaging/check-examples.sh).
+# make install / uninstall: PREFIX (default /usr/local) and DESTDIR honoured.
+#   The programs read /etc/shibao/PROGRAM.conf whatever the PREFIX; the
+#   example files go to $(DOCDIR)/examples, the units (ExecStart under
+#   $(BINDIR)) to $(UNITDIR). The units run as the shibao user, which
+#   make install does not create (the deb does).
+# make deb: a hardened build in $(BUILD)-deb, staged with make install and
+#   packed with dpkg-deb (packaging/deb/mkdeb.sh); make lintian checks it.
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/shibao
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+INSTALL_PROGS := shibao-collector shibao-aggregator shibao-reporter
+MAN_PAGES := shibao-collector.1 shibao-aggregator.1 shibao-reporter.1 shibao-events.5 shibao.conf.5
+MAN_OUT  := $(MAN_PAGES:%=$(BUILD)/man/%)
+UNITS    := shibao-aggregator.service shibao-reporter.service shibao-collector@.service
+EXAMPLES := $(wildcard packaging/examples/*)
+# the manuals' and the package's dates: the last commit's, for reproducible builds
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+
+DEB_BUILD       = $(BUILD)-deb
+DEB_MAINTAINER ?= shibao maintainers <maintainers@shibao.example.org>
+DEB_CFLAGS      = $(shell dpkg-buildflags --get CFLAGS) $(shell dpkg-buildflags --get CPPFLAGS)
+DEB_LDFLAGS     = $(shell DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get LDFLAGS)
+DEB_FILE        = $(DEB_BUILD)/shibao_$(VERSION)_$(shell dpkg --print-architecture).deb
+
+.PHONY: man install uninstall deb lintian
+
+man: $(MAN_OUT) $(BUILD)/man/examples.ok
+
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/' $< | SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) scdoc >$@.tmp
+	@LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z $@.tmp 2>$@.warn >/dev/null; \
+	if [ -s $@.warn ]; then echo "$<: man --warnings:"; cat $@.warn; rm -f $@.tmp $@.warn; exit 1; fi
+	@rm -f $@.warn
+	mv $@.tmp $@
+
+$(BUILD)/man/examples.ok: packaging/check-examples.sh docs/man/shibao-events.5.scd $(EXAMPLES) \
+                          $(INSTALL_PROGS:%=$(BUILD)/bin/%)
+	@mkdir -p $(dir $@)
+	packaging/check-examples.sh $(BUILD)/bin
+	@touch $@
+
+install: all man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(INSTALL_PROGS:%=$(BUILD)/bin/%) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(filter %.1,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(filter %.5,$(MAN_OUT)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	for u in $(UNITS); do \
+	    sed 's|/usr/bin/|$(BINDIR)/|g' packaging/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+
+uninstall:
+	rm -f $(INSTALL_PROGS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(filter %.1,$(MAN_PAGES)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(filter %.5,$(MAN_PAGES)))
+	rm -f $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+deb: deps
+	rm -rf $(DEB_BUILD)/stage
+	$(MAKE) BUILD=$(DEB_BUILD) OPT="$(DEB_CFLAGS)" SAN="$(DEB_LDFLAGS)" install \
+	    DESTDIR=$(CURDIR)/$(DEB_BUILD)/stage PREFIX=/usr UNITDIR=/lib/systemd/system
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) packaging/deb/mkdeb.sh $(DEB_BUILD)/stage $(DEB_BUILD) $(VERSION) "$(DEB_MAINTAINER)"
+
+lintian: deb
+	lintian --fail-on error --info $(DEB_FILE)

@@ -1,6 +1,7 @@
 /* shibao-aggregator: the township. Parses options and wires the village
  * link receiver, ingest, and the upstream feed to the county together. */
 #include "admin.h"
+#include "config.h"
 #include "daemon.h"
 #include "db.h"
 #include "ingest.h"
@@ -51,6 +52,7 @@ static const char USAGE[] =
     "      --insecure         plaintext, no authentication: INSECURE, for tests only\n"
     "      --window N         max unacknowledged items in flight upstream\n"
     "      --log-level LEVEL  error, warn, info (default) or debug\n"
+    "      --config FILE      options from FILE (default: /etc/shibao/aggregator.conf)\n"
     "  -h, --help             this help\n"
     "  -V, --version          print the version\n"
     "\n"
@@ -73,7 +75,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"log-level", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},        {"key", required_argument, NULL, 'k'},
         {"upstream-key", required_argument, NULL, 'U'}, {"village", required_argument, NULL, 'v'},
-        {"insecure", no_argument, NULL, 'I'},       {NULL, 0, NULL, 0},
+        {"insecure", no_argument, NULL, 'I'},       {"config", required_argument, NULL, 'C'},
+        {NULL, 0, NULL, 0},
     };
     o->cmd = "run";
     if (argc > 1 && argv[1][0] != '-') {
@@ -83,12 +86,16 @@ static int parse(int argc, char **argv, struct opts *o)
     }
     link_options_default(&o->link);
     int c;
+    if (config_apply("shibao-aggregator", SHIBAO_CONFIG_DIR "/aggregator.conf", "d:t:l:u:p:k:hV",
+                     longopts, &argc, &argv))
+        return 2;
     while ((c = getopt_long(argc, argv, "d:t:l:u:p:k:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'k': o->key = optarg; break;
         case 'U': o->upstream_key = optarg; break;
         case 'v': o->village = optarg; break;
         case 'I': o->insecure = 1; break;
+        case 'C': break; /* read by config_apply */
         case 'd': o->db = optarg; break;
         case 't': o->township = optarg; break;
         case 'l': o->listen = optarg; break;
@@ -189,6 +196,11 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
             struct timespec ts = {0, 500 * 1000 * 1000};
             nanosleep(&ts, NULL);
             failed = 0;
+        }
+        if (daemon_reload_requested()) {
+            /* A bad profile keeps the old one: a typo must not stop ingest. */
+            if (o->profile && load_profile(db, ing, o->profile) == 0)
+                log_info("SIGHUP: profile %s re-read", o->profile);
         }
         if (up && link_sender_pump(up) < 0)
             failed = 1;

@@ -1,6 +1,7 @@
 /* shibao-collector: the village. Parses options and wires submit, the spool
  * watcher and the link sender around the village outbox. */
 #include "admin.h"
+#include "config.h"
 #include "daemon.h"
 #include "db.h"
 #include "link.h"
@@ -40,6 +41,7 @@ static const char USAGE[] =
     "      --insecure          plaintext, no authentication: INSECURE, for tests only\n"
     "      --window N          max unacknowledged events in flight\n"
     "      --log-level LEVEL   error, warn, info (default) or debug\n"
+    "      --config FILE       options from FILE (default: /etc/shibao/collector.conf)\n"
     "  -h, --help              this help\n"
     "  -V, --version           print the version\n"
     "\n"
@@ -69,7 +71,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"window", required_argument, NULL, 'w'},  {"log-level", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {"key", required_argument, NULL, 'k'},     {"server-key", required_argument, NULL, 'S'},
-        {"insecure", no_argument, NULL, 'I'},      {NULL, 0, NULL, 0},
+        {"insecure", no_argument, NULL, 'I'},      {"config", required_argument, NULL, 'C'},
+        {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
     if (argc > 1 && argv[1][0] != '-') {
@@ -78,11 +81,15 @@ static int parse(int argc, char **argv, struct opts *o)
         argc--;
     }
     int c;
+    if (config_apply("shibao-collector", SHIBAO_CONFIG_DIR "/collector.conf", "o:v:c:s:k:hV",
+                     longopts, &argc, &argv))
+        return 2;
     while ((c = getopt_long(argc, argv, "o:v:c:s:k:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'k': o->key = optarg; break;
         case 'S': o->server_key = optarg; break;
         case 'I': o->insecure = 1; break;
+        case 'C': break; /* read by config_apply */
         case 'o': o->outbox = optarg; break;
         case 'v': o->village = optarg; break;
         case 'c': o->connect = optarg; break;

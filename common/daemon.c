@@ -4,12 +4,14 @@
 #include <string.h>
 #include <time.h>
 
-static volatile sig_atomic_t g_stop;
+static volatile sig_atomic_t g_stop, g_reload;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    g_stop = 1;
+    if (sig == SIGHUP)
+        g_reload = 1;
+    else
+        g_stop = 1;
 }
 
 void daemon_install_signals(void)
@@ -20,10 +22,19 @@ void daemon_install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
 int daemon_stopping(void) { return g_stop != 0; }
+
+int daemon_reload_requested(void)
+{
+    if (!g_reload)
+        return 0;
+    g_reload = 0;
+    return 1;
+}
 
 int64_t daemon_now_ms(void)
 {

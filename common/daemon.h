@@ -6,11 +6,14 @@
 
 #include <stdint.h>
 
-/* Installs SIGTERM/SIGINT handlers (without SA_RESTART, so zmq_poll returns
+/* Installs SIGTERM/SIGINT (stop) and SIGHUP (reload) handlers (without SA_RESTART, so zmq_poll returns
  * EINTR at once) and ignores SIGPIPE. */
 void daemon_install_signals(void);
 /* 1 once a stop signal arrived. */
 int daemon_stopping(void);
+/* 1 once per SIGHUP since the last call: re-read what can be re-read
+ * (the township profile; the roster is read at every handshake anyway). */
+int daemon_reload_requested(void);
 int64_t daemon_now_ms(void);
 
 #endif

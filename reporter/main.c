@@ -1,6 +1,7 @@
 /* shibao-reporter: the county. Parses options and wires the township link
  * receiver into the county store, or renders a report from any database. */
 #include "admin.h"
+#include "config.h"
 #include "county.h"
 #include "daemon.h"
 #include "db.h"
@@ -41,6 +42,7 @@ static const char USAGE[] =
     "  -k, --key PREFIX       (serve) the county's keypair; (enroll) a township's FILE.pub\n"
     "      --insecure         plaintext, no authentication: INSECURE, for tests only\n"
     "      --log-level LEVEL  error, warn, info (default) or debug\n"
+    "      --config FILE      options from FILE (default: /etc/shibao/reporter.conf)\n"
     "  -h, --help             this help\n"
     "  -V, --version          print the version\n"
     "\n"
@@ -68,6 +70,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"output", required_argument, NULL, 'o'},  {"log-level", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {"key", required_argument, NULL, 'k'},     {"insecure", no_argument, NULL, 'I'},
+        {"config", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
@@ -78,10 +81,14 @@ static int parse(int argc, char **argv, struct opts *o)
         argc--;
     }
     int c;
+    if (config_apply("shibao-reporter", SHIBAO_CONFIG_DIR "/reporter.conf", "d:l:P:t:cf:o:k:hV",
+                     longopts, &argc, &argv))
+        return 2;
     while ((c = getopt_long(argc, argv, "d:l:P:t:cf:o:k:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'k': o->key = optarg; break;
         case 'I': o->insecure = 1; break;
+        case 'C': break; /* read by config_apply */
         case 'd': o->db = optarg; break;
         case 'l': o->listen = optarg; break;
         case 'P': o->period = optarg; break;
