@@ -7,12 +7,14 @@
 #include "ingest.h"
 #include "link.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "profile.h"
 #include "validate.h"
 #include "zap.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +30,7 @@ static const char USAGE[] =
     "       shibao-aggregator list --db FILE\n"
     "       shibao-aggregator verify --db FILE --township CODE\n"
     "       shibao-aggregator resync --db FILE --township CODE\n"
-    "       shibao-aggregator status --db FILE\n"
+    "       shibao-aggregator status --db FILE [--json]\n"
     "\n"
     "The township aggregator: receives village events, keeps every one in its\n"
     "ledger, rolls them into counts and feeds them to the county reporter.\n"
@@ -51,6 +53,9 @@ static const char USAGE[] =
     "      --village CODE     (enroll, revoke) the village's 12-digit code\n"
     "      --insecure         plaintext, no authentication: INSECURE, for tests only\n"
     "      --window N         max unacknowledged items in flight upstream\n"
+    "      --metrics HOST:PORT  Prometheus metrics at http://HOST:PORT/metrics (loopback)\n"
+    "      --metrics-public   allow --metrics on a non-loopback address\n"
+    "      --json             (status) print JSON\n"
     "      --log-level LEVEL  error, warn, info (default) or debug\n"
     "      --config FILE      options from FILE (default: /etc/shibao/aggregator.conf)\n"
     "  -h, --help             this help\n"
@@ -60,7 +65,8 @@ static const char USAGE[] =
 
 struct opts {
     const char *cmd, *db, *township, *listen, *upstream, *profile, *key, *upstream_key, *village;
-    int insecure;
+    const char *metrics;
+    int insecure, metrics_public, json;
     struct link_options link;
     struct keypair kp;
     char peer[KEY_Z85_LEN + 1];
@@ -76,7 +82,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"version", no_argument, NULL, 'V'},        {"key", required_argument, NULL, 'k'},
         {"upstream-key", required_argument, NULL, 'U'}, {"village", required_argument, NULL, 'v'},
         {"insecure", no_argument, NULL, 'I'},       {"config", required_argument, NULL, 'C'},
-        {NULL, 0, NULL, 0},
+        {"metrics", required_argument, NULL, 'M'},  {"metrics-public", no_argument, NULL, 'P'},
+        {"json", no_argument, NULL, 'J'},           {NULL, 0, NULL, 0},
     };
     o->cmd = "run";
     if (argc > 1 && argv[1][0] != '-') {
@@ -95,6 +102,9 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'U': o->upstream_key = optarg; break;
         case 'v': o->village = optarg; break;
         case 'I': o->insecure = 1; break;
+        case 'M': o->metrics = optarg; break;
+        case 'P': o->metrics_public = 1; break;
+        case 'J': o->json = 1; break;
         case 'C': break; /* read by config_apply */
         case 'd': o->db = optarg; break;
         case 't': o->township = optarg; break;
@@ -144,6 +154,11 @@ static int parse(int argc, char **argv, struct opts *o)
         fprintf(stderr, "shibao-aggregator: --window: must be a positive number\n");
         return 2;
     }
+    char err[256];
+    if (o->metrics && metrics_check_addr(o->metrics, o->metrics_public, err, sizeof err) < 0) {
+        fprintf(stderr, "shibao-aggregator: %s\n", err);
+        return 2;
+    }
     if (strcmp(o->cmd, "run") == 0)
         return admin_curve("shibao-aggregator", o->key, o->upstream_key, o->upstream != NULL,
                            o->insecure, &o->kp, o->peer, &o->link);
@@ -169,6 +184,37 @@ static int load_profile(sqlite3 *db, ingest_t *ing, const char *path)
     return rc;
 }
 
+/* About once a second: the text the metrics thread serves. */
+static void publish_metrics(metrics_t *m, link_receiver_t *recv, zap_t *zap, outbox_t *ob)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return;
+    struct link_stats st;
+    const struct link_peer *peers;
+    link_receiver_stats(recv, &st);
+    size_t n = link_receiver_peers(recv, &peers);
+    metrics_link(f, &st, peers, n);
+    if (zap) {
+        struct zap_stats z;
+        zap_stats(zap, &z);
+        fprintf(f, "# HELP shibao_connections_accepted_total Handshakes of enrolled keys.\n"
+                   "# TYPE shibao_connections_accepted_total counter\nshibao_connections_accepted_total %lu\n"
+                   "# HELP shibao_connections_refused_total Handshakes refused (unknown or revoked key).\n"
+                   "# TYPE shibao_connections_refused_total counter\nshibao_connections_refused_total %lu\n",
+                z.accepted, z.refused);
+    }
+    uint64_t last = outbox_last(ob), acked = outbox_acked(ob);
+    fprintf(f, "# HELP shibao_feed_backlog Feed items the county has not yet acknowledged.\n"
+               "# TYPE shibao_feed_backlog gauge\nshibao_feed_backlog %llu\n",
+            (unsigned long long)(last > acked ? last - acked : 0));
+    fclose(f);
+    metrics_publish(m, buf, len);
+    free(buf);
+}
+
 static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
 {
     int rc = 1;
@@ -176,6 +222,9 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
     link_receiver_t *recv = NULL;
     link_sender_t *up = NULL;
     zap_t *zap = NULL;
+    metrics_t *metrics = NULL;
+    if (o->metrics && metrics_new(o->metrics, o->metrics_public, &metrics) < 0)
+        goto out;
     /* The ZAP handler must be bound before the receiver, in its context. */
     if (!o->insecure && zap_new(zctx, db, &zap) < 0)
         goto out;
@@ -188,7 +237,12 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
              o->insecure ? "INSECURE plaintext" : "CURVE, enrolled villages only");
     daemon_install_signals();
     int failed = 0;
+    int64_t next_metrics = 0;
     while (!daemon_stopping()) {
+        if (metrics && daemon_now_ms() >= next_metrics) {
+            publish_metrics(metrics, recv, zap, ob);
+            next_metrics = daemon_now_ms() + 1000;
+        }
         /* Database errors (a lock held too long, a full disk) roll back the
          * batch in hand and leave it unacknowledged: the sender resends it.
          * So they are retried after a pause, not fatal. */
@@ -224,12 +278,51 @@ out:
     link_sender_destroy(&up);
     link_receiver_destroy(&recv);
     zap_destroy(&zap);
+    metrics_destroy(&metrics);
     zmq_ctx_term(zctx);
     return rc;
 }
 
-static int status(sqlite3 *db)
+/* For scripts: the same counts, and each village stream's committed seq. */
+static int status_json(sqlite3 *db)
 {
+    int rc = 1;
+    sqlite3_stmt *st = NULL;
+    json_t *root = json_object(), *streams = json_array();
+    static const char *const q[][2] = {
+        {"ledger_events", "SELECT count(*) FROM ledger"},
+        {"quarantined_events", "SELECT count(*) FROM quarantine"},
+        {"feed_waiting", "SELECT count(*) FROM outbox"},
+    };
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        if (db_prepare(db, q[i][1], &st) < 0 || sqlite3_step(st) != SQLITE_ROW)
+            goto out;
+        json_object_set_new(root, q[i][0], json_integer(sqlite3_column_int64(st, 0)));
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (db_prepare(db, "SELECT origin, stream, seq FROM link_streams ORDER BY origin, stream", &st) < 0)
+        goto out;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(streams, json_pack("{s:s, s:s, s:I}", "origin", sqlite3_column_text(st, 0),
+                                                 "stream", sqlite3_column_text(st, 1), "committed_seq",
+                                                 (json_int_t)sqlite3_column_int64(st, 2)));
+    json_object_set(root, "streams", streams);
+    if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0) {
+        putchar('\n');
+        rc = 0;
+    }
+out:
+    sqlite3_finalize(st);
+    json_decref(streams);
+    json_decref(root);
+    return rc;
+}
+
+static int status(sqlite3 *db, int json)
+{
+    if (json)
+        return status_json(db);
     static const char *const q[][2] = {
         {"events in ledger", "SELECT count(*) FROM ledger"},
         {"events refused (quarantine)", "SELECT count(*) FROM quarantine"},
@@ -261,7 +354,7 @@ int main(int argc, char **argv)
     if (db_open(o.db, &db) < 0)
         goto out;
     if (strcmp(o.cmd, "status") == 0) {
-        rc = status(db);
+        rc = status(db, o.json);
         goto out;
     }
     if (strcmp(o.cmd, "verify") == 0) {

@@ -300,6 +300,8 @@ static int send_batch(link_sender_t *s, uint64_t prev_seq)
     b.prev_seq = prev_seq;
     b.n_items = s->nitems;
     b.items = s->item_ptrs;
+    uint64_t last = outbox_last(s->ob);
+    b.backlog = last > s->acked ? last - s->acked : 0;
     Shibao__V1__LinkMessage m = SHIBAO__V1__LINK_MESSAGE__INIT;
     m.kind_case = SHIBAO__V1__LINK_MESSAGE__KIND_BATCH;
     m.batch = &b;
@@ -508,7 +510,36 @@ struct link_receiver {
     uint8_t *frame;
     size_t frame_cap;
     struct ratelimit rl_warn;
+    struct link_peer *peers;
+    size_t npeers, peers_cap;
 };
+
+const double link_commit_bounds[LINK_COMMIT_BUCKETS - 1] = {
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+};
+
+/* A village or township heard from: linear search is fine for the few
+ * hundred peers one receiver has. */
+static void note_peer(link_receiver_t *r, const char *origin, uint64_t backlog)
+{
+    size_t i = 0;
+    while (i < r->npeers && strcmp(r->peers[i].origin, origin) != 0)
+        i++;
+    if (i == r->npeers) {
+        if (grow((void **)&r->peers, &r->peers_cap, i + 1, sizeof *r->peers) < 0)
+            return;
+        snprintf(r->peers[i].origin, sizeof r->peers[i].origin, "%s", origin);
+        r->npeers++;
+    }
+    r->peers[i].last_contact = (int64_t)time(NULL);
+    r->peers[i].backlog = backlog;
+}
+
+size_t link_receiver_peers(const link_receiver_t *r, const struct link_peer **out)
+{
+    *out = r->peers;
+    return r->npeers;
+}
 
 static const char *const RECEIVER_SCHEMA =
     "CREATE TABLE IF NOT EXISTS link_streams ("
@@ -576,6 +607,7 @@ void link_receiver_destroy(link_receiver_t **pr)
     free(r->ack_refs);
     free(r->ack_ref_ptrs);
     free(r->frame);
+    free(r->peers);
     free(r);
     *pr = NULL;
 }
@@ -712,6 +744,7 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
     Shibao__V1__Ack ack = SHIBAO__V1__ACK__INIT;
     ack.stream = b->stream;
     r->nrefs = 0;
+    int64_t began = now_ms();
 
     if (db_begin(r->db) < 0)
         goto out;
@@ -799,11 +832,19 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
         open = 0;
         r->stats.items_new += b->n_items - first;
         r->stats.refused += r->nrefs;
+        double took = (double)(now_ms() - began) / 1000.0;
+        size_t k = 0;
+        while (k < LINK_COMMIT_BUCKETS - 1 && took > link_commit_bounds[k])
+            k++;
+        r->stats.commit_le[k]++;
+        r->stats.commits++;
+        r->stats.commit_seconds += took;
     } else {
         db_rollback(r->db); /* nothing written: a plain resend */
         open = 0;
     }
     r->stats.batches++;
+    note_peer(r, b->origin, b->backlog);
     for (size_t i = 0; i < r->nrefs; i++) {
         r->ack_refs[i].event_id = r->refs[i].event_id;
         r->ack_refs[i].reason = r->refs[i].reason;

@@ -126,10 +126,26 @@ void *link_receiver_socket(link_receiver_t *r);
  * (database) error; malformed messages are answered and logged, not errors. */
 int link_receiver_on_readable(link_receiver_t *r);
 
-/* Counters since start, for logs and status. */
+/* Counters since start, for logs, status and metrics. */
+#define LINK_COMMIT_BUCKETS 10
+/* Upper bounds (seconds) of the commit latency histogram's buckets; the last
+ * bucket is +Inf. */
+extern const double link_commit_bounds[LINK_COMMIT_BUCKETS - 1];
 struct link_stats {
     uint64_t batches, items_new, items_dup, refused, gaps, malformed;
+    uint64_t commits;                          /* committed batches with new items */
+    double commit_seconds;                     /* total time from BEGIN to COMMIT */
+    uint64_t commit_le[LINK_COMMIT_BUCKETS];   /* commits per latency bucket (not cumulative) */
 };
 void link_receiver_stats(const link_receiver_t *r, struct link_stats *out);
+
+/* What the receiver last heard from each origin (a village or township). */
+struct link_peer {
+    char origin[32];
+    int64_t last_contact;  /* wall clock, seconds since the epoch */
+    uint64_t backlog;      /* the sender's unacknowledged items, as it last said */
+};
+/* The peers heard from since start; *out valid until the next receive. */
+size_t link_receiver_peers(const link_receiver_t *r, const struct link_peer **out);
 
 #endif
