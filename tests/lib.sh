@@ -176,7 +176,11 @@ final_checks() {
         bad "ledger ids differ from the submitted ids: $(comm -23 "$exp" "$T/ledger.ids" | wc -l) missing, $(comm -13 "$exp" "$T/ledger.ids" | wc -l) extra (first: $(comm -3 "$exp" "$T/ledger.ids" | head -3 | tr -d '\t' | tr '\n' ' '))"
     fi
     check_eq "nothing quarantined" 0 "$(sqlite3 "$tdb" 'SELECT count(*) FROM quarantine')"
-    check "township rollups equal a recount from the ledger" "$BIN/shibao-aggregator" verify --db "$tdb" --township "$town"
+    if "$BIN/shibao-aggregator" verify --db "$tdb" --township "$town" >"$T/verify.log" 2>&1; then
+        ok "township rollups equal a recount from the ledger"
+    else
+        bad "township rollups differ from a recount: $(tail -1 "$T/verify.log") (first: $(grep -m 3 'verify:' "$T/verify.log" | sed 's/.*verify: //' | tr '\n' ';'); all in $T/verify.log)"
+    fi
     check_eq "county rollups equal the township's (rows differing)" 0 "$(county_diff "$tdb" "$cdb")"
     for f in "$tdb" "$cdb" "$@"; do check "integrity of $(basename "$f")" integrity "$f"; done
 }
