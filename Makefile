@@ -7,7 +7,7 @@ DEB_PKGS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-
             libsqlite3-dev sqlite3 libjansson-dev libinih-dev libcmocka-dev procps jq \
             clang libclang-rt-14-dev iproute2 mosquitto mosquitto-clients valgrind \
             scdoc man-db groff-base dpkg-dev lintian systemd adduser \
-            libmicrohttpd-dev chromium curl
+            libmicrohttpd-dev chromium curl fonts-noto-cjk libmosquitto-dev
 
 BUILD    ?= build
 SAN      ?=
@@ -66,6 +66,7 @@ $(BUILD)/bin/shibao-%: $(BUILD)/%/main.o $(LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) $(TEST_LIBS) -o $@
 
+$(BUILD)/bench/mqtt_peer: LDLIBS += $(shell pkg-config --libs libmosquitto 2>/dev/null || echo -lmosquitto)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 

@@ -109,6 +109,10 @@ bad:
 
 int keys_load_public(const char *file_or_z85, char out[KEY_Z85_LEN + 1], char *err, size_t errlen)
 {
+    /* A file wins: a path can happen to be 40 characters of the Z85
+     * alphabet, and taking it for a key would enrol garbage silently. */
+    if (access(file_or_z85, F_OK) == 0)
+        return read_key(file_or_z85, out, 0, err, errlen);
     if (keys_valid_z85(file_or_z85)) {
         memcpy(out, file_or_z85, KEY_Z85_LEN + 1);
         return 0;

@@ -1,0 +1,119 @@
+# summary.jq: the runs of bench/run.sh (an array of {fig, run, ...}) -> results.json.
+# Each figure: median and min-max over its runs, its baseline (median), the
+# ratio figure / baseline, the target and whether it is met.
+
+def stats(f): [.[] | f | select(. != null)] | sort |
+  if length == 0 then null
+  else {median: (if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end),
+        min: .[0], max: .[-1], n: length} end;
+def runs($fig): map(select(.fig == $fig));
+def sized($fig; $n): map(select(.fig == $fig and .size == $n));
+def fig($id; $lab; $unit; $s): {id: $id, label: $lab, unit: $unit, value: $s};
+def ratio($a; $b): if $a == null or $b == null or $b.median == 0 then null else $a.median / $b.median end;
+def judge($ok): if $ok == null then null else (if $ok then "PASS" else "MISS" end) end;
+
+. as $r |
+($r | runs("zmq_raw") | stats(.rate)) as $zmq |
+($r | runs("zmq_raw_curve") | stats(.rate)) as $zmqc |
+($r | runs("sqlite_raw") | stats(.rate)) as $sql |
+($r | runs("sqlite_raw_shuffled") | stats(.rate)) as $sqls |
+($r | runs("pb_codec")) as $pb |
+($r | runs("ingest")) as $ing |
+($r | runs("catchup")) as $cu |
+($r | runs("latency")) as $lat |
+($r | runs("mqtt_queue")) as $mq |
+($r | runs("mqtt_stock")) as $ms |
+($ing | stats(.rate)) as $ingr |
+($cu | stats(.rate)) as $cur |
+($mq | stats(.rate)) as $mqr |
+($config.report_sizes) as $sizes |
+{
+  machine: $machine,
+  config: $config,
+  figures: ([
+    # ---------------------------------------------------------------- baselines
+    (if $zmq then fig("zmq_raw"; "1. raw ZeroMQ DEALER->ROUTER, 100 B, ack/1,000, window 10,000"; "msg/s"; $zmq)
+        + {role: "baseline 1"} else empty end),
+    (if $zmqc then fig("zmq_raw_curve"; "   the same with CURVE"; "msg/s"; $zmqc)
+        + {baseline: {id: "zmq_raw", median: $zmq.median}, ratio: ratio($zmqc; $zmq)} else empty end),
+    (if $sql then fig("sqlite_raw"; "2. raw SQLite insert, same events, arrival order, 10k/txn, WAL, FULL"; "rows/s"; $sql)
+        + {role: "baseline 2"} else empty end),
+    (if $sqls then fig("sqlite_raw_shuffled"; "   the same ids in random order"; "rows/s"; $sqls)
+        + {baseline: {id: "sqlite_raw", median: $sql.median}, ratio: ratio($sqls; $sql)} else empty end),
+    (if ($pb | length) > 0 then
+        fig("pb_encode"; "3. protobuf-c encode, one Event"; "msg/s"; ($pb | stats(.encode_rate))) + {role: "baseline 3"},
+        fig("pb_decode"; "   protobuf-c decode"; "msg/s"; ($pb | stats(.decode_rate))) + {role: "baseline 3"},
+        (fig("pb_codec_decode"; "   codec_decode (the product's, under a budget)"; "msg/s"; ($pb | stats(.codec_decode_rate)))
+          + {baseline: {id: "pb_decode", median: ($pb | stats(.decode_rate)).median},
+             ratio: ratio(($pb | stats(.codec_decode_rate)); ($pb | stats(.decode_rate)))})
+     else empty end),
+    # ---------------------------------------------------------------- product
+    (if ($ing | length) > 0 then
+        fig("ingest"; "4. ingest: 8 collectors -> aggregator, \($ing[0].events) events, CURVE \(if $config.curve then "on" else "OFF" end)"; "events/s"; $ingr)
+        + {baseline: {id: "sqlite_raw", median: $sql.median}, ratio: ratio($ingr; $sql), target: ">= 0.90 x baseline 2",
+           status: judge(if ratio($ingr; $sql) == null then null else ratio($ingr; $sql) >= 0.90 and ($ing | all(.exactly_once)) end),
+           note: "exactly once (ledger = sent, nothing refused) in \($ing | map(select(.exactly_once)) | length)/\($ing | length) runs"}
+     else empty end),
+    (if ($cu | length) > 0 then
+        (fig("catchup"; "5. catch-up: 1 collector, backlog \($cu[0].events)"; "events/s"; $cur)
+          + {baseline: {id: "sqlite_raw", median: $sql.median}, ratio: ratio($cur; $sql), target: ">= 0.70 x baseline 2",
+             status: judge(if ratio($cur; $sql) == null then null else ratio($cur; $sql) >= 0.70 and ($cu | all(.exactly_once)) end),
+             note: "exactly once in \($cu | map(select(.exactly_once)) | length)/\($cu | length) runs"}),
+        (fig("catchup_hwm_collector"; "   peak memory (VmHWM), collector"; "MiB"; ($cu | stats(.hwm_collector_kib / 1024)))
+          + {target: "<= 64 MiB", status: judge(($cu | stats(.hwm_collector_kib / 1024)).max <= 64)}),
+        (fig("catchup_hwm_aggregator"; "   peak memory (VmHWM), aggregator"; "MiB"; ($cu | stats(.hwm_aggregator_kib / 1024)))
+          + {target: "<= 64 MiB", status: judge(($cu | stats(.hwm_aggregator_kib / 1024)).max <= 64)})
+     else empty end),
+    (if ($lat | length) > 0 then
+        fig("latency_p50"; "6. latency submit -> county figures, \($config.latency_rate)/s offered: p50"; "ms"; ($lat | stats(.p50_ms))),
+        (fig("latency_p99"; "   p99"; "ms"; ($lat | stats(.p99_ms)))
+          + {target: "<= 250 ms", status: judge(($lat | stats(.p99_ms)).median <= 250 and ($lat | all(.unseen == 0 and .failed_submits == 0))),
+             note: "events never seen: \($lat | map(.unseen) | add); offered \($lat | stats(.offered_rate) | .median | floor)/s"}),
+        fig("latency_max"; "   max"; "ms"; ($lat | stats(.max_ms)))
+     else empty end),
+    ($sizes | min) as $first |
+    ($sizes[] as $n |
+      ($r | sized("report_township"; $n) | stats(.ms)) as $t |
+      ($r | sized("naive_township"; $n) | stats(.ms)) as $nt |
+      ($r | sized("report_county"; $n) | stats(.ms)) as $c |
+      ($r | sized("naive_county"; $n) | stats(.ms)) as $nc |
+      ($r | sized("report_check_township"; $n) | .[0]) as $kt |
+      ($r | sized("report_check_county"; $n) | .[0]) as $kc |
+      (if $t then fig("report_township_\($n)"; "\(if $n == $first then "7." else "  " end) report, township, \($n) ledger events"; "ms"; $t)
+          + {baseline: {id: "naive GROUP BY", median: $nt.median, n: $nt.n}, ratio: ratio($t; $nt), target: "<= 50 ms",
+             status: judge($t.median <= 50 and ($kt.same_figures // false)),
+             note: "same figures as the naive GROUP BY: \($kt.same_figures); \($kt.rollup_rows) rollup rows"} else empty end),
+      (if $c then fig("report_county_\($n)"; "   report, county (30 townships), \($n) events"; "ms"; $c)
+          + {baseline: {id: "naive GROUP BY", median: $nc.median, n: $nc.n}, ratio: ratio($c; $nc), target: "<= 50 ms",
+             status: judge($c.median <= 50 and ($kc.same_figures // false)),
+             note: "same figures as the naive GROUP BY: \($kc.same_figures); \($kc.rollup_rows) rollup rows"} else empty end)),
+    (if ($sizes | length) > 1 then
+      ($sizes | min) as $lo | ($sizes | max) as $hi |
+      ("township", "county") as $k |
+      ($r | sized("report_\($k)"; $lo) | stats(.ms)) as $a |
+      ($r | sized("report_\($k)"; $hi) | stats(.ms)) as $b |
+      if $a and $b then
+        {id: "report_growth_\($k)", label: "   report time \($k), \($hi) / \($lo) events", unit: "x",
+         value: {median: ($b.median / $a.median), min: null, max: null, n: null},
+         target: "<= 1.5 x or <= +5 ms (size-independent)",
+         status: judge($b.median / $a.median <= 1.5 or $b.median - $a.median <= 5),
+         note: "\($a.median * 10 | round / 10) ms -> \($b.median * 10 | round / 10) ms"}
+      else empty end
+     else empty end),
+    (if ($mq | length) > 0 then
+        (fig("mqtt"; "8. MQTT peer: mosquitto QoS 1 -> subscriber -> SQLite (queue unbounded)"; "events/s"; $mqr)
+          + {note: "arrived \($mq | map(.arrived) | min)-\($mq | map(.arrived) | max) of \($mq[0].events) sent (\(($mq | map(.arrived) | min) * 100 / $mq[0].events | floor)%)"}),
+        (if ($ing | length) > 0 then
+          {id: "ingest_vs_mqtt", label: "   ingest / MQTT peer", unit: "x",
+           value: {median: ($ingr.median / $mqr.median), min: null, max: null, n: null},
+           baseline: {id: "mqtt", median: $mqr.median}, ratio: ($ingr.median / $mqr.median),
+           target: ">= 3 x, 100 % arriving",
+           status: judge(($ingr.median / $mqr.median) >= 3 and ($ing | all(.exactly_once)))}
+         else empty end)
+     else empty end),
+    (if ($ms | length) > 0 then
+        fig("mqtt_stock"; "   MQTT peer with Debian's stock broker limits"; "events/s"; ($ms | stats(.rate)))
+          + {note: "arrived \($ms | map(.arrived) | min)-\($ms | map(.arrived) | max) of \($ms[0].events) sent (\(($ms | map(.arrived) | max) * 100 / $ms[0].events | floor)% at best)"}
+     else empty end)
+  ])
+}
