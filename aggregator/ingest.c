@@ -4,6 +4,7 @@
 #include "log.h"
 #include "period.h"
 #include "rollup.h"
+#include "roster.h"
 #include "uuid.h"
 #include "validate.h"
 
@@ -21,15 +22,28 @@ struct delta {
     int64_t value;
 };
 
+/* Keys already settled in this batch ("metric|month|village"): the rollup
+ * flush sums deltas, so a set-once or once-per-batch metric must be queued
+ * once per batch, whatever number of events touch it. Open addressing; the
+ * set owns its strings. */
+struct marks {
+    char **keys;
+    size_t cap, n;  /* cap a power of two, at most half full */
+};
+
 struct ingest {
     sqlite3 *db;
     char township[16];
     outbox_t *upstream;
     rollup_t *rollup;
     struct link_sink sink;
-    sqlite3_stmt *ins_ledger, *ins_quarantine, *ins_entity, *prev_entity, *next_entity;
+    sqlite3_stmt *ins_ledger, *ins_quarantine, *ins_entity, *prev_entity, *next_entity,
+        *get_rollup;
     struct delta *deltas;
     size_t ndeltas, cap;
+    struct marks marks;
+    int deadline_days;
+    long receipt_day;  /* of the batch in hand; 0 until first needed */
     Shibao__V1__ProfileEntry **pending_profile;
     size_t nprofile;
 };
@@ -62,6 +76,7 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
     ing->upstream = upstream;
     snprintf(ing->township, sizeof ing->township, "%s", township);
     ing->sink = (struct link_sink){ing, sink_begin, sink_item, sink_end, sink_abort};
+    ing->deadline_days = INGEST_DEADLINE_DAYS;
     if (db_exec(db, SCHEMA) < 0 || rollup_new(db, &ing->rollup) < 0)
         goto out;
     if (db_prepare(db,
@@ -86,7 +101,11 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
                    "SELECT occurred_on FROM entity_events WHERE entity = ?1 AND"
                    " (occurred_on > ?2 OR (occurred_on = ?2 AND event_id > ?3))"
                    " ORDER BY occurred_on, event_id LIMIT 1",
-                   &ing->next_entity) < 0)
+                   &ing->next_entity) < 0 ||
+        db_prepare(db,
+                   "SELECT value FROM rollup WHERE township = ?1 AND metric = ?2 AND month = ?3"
+                   " AND village = ?4",
+                   &ing->get_rollup) < 0)
         goto out;
     *out = ing;
     ing = NULL;
@@ -96,9 +115,62 @@ out:
     return rc;
 }
 
+static void marks_clear(struct marks *m)
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        free(m->keys[i]);
+        m->keys[i] = NULL;
+    }
+    m->n = 0;
+}
+
+static size_t mark_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
+}
+
+/* 1 if key was not marked yet (now it is), 0 if it was, -1 out of memory. */
+static int mark(struct marks *m, const char *metric, const char *month, const char *village)
+{
+    char key[96];
+    snprintf(key, sizeof key, "%s|%s|%s", metric, month, village);
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        char **keys = calloc(cap, sizeof *keys);
+        if (!keys)
+            return -1;
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->keys[i])
+                continue;
+            size_t j = mark_hash(m->keys[i]) & (cap - 1);
+            while (keys[j])
+                j = (j + 1) & (cap - 1);
+            keys[j] = m->keys[i];
+        }
+        free(m->keys);
+        m->keys = keys;
+        m->cap = cap;
+    }
+    size_t i = mark_hash(key) & (m->cap - 1);
+    while (m->keys[i]) {
+        if (strcmp(m->keys[i], key) == 0)
+            return 0;
+        i = (i + 1) & (m->cap - 1);
+    }
+    if (!(m->keys[i] = strdup(key)))
+        return -1;
+    m->n++;
+    return 1;
+}
+
 static void clear_pending(ingest_t *ing)
 {
     ing->ndeltas = 0;
+    ing->receipt_day = 0;
+    marks_clear(&ing->marks);
     for (size_t i = 0; i < ing->nprofile; i++)
         codec_free(ing->pending_profile[i]);
     free(ing->pending_profile);
@@ -117,6 +189,8 @@ void ingest_destroy(ingest_t **p)
     sqlite3_finalize(ing->ins_entity);
     sqlite3_finalize(ing->prev_entity);
     sqlite3_finalize(ing->next_entity);
+    sqlite3_finalize(ing->get_rollup);
+    free(ing->marks.keys);
     rollup_destroy(&ing->rollup);
     free(ing->deltas);
     free(ing);
@@ -124,6 +198,8 @@ void ingest_destroy(ingest_t **p)
 }
 
 const struct link_sink *ingest_sink(ingest_t *ing) { return &ing->sink; }
+
+void ingest_set_deadline_days(ingest_t *ing, int days) { ing->deadline_days = days; }
 
 /* ------------------------------------------------------------ deltas */
 
@@ -261,8 +337,90 @@ static const char *body_name(const Shibao__V1__Event *ev)
     case SHIBAO__V1__EVENT__BODY_RECTIFICATION: return "rectification";
     case SHIBAO__V1__EVENT__BODY_PUBLICITY: return "publicity";
     case SHIBAO__V1__EVENT__BODY_STAFFING: return "staffing";
+    case SHIBAO__V1__EVENT__BODY_NIL_REPORT: return "nil_report";
     default: return NULL;
     }
+}
+
+/* ------------------------------------------------------------ completeness */
+
+/* The day the township received the batch in hand (days from 1970-01-01 of
+ * its local date), read once per batch so every event of a batch agrees.
+ * date_today() honours SHIBAO_TODAY: the tests' way to receive "late". */
+static long receipt_day(ingest_t *ing)
+{
+    if (!ing->receipt_day) {
+        char today[11];
+        int y, m, d;
+        date_today(today);
+        if (!date_parse(today, &y, &m, &d))
+            return 0; /* cannot happen: date_today gives a valid date */
+        ing->receipt_day = date_days(y, m, d);
+    }
+    return ing->receipt_day;
+}
+
+/* The stored value of a rollup key: 1 found (*value set), 0 absent, -1. */
+static int stored_value(ingest_t *ing, const char *village, const char *month,
+                        const char *metric, int64_t *value)
+{
+    sqlite3_stmt *st = ing->get_rollup;
+    sqlite3_bind_text(st, 1, ing->township, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, month, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, village, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st), rc = -1;
+    if (s == SQLITE_ROW) {
+        *value = sqlite3_column_int64(st, 0);
+        rc = 1;
+    } else if (s == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        log_error("ingest: rollup: %s", sqlite3_errmsg(ing->db));
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Sets the key to value unless it already has one (stored, or queued by
+ * this batch). The rollup only adds deltas, so "set once" is a delta of the
+ * whole value, queued only after looking inside the transaction. */
+static int set_once(ingest_t *ing, const char *village, const char *month, const char *metric,
+                    int64_t value)
+{
+    int64_t old;
+    int r = mark(&ing->marks, metric, month, village);
+    if (r <= 0)
+        return r;
+    r = stored_value(ing, village, month, metric, &old);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    return add_delta(ing, village, month, metric, value);
+}
+
+/* (village, month) was reported: by a work event dated in that month or by a
+ * nil report for it. Records the first receipt day, the nil report, and, past
+ * the month's deadline, one late batch and the latest late day. */
+static int reported(ingest_t *ing, const char *village, const char *month, int nil)
+{
+    int y, m;
+    long day = receipt_day(ing);
+    if (!month_parse(month, &y, &m) || day <= 0)
+        return -1;
+    if (set_once(ing, village, month, INGEST_M_FIRST_DAY, day) < 0 ||
+        (nil && set_once(ing, village, month, INGEST_M_NIL, 1) < 0))
+        return -1;
+    if (day <= date_days(y, m, days_in_month(y, m)) + ing->deadline_days)
+        return 0;
+    int r = mark(&ing->marks, INGEST_M_LATE_BATCHES, month, village);
+    if (r <= 0)
+        return r; /* this batch is already counted for this month */
+    int64_t last = 0;
+    if (stored_value(ing, village, month, INGEST_M_LATE_LAST_DAY, &last) < 0 ||
+        add_delta(ing, village, month, INGEST_M_LATE_BATCHES, 1) < 0)
+        return -1;
+    /* set-to-max through a delta: the new day less the stored one */
+    return day > last ? add_delta(ing, village, month, INGEST_M_LATE_LAST_DAY, day - last) : 0;
 }
 
 /* The event's contribution to the rollups (GUIDE.md's definitions). */
@@ -270,9 +428,12 @@ static int count_event(ingest_t *ing, const Shibao__V1__Event *ev)
 {
     char month[8], m[64], metric[64];
     const char *v = ev->village_id;
+    if (ev->body_case == SHIBAO__V1__EVENT__BODY_NIL_REPORT)
+        /* the month it speaks for, not the day it was written; no work figure */
+        return reported(ing, v, ev->nil_report->month, 1);
     snprintf(month, sizeof month, "%.7s", ev->occurred_on);
     snprintf(m, sizeof m, "events.%s", body_name(ev));
-    if (add_delta(ing, v, month, m, 1) < 0)
+    if (reported(ing, v, month, 0) < 0 || add_delta(ing, v, month, m, 1) < 0)
         return -1;
     switch (ev->body_case) {
     case SHIBAO__V1__EVENT__BODY_REGISTRATION: {
@@ -368,7 +529,9 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
         rc = quarantine(ing, it, NULL, ref->reason) < 0 ? -1 : 1;
         goto out;
     }
-    if (ev->event_id && validate_utf8(ev->event_id, strlen(ev->event_id)))
+    /* Only a real UUID goes back in the refusal: anything else could be cut
+     * mid-character (invalid UTF-8 in the ack) or carry control bytes. */
+    if (ev->event_id && uuid_valid(ev->event_id))
         snprintf(ref->event_id, sizeof ref->event_id, "%s", ev->event_id);
     if (validate_event(ev, ing->township, NULL, ref->reason, sizeof ref->reason) < 0) {
         rc = quarantine(ing, it, ref->event_id, ref->reason) < 0 ? -1 : 1;
@@ -604,6 +767,57 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------ roster */
+
+int ingest_enrolled_villages(ingest_t *ing)
+{
+    int rc = -1, s, n = 0;
+    sqlite3_stmt *st = NULL;
+    if (roster_init(ing->db) < 0 || db_begin(ing->db) < 0)
+        return -1;
+    /* Villages enrolled (and not revoked) that the rollups do not know as
+     * enrolled yet. The month of enrolment is a real month, so the county's
+     * check accepts the row, and it says from when the village is expected
+     * to report. */
+    if (db_prepare(ing->db,
+                   "SELECT code, substr(enrolled_at, 1, 7) FROM roster r"
+                   " WHERE revoked_at IS NULL AND length(code) = 12 AND substr(code, 1, 9) = ?1"
+                   " AND NOT EXISTS (SELECT 1 FROM rollup WHERE township = ?1"
+                   " AND metric = '" INGEST_M_ENROLLED "' AND village = r.code)",
+                   &st) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, ing->township, -1, SQLITE_STATIC);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *code = (const char *)sqlite3_column_text(st, 0);
+        const char *month = (const char *)sqlite3_column_text(st, 1);
+        if (!code || !month || !validate_code(code, 12) || !month_parse(month, NULL, NULL)) {
+            log_warn("roster: entry %s has no valid enrolment date; not counted as expected",
+                     code ? code : "?");
+            continue;
+        }
+        if (add_delta(ing, code, month, INGEST_M_ENROLLED, 1) < 0)
+            goto out;
+        n++;
+    }
+    if (s != SQLITE_DONE) {
+        log_error("ingest: roster: %s", sqlite3_errmsg(ing->db));
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (ingest_flush(ing) < 0 || db_commit(ing->db) < 0)
+        goto out;
+    if (n)
+        log_info("%d enrolled villages now expected to report", n);
+    rc = n;
+out:
+    sqlite3_finalize(st);
+    clear_pending(ing);
+    if (rc < 0)
+        db_rollback(ing->db);
+    return rc;
+}
+
 /* ------------------------------------------------------------ verify */
 
 int ingest_verify(sqlite3 *db, const char *township)
@@ -630,8 +844,14 @@ int ingest_verify(sqlite3 *db, const char *township)
     }
     if (s != SQLITE_DONE || ingest_flush(ing) < 0 || db_commit(scratch) < 0)
         goto out;
+    /* What the township recorded on receipt (lateness, enrolment) a replay
+     * cannot know, and the first receipt day differs by nature: only its
+     * presence (the month was reported) is compared. */
     static const char *const q =
-        "SELECT village, month, metric, value FROM rollup WHERE township = ?1 AND value != 0"
+        "SELECT village, month, metric,"
+        " CASE WHEN metric = '" INGEST_M_FIRST_DAY "' THEN 1 ELSE value END"
+        " FROM rollup WHERE township = ?1 AND value != 0"
+        " AND metric NOT LIKE 'late.%' AND metric NOT LIKE 'village.%'"
         " ORDER BY village, month, metric";
     if (db_prepare(db, q, &a) < 0 || db_prepare(scratch, q, &b) < 0)
         goto out;

@@ -11,6 +11,15 @@
  * an upstream outbox, their absolute values and versions are queued for the
  * county in the same transaction.
  *
+ * Completeness (issue 6): every event dated in month M, and every nil report
+ * for M, marks (village, M) reported: report.first_day is set once to the day
+ * the township first received it (date_days of its local date; SHIBAO_TODAY
+ * overrides the date, for tests), report.nil to 1 for a nil report. Arriving
+ * more than the deadline (default 10 days) after M's end is late:
+ * late.batches counts the batches that brought late data for (village, M),
+ * once per batch, and late.last_day keeps the latest such day. A nil report
+ * contributes to no work figure.
+ *
  * Tables: ledger(event_id, village, occurred_on, body, payload, stream, seq,
  * received_at), quarantine(...), entity_events(entity, occurred_on, event_id,
  * village, metric) for the registry and staffing stocks. */
@@ -23,10 +32,28 @@
 
 typedef struct ingest ingest_t;
 
+/* Rollup metrics of completeness and revisions (per village and month). */
+#define INGEST_M_FIRST_DAY "report.first_day"
+#define INGEST_M_NIL "report.nil"
+#define INGEST_M_LATE_BATCHES "late.batches"
+#define INGEST_M_LATE_LAST_DAY "late.last_day"
+#define INGEST_M_ENROLLED "village.enrolled"
+#define INGEST_DEADLINE_DAYS 10
+
 /* db and upstream (NULL: no county feed) are borrowed; township (9 digits)
  * is copied. Creates the tables if absent. 0 or -1 (logged). */
 int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t **out);
 void ingest_destroy(ingest_t **ing);
+
+/* Data for month M received after M's last day + days is late (default
+ * INGEST_DEADLINE_DAYS). */
+void ingest_set_deadline_days(ingest_t *ing, int days);
+
+/* Makes every village enrolled in the roster (and not revoked) known to the
+ * figures, the county's too: a village.enrolled row at its month of
+ * enrolment, once. Runs its own transaction. Returns how many were added, or
+ * -1. */
+int ingest_enrolled_villages(ingest_t *ing);
 
 /* The sink to give link_receiver_new(). Valid while ing lives. */
 const struct link_sink *ingest_sink(ingest_t *ing);
@@ -49,7 +76,8 @@ int ingest_resync(ingest_t *ing);
 
 /* Recomputes every rollup from the ledger into a scratch database and
  * compares. Returns the number of differing keys (0: consistent), or -1.
- * Each difference is logged. */
+ * Each difference is logged. Receipt-time metrics (late.*, village.*) are
+ * not compared, and report.first_day only for its presence. */
 int ingest_verify(sqlite3 *db, const char *township);
 
 #endif

@@ -53,6 +53,8 @@ static const char USAGE[] =
     "      --village CODE     (enroll, revoke) the village's 12-digit code\n"
     "      --insecure         plaintext, no authentication: INSECURE, for tests only\n"
     "      --window N         max unacknowledged items in flight upstream\n"
+    "      --deadline-days N  data for a month arriving more than N days after it\n"
+    "                         ends is late and counted as a revision (default 10)\n"
     "      --metrics HOST:PORT  Prometheus metrics at http://HOST:PORT/metrics (loopback)\n"
     "      --metrics-public   allow --metrics on a non-loopback address\n"
     "      --json             (status) print JSON\n"
@@ -66,7 +68,7 @@ static const char USAGE[] =
 struct opts {
     const char *cmd, *db, *township, *listen, *upstream, *profile, *key, *upstream_key, *village;
     const char *metrics;
-    int insecure, metrics_public, json;
+    int insecure, metrics_public, json, deadline_days;
     struct link_options link;
     struct keypair kp;
     char peer[KEY_Z85_LEN + 1];
@@ -83,9 +85,10 @@ static int parse(int argc, char **argv, struct opts *o)
         {"upstream-key", required_argument, NULL, 'U'}, {"village", required_argument, NULL, 'v'},
         {"insecure", no_argument, NULL, 'I'},       {"config", required_argument, NULL, 'C'},
         {"metrics", required_argument, NULL, 'M'},  {"metrics-public", no_argument, NULL, 'P'},
-        {"json", no_argument, NULL, 'J'},           {NULL, 0, NULL, 0},
+        {"json", no_argument, NULL, 'J'},           {"deadline-days", required_argument, NULL, 'D'},           {NULL, 0, NULL, 0},
     };
     o->cmd = "run";
+    o->deadline_days = INGEST_DEADLINE_DAYS;
     if (argc > 1 && argv[1][0] != '-') {
         o->cmd = argv[1];
         argv++;
@@ -112,6 +115,16 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'u': o->upstream = optarg; break;
         case 'p': o->profile = optarg; break;
         case 'w': o->link.window = atoi(optarg); break;
+        case 'D': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 366) {
+                fprintf(stderr, "shibao-aggregator: --deadline-days: expected 0-366 days\n");
+                return 2;
+            }
+            o->deadline_days = (int)v;
+            break;
+        }
         case 'L': {
             int lvl = log_level_parse(optarg);
             if (lvl < 0) {
@@ -177,6 +190,12 @@ static int load_profile(sqlite3 *db, ingest_t *ing, const char *path)
     for (int i = 0; rc == 0 && i < PROFILE_KEYS; i++)
         if (p.values[i])
             rc = ingest_set_profile(ing, profile_keys[i], p.values[i]);
+    /* village names travel to the county as profile entries "village.CODE" */
+    for (int i = 0; rc == 0 && i < p.nvillages; i++) {
+        char key[32];
+        snprintf(key, sizeof key, PROFILE_VILLAGE_PREFIX "%s", p.villages[i].code);
+        rc = ingest_set_profile(ing, key, p.villages[i].name);
+    }
     rc = rc == 0 ? db_commit(db) : -1;
     if (rc < 0)
         db_rollback(db);
@@ -255,6 +274,7 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
             /* A bad profile keeps the old one: a typo must not stop ingest. */
             if (o->profile && load_profile(db, ing, o->profile) == 0)
                 log_info("SIGHUP: profile %s re-read", o->profile);
+            ingest_enrolled_villages(ing); /* villages enrolled since the start */
         }
         if (up && link_sender_pump(up) < 0)
             failed = 1;
@@ -377,7 +397,8 @@ int main(int argc, char **argv)
         rc = 2;
         goto out;
     }
-    if (o.profile && load_profile(db, ing, o.profile) < 0)
+    ingest_set_deadline_days(ing, o.deadline_days);
+    if ((o.profile && load_profile(db, ing, o.profile) < 0) || ingest_enrolled_villages(ing) < 0)
         goto out;
     rc = serve(db, ing, ob, &o);
 out:

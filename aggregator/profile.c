@@ -20,13 +20,56 @@ struct load_ctx {
 /* Debian's libinih passes no line number to handlers; a handler returning 0
  * makes ini_parse() return the first failing line, so messages are completed
  * with it afterwards. */
+/* [villages]: 12-digit code = name. */
+static int on_village(struct load_ctx *c, const char *code, const char *name)
+{
+    struct profile *p = c->p;
+    size_t n = strlen(name);
+    if (!validate_code(code, 12)) {
+        snprintf(c->err, c->errlen, "%s: not a 12-digit village code", code);
+        return -1;
+    }
+    if (n == 0 || n > VALIDATE_MAX_STRING || !validate_utf8(name, n)) {
+        snprintf(c->err, c->errlen, "%s: the name must be 1-%d bytes of UTF-8", code,
+                 VALIDATE_MAX_STRING);
+        return -1;
+    }
+    char *copy = strdup(name);
+    if (!copy) {
+        snprintf(c->err, c->errlen, "%s: out of memory", code);
+        return -1;
+    }
+    for (int i = 0; i < p->nvillages; i++)
+        if (strcmp(p->villages[i].code, code) == 0) {
+            free(p->villages[i].name);
+            p->villages[i].name = copy;
+            return 0;
+        }
+    struct profile_village *v = realloc(p->villages, (size_t)(p->nvillages + 1) * sizeof *v);
+    if (!v) {
+        free(copy);
+        snprintf(c->err, c->errlen, "%s: out of memory", code);
+        return -1;
+    }
+    p->villages = v;
+    snprintf(v[p->nvillages].code, sizeof v[p->nvillages].code, "%s", code);
+    v[p->nvillages++].name = copy;
+    return 0;
+}
+
 static int on_entry(void *arg, const char *section, const char *key, const char *value)
 {
     struct load_ctx *c = arg;
     if (c->failed)
         return 0;
+    if (strcmp(section, "villages") == 0) {
+        if (on_village(c, key, value) < 0)
+            goto bad;
+        return 1;
+    }
     if (strcmp(section, "township") != 0) {
-        snprintf(c->err, c->errlen, "[%s]: unknown section (expected [township])", section);
+        snprintf(c->err, c->errlen, "[%s]: unknown section (expected [township] or [villages])",
+                 section);
         goto bad;
     }
     for (int i = 0; i < PROFILE_KEYS; i++) {
@@ -80,4 +123,9 @@ void profile_clear(struct profile *p)
         free(p->values[i]);
         p->values[i] = NULL;
     }
+    for (int i = 0; i < p->nvillages; i++)
+        free(p->villages[i].name);
+    free(p->villages);
+    p->villages = NULL;
+    p->nvillages = 0;
 }

@@ -9,6 +9,9 @@
  *   market_director = 王芳     ; 19 所长
  *   office_staff = 5           ; 20 食品药品安全委员会办公室 staff
  *
+ *   [villages]                 ; optional: names for completeness lists and charts
+ *   420102001201 = 东湖村       ; 12-digit village code = name
+ *
  * Unknown sections or keys and bad values are errors naming FILE:LINE: key. */
 #ifndef SHIBAO_PROFILE_H
 #define SHIBAO_PROFILE_H
@@ -17,10 +20,21 @@
 
 #define PROFILE_KEYS 6
 
+struct profile_village {
+    char code[16];
+    char *name;
+};
+
 struct profile {
     /* values[i] belongs to profile_keys[i]; NULL when the file omits it. */
     char *values[PROFILE_KEYS];
+    /* [villages], in file order (a code given twice: the last name wins). */
+    struct profile_village *villages;
+    int nvillages;
 };
+
+/* The profile key a village's name travels under to the county. */
+#define PROFILE_VILLAGE_PREFIX "village."
 
 extern const char *const profile_keys[PROFILE_KEYS];
 

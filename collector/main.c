@@ -2,6 +2,7 @@
  * watcher and the link sender around the village outbox. */
 #include "admin.h"
 #include "config.h"
+#include "csvin.h"
 #include "daemon.h"
 #include "db.h"
 #include "link.h"
@@ -15,11 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <zmq.h>
 
 static const char USAGE[] =
-    "Usage: shibao-collector submit --outbox FILE --village CODE [FILE...|-]\n"
+    "Usage: shibao-collector submit --outbox FILE --village CODE [--csv] [FILE...|-]\n"
     "       shibao-collector run --outbox FILE --village CODE --connect ENDPOINT\n"
     "                            --key PREFIX --server-key FILE.pub [--spool DIR]\n"
     "       shibao-collector keygen PREFIX\n"
@@ -28,6 +30,8 @@ static const char USAGE[] =
     "The village collector. `submit` validates JSON Lines of shibao.v1.Event\n"
     "(proto3 JSON) and stores them durably in the outbox; a file with any bad\n"
     "line is refused whole, every bad line reported as FILE:LINE: field: reason.\n"
+    "Spreadsheets: FILE.csv (or any file with --csv) is read as CSV, one\n"
+    "template per event type with Chinese or English headers (docs/INPUT.md).\n"
     "`run` delivers the outbox to the township aggregator, forever, through\n"
     "any outage; with --spool it also submits *.jsonl files dropped into DIR.\n"
     "\n"
@@ -35,7 +39,8 @@ static const char USAGE[] =
     "  -o, --outbox FILE       the village outbox (SQLite; created if absent)\n"
     "  -v, --village CODE      this village's 12-digit division code\n"
     "  -c, --connect ENDPOINT  the township aggregator, e.g. tcp://township:5550\n"
-    "  -s, --spool DIR         submit *.jsonl files dropped into DIR\n"
+    "  -s, --spool DIR         submit *.jsonl (and *.csv) files dropped into DIR\n"
+    "      --csv               (submit) read every FILE as CSV, whatever its name\n"
     "  -k, --key PREFIX        this village's keypair (PREFIX.key, PREFIX.pub)\n"
     "      --server-key FILE.pub  the township aggregator's public key\n"
     "      --insecure          plaintext, no authentication: INSECURE, for tests only\n"
@@ -49,7 +54,7 @@ static const char USAGE[] =
 
 struct opts {
     const char *cmd, *outbox, *village, *connect, *spool, *key, *server_key;
-    int insecure;
+    int insecure, csv;
     struct link_options link;
     struct keypair kp;
     char peer[KEY_Z85_LEN + 1];
@@ -72,6 +77,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {"key", required_argument, NULL, 'k'},     {"server-key", required_argument, NULL, 'S'},
         {"insecure", no_argument, NULL, 'I'},      {"config", required_argument, NULL, 'C'},
+        {"csv", no_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
@@ -90,6 +96,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'S': o->server_key = optarg; break;
         case 'I': o->insecure = 1; break;
         case 'C': break; /* read by config_apply */
+        case 'X': o->csv = 1; break;
         case 'o': o->outbox = optarg; break;
         case 'v': o->village = optarg; break;
         case 'c': o->connect = optarg; break;
@@ -141,7 +148,11 @@ static int submit(sqlite3 *db, outbox_t *ob, const struct opts *o)
     int n = o->nfiles ? o->nfiles : 1, rc = 0;
     for (int i = 0; i < n; i++) {
         struct submit_result res;
-        int r = submit_file(db, ob, o->village, files[i], stderr, &res);
+        /* spreadsheets by flag or by name; JSON Lines otherwise */
+        size_t len = strlen(files[i]);
+        int csv = o->csv || (len > 4 && strcasecmp(files[i] + len - 4, ".csv") == 0);
+        int r = csv ? csvin_submit_file(db, ob, o->village, files[i], stderr, &res)
+                    : submit_file(db, ob, o->village, files[i], stderr, &res);
         if (r == 0)
             printf("%s: %d events stored, %d already in the outbox\n",
                    strcmp(files[i], "-") ? files[i] : "<stdin>", res.stored, res.duplicates);

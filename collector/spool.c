@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "csvin.h"
 #include "log.h"
 #include "submit.h"
 
@@ -46,11 +48,17 @@ int spool_prepare(const char *dir)
     return 0;
 }
 
+static int is_csv_name(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcasecmp(name + n - 4, ".csv") == 0;
+}
+
 static int is_spool_name(const char *name)
 {
     size_t n = strlen(name);
     /* dotfiles are a writer's temporaries (and "." / "..") */
-    return name[0] != '.' && n > 6 && strcmp(name + n - 6, ".jsonl") == 0;
+    return name[0] != '.' && ((n > 6 && strcmp(name + n - 6, ".jsonl") == 0) || is_csv_name(name));
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -179,7 +187,8 @@ static int handle_file(const char *dir, const char *name, sqlite3 *db, outbox_t 
     errs = open_memstream(&errtext, &errlen);
     if (!errs)
         goto nomem;
-    int r = submit_file(db, ob, village, path, errs, &res);
+    int r = is_csv_name(name) ? csvin_submit_file(db, ob, village, path, errs, &res)
+                              : submit_file(db, ob, village, path, errs, &res);
     if (fclose(errs) != 0) {
         errs = NULL;
         goto nomem;

@@ -1,4 +1,5 @@
-/* spool: a directory that a data-entry tool drops *.jsonl files into.
+/* spool: a directory that a data-entry tool drops *.jsonl files into, or
+ * spreadsheets saved as *.csv (read by csvin, docs/INPUT.md).
  *
  * A writer creates the file under another name and renames it to *.jsonl
  * when complete (rename is atomic), so every *.jsonl seen is whole. Each is
@@ -14,7 +15,7 @@
 
 /* Creates DIR/done and DIR/failed if absent. 0 or -1 (logged). */
 int spool_prepare(const char *dir);
-/* Processes every *.jsonl in dir once. Returns the number of files handled
+/* Processes every *.jsonl and *.csv in dir once. Returns the number of files handled
  * (done or failed), or -1 on an error that left files in place. */
 int spool_scan(const char *dir, sqlite3 *db, outbox_t *ob, const char *village);
 

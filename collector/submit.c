@@ -1,6 +1,7 @@
 #include "submit.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,21 +137,15 @@ static int set_string(char **field, const char *value)
     return 0;
 }
 
-/* One line to one encoded event. Returns 0 (appended to *out), 1 (bad: err
- * holds "field: reason") or -1 (out of memory). */
-static int submit_line(const char *village, const char *text, size_t len, int line,
-                       struct seen *seen, struct pending *out, char *err, size_t errlen)
+/* One parsed event (m, taken) to one encoded event, whatever the input
+ * format. Returns 0 (appended to *out), 1 (bad: err holds "field: reason")
+ * or -1 (out of memory). */
+static int submit_event(const char *village, ProtobufCMessage *m, int line, struct seen *seen,
+                        struct pending *out, char *err, size_t errlen)
 {
     int rc = -1;
-    ProtobufCMessage *m = NULL;
-    Shibao__V1__Event *ev;
+    Shibao__V1__Event *ev = (Shibao__V1__Event *)m;
     char b1[48], b2[48];
-
-    if (pbjson_parse(&shibao__v1__event__descriptor, text, len, &m, err, errlen) < 0) {
-        rc = 1;
-        goto out;
-    }
-    ev = (Shibao__V1__Event *)m;
 
     if (!ev->event_id || !*ev->event_id) {
         char id[UUID_STR_LEN];
@@ -205,72 +200,113 @@ out:
     return rc;
 }
 
-int submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *name,
-                  const char *buf, size_t len, FILE *errs, struct submit_result *res)
+/* ------------------------------------------------------------ one file */
+
+struct submitter {
+    const char *village, *name;
+    FILE *errs;
+    struct submit_result *res, local;
+    struct seen seen;
+    struct pending *pend;
+    size_t npend, cappend;
+};
+
+int submitter_new(const char *village, const char *name, FILE *errs, struct submit_result *res,
+                  submitter_t **out)
 {
-    int rc = -1;
-    struct submit_result local;
-    struct seen seen = {0};
-    struct pending *pend = NULL;
-    size_t npend = 0, cappend = 0;
-    int in_txn = 0;
+    submitter_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        log_error("submit: %s: out of memory", name);
+        return -1;
+    }
+    s->village = village;
+    s->name = name;
+    s->errs = errs;
+    s->res = res ? res : &s->local;
+    memset(s->res, 0, sizeof *s->res);
+    *out = s;
+    return 0;
+}
+
+void submitter_free(submitter_t **ps)
+{
+    submitter_t *s = ps ? *ps : NULL;
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->npend; i++)
+        free(s->pend[i].buf);
+    free(s->pend);
+    seen_free(&s->seen);
+    free(s);
+    *ps = NULL;
+}
+
+void submitter_bad(submitter_t *s, int line, const char *fmt, ...)
+{
+    va_list ap;
+    s->res->lines++;
+    s->res->bad++;
+    if (!s->errs)
+        return;
+    fprintf(s->errs, "%s:%d: ", s->name, line);
+    va_start(ap, fmt);
+    vfprintf(s->errs, fmt, ap);
+    va_end(ap);
+    fputc('\n', s->errs);
+}
+
+int submitter_add(submitter_t *s, ProtobufCMessage *m, int line, submit_field_fn field, void *arg)
+{
     char err[512];
-
-    if (!res)
-        res = &local;
-    memset(res, 0, sizeof *res);
-
-    size_t pos = 0;
-    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-        pos = 3;
-    for (int line = 1; pos < len; line++) {
-        const char *start = buf + pos;
-        const char *nl = memchr(start, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - start) : len - pos;
-        pos += n + (nl ? 1 : 0);
-        if (n > 0 && start[n - 1] == '\r')
-            n--;
-        if (blank(start, n))
-            continue;
-        res->lines++;
-
-        if (npend == cappend) {
-            size_t ncap = cappend ? cappend * 2 : 64;
-            struct pending *p = realloc(pend, ncap * sizeof *p);
-            if (!p) {
-                log_error("submit: %s: out of memory", name);
-                goto out;
-            }
-            pend = p;
-            cappend = ncap;
+    if (s->npend == s->cappend) {
+        size_t ncap = s->cappend ? s->cappend * 2 : 64;
+        struct pending *p = realloc(s->pend, ncap * sizeof *p);
+        if (!p) {
+            codec_free(m);
+            log_error("submit: %s: out of memory", s->name);
+            return -1;
         }
-        int r = submit_line(village, start, n, line, &seen, &pend[npend], err, sizeof err);
-        if (r < 0) {
-            log_error("submit: %s:%d: out of memory", name, line);
-            goto out;
-        }
-        if (r == 1) {
-            res->bad++;
-            if (errs)
-                fprintf(errs, "%s:%d: %s\n", name, line, err);
-            continue;
-        }
-        npend++;
+        s->pend = p;
+        s->cappend = ncap;
     }
+    int r = submit_event(s->village, m, line, &s->seen, &s->pend[s->npend], err, sizeof err);
+    if (r < 0) {
+        log_error("submit: %s:%d: out of memory", s->name, line);
+        return -1;
+    }
+    if (r == 1) {
+        /* "field: reason", the field named as the input names it */
+        const char *colon = strstr(err, ": ");
+        const char *name = NULL;
+        if (field && colon) {
+            char f[64];
+            snprintf(f, sizeof f, "%.*s", (int)(colon - err), err);
+            name = field(arg, f);
+        }
+        if (name)
+            submitter_bad(s, line, "%s%s", name, colon);
+        else
+            submitter_bad(s, line, "%s", err);
+        return 1;
+    }
+    s->res->lines++;
+    s->npend++;
+    return 0;
+}
 
-    if (res->bad > 0) {
-        rc = 1;
-        goto out;
-    }
-    if (npend == 0) {
-        rc = 0;
-        goto out;
-    }
+int submitter_commit(submitter_t *s, sqlite3 *db, outbox_t *ob)
+{
+    int rc = -1, in_txn = 0;
+    struct submit_result *res = s->res;
+    if (res->bad > 0)
+        return 1;
+    if (s->npend == 0)
+        return 0;
     if (db_begin(db) < 0)
         goto out;
     in_txn = 1;
-    for (size_t i = 0; i < npend; i++) {
-        int r = outbox_put(ob, pend[i].id, pend[i].buf, pend[i].len, NULL);
+    for (size_t i = 0; i < s->npend; i++) {
+        int r = outbox_put(ob, s->pend[i].id, s->pend[i].buf, s->pend[i].len, NULL);
         if (r < 0)
             goto out;
         if (r == 1)
@@ -288,10 +324,44 @@ out:
         /* nothing of this file is stored, whatever the counts said */
         res->stored = res->duplicates = 0;
     }
-    for (size_t i = 0; i < npend; i++)
-        free(pend[i].buf);
-    free(pend);
-    seen_free(&seen);
+    return rc;
+}
+
+/* ------------------------------------------------------------ JSON Lines */
+
+int submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *name,
+                  const char *buf, size_t len, FILE *errs, struct submit_result *res)
+{
+    int rc = -1;
+    submitter_t *s = NULL;
+    char err[512];
+
+    if (submitter_new(village, name, errs, res, &s) < 0)
+        return -1;
+    size_t pos = 0;
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+        pos = 3;
+    for (int line = 1; pos < len; line++) {
+        const char *start = buf + pos;
+        const char *nl = memchr(start, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - start) : len - pos;
+        pos += n + (nl ? 1 : 0);
+        if (n > 0 && start[n - 1] == '\r')
+            n--;
+        if (blank(start, n))
+            continue;
+        ProtobufCMessage *m = NULL;
+        if (pbjson_parse(&shibao__v1__event__descriptor, start, n, &m, err, sizeof err) < 0) {
+            codec_free(m);
+            submitter_bad(s, line, "%s", err);
+            continue;
+        }
+        if (submitter_add(s, m, line, NULL, NULL) < 0)
+            goto out;
+    }
+    rc = submitter_commit(s, db, ob);
+out:
+    submitter_free(&s);
     return rc;
 }
 
@@ -356,6 +426,12 @@ out:
 int submit_file(sqlite3 *db, outbox_t *ob, const char *village, const char *path,
                 FILE *errs, struct submit_result *res)
 {
+    return submit_file_with(db, ob, village, path, submit_buffer, errs, res);
+}
+
+int submit_file_with(sqlite3 *db, outbox_t *ob, const char *village, const char *path,
+                     submit_buffer_fn fn, FILE *errs, struct submit_result *res)
+{
     int rc = -1;
     int is_stdin = strcmp(path, "-") == 0;
     const char *name = is_stdin ? "<stdin>" : path;
@@ -382,7 +458,7 @@ int submit_file(sqlite3 *db, outbox_t *ob, const char *village, const char *path
     }
     if (r < 0)
         goto out;
-    rc = submit_buffer(db, ob, village, name, buf, len, errs, res);
+    rc = fn(db, ob, village, name, buf, len, errs, res);
 out:
     free(buf);
     if (f && !is_stdin)

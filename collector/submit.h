@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <sqlite3.h>
+#include <protobuf-c/protobuf-c.h>
 #include "outbox.h"
 
 struct submit_result {
@@ -31,5 +32,40 @@ int submit_file(sqlite3 *db, outbox_t *ob, const char *village, const char *path
 /* The same for a buffer already in memory (name is used in messages). */
 int submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *name,
                   const char *buf, size_t len, FILE *errs, struct submit_result *res);
+
+/* A reader of one input format (submit_buffer: JSON Lines; csvin: CSV). */
+typedef int (*submit_buffer_fn)(sqlite3 *db, outbox_t *ob, const char *village,
+                                const char *name, const char *buf, size_t len, FILE *errs,
+                                struct submit_result *res);
+/* submit_file with another reader: the file read whole (size-limited), or
+ * stdin for "-". */
+int submit_file_with(sqlite3 *db, outbox_t *ob, const char *village, const char *path,
+                     submit_buffer_fn fn, FILE *errs, struct submit_result *res);
+
+/* What every reader shares once it has parsed a record into an Event: the
+ * event_id filled, the village checked, the aggregator's validation,
+ * duplicates within the file, and storing all or nothing. */
+typedef struct submitter submitter_t;
+
+/* The input's own name for an Event field in messages ("inspection.kind" ->
+ * a CSV column "检查类型"), or NULL to keep the field's name. */
+typedef const char *(*submit_field_fn)(void *arg, const char *field);
+
+/* name: the file as messages show it; res (may be NULL) is zeroed and
+ * filled as records come. 0 or -1. */
+int submitter_new(const char *village, const char *name, FILE *errs, struct submit_result *res,
+                  submitter_t **out);
+/* A parsed record (ev, an Event the submitter takes and frees). Returns 0
+ * accepted, 1 bad (reported "NAME:LINE: field: reason", the field renamed
+ * by field() when given), -1 error. */
+int submitter_add(submitter_t *s, ProtobufCMessage *ev, int line, submit_field_fn field,
+                  void *arg);
+/* A record the reader could not parse: reported "NAME:LINE: " + the text. */
+void submitter_bad(submitter_t *s, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Stores every accepted event in one transaction, unless a record was bad.
+ * 0 stored (or nothing new), 1 refused, -1 error (nothing stored). */
+int submitter_commit(submitter_t *s, sqlite3 *db, outbox_t *ob);
+void submitter_free(submitter_t **s);
 
 #endif

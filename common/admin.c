@@ -34,8 +34,17 @@ int admin_roster(const char *prog, const char *cmd, const char *db_path, const c
         fprintf(stderr, "%s: %s: --db is required\n", prog, cmd);
         return 2;
     }
-    if (strcmp(cmd, "list") != 0 && (!code || !validate_code(code, code_len))) {
-        fprintf(stderr, "%s: %s: %s: a %zu-digit code is required\n", prog, cmd, what, code_len);
+    /* code_len 0: a reporter's roster, whose peers are townships or, above
+     * the county, the counties and cities that forward their feeds. */
+    int code_ok = code && (code_len ? validate_code(code, code_len)
+                                    : validate_code(code, 9) || validate_code(code, 6) ||
+                                          validate_code(code, 4));
+    if (strcmp(cmd, "list") != 0 && !code_ok) {
+        if (code_len)
+            fprintf(stderr, "%s: %s: %s: a %zu-digit code is required\n", prog, cmd, what, code_len);
+        else
+            fprintf(stderr, "%s: %s: %s: a 9-digit township (or 6-digit county, 4-digit city) code is required\n",
+                    prog, cmd, what);
         return 2;
     }
     if (strcmp(cmd, "enroll") == 0) {

@@ -15,7 +15,8 @@
 #include "link.h"
 
 int admin_keygen(const char *prog, const char *prefix);
-/* cmd: "enroll", "revoke" or "list". code_len: 12 (villages) or 9 (townships). */
+/* cmd: "enroll", "revoke" or "list". code_len: 12 (villages), 9 (townships),
+ * or 0: a township, county or city (9, 6 or 4 digits; a reporter's peers). */
 int admin_roster(const char *prog, const char *cmd, const char *db_path, const char *code,
                  size_t code_len, const char *key);
 

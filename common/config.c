@@ -34,7 +34,7 @@ static int is_period(const char *v)
 
 static int is_format(const char *v)
 {
-    static const char *const f[] = {"text", "md", "csv", "json"};
+    static const char *const f[] = {"text", "md", "csv", "json", "html"};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         if (strcmp(v, f[i]) == 0)
             return 1;
@@ -51,7 +51,7 @@ static const struct {
     {"window", is_positive, "a positive number"},
     {"log-level", is_level, "error, warn, info or debug"},
     {"period", is_period, "a period (2022, 2022H1, 2022Q3 or 2022-03)"},
-    {"format", is_format, "text, md, csv or json"},
+    {"format", is_format, "text, md, csv, json or html"},
 };
 
 /* 1 true, 0 false, -1 neither. */

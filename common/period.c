@@ -92,7 +92,7 @@ const char *period_phrase(const struct period *p, char *buf, size_t n)
     return buf;
 }
 
-static int days_in_month(int y, int m)
+int days_in_month(int y, int m)
 {
     static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -147,4 +147,29 @@ long date_days(int y, int m, int d)
     long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
+}
+
+void date_from_days(long days, char buf[11])
+{
+    /* Howard Hinnant's civil_from_days. */
+    days += 719468;
+    long era = (days >= 0 ? days : days - 146096) / 146097;
+    long doe = days - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long y = yoe + era * 400;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    long d = doy - (153 * mp + 2) / 5 + 1;
+    long m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u);
+}
+
+void month_add(int *y, int *m, int n)
+{
+    long t = (long)*y * 12 + (*m - 1) + n;
+    long yy = t >= 0 ? t / 12 : (t - 11) / 12;
+    *y = (int)yy;
+    *m = (int)(t - yy * 12) + 1;
 }

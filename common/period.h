@@ -35,5 +35,11 @@ int month_parse(const char *s, int *y, int *m);
 void date_today(char buf[11]);
 /* Days from 1970-01-01 of a valid date (for "not beyond tomorrow"). */
 long date_days(int y, int m, int d);
+/* The inverse: YYYY-MM-DD of a day count from 1970-01-01. */
+void date_from_days(long days, char buf[11]);
+/* 28..31. */
+int days_in_month(int y, int m);
+/* Adds n months (may be negative) to year/month in place. */
+void month_add(int *y, int *m, int n);
 
 #endif

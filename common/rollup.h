@@ -30,9 +30,17 @@
  *   pub.<KIND>                    publicity events by kind (figure 22: pub.STUDY_SESSION)
  *   pub.participants / pub.copies sums (figure 23: pub.copies of MATERIALS)
  *
+ * Completeness and revisions (aggregator/ingest.h; docs/REPORTS.md), per
+ * village and the month reported (a nil report's month, else occurred_on's):
+ *   report.first_day              day (from 1970-01-01) first received; set once
+ *   report.nil                    1: a nil report (零报告) for the month
+ *   late.batches                  batches bringing data after the month's deadline
+ *   late.last_day                 the latest such day (kept at the maximum)
+ *   village.enrolled              1, at the month of enrolment (roster)
+ *
  * Profile keys (the township edits them; GUIDE.md placeholders):
  *   name, head (16), enforcement_head (17), market_office (18, 24),
- *   market_director (19), office_staff (20). */
+ *   market_director (19), office_staff (20); village.<code>: a village's name. */
 #ifndef SHIBAO_ROLLUP_H
 #define SHIBAO_ROLLUP_H
 

@@ -138,7 +138,27 @@ static int check_count(const char *field, uint32_t v, char *err, size_t errlen)
     return 0;
 }
 
-static int check_body(const Shibao__V1__Event *ev, char *err, size_t errlen)
+/* A nil report's month: a real YYYY-MM from 2000 on, and not a month that
+ * has not begun (a village cannot vouch for work it has yet to do). */
+static int check_nil_month(const char *month, const char *today, char *err, size_t errlen)
+{
+    static const char field[] = "nil_report.month";
+    char b[48];
+    int y, m;
+    if (check_string(field, month, 1, err, errlen) < 0)
+        return -1;
+    if (!month_parse(month, &y, &m))
+        return fail(err, errlen, field, "\"%s\" is not a month YYYY-MM", shown(month, b, sizeof b));
+    if (y < 2000)
+        return fail(err, errlen, field, "%s is before 2000-01", month);
+    /* today is YYYY-MM-DD, already checked: its first 7 bytes are the
+     * current month, and YYYY-MM strings compare in time order */
+    if (strncmp(month, today, 7) > 0)
+        return fail(err, errlen, field, "%s is after the current month %.7s", month, today);
+    return 0;
+}
+
+static int check_body(const Shibao__V1__Event *ev, const char *today, char *err, size_t errlen)
 {
     switch (ev->body_case) {
     case SHIBAO__V1__EVENT__BODY_REGISTRATION: {
@@ -217,11 +237,18 @@ static int check_body(const Shibao__V1__Event *ev, char *err, size_t errlen)
             return -1;
         return 0;
     }
+    case SHIBAO__V1__EVENT__BODY_NIL_REPORT: {
+        const Shibao__V1__NilReport *n = ev->nil_report;
+        if (!n)
+            break;
+        return check_nil_month(n->month, today, err, errlen);
+    }
     default:
         break;
     }
     return fail(err, errlen, "body",
-                "no event body (registration, inspection, rectification, publicity or staffing)");
+                "no event body (registration, inspection, rectification, publicity or staffing),"
+                " nor a nil_report");
 }
 
 int validate_event(const Shibao__V1__Event *ev, const char *township, const char *today,
@@ -267,5 +294,5 @@ int validate_event(const Shibao__V1__Event *ev, const char *township, const char
         return fail(err, errlen, "occurred_on", "date %s is after tomorrow (today is %s)",
                     ev->occurred_on, today);
 
-    return check_body(ev, err, errlen);
+    return check_body(ev, today, err, errlen);
 }

@@ -7,7 +7,8 @@
  * and not after tomorrow; exactly one body; every enum a known, specified
  * value; strings valid UTF-8 without NUL and within length limits; counts
  * within sane bounds; body-specific fields present (operator_id, category,
- * person_name, ...). */
+ * person_name, ...); a nil report's month a real YYYY-MM from 2000-01 and not
+ * after the current month. */
 #ifndef SHIBAO_VALIDATE_H
 #define SHIBAO_VALIDATE_H
 

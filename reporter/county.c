@@ -9,9 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define COUNTY_MAX_VALUE 1000000000000LL
+
 struct county {
     sqlite3 *db;
     rollup_t *rollup;
+    outbox_t *upstream; /* borrowed; NULL: the top tier */
     struct link_sink sink;
 };
 
@@ -46,6 +49,21 @@ void county_destroy(county_t **p)
 
 const struct link_sink *county_sink(county_t *c) { return &c->sink; }
 
+int county_set_upstream(county_t *c, outbox_t *ob)
+{
+    c->upstream = ob;
+    return 0;
+}
+
+/* code (an authenticated peer or a link origin) speaks for township: its own
+ * 9 digits, or the 6-digit county or 4-digit city above it that forwards its
+ * feed. An empty code speaks for nobody. */
+static int speaks_for(const char *code, const char *township)
+{
+    size_t n = strlen(code);
+    return n > 0 && strncmp(code, township, n) == 0;
+}
+
 static int text_ok(const char *s, size_t max)
 {
     size_t n = s ? strlen(s) : 0;
@@ -61,11 +79,12 @@ static int check(const Shibao__V1__FigureBatch *fb, const char *origin, const ch
         snprintf(why, n, "township: not a 9-digit code");
         return -1;
     }
-    if (user_id && strcmp(user_id, fb->township) != 0) {
-        snprintf(why, n, "township: %s is not the authenticated township %s", fb->township, user_id);
+    if (user_id && !speaks_for(user_id, fb->township)) {
+        snprintf(why, n, "township: %s is not the authenticated township %s or under it",
+                 fb->township, user_id);
         return -1;
     }
-    if (origin && strcmp(origin, fb->township) != 0) {
+    if (origin && !speaks_for(origin, fb->township)) {
         snprintf(why, n, "township: %s does not match the link origin %s", fb->township, origin);
         return -1;
     }
@@ -83,10 +102,24 @@ static int check(const Shibao__V1__FigureBatch *fb, const char *origin, const ch
             snprintf(why, n, "figures[%zu]: metric or version missing", i);
             return -1;
         }
+        /* Bounds no real township reaches (a trillion events) keep every sum
+         * the reports make far from overflow; flows are never negative; a
+         * version must fit SQLite's signed integer or an old one could
+         * overwrite a newer figure. */
+        int stock = strncmp(f->metric, "stock.", 6) == 0;
+        if (f->value > COUNTY_MAX_VALUE || f->value < (stock ? -COUNTY_MAX_VALUE : 0)) {
+            snprintf(why, n, "figures[%zu].value: %lld is out of range", i, (long long)f->value);
+            return -1;
+        }
+        if (f->version > (uint64_t)INT64_MAX) {
+            snprintf(why, n, "figures[%zu].version: out of range", i);
+            return -1;
+        }
     }
     for (size_t i = 0; i < fb->n_profile; i++) {
         const Shibao__V1__ProfileEntry *e = fb->profile[i];
-        if (!text_ok(e->key, 64) || !text_ok(e->value, VALIDATE_MAX_STRING) || e->version == 0) {
+        if (!text_ok(e->key, 64) || !text_ok(e->value, VALIDATE_MAX_STRING) || e->version == 0 ||
+            e->version > (uint64_t)INT64_MAX) {
             snprintf(why, n, "profile[%zu]: key, value or version missing or invalid", i);
             return -1;
         }
@@ -121,6 +154,12 @@ int county_apply(county_t *c, const uint8_t *payload, size_t len, const char *or
         if (profile_put(c->rollup, fb->township, e->key, e->value, e->version, NULL) < 0)
             goto out;
     }
+    /* Forwarded as received: values are absolute and versioned by the
+     * township, so the next tier applies them exactly as this one did, and
+     * queueing in this transaction means a batch is forwarded if and only if
+     * it was applied here. */
+    if (c->upstream && outbox_put(c->upstream, NULL, payload, len, NULL) < 0)
+        goto out;
     rc = 0;
 out:
     codec_free(fb);

@@ -7,14 +7,20 @@
  * and profile tables are the same as the township's (common/rollup.h), so
  * every report renders from either database.
  *
- * A batch whose township differs from the authenticated one (when the peer
- * is authenticated) or from its link origin, or that carries a malformed
- * figure, is refused whole with its reason. */
+ * A batch whose township is not the authenticated peer's code or under it
+ * (a township speaks for itself; a county, 6 digits, or a city, 4, for the
+ * townships whose feeds it forwards), nor its link origin's, or that carries
+ * a malformed figure, is refused whole with its reason.
+ *
+ * Above the county (county -> city -> province) the same reporter forwards:
+ * with an upstream outbox set, each applied batch is queued there unchanged,
+ * in the receiver's transaction, and a link sender delivers it. */
 #ifndef SHIBAO_COUNTY_H
 #define SHIBAO_COUNTY_H
 
 #include <sqlite3.h>
 #include "link.h"
+#include "outbox.h"
 
 typedef struct county county_t;
 
@@ -22,6 +28,9 @@ typedef struct county county_t;
 int county_new(sqlite3 *db, county_t **out);
 void county_destroy(county_t **c);
 const struct link_sink *county_sink(county_t *c);
+/* Forward every applied batch into ob (borrowed; same database, so the same
+ * transaction). 0. */
+int county_set_upstream(county_t *c, outbox_t *ob);
 
 /* Applies one encoded FigureBatch (caller's transaction). origin/user_id
  * may be NULL. 0 applied, 1 refused (ref filled), -1 error. */

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "shibao.pb-c.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,14 @@ static const struct {
 #define M_KIND_PREFIX "insp.kind."
 #define M_COORD "stock.staff.COORDINATOR"
 #define M_INFO "stock.staff.INFORMATION_OFFICER"
+/* completeness and revisions, per village and month (aggregator/ingest.h) */
+#define M_FIRST_DAY "report.first_day"
+#define M_NIL "report.nil"
+#define M_LATE_BATCHES "late.batches"
+#define M_LATE_LAST "late.last_day"
+#define M_ENROLLED "village.enrolled"
+/* the profile key of a village's name: "village.<code>" */
+#define VILLAGE_KEY "village."
 
 static const char *const FLOWS[] = {
     "pub.STUDY_SESSION", "pub.copies", "insp.routine_distribution",
@@ -73,8 +82,22 @@ static const char *const FLOWS[] = {
 };
 #define N_FLOWS ((int)(sizeof FLOWS / sizeof FLOWS[0]))
 
-static const char *const EVENTS[] = {M_EV_REG, M_EV_INSP, M_EV_RECT, M_EV_PUB, M_EV_STAFF};
-#define N_EVENTS ((int)(sizeof EVENTS / sizeof EVENTS[0]))
+/* Read per village and month, every month up to the period's end: the month
+ * was reported (a first receipt day, a nil report), revised, or the village
+ * became known. The months of the period with events are read with the
+ * flows (events.*): a database from before completeness was recorded still
+ * shows its villages working in the period. */
+static const char *const COMPLETENESS[] = {
+    M_FIRST_DAY, M_NIL, M_LATE_BATCHES, M_LATE_LAST, M_ENROLLED,
+};
+#define N_COMPLETENESS ((int)(sizeof COMPLETENESS / sizeof COMPLETENESS[0]))
+
+/* Flows the per-village charts and the months worked need beyond FLOWS. */
+static const char *const VILLAGE_FLOWS[] = {
+    M_EV_REG, M_EV_INSP, M_EV_RECT, M_EV_PUB, M_EV_STAFF,
+    "insp.outcome.PRODUCTS_REMOVED", "insp.outcome.PRODUCTS_DESTROYED",
+};
+#define N_VILLAGE_FLOWS ((int)(sizeof VILLAGE_FLOWS / sizeof VILLAGE_FLOWS[0]))
 
 #define MAX_METRICS 64
 #define METRIC_LEN 64
@@ -109,6 +132,19 @@ static void copy_text(char *dst, size_t n, const char *src)
     memcpy(dst, src, len);
     dst[len] = '\0';
 }
+
+/* a + b, held at the int64 limits: a corrupt or hostile feed value must
+ * neither wrap a total into a small or negative figure nor be undefined
+ * behaviour. Figures this large only ever come from such a value. */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (!__builtin_add_overflow(a, b, &r))
+        return r;
+    return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
+#define SAT_ADD(lv, v) ((lv) = sat_add((lv), (v)))
 
 void figures_init(struct figures *out, const struct period *p)
 {
@@ -150,6 +186,14 @@ struct q {
     sqlite3 *db;
     const char *township;
     char first[8], last[8];
+    char ref[8];  /* min(period end, current month): silence is judged there */
+    const struct period *p;
+};
+
+/* How figures are judged: the options, and the current month. */
+struct judge {
+    int ontime_days, silent_months;
+    char cur[8];  /* YYYY-MM of "today" */
 };
 
 /* Prepares sql and binds the context and the metric names (never pasted into
@@ -294,7 +338,8 @@ static int staffed_villages(const struct q *q, int64_t *count)
         struct vrow *r = v ? vset_get(&vs, v) : NULL;
         if (!r)
             goto oom;
-        *(sqlite3_column_int(st, 1) ? &r->a : &r->b) += sqlite3_column_int64(st, 2);
+        int64_t *acc = sqlite3_column_int(st, 1) ? &r->a : &r->b;
+        SAT_ADD(*acc, sqlite3_column_int64(st, 2));
     }
     if (step != SQLITE_DONE) {
         step_error(q);
@@ -314,52 +359,364 @@ out:
     return rc;
 }
 
-/* Villages with any event in the period. */
-static int reporting_villages(const struct q *q, int *count)
+/* ------------------------------------------------------------ village model */
+
+/* One village while its rows are read. */
+struct vacc {
+    struct village_figures vf;
+    char known[8];            /* earliest month of any of its rows read, or "" */
+    long first_day[12];       /* per month of the period: first receipt day, 0 none */
+    unsigned char work[12];   /* per month: any event */
+    unsigned char nil[12];    /* per month: a nil report */
+};
+
+/* Villages by code: an array in insertion order and an index into it. */
+struct vmap {
+    struct vacc *v;
+    size_t n, cap;
+    size_t *slot;  /* index + 1; 0 empty. hcap a power of two, at most half full */
+    size_t hcap;
+};
+
+static int vmap_rehash(struct vmap *m, size_t hcap)
+{
+    size_t *slot = calloc(hcap, sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t k = 0; k < m->n; k++) {
+        size_t i = vhash(m->v[k].vf.code) & (hcap - 1);
+        while (slot[i])
+            i = (i + 1) & (hcap - 1);
+        slot[i] = k + 1;
+    }
+    free(m->slot);
+    m->slot = slot;
+    m->hcap = hcap;
+    return 0;
+}
+
+/* The village's accumulator; created (zeroed) when create is set. NULL when
+ * absent, out of memory, or the code does not fit. Valid until the next
+ * vmap_get with create. */
+static struct vacc *vmap_get(struct vmap *m, const char *code, int create)
+{
+    if (m->hcap) {
+        size_t i = vhash(code) & (m->hcap - 1);
+        for (; m->slot[i]; i = (i + 1) & (m->hcap - 1))
+            if (strcmp(m->v[m->slot[i] - 1].vf.code, code) == 0)
+                return &m->v[m->slot[i] - 1];
+    }
+    if (!create || strlen(code) >= sizeof m->v[0].vf.code)
+        return NULL;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 32;
+        struct vacc *v = realloc(m->v, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        m->v = v;
+        m->cap = cap;
+    }
+    if ((m->n + 1) * 2 > m->hcap && vmap_rehash(m, m->hcap ? m->hcap * 2 : 64) < 0)
+        return NULL;
+    struct vacc *a = &m->v[m->n];
+    memset(a, 0, sizeof *a);
+    snprintf(a->vf.code, sizeof a->vf.code, "%s", code);
+    size_t i = vhash(code) & (m->hcap - 1);
+    while (m->slot[i])
+        i = (i + 1) & (m->hcap - 1);
+    m->slot[i] = ++m->n;
+    return a;
+}
+
+static void vmap_free(struct vmap *m)
+{
+    free(m->v);
+    free(m->slot);
+    memset(m, 0, sizeof *m);
+}
+
+/* The month's index in the period (0 = first month), or -1 outside it. */
+static int month_index(const struct q *q, const char *month)
+{
+    int y, m;
+    if (strcmp(month, q->first) < 0 || strcmp(month, q->last) > 0 || !month_parse(month, &y, &m))
+        return -1;
+    return m - q->p->first_month;
+}
+
+/* "YYYY-MM" n months from y-m. */
+static void month_str(int y, int m, int n, char out[8])
+{
+    month_add(&y, &m, n);
+    snprintf(out, 8, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
+}
+
+/* Reporting and revisions: every village's events, receipt days, nil
+ * reports, late batches and enrolment, per month, all months (a village is
+ * known from its earliest row; its latest report may precede the period). */
+static int completeness_rows(const struct q *q, struct vmap *vm, struct figures *o)
 {
     int rc = -1, step;
+    long revised = 0;
+    int64_t revision = 0;
     sqlite3_stmt *st = NULL;
-    struct vset vs = {0};
     if (prepare_in(q,
-                   "SELECT village FROM rollup"
-                   " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND metric IN (",
-                   ")", EVENTS, N_EVENTS, &st) < 0)
+                   "SELECT village, month, metric, value FROM rollup"
+                   " WHERE township = ?1 AND month <= ?3 AND metric IN (",
+                   ")", COMPLETENESS, N_COMPLETENESS, &st) < 0)
         goto out;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(st, 0);
-        if (!v || !vset_get(&vs, v)) {
+        const char *month = (const char *)sqlite3_column_text(st, 1);
+        const char *metric = (const char *)sqlite3_column_text(st, 2);
+        int64_t value = sqlite3_column_int64(st, 3);
+        if (!v || !month || !metric || !month_parse(month, NULL, NULL))
+            continue;
+        struct vacc *a = vmap_get(vm, v, 1);
+        if (!a) {
             log_error("figures: out of memory");
             goto out;
         }
+        if (!a->known[0] || strcmp(month, a->known) < 0)
+            snprintf(a->known, sizeof a->known, "%s", month);
+        int i = month_index(q, month);
+        if (strcmp(metric, M_ENROLLED) == 0 || value == 0)
+            continue;
+        if (strcmp(metric, M_LATE_BATCHES) == 0) {
+            if (i >= 0)
+                SAT_ADD(revision, value);
+            continue;
+        }
+        if (strcmp(metric, M_LATE_LAST) == 0) {
+            if (i >= 0 && value > revised)
+                revised = (long)value;
+            continue;
+        }
+        /* a first receipt day or a nil report: the month was reported */
+        if (strcmp(month, q->ref) <= 0 && strcmp(month, a->vf.last_reported) > 0)
+            snprintf(a->vf.last_reported, sizeof a->vf.last_reported, "%s", month);
+        if (i < 0)
+            continue;
+        if (strcmp(metric, M_FIRST_DAY) == 0)
+            a->first_day[i] = (long)value;
+        else
+            a->nil[i] = 1;
     }
     if (step != SQLITE_DONE) {
         step_error(q);
         goto out;
     }
-    *count = (int)vs.n;
+    o->revision = revision < 0 ? 0 : revision > INT_MAX ? INT_MAX : (int)revision;
+    /* a day beyond year 9999 is no date: a corrupt value, not shown */
+    if (revised > 0 && revised < date_days(10000, 1, 1))
+        date_from_days(revised, o->revised_on);
     rc = 0;
 out:
     sqlite3_finalize(st);
-    vset_free(&vs);
     return rc;
+}
+
+static int code_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct village_figures *)a)->code,
+                  ((const struct village_figures *)b)->code);
+}
+
+/* Judges every village known by the period's end and hands them to o,
+ * sorted by code, with their sums. */
+static int finish_villages(const struct q *q, const struct judge *j, struct vmap *vm,
+                           struct figures *o)
+{
+    const struct period *p = q->p;
+    int started = strcmp(q->first, j->cur) <= 0, y, m, n = 0;
+    char threshold[8] = "";
+    if (month_parse(q->ref, &y, &m))
+        month_str(y, m, -j->silent_months, threshold);
+    if (vm->n) {
+        o->villages = calloc(vm->n, sizeof *o->villages);
+        if (!o->villages) {
+            log_error("figures: out of memory");
+            return -1;
+        }
+    }
+    for (size_t k = 0; k < vm->n; k++) {
+        struct vacc *a = &vm->v[k];
+        struct village_figures *vf = &a->vf;
+        if (a->known[0] && strcmp(a->known, q->last) > 0)
+            continue; /* came after the period: not part of it */
+        int any_work = 0;
+        for (int i = 0; i < o->nmonths; i++) {
+            char month[8];
+            int mm = p->first_month + i;
+            month_str(p->year, mm, 0, month);
+            any_work |= a->work[i];
+            if ((a->known[0] && strcmp(month, a->known) < 0) || strcmp(month, j->cur) > 0)
+                continue;
+            vf->months_expected++;
+            if (!a->work[i] && !a->nil[i] && !a->first_day[i])
+                continue;
+            vf->months_reported++;
+            if (a->first_day[i] &&
+                a->first_day[i] <= date_days(p->year, mm, days_in_month(p->year, mm)) + j->ontime_days)
+                vf->months_ontime++;
+            if (a->nil[i] && !a->work[i])
+                vf->months_nil++;
+        }
+        if (started) {
+            /* never reported: silent since the month before it became known */
+            char eff[8];
+            int ky, km;
+            if (vf->last_reported[0])
+                snprintf(eff, sizeof eff, "%s", vf->last_reported);
+            else if (month_parse(a->known[0] ? a->known : q->first, &ky, &km))
+                month_str(ky, km, -1, eff);
+            else
+                eff[0] = '\0';
+            vf->silent = strcmp(eff, threshold) < 0;
+        }
+        o->villages_reporting += any_work;
+        o->villages_silent += vf->silent;
+        o->months_expected += vf->months_expected;
+        o->months_reported += vf->months_reported;
+        o->months_ontime += vf->months_ontime;
+        o->months_nil += vf->months_nil;
+        o->villages[n++] = *vf;
+    }
+    o->nvillages = n;
+    if (n)
+        qsort(o->villages, (size_t)n, sizeof *o->villages, code_cmp);
+    return 0;
 }
 
 /* ------------------------------------------------------------ sums */
 
-typedef void (*row_fn)(struct figures *o, const char *metric, int64_t v);
+/* What a flow row counts for, decided once per metric: rows come ordered
+ * by metric, so a report does one string match per metric, not per row. */
+enum flow_code {
+    FC_OTHER, FC_KIND, FC_SPECIAL, FC_STUDY, FC_COPIES, FC_ROUTINE_DIST, FC_THREE_NO,
+    FC_EXPIRED, FC_ORDERED, FC_REMOVED, FC_RECT_DONE, FC_SCHOOL, FC_EV_INSP, FC_EVENTS,
+};
 
-/* Runs a "SELECT metric, SUM(value) ... GROUP BY metric" and hands each row to fn. */
-static int grouped(const struct q *q, const char *head, const char *tail,
-                   const char *const *metrics, int n, row_fn fn, struct figures *o)
+static enum flow_code flow_code(const char *m)
 {
-    int rc = -1, step;
+    static const struct {
+        const char *metric;
+        enum flow_code code;
+    } codes[] = {
+        {"insp.kind.SPECIAL_CAMPAIGN", FC_SPECIAL},
+        {"pub.STUDY_SESSION", FC_STUDY},
+        {"pub.copies", FC_COPIES},
+        {"insp.routine_distribution", FC_ROUTINE_DIST},
+        {"insp.three_no_items", FC_THREE_NO},
+        {"insp.expired_items", FC_EXPIRED},
+        {"insp.outcome.RECTIFICATION_ORDERED", FC_ORDERED},
+        {"insp.outcome.PRODUCTS_REMOVED", FC_REMOVED},
+        {"insp.outcome.PRODUCTS_DESTROYED", FC_REMOVED},
+        {"rect.COMPLETED", FC_RECT_DONE},
+        {"insp.cat.SCHOOL_CANTEEN", FC_SCHOOL},
+        {M_EV_INSP, FC_EV_INSP},
+    };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (strcmp(m, codes[i].metric) == 0)
+            return codes[i].code;
+    if (strncmp(m, M_KIND_PREFIX, strlen(M_KIND_PREFIX)) == 0)
+        return FC_KIND;
+    if (strncmp(m, "events.", strlen("events.")) == 0)
+        return FC_EVENTS;
+    return FC_OTHER;
+}
+
+/* A flow row of one village and month (i: its index in the period): the
+ * totals, the village's chart counts, the publicity series, and the months
+ * it worked. */
+static void on_flow(const struct q *q, struct figures *o, struct vacc *a, int i,
+                    const char *month, enum flow_code c, int64_t v)
+{
+    struct village_figures *vf = &a->vf;
+    switch (c) {
+    case FC_SPECIAL:
+        SAT_ADD(o->special_campaign, v);
+        SAT_ADD(o->inspections_total, v);
+        break;
+    case FC_KIND: SAT_ADD(o->inspections_total, v); break;
+    case FC_STUDY:
+        SAT_ADD(o->f[22].value, v);
+        SAT_ADD(vf->study_sessions, v);
+        if (i >= 0)
+            SAT_ADD(o->study_by_month[i], v);
+        break;
+    case FC_COPIES:
+        SAT_ADD(o->f[23].value, v);
+        SAT_ADD(vf->copies, v);
+        if (i >= 0)
+            SAT_ADD(o->copies_by_month[i], v);
+        break;
+    case FC_ROUTINE_DIST:
+        SAT_ADD(o->f[25].value, v);
+        SAT_ADD(vf->routine_distribution, v);
+        break;
+    case FC_THREE_NO: SAT_ADD(o->three_no_items, v); break;
+    case FC_EXPIRED: SAT_ADD(o->expired_items, v); break;
+    case FC_ORDERED:
+        SAT_ADD(o->rectifications_ordered, v);
+        SAT_ADD(vf->inspections_ordered, v);
+        break;
+    case FC_REMOVED: SAT_ADD(vf->inspections_removed_destroyed, v); break;
+    case FC_RECT_DONE: SAT_ADD(o->rectifications_completed, v); break;
+    case FC_SCHOOL: SAT_ADD(o->school_canteen_inspections, v); break;
+    case FC_EV_INSP:
+    case FC_EVENTS:
+        if (c == FC_EV_INSP)
+            SAT_ADD(vf->inspections, v);
+        /* any event: the village worked, and reported, that month */
+        if (i >= 0)
+            a->work[i] = 1;
+        if (!a->known[0] || strcmp(month, a->known) < 0)
+            snprintf(a->known, sizeof a->known, "%s", month);
+        if (strcmp(month, q->ref) <= 0 && strcmp(month, vf->last_reported) > 0)
+            snprintf(vf->last_reported, sizeof vf->last_reported, "%s", month);
+        break;
+    default: break;
+    }
+}
+
+/* Flows of the period row by row (village, month): rollups hold at most
+ * villages x months x metrics rows, so the per-village and per-month views
+ * cost no more than the sums. */
+static int flow_rows(const struct q *q, const char *const *names, int n, struct vmap *vm,
+                     struct figures *o)
+{
+    int rc = -1, step, i = -1;
+    char prev_metric[METRIC_LEN] = "", prev_month[8] = "";
+    enum flow_code code = FC_OTHER;
     sqlite3_stmt *st = NULL;
-    if (prepare_in(q, head, tail, metrics, n, &st) < 0)
+    if (prepare_in(q,
+                   "SELECT village, month, metric, value FROM rollup"
+                   " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND metric IN (",
+                   ")", names, n, &st) < 0)
         goto out;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *m = (const char *)sqlite3_column_text(st, 0);
-        if (m)
-            fn(o, m, sqlite3_column_int64(st, 1));
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        const char *month = (const char *)sqlite3_column_text(st, 1);
+        const char *m = (const char *)sqlite3_column_text(st, 2);
+        if (!v || !month || !m || strlen(month) != 7)
+            continue;
+        if (strcmp(m, prev_metric) != 0) {
+            code = flow_code(m);
+            snprintf(prev_metric, sizeof prev_metric, "%s", m);
+        }
+        if (strcmp(month, prev_month) != 0) {
+            i = month_index(q, month);
+            memcpy(prev_month, month, sizeof prev_month);
+        }
+        if (code == FC_OTHER)
+            continue;
+        struct vacc *a = vmap_get(vm, v, 1);
+        if (!a) {
+            log_error("figures: out of memory");
+            goto out;
+        }
+        on_flow(q, o, a, i, month, code, sqlite3_column_int64(st, 3));
     }
     if (step != SQLITE_DONE) {
         step_error(q);
@@ -371,39 +728,50 @@ out:
     return rc;
 }
 
-static void on_flow(struct figures *o, const char *m, int64_t v)
+/* Registry stocks at the period's end, by category and by village. */
+static int stock_rows(const struct q *q, struct vmap *vm, struct figures *o)
 {
-    const size_t kp = strlen(M_KIND_PREFIX);
-    if (strncmp(m, M_KIND_PREFIX, kp) == 0) {
-        o->inspections_total += v;
-        if (strcmp(m + kp, "SPECIAL_CAMPAIGN") == 0)
-            o->special_campaign = v;
-    } else if (strcmp(m, "pub.STUDY_SESSION") == 0) {
-        o->f[22].value = v;
-    } else if (strcmp(m, "pub.copies") == 0) {
-        o->f[23].value = v;
-    } else if (strcmp(m, "insp.routine_distribution") == 0) {
-        o->f[25].value = v;
-    } else if (strcmp(m, "insp.three_no_items") == 0) {
-        o->three_no_items = v;
-    } else if (strcmp(m, "insp.expired_items") == 0) {
-        o->expired_items = v;
-    } else if (strcmp(m, "insp.outcome.RECTIFICATION_ORDERED") == 0) {
-        o->rectifications_ordered = v;
-    } else if (strcmp(m, "rect.COMPLETED") == 0) {
-        o->rectifications_completed = v;
-    } else if (strcmp(m, "insp.cat.SCHOOL_CANTEEN") == 0) {
-        o->school_canteen_inspections = v;
-    }
-}
-
-static void on_stock(struct figures *o, const char *m, int64_t v)
-{
+    int rc = -1, step, num = 0;
+    char prev[METRIC_LEN] = "";
+    const char *names[N_REG];
+    sqlite3_stmt *st = NULL;
     for (int i = 0; i < N_REG; i++)
-        if (strcmp(m, REG[i].metric) == 0) {
-            o->f[REG[i].num].value = v;
-            return;
+        names[i] = REG[i].metric;
+    if (prepare_in(q,
+                   "SELECT village, metric, value FROM rollup"
+                   " WHERE township = ?1 AND month <= ?3 AND metric IN (",
+                   ")", names, N_REG, &st) < 0)
+        goto out;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        const char *m = (const char *)sqlite3_column_text(st, 1);
+        int64_t value = sqlite3_column_int64(st, 2);
+        if (!v || !m)
+            continue;
+        if (strcmp(m, prev) != 0) { /* rows come by metric: match it once */
+            num = 0;
+            for (int i = 0; i < N_REG && !num; i++)
+                if (strcmp(m, REG[i].metric) == 0)
+                    num = REG[i].num;
+            snprintf(prev, sizeof prev, "%s", m);
         }
+        struct vacc *a = vmap_get(vm, v, 1);
+        if (!a) {
+            log_error("figures: out of memory");
+            goto out;
+        }
+        if (num)
+            SAT_ADD(o->f[num].value, value);
+        SAT_ADD(a->vf.registered, value);
+    }
+    if (step != SQLITE_DONE) {
+        step_error(q);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
 }
 
 /* "There is data behind it": any event row, a seek each. */
@@ -492,7 +860,7 @@ static void set_text(struct figure *f, const char *v)
     f->present = 1;
 }
 
-static int read_profile(const struct q *q, struct figures *o)
+static int read_profile(const struct q *q, struct figures *o, struct vmap *vm)
 {
     int rc = -1, step;
     sqlite3_stmt *st = NULL;
@@ -506,6 +874,11 @@ static int read_profile(const struct q *q, struct figures *o)
             continue;
         if (strcmp(k, "name") == 0) {
             copy_text(o->name, sizeof o->name, v);
+        } else if (strncmp(k, VILLAGE_KEY, strlen(VILLAGE_KEY)) == 0) {
+            /* only villages the figures know: a name alone expects nothing */
+            struct vacc *a = vmap_get(vm, k + strlen(VILLAGE_KEY), 0);
+            if (a)
+                copy_text(a->vf.name, sizeof a->vf.name, v);
         } else if (strcmp(k, "head") == 0) {
             set_text(&o->f[16], v);
         } else if (strcmp(k, "enforcement_head") == 0) {
@@ -535,13 +908,15 @@ out:
 
 /* ------------------------------------------------------------ one township */
 
-/* The figures of one township; the caller holds the snapshot. */
+/* The figures of one township; the caller holds the snapshot. On failure
+ * o holds no villages. */
 static int compute(sqlite3 *db, const char *township, const struct period *p,
-                   struct figures *o)
+                   const struct judge *j, struct figures *o)
 {
     int rc = -1;
     struct seen s = {0};
-    struct q q = {.db = db, .township = township};
+    struct q q = {.db = db, .township = township, .p = p};
+    struct vmap vm = {0};
     char kinds[MAX_METRICS][METRIC_LEN];
     const char *names[MAX_METRICS];
     int nk = 0, n = 0;
@@ -551,42 +926,46 @@ static int compute(sqlite3 *db, const char *township, const struct period *p,
     copy_text(o->township, sizeof o->township, township);
     period_first_month(p, q.first);
     period_last_month(p, q.last);
+    o->ontime_days = j->ontime_days;
+    o->silent_months = j->silent_months;
+    o->nmonths = p->last_month - p->first_month + 1;
+    /* silence and the latest report are judged at the period's end, or now
+     * while it runs */
+    snprintf(q.ref, sizeof q.ref, "%s", strcmp(q.last, j->cur) < 0 ? q.last : j->cur);
 
-    if (presence(&q, &s) < 0)
+    if (presence(&q, &s) < 0 || completeness_rows(&q, &vm, o) < 0)
         goto out;
 
-    if (kind_metrics(kinds, MAX_METRICS - N_FLOWS, &nk) < 0)
+    if (kind_metrics(kinds, MAX_METRICS - N_FLOWS - N_VILLAGE_FLOWS, &nk) < 0)
         goto out;
     for (int i = 0; i < N_FLOWS; i++)
         names[n++] = FLOWS[i];
+    for (int i = 0; i < N_VILLAGE_FLOWS; i++)
+        names[n++] = VILLAGE_FLOWS[i];
     for (int i = 0; i < nk; i++)
         names[n++] = kinds[i];
-    if (grouped(&q,
-                "SELECT metric, SUM(value) FROM rollup"
-                " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND metric IN (",
-                ") GROUP BY metric", names, n, on_flow, o) < 0)
+    if (flow_rows(&q, names, n, &vm, o) < 0)
         goto out;
 
     /* Stocks sum every month up to the last: the costly part, skipped when
      * no registration or staffing was ever recorded. */
-    n = 0;
-    for (int i = 0; i < N_REG; i++)
-        names[n++] = REG[i].metric;
-    if (s.reg && grouped(&q,
-                         "SELECT metric, SUM(value) FROM rollup"
-                         " WHERE township = ?1 AND month <= ?3 AND metric IN (",
-                         ") GROUP BY metric", names, n, on_stock, o) < 0)
+    if (s.reg && stock_rows(&q, &vm, o) < 0)
         goto out;
     if (s.staff && staffed_villages(&q, &staffed) < 0)
         goto out;
 
-    if (reporting_villages(&q, &o->villages_reporting) < 0 || read_profile(&q, o) < 0)
+    if (read_profile(&q, o, &vm) < 0 || finish_villages(&q, j, &vm, o) < 0)
         goto out;
 
     struct figure *f = o->f;
-    f[4].value = f[5].value + f[6].value + f[7].value + f[8].value;
-    f[10].value = f[11].value + f[12].value + f[13].value + f[14].value;
-    f[1].value = f[2].value + f[3].value + f[4].value + f[9].value + f[10].value + f[15].value;
+    f[4].value = sat_add(sat_add(f[5].value, f[6].value), sat_add(f[7].value, f[8].value));
+    f[10].value = sat_add(sat_add(f[11].value, f[12].value), sat_add(f[13].value, f[14].value));
+    f[1].value = f[2].value;
+    SAT_ADD(f[1].value, f[3].value);
+    SAT_ADD(f[1].value, f[4].value);
+    SAT_ADD(f[1].value, f[9].value);
+    SAT_ADD(f[1].value, f[10].value);
+    SAT_ADD(f[1].value, f[15].value);
     for (int i = 1; i <= 15; i++)
         f[i].present = s.reg;
     f[21].value = staffed;
@@ -595,7 +974,53 @@ static int compute(sqlite3 *db, const char *township, const struct period *p,
     f[25].present = s.insp;
     rc = 0;
 out:
+    vmap_free(&vm);
+    if (rc < 0)
+        figures_free(o);
     return rc;
+}
+
+void figures_options_default(struct figures_options *o)
+{
+    o->ontime_days = FIGURES_ONTIME_DAYS;
+    o->silent_months = FIGURES_SILENT_MONTHS;
+    o->today = NULL;
+}
+
+void figures_free(struct figures *f)
+{
+    if (!f)
+        return;
+    free(f->villages);
+    f->villages = NULL;
+    f->nvillages = 0;
+}
+
+/* The options, checked, and the current month. 0 or -1 with err. */
+static int judge_of(const struct figures_options *opt, struct judge *j, char *err, size_t errlen)
+{
+    struct figures_options def;
+    char today[11];
+    if (!opt) {
+        figures_options_default(&def);
+        opt = &def;
+    }
+    if (opt->ontime_days < 0 || opt->silent_months < 0) {
+        set_err(err, errlen, "on-time days and silent months must not be negative");
+        return -1;
+    }
+    if (opt->today)
+        snprintf(today, sizeof today, "%s", opt->today);
+    else
+        date_today(today);
+    if (!date_parse(today, NULL, NULL, NULL)) {
+        set_err(err, errlen, "today: \"%.10s\" is not a date YYYY-MM-DD", today);
+        return -1;
+    }
+    j->ontime_days = opt->ontime_days;
+    j->silent_months = opt->silent_months;
+    snprintf(j->cur, sizeof j->cur, "%.7s", today);
+    return 0;
 }
 
 static int township_known(sqlite3 *db, const char *township, int *known)
@@ -679,12 +1104,16 @@ out:
     return rc;
 }
 
-int figures_township(sqlite3 *db, const char *township, const struct period *p,
-                     struct figures *out, char *err, size_t errlen)
+int figures_township_opt(sqlite3 *db, const char *township, const struct period *p,
+                         const struct figures_options *opt, struct figures *out, char *err,
+                         size_t errlen)
 {
     int rc = -1, began = 0, known = 0, n = 0;
     char **codes = NULL;
+    struct judge j;
     figures_init(out, p);
+    if (judge_of(opt, &j, err, errlen) < 0)
+        goto out;
     if (snapshot_begin(db, &began) < 0) {
         set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         goto out;
@@ -717,7 +1146,7 @@ int figures_township(sqlite3 *db, const char *township, const struct period *p,
         set_err(err, errlen, "township code too long: %.32s", township);
         goto out;
     }
-    if (compute(db, township, p, out) < 0) {
+    if (compute(db, township, p, &j, out) < 0) {
         set_err(err, errlen, "township %s: cannot compute figures: %s", township,
                 sqlite3_errmsg(db));
         goto out;
@@ -729,13 +1158,73 @@ out:
     return rc;
 }
 
-int figures_county(sqlite3 *db, const struct period *p, struct figures *out, char *err,
-                   size_t errlen)
+int figures_township(sqlite3 *db, const char *township, const struct period *p,
+                     struct figures *out, char *err, size_t errlen)
+{
+    return figures_township_opt(db, township, p, NULL, out, err, errlen);
+}
+
+/* Adds one township's figures into a county total. */
+static void county_add(struct figures *out, const struct figures *t)
+{
+    for (int k = 1; k <= FIGURES_N; k++) {
+        /* Names and the office's staff belong to one township: no county sum. */
+        if (DEFS[k].type == FIG_TEXT || k == 20)
+            continue;
+        SAT_ADD(out->f[k].value, t->f[k].value);
+        out->f[k].present |= t->f[k].present;
+    }
+    SAT_ADD(out->inspections_total, t->inspections_total);
+    SAT_ADD(out->special_campaign, t->special_campaign);
+    SAT_ADD(out->three_no_items, t->three_no_items);
+    SAT_ADD(out->expired_items, t->expired_items);
+    SAT_ADD(out->rectifications_ordered, t->rectifications_ordered);
+    SAT_ADD(out->rectifications_completed, t->rectifications_completed);
+    SAT_ADD(out->school_canteen_inspections, t->school_canteen_inspections);
+    out->villages_reporting += t->villages_reporting;
+    out->villages_silent += t->villages_silent;
+    out->months_expected += t->months_expected;
+    out->months_reported += t->months_reported;
+    out->months_ontime += t->months_ontime;
+    out->months_nil += t->months_nil;
+    out->revision = t->revision > INT_MAX - out->revision ? INT_MAX : out->revision + t->revision;
+    if (strcmp(t->revised_on, out->revised_on) > 0)
+        memcpy(out->revised_on, t->revised_on, sizeof out->revised_on);
+    for (int m = 0; m < t->nmonths && m < 12; m++) {
+        SAT_ADD(out->study_by_month[m], t->study_by_month[m]);
+        SAT_ADD(out->copies_by_month[m], t->copies_by_month[m]);
+    }
+}
+
+void figures_county_sum(const struct period *p, const struct figures_options *opt,
+                        const struct figures *towns, int n, struct figures *out)
+{
+    struct figures_options def;
+    if (!opt) {
+        figures_options_default(&def);
+        opt = &def;
+    }
+    figures_init(out, p);
+    out->ontime_days = opt->ontime_days;
+    out->silent_months = opt->silent_months;
+    out->nmonths = p->last_month - p->first_month + 1;
+    for (int i = 0; i < n; i++)
+        county_add(out, &towns[i]);
+}
+
+int figures_county_opt(sqlite3 *db, const struct period *p, const struct figures_options *opt,
+                       struct figures *out, char *err, size_t errlen)
 {
     int rc = -1, began = 0, n = 0;
     char **codes = NULL;
-    struct figures *t = malloc(sizeof *t);
+    struct judge j;
+    struct figures *t = calloc(1, sizeof *t);
     figures_init(out, p);
+    if (judge_of(opt, &j, err, errlen) < 0)
+        goto out;
+    out->ontime_days = j.ontime_days;
+    out->silent_months = j.silent_months;
+    out->nmonths = p->last_month - p->first_month + 1;
     if (!t) {
         set_err(err, errlen, "out of memory");
         goto out;
@@ -749,26 +1238,13 @@ int figures_county(sqlite3 *db, const struct period *p, struct figures *out, cha
             log_warn("figures: township code too long, skipped: %.32s", codes[i]);
             continue;
         }
-        if (compute(db, codes[i], p, t) < 0) {
+        if (compute(db, codes[i], p, &j, t) < 0) {
             set_err(err, errlen, "township %s: cannot compute figures: %s", codes[i],
                     sqlite3_errmsg(db));
             goto out;
         }
-        for (int k = 1; k <= FIGURES_N; k++) {
-            /* Names and the office's staff belong to one township: no county sum. */
-            if (DEFS[k].type == FIG_TEXT || k == 20)
-                continue;
-            out->f[k].value += t->f[k].value;
-            out->f[k].present |= t->f[k].present;
-        }
-        out->inspections_total += t->inspections_total;
-        out->special_campaign += t->special_campaign;
-        out->three_no_items += t->three_no_items;
-        out->expired_items += t->expired_items;
-        out->rectifications_ordered += t->rectifications_ordered;
-        out->rectifications_completed += t->rectifications_completed;
-        out->school_canteen_inspections += t->school_canteen_inspections;
-        out->villages_reporting += t->villages_reporting;
+        county_add(out, t);
+        figures_free(t);
     }
     rc = 0;
 out:
@@ -776,4 +1252,10 @@ out:
     free_codes(codes, n);
     free(t);
     return rc;
+}
+
+int figures_county(sqlite3 *db, const struct period *p, struct figures *out, char *err,
+                   size_t errlen)
+{
+    return figures_county_opt(db, p, NULL, out, err, errlen);
 }

@@ -25,7 +25,17 @@ struct figure {
     char text[128];        /* FIG_TEXT (profile names) */
 };
 
-/* One village's view of the period (issue 6: completeness, charts, trace). */
+/* One village's view of the period (issue 6: completeness, charts, trace).
+ *
+ * A village is expected from the month the township first knew it (its
+ * earliest rollup row, or the month it was enrolled) up to the current
+ * month; months of the period before or after that are not expected. A month
+ * is reported when it has any event or a nil report; on time when first
+ * received no later than ontime_days after the month's last day. Silent: the
+ * latest reported month (or, never reported, the month before it became
+ * known) is more than silent_months before min(period end, current month);
+ * never silent for a period that has not begun. The chart counts are the
+ * period's flows (registered: the stock at its end) by the village. */
 struct village_figures {
     char code[16];           /* 12 digits */
     char name[64];           /* from the township profile's [villages], or "" */
@@ -33,7 +43,8 @@ struct village_figures {
     int months_reported;     /* months with any event or a nil report (零报告) */
     int months_ontime;       /* of those, first received within the on-time days */
     int months_nil;          /* months reported with a nil report only */
-    char last_reported[8];   /* YYYY-MM of its latest reported month (any time), or "" */
+    char last_reported[8];   /* YYYY-MM of its latest reported month on or before
+                                min(period end, current month), or "" */
     int silent;              /* 1: nothing reported for longer than the silent threshold */
     int64_t inspections, inspections_ordered, inspections_removed_destroyed,
             routine_distribution, study_sessions, copies, registered;
@@ -48,10 +59,12 @@ struct figures {
     int64_t inspections_total, special_campaign, three_no_items, expired_items,
             rectifications_ordered, rectifications_completed, school_canteen_inspections;
     int villages_reporting;  /* villages with any event in the period */
+    int villages_silent;     /* villages (of nvillages; county: all townships') silent */
 
     /* Completeness and timeliness (sums over villages; for a county, over
      * townships). rate = months_reported / months_expected. */
     int months_expected, months_reported, months_ontime;
+    int months_nil;          /* of months_reported, those with a nil report only */
     int ontime_days;         /* the on-time threshold used (days after month end) */
     int silent_months;       /* the silent threshold used (months) */
     /* Revisions: late data for the period arriving after its deadline. */
@@ -70,9 +83,18 @@ struct figures {
 struct figures_options {
     int ontime_days;         /* default 10 */
     int silent_months;       /* default 2 */
+    const char *today;       /* YYYY-MM-DD to judge on; NULL: date_today() (SHIBAO_TODAY) */
 };
 
-/* Frees what figures_township/_county allocated in f (villages). */
+#define FIGURES_ONTIME_DAYS 10
+#define FIGURES_SILENT_MONTHS 2
+
+/* The defaults above. */
+void figures_options_default(struct figures_options *o);
+
+/* Frees what figures_township/_county allocated in f (villages) and leaves
+ * f without villages; f may be zeroed or from figures_init. Call it before
+ * computing into the same struct again. */
 void figures_free(struct figures *f);
 
 /* Zeroes *out and sets every figure's num, key, label and type (all not
@@ -81,10 +103,23 @@ void figures_free(struct figures *f);
 void figures_init(struct figures *out, const struct period *p);
 
 /* township: a code present in the database; NULL = the only township in it
- * (error if several). 0, or -1 with a message in err. */
+ * (error if several). opt NULL: the defaults. 0, or -1 with a message in
+ * err (and nothing to free). */
+int figures_township_opt(sqlite3 *db, const char *township, const struct period *p,
+                         const struct figures_options *opt, struct figures *out, char *err,
+                         size_t errlen);
+/* Sum over every township in the database (figures 16-20, 24 not present;
+ * completeness and revisions summed, revised_on the latest; no villages). */
+int figures_county_opt(sqlite3 *db, const struct period *p, const struct figures_options *opt,
+                       struct figures *out, char *err, size_t errlen);
+/* The county total of townships already computed (figures_township_opt
+ * with opt, in one read transaction): what figures_county_opt gives,
+ * without computing every township a second time. */
+void figures_county_sum(const struct period *p, const struct figures_options *opt,
+                        const struct figures *towns, int n, struct figures *out);
+/* The same with the default options. */
 int figures_township(sqlite3 *db, const char *township, const struct period *p,
                      struct figures *out, char *err, size_t errlen);
-/* Sum over every township in the database (figures 16-20, 24 not present). */
 int figures_county(sqlite3 *db, const struct period *p, struct figures *out,
                    char *err, size_t errlen);
 /* The township codes in db, sorted. *codes is malloc'd (free each and it). */

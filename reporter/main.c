@@ -6,10 +6,14 @@
 #include "daemon.h"
 #include "db.h"
 #include "figures.h"
+#include "http.h"
 #include "link.h"
 #include "log.h"
+#include "outbox.h"
 #include "period.h"
 #include "render.h"
+#include "trace.h"
+#include "validate.h"
 #include "zap.h"
 
 #include <getopt.h>
@@ -21,8 +25,13 @@
 
 static const char USAGE[] =
     "Usage: shibao-reporter serve --db FILE --listen ENDPOINT --key PREFIX\n"
+    "                             [--http HOST:PORT [--http-public]]\n"
+    "                             [--upstream ENDPOINT --upstream-key FILE.pub --code CODE]\n"
     "       shibao-reporter report --db FILE --period PERIOD [--township CODE | --county]\n"
-    "                              [--format text|md|csv|json]\n"
+    "                              [--format text|md|csv|json|html]\n"
+    "                              [--ontime-days N] [--silent-months N]\n"
+    "       shibao-reporter trace --db FILE --period PERIOD --figure N|KEY [--township CODE]\n"
+    "                             [--format text|json]\n"
     "       shibao-reporter keygen PREFIX\n"
     "       shibao-reporter enroll --db FILE --township CODE --key FILE.pub|Z85\n"
     "       shibao-reporter revoke --db FILE --township CODE\n"
@@ -35,11 +44,24 @@ static const char USAGE[] =
     "  -d, --db FILE          the county (or township) database\n"
     "  -l, --listen ENDPOINT  where townships connect, e.g. tcp://*:5560\n"
     "  -P, --period PERIOD    2022, 2022H1, 2022Q3 or 2022-03\n"
-    "  -t, --township CODE    the township to report (default: the only one)\n"
+    "  -t, --township CODE    the township to report (default: the only one); (enroll)\n"
+    "                         a township (9 digits), county (6) or city (4) to accept\n"
     "  -c, --county           the county report: totals and a table per township\n"
-    "  -f, --format FORMAT    text (default), md, csv or json\n"
+    "  -f, --format FORMAT    text (default), md, csv, json or html (print-ready, with charts)\n"
     "  -o, --output FILE      write the report to FILE instead of stdout\n"
     "  -k, --key PREFIX       (serve) the county's keypair; (enroll) a township's FILE.pub\n"
+    "      --http HOST:PORT   (serve) the live page, e.g. 127.0.0.1:8080 (docs/HTTP.md)\n"
+    "      --http-public      allow --http on an address other than loopback (no login!)\n"
+    "      --upstream ENDPOINT  (serve) forward every township's feed to the next tier\n"
+    "      --upstream-key FILE.pub  the next tier's public key\n"
+    "      --code CODE        (serve) this reporter's own code upstream: 6 digits (county)\n"
+    "                         or 4 (city); the next tier enrolls it with this code\n"
+    "      --ontime-days N    (report, serve --http) a month is on time when first received within N\n"
+    "                         days after it ends (default 10)\n"
+    "      --silent-months N  (report, serve --http) a village is silent when its latest report is more\n"
+    "                         than N months old (default 2)\n"
+    "      --figure N|KEY     (trace) the figure (1-25, or its key such as\n"
+    "                         routine_inspections_distribution) whose events to list\n"
     "      --insecure         plaintext, no authentication: INSECURE, for tests only\n"
     "      --log-level LEVEL  error, warn, info (default) or debug\n"
     "      --config FILE      options from FILE (default: /etc/shibao/reporter.conf)\n"
@@ -50,9 +72,12 @@ static const char USAGE[] =
 
 struct opts {
     const char *cmd, *db, *listen, *period, *township, *output, *key;
-    int county, format, insecure;
+    const char *http, *upstream, *upstream_key, *code;
+    int county, format, insecure, http_public, figure;
+    struct figures_options fopt;
     struct link_options link;
     struct keypair kp;
+    char peer[KEY_Z85_LEN + 1];
 };
 
 static int usage_error(const char *msg)
@@ -71,9 +96,15 @@ static int parse(int argc, char **argv, struct opts *o)
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {"key", required_argument, NULL, 'k'},     {"insecure", no_argument, NULL, 'I'},
         {"config", required_argument, NULL, 'C'},
+        {"http", required_argument, NULL, 'H'},    {"http-public", no_argument, NULL, 'B'},
+        {"upstream", required_argument, NULL, 'u'}, {"upstream-key", required_argument, NULL, 'U'},
+        {"code", required_argument, NULL, 'K'},
+        {"ontime-days", required_argument, NULL, 'O'}, {"silent-months", required_argument, NULL, 'S'},
+        {"figure", required_argument, NULL, 'G'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
+    figures_options_default(&o->fopt);
     o->format = RENDER_TEXT;
     if (argc > 1 && argv[1][0] != '-') {
         o->cmd = argv[1];
@@ -89,6 +120,25 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'k': o->key = optarg; break;
         case 'I': o->insecure = 1; break;
         case 'C': break; /* read by config_apply */
+        case 'H': o->http = optarg; break;
+        case 'B': o->http_public = 1; break;
+        case 'u': o->upstream = optarg; break;
+        case 'U': o->upstream_key = optarg; break;
+        case 'K': o->code = optarg; break;
+        case 'O':
+        case 'S': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > (c == 'O' ? 366 : 120))
+                return usage_error(c == 'O' ? "--ontime-days: expected 0-366 days"
+                                            : "--silent-months: expected 0-120 months");
+            *(c == 'O' ? &o->fopt.ontime_days : &o->fopt.silent_months) = (int)v;
+            break;
+        }
+        case 'G':
+            if ((o->figure = trace_figure_parse(optarg)) < 0)
+                return usage_error("--figure: expected 1-25 or a figure key (see --format json)");
+            break;
         case 'd': o->db = optarg; break;
         case 'l': o->listen = optarg; break;
         case 'P': o->period = optarg; break;
@@ -98,7 +148,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'f':
             o->format = render_format_parse(optarg);
             if (o->format < 0)
-                return usage_error("--format: expected text, md, csv or json");
+                return usage_error("--format: expected text, md, csv, json or html");
             break;
         case 'L': {
             int lvl = log_level_parse(optarg);
@@ -122,18 +172,30 @@ static int parse(int argc, char **argv, struct opts *o)
     if (optind < argc)
         return usage_error("unexpected argument (see --help)");
     if (!strcmp(o->cmd, "enroll") || !strcmp(o->cmd, "revoke") || !strcmp(o->cmd, "list"))
-        exit(admin_roster("shibao-reporter", o->cmd, o->db, o->township, 9, o->key));
+        exit(admin_roster("shibao-reporter", o->cmd, o->db, o->township, 0, o->key));
     if (!o->db)
         return usage_error("--db is required");
     if (strcmp(o->cmd, "serve") == 0 && !o->listen)
         return usage_error("--listen is required");
-    if (strcmp(o->cmd, "report") == 0 && !o->period)
+    if ((strcmp(o->cmd, "report") == 0 || strcmp(o->cmd, "trace") == 0) && !o->period)
         return usage_error("--period is required");
+    if (strcmp(o->cmd, "trace") == 0 && !o->figure)
+        return usage_error("--figure is required");
+    if (strcmp(o->cmd, "trace") == 0 && o->format != RENDER_TEXT && o->format != RENDER_JSON)
+        return usage_error("--format: trace prints text or json");
     if (o->county && o->township)
         return usage_error("--county and --township exclude each other");
-    if (strcmp(o->cmd, "serve") == 0)
-        return admin_curve("shibao-reporter", o->key, NULL, 0, o->insecure, &o->kp, NULL, &o->link);
-    return 0;
+    if (strcmp(o->cmd, "serve") != 0)
+        return 0;
+    char err[256];
+    if (o->http && http_check_addr(o->http, o->http_public, err, sizeof err) < 0)
+        return usage_error(err);
+    /* The next tier authenticates this reporter by its code and takes only
+     * townships under it (county.c), so the link origin must be that code. */
+    if (o->upstream && (!o->code || !(validate_code(o->code, 6) || validate_code(o->code, 4))))
+        return usage_error("--upstream needs --code: this reporter's 6-digit county (or 4-digit city) code");
+    return admin_curve("shibao-reporter", o->key, o->upstream_key, o->upstream != NULL, o->insecure,
+                       &o->kp, o->peer, &o->link);
 }
 
 static int serve(const struct opts *o)
@@ -143,24 +205,41 @@ static int serve(const struct opts *o)
     county_t *county = NULL;
     link_receiver_t *recv = NULL;
     zap_t *zap = NULL;
+    outbox_t *ob = NULL;
+    link_sender_t *up = NULL;
+    http_t *http = NULL;
     void *zctx = zmq_ctx_new();
     if (db_open(o->db, &db) < 0 || county_new(db, &county) < 0 ||
         (!o->insecure && zap_new(zctx, db, &zap) < 0) ||
         link_receiver_new(zctx, o->listen, db, county_sink(county), &o->link, &recv) < 0)
         goto out;
-    log_info("county listening on %s (%s)", o->listen,
+    /* Forwarding: every applied batch is queued in this database's outbox in
+     * the receiver's transaction (county.c), and sent on like a township's. */
+    if (o->upstream && (outbox_new(db, &ob) < 0 || county_set_upstream(county, ob) < 0 ||
+                        link_sender_new(zctx, o->upstream, ob, o->code, &o->link, &up) < 0))
+        goto out;
+    if (o->http && http_start(o->http, o->http_public, o->db, 5, &o->fopt, &http) < 0)
+        goto out;
+    log_info("county listening on %s%s%s (%s)", o->listen, o->upstream ? ", forwarding to " : "",
+             o->upstream ? o->upstream : "",
              o->insecure ? "INSECURE plaintext" : "CURVE, enrolled townships only");
     daemon_install_signals();
     while (!daemon_stopping()) {
-        zmq_pollitem_t it[2] = {
+        int failed = up && link_sender_pump(up) < 0;
+        zmq_pollitem_t it[3] = {
             {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
             {zap ? zap_socket(zap) : NULL, 0, zap ? ZMQ_POLLIN : 0, 0},
+            {up ? link_sender_socket(up) : NULL, 0, up ? ZMQ_POLLIN : 0, 0},
         };
-        if (zmq_poll(it, 2, 500) < 0)
+        if (zmq_poll(it, 3, up ? 200 : 500) < 0)
             continue;
         if (zap && (it[1].revents & ZMQ_POLLIN) && zap_on_readable(zap) < 0)
             goto out;
-        if ((it[0].revents & ZMQ_POLLIN) && link_receiver_on_readable(recv) < 0) {
+        if ((it[0].revents & ZMQ_POLLIN) && link_receiver_on_readable(recv) < 0)
+            failed = 1;
+        if (up && (it[2].revents & ZMQ_POLLIN) && link_sender_on_readable(up) < 0)
+            failed = 1;
+        if (failed) {
             /* the batch was rolled back and not acknowledged: the township
              * resends it; pause so a lasting database fault does not spin */
             struct timespec ts = {0, 500 * 1000 * 1000};
@@ -170,9 +249,12 @@ static int serve(const struct opts *o)
     log_info("stopping");
     rc = 0;
 out:
+    http_stop(&http);
+    link_sender_destroy(&up);
     link_receiver_destroy(&recv);
     zap_destroy(&zap);
     county_destroy(&county);
+    outbox_destroy(&ob);
     db_close(&db);
     zmq_ctx_term(zctx);
     return rc;
@@ -191,6 +273,7 @@ static int report(const struct opts *o)
                 o->period);
         return 2;
     }
+    figures_init(&total, &p);
     if (db_open_readonly(o->db, &db) < 0)
         goto out;
     if (o->output && !(out = fopen(o->output, "w"))) {
@@ -199,7 +282,7 @@ static int report(const struct opts *o)
         goto out;
     }
     if (!o->county) {
-        if (figures_township(db, o->township, &p, &total, err, sizeof err) < 0) {
+        if (figures_township_opt(db, o->township, &p, &o->fopt, &total, err, sizeof err) < 0) {
             fprintf(stderr, "shibao-reporter: %s: %s\n", o->db, err);
             goto out;
         }
@@ -210,26 +293,65 @@ static int report(const struct opts *o)
      * same snapshot while feeds keep arriving. */
     if (db_exec(db, "BEGIN") < 0)
         goto out;
-    if (figures_county(db, &p, &total, err, sizeof err) < 0 || figures_townships(db, &codes, &n) < 0) {
-        fprintf(stderr, "shibao-reporter: %s: %s\n", o->db, err);
+    if (figures_townships(db, &codes, &n) < 0) {
+        fprintf(stderr, "shibao-reporter: %s: cannot list the townships\n", o->db);
         goto out;
     }
     towns = calloc(n ? (size_t)n : 1, sizeof *towns);
     if (!towns)
         goto out;
     for (int i = 0; i < n; i++)
-        if (figures_township(db, codes[i], &p, &towns[i], err, sizeof err) < 0) {
+        if (figures_township_opt(db, codes[i], &p, &o->fopt, &towns[i], err, sizeof err) < 0) {
             fprintf(stderr, "shibao-reporter: %s: %s\n", o->db, err);
             goto out;
         }
+    /* the total from the townships just computed: each is computed once */
+    figures_county_sum(&p, &o->fopt, towns, n, &total);
     rc = render_county(out, &total, towns, n, o->format) < 0;
 out:
     if (out != stdout && fclose(out) != 0)
         rc = 1;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         free(codes[i]);
+        if (towns)
+            figures_free(&towns[i]);
+    }
     free(codes);
     free(towns);
+    figures_free(&total);
+    db_close(&db);
+    return rc;
+}
+
+/* The events behind one figure (reporter/trace.c). */
+static int trace(const struct opts *o)
+{
+    int rc = 1;
+    sqlite3 *db = NULL;
+    char err[256];
+    struct period p;
+    FILE *out = stdout;
+    if (period_parse(o->period, &p) < 0) {
+        fprintf(stderr, "shibao-reporter: --period: \"%s\" is not a period (2022, 2022H1, 2022Q3, 2022-03)\n",
+                o->period);
+        return 2;
+    }
+    if (db_open_readonly(o->db, &db) < 0)
+        goto out;
+    if (o->output && !(out = fopen(o->output, "w"))) {
+        log_error("%s: cannot write", o->output);
+        out = stdout;
+        goto out;
+    }
+    if (trace_figure(db, o->township, &p, o->figure, o->format == RENDER_JSON, out, err,
+                     sizeof err) < 0) {
+        fprintf(stderr, "shibao-reporter: %s: %s\n", o->db, err);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (out != stdout && fclose(out) != 0)
+        rc = 1;
     db_close(&db);
     return rc;
 }
@@ -248,6 +370,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(o.cmd, "report") == 0)
         return report(&o);
+    if (strcmp(o.cmd, "trace") == 0)
+        return trace(&o);
     fprintf(stderr, "shibao-reporter: unknown command \"%s\" (serve or report)\n", o.cmd);
     return 2;
 }

@@ -1,4 +1,5 @@
 #include "render.h"
+#include "html.h"
 #include "log.h"
 
 #include <inttypes.h>
@@ -76,9 +77,10 @@ static const int TOWN_FIGS[] = {1, 21, 22, 23, 25};
 
 int render_format_parse(const char *s)
 {
-    static const char *const names[] = {"text", "md", "csv", "json"};
-    static const enum render_format fmts[] = {RENDER_TEXT, RENDER_MD, RENDER_CSV, RENDER_JSON};
-    for (int i = 0; s && i < 4; i++)
+    static const char *const names[] = {"text", "md", "csv", "json", "html"};
+    static const enum render_format fmts[] = {RENDER_TEXT, RENDER_MD, RENDER_CSV, RENDER_JSON,
+                                              RENDER_HTML};
+    for (int i = 0; s && i < 5; i++)
         if (strcmp(s, names[i]) == 0)
             return (int)fmts[i];
     return -1;
@@ -87,6 +89,17 @@ int render_format_parse(const char *s)
 int64_t render_round_copies(int64_t copies)
 {
     return copies >= 100 ? copies / 100 * 100 : copies;
+}
+
+int render_supporting(const struct figures *f, int i, const char **key, const char **label,
+                      int64_t *value)
+{
+    if (i < 0 || i >= N_SUP)
+        return -1;
+    *key = SUP[i].key;
+    *label = SUP[i].label;
+    *value = sup_value(f, i);
+    return 0;
 }
 
 /* The figure as the report prints it: prose rounds figure 23 ("N余份"). */
@@ -116,7 +129,89 @@ static int starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* ---------------------------------------------------------------- completeness */
+
+static void town_name(FILE *out, const struct figures *t);
+
+/* "83.3%": part of whole to one decimal, rounded; "—" without a whole. */
+static const char *rate(int part, int whole, char *buf, size_t n)
+{
+    if (whole <= 0) {
+        snprintf(buf, n, "—");
+        return buf;
+    }
+    long long pm = ((long long)part * 1000 + whole / 2) / whole;
+    snprintf(buf, n, "%lld.%lld%%", pm / 10, pm % 10);
+    return buf;
+}
+
+/* The figures carry completeness (a database always does once it knows a
+ * village) or a revision; a model built without a database does not, and
+ * renders as before. */
+static int has_status(const struct figures *f)
+{
+    return f->months_expected > 0 || f->nvillages > 0 || f->revision > 0;
+}
+
 /* ---------------------------------------------------------------- text */
+
+/* The revision note after a report whose period received late data. */
+static void text_revision(FILE *out, const struct figures *f)
+{
+    if (f->revision > 0)
+        fprintf(out, "（本报告数据于 %s 修订，第 %d 次修订）\n",
+                f->revised_on[0] ? f->revised_on : "—", f->revision);
+}
+
+static void village_label(FILE *out, const struct village_figures *v)
+{
+    if (v->name[0])
+        fprintf(out, "%s（%s）", v->name, v->code);
+    else
+        fputs(v->code, out);
+}
+
+/* t's silent villages, "、" between them; returns how many. */
+static int text_silent(FILE *out, const struct figures *t)
+{
+    int k = 0;
+    for (int i = 0; i < t->nvillages; i++)
+        if (t->villages[i].silent) {
+            if (k++)
+                fputs("、", out);
+            village_label(out, &t->villages[i]);
+        }
+    return k;
+}
+
+/* 上报情况: rates for f, then the silent villages, of f itself or (a county)
+ * of each township. */
+static void text_status(FILE *out, const struct figures *f, const struct figures *towns, int n)
+{
+    char a[48], b[48];
+    fputs("附：上报情况\n", out);
+    fprintf(out, "应报村月%d个，已报%d个（上报率%s），其中按时上报%d个（按时率%s，月末后%d天内收到），"
+                 "零报告%d个。\n",
+            f->months_expected, f->months_reported, rate(f->months_reported, f->months_expected, a, sizeof a),
+            f->months_ontime, rate(f->months_ontime, f->months_reported, b, sizeof b), f->ontime_days,
+            f->months_nil);
+    fprintf(out, "长期未上报（超过%d个月无任何上报）的行政村：", f->silent_months);
+    int listed = 0;
+    if (!towns) {
+        listed = text_silent(out, f);
+    } else {
+        for (int i = 0; i < n; i++) {
+            if (!towns[i].villages_silent)
+                continue;
+            if (listed++)
+                fputs("；", out);
+            town_name(out, &towns[i]);
+            fputs("：", out);
+            text_silent(out, &towns[i]);
+        }
+    }
+    fputs(listed ? "。\n" : "无。\n", out);
+}
 
 static int text_body(FILE *out, const struct figures *f, int county)
 {
@@ -185,6 +280,16 @@ static void text_town_line(FILE *out, const struct figures *t)
         fputs("散发宣传资料" NOT_REPORTED "，", out);
     fprintf(out, "食品流通单位定期检查%s次，有数据上报的行政村%d个。\n",
             report_value(&f[25], b[4], sizeof b[4]), t->villages_reporting);
+    if (!has_status(t))
+        return;
+    /* the township's completeness, on a line of its own */
+    fprintf(out, "  上报率%s（%d/%d），按时率%s，长期未上报的行政村%d个",
+            rate(t->months_reported, t->months_expected, b[0], sizeof b[0]), t->months_reported,
+            t->months_expected, rate(t->months_ontime, t->months_reported, b[1], sizeof b[1]),
+            t->villages_silent);
+    if (t->revision > 0)
+        fprintf(out, "，数据于 %s 修订（第 %d 次）", t->revised_on, t->revision);
+    fputs("。\n", out);
 }
 
 /* ---------------------------------------------------------------- md */
@@ -223,6 +328,35 @@ static void md_table(FILE *out, const struct figures *f)
         fprintf(out, "|  | %s | %" PRId64 " |\n", SUP[i].label, sup_value(f, i));
 }
 
+/* 上报情况: the rates, the revision, and each village (a township). */
+static void md_status(FILE *out, const struct figures *f)
+{
+    char a[48], b[48];
+    if (!has_status(f))
+        return;
+    fprintf(out, "\n## 上报情况\n\n| 项目 | 数值 |\n| --- | ---: |\n"
+                 "| 应报村月 | %d |\n| 已报村月 | %d |\n| 上报率 | %s |\n"
+                 "| 按时上报村月（月末后%d天内） | %d |\n| 按时率 | %s |\n| 零报告村月 | %d |\n"
+                 "| 长期未上报的行政村（超过%d个月） | %d |\n| 修订次数 | %d |\n| 最近修订日期 | %s |\n",
+            f->months_expected, f->months_reported,
+            rate(f->months_reported, f->months_expected, a, sizeof a), f->ontime_days,
+            f->months_ontime, rate(f->months_ontime, f->months_reported, b, sizeof b),
+            f->months_nil, f->silent_months, f->villages_silent, f->revision,
+            f->revised_on[0] ? f->revised_on : "—");
+    if (!f->nvillages)
+        return;
+    fputs("\n| 代码 | 行政村 | 应报 | 已报 | 按时 | 零报告 | 最近上报 | 状态 |\n"
+          "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |\n", out);
+    for (int i = 0; i < f->nvillages; i++) {
+        const struct village_figures *v = &f->villages[i];
+        fprintf(out, "| %s | ", v->code);
+        md_cell(out, v->name);
+        fprintf(out, " | %d | %d | %d | %d | %s | %s |\n", v->months_expected, v->months_reported,
+                v->months_ontime, v->months_nil, v->last_reported[0] ? v->last_reported : "—",
+                v->silent ? "长期未上报" : "正常");
+    }
+}
+
 static int md_township(FILE *out, const struct figures *f)
 {
     char phrase[32];
@@ -240,7 +374,55 @@ static int md_township(FILE *out, const struct figures *f)
     md_period(out, f);
     fputs("\n\n", out);
     md_table(out, f);
+    md_status(out, f);
     return 0;
+}
+
+/* 各镇上报情况: one row per township, then the silent villages by name. */
+static void md_county_status(FILE *out, const struct figures *total, const struct figures *towns,
+                             int n)
+{
+    char a[48], b[48];
+    int any = has_status(total);
+    for (int i = 0; i < n; i++)
+        any |= has_status(&towns[i]);
+    if (!any)
+        return;
+    fputs("\n## 各镇上报情况\n\n| 代码 | 镇 | 应报村月 | 已报村月 | 上报率 | 按时率 | 零报告村月 |"
+          " 长期未上报的行政村 | 修订次数 | 最近修订日期 |\n"
+          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n", out);
+    for (int i = 0; i <= n; i++) {
+        const struct figures *t = i < n ? &towns[i] : total;
+        fputs("| ", out);
+        md_cell(out, i < n ? t->township : "");
+        fputs(" | ", out);
+        md_cell(out, i < n ? t->name : "全县");
+        fprintf(out, " | %d | %d | %s | %s | %d | %d | %d | %s |\n", t->months_expected,
+                t->months_reported, rate(t->months_reported, t->months_expected, a, sizeof a),
+                rate(t->months_ontime, t->months_reported, b, sizeof b), t->months_nil,
+                t->villages_silent, t->revision, t->revised_on[0] ? t->revised_on : "—");
+    }
+    for (int i = 0; i < n; i++) {
+        const struct figures *t = &towns[i];
+        if (!t->villages_silent)
+            continue;
+        fputs("\n长期未上报：", out);
+        md_cell(out, t->name[0] ? t->name : t->township);
+        fputs("：", out);
+        for (int k = 0, m = 0; k < t->nvillages; k++) {
+            const struct village_figures *v = &t->villages[k];
+            if (!v->silent)
+                continue;
+            fputs(m++ ? "、" : "", out);
+            if (v->name[0]) {
+                md_cell(out, v->name);
+                fprintf(out, "（%s）", v->code);
+            } else {
+                fputs(v->code, out);
+            }
+        }
+        fputc('\n', out);
+    }
 }
 
 static int md_county(FILE *out, const struct figures *total, const struct figures *towns, int n)
@@ -271,6 +453,7 @@ static int md_county(FILE *out, const struct figures *total, const struct figure
         }
         fprintf(out, " %d |\n", t->villages_reporting);
     }
+    md_county_status(out, total, towns, n);
     return 0;
 }
 
@@ -318,10 +501,72 @@ static void csv_rows(FILE *out, const struct figures *const *cols, int ncols)
     }
 }
 
+/* Completeness and revision rows after the supporting ones, when any
+ * column has them (docs/REPORTS.md). */
+static void csv_status_rows(FILE *out, const struct figures *const *cols, int ncols)
+{
+    static const struct {
+        const char *label, *key;
+    } rows[] = {
+        {"应报村月", "months_expected"},         {"已报村月", "months_reported"},
+        {"上报率", "reporting_rate"},            {"按时上报村月", "months_ontime"},
+        {"按时率", "ontime_rate"},               {"零报告村月", "months_nil"},
+        {"长期未上报的行政村（个）", "villages_silent"}, {"修订次数", "revision"},
+        {"最近修订日期", "revised_on"},
+    };
+    char buf[48];
+    int any = 0;
+    for (int c = 0; c < ncols; c++)
+        any |= has_status(cols[c]);
+    if (!any)
+        return;
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        fprintf(out, ",%s,%s", rows[r].label, rows[r].key);
+        for (int c = 0; c < ncols; c++) {
+            const struct figures *f = cols[c];
+            switch (r) {
+            case 0: fprintf(out, ",%d", f->months_expected); break;
+            case 1: fprintf(out, ",%d", f->months_reported); break;
+            case 2: fprintf(out, ",%s", f->months_expected ? rate(f->months_reported, f->months_expected, buf, sizeof buf) : ""); break;
+            case 3: fprintf(out, ",%d", f->months_ontime); break;
+            case 4: fprintf(out, ",%s", f->months_reported ? rate(f->months_ontime, f->months_reported, buf, sizeof buf) : ""); break;
+            case 5: fprintf(out, ",%d", f->months_nil); break;
+            case 6: fprintf(out, ",%d", f->villages_silent); break;
+            case 7: fprintf(out, ",%d", f->revision); break;
+            default: fprintf(out, ",%s", f->revised_on); break;
+            }
+        }
+        fputs("\r\n", out);
+    }
+}
+
+/* After a blank line, one row per village (a township with villages). */
+static void csv_villages(FILE *out, const struct figures *f)
+{
+    if (!f->nvillages)
+        return;
+    fputs("\r\n村代码,村名,应报月数,已报月数,按时月数,零报告月数,最近上报,长期未上报,"
+          "检查（次）,责令整改（次）,下架或销毁（次）,流通单位定期检查（次）,集中学习（次）,"
+          "宣传资料（份）,在营食品经营者（户）\r\n", out);
+    for (int i = 0; i < f->nvillages; i++) {
+        const struct village_figures *v = &f->villages[i];
+        fprintf(out, "%s,", v->code);
+        csv_field(out, v->name);
+        fprintf(out, ",%d,%d,%d,%d,%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
+                     ",%" PRId64 ",%" PRId64 "\r\n",
+                v->months_expected, v->months_reported, v->months_ontime, v->months_nil,
+                v->last_reported, v->silent ? "是" : "否", v->inspections, v->inspections_ordered,
+                v->inspections_removed_destroyed, v->routine_distribution, v->study_sessions,
+                v->copies, v->registered);
+    }
+}
+
 static int csv_township(FILE *out, const struct figures *f)
 {
     fputs(CSV_BOM "序号,指标,键,数值\r\n", out);
     csv_rows(out, &f, 1);
+    csv_status_rows(out, &f, 1);
+    csv_villages(out, f);
     return 0;
 }
 
@@ -347,6 +592,7 @@ static int csv_county(FILE *out, const struct figures *total, const struct figur
     fputs(",全县\r\n", out);
     cols[n] = total;
     csv_rows(out, cols, n + 1);
+    csv_status_rows(out, cols, n + 1);
     rc = 0;
 out:
     free(cols);
@@ -368,6 +614,58 @@ static void jappend(json_t *a, json_t *v, int *bad)
 {
     if (json_array_append_new(a, v) < 0)
         *bad = 1;
+}
+
+/* Completeness, revision, the publicity series and (a township) each
+ * village: documented in docs/REPORTS.md; keys are never renamed. */
+static void json_status(json_t *o, const struct figures *f, int *bad)
+{
+    json_t *c = json_object(), *months = json_array();
+    jset(c, "months_expected", json_integer(f->months_expected), bad);
+    jset(c, "months_reported", json_integer(f->months_reported), bad);
+    jset(c, "months_ontime", json_integer(f->months_ontime), bad);
+    jset(c, "months_nil", json_integer(f->months_nil), bad);
+    jset(c, "villages_silent", json_integer(f->villages_silent), bad);
+    jset(c, "ontime_days", json_integer(f->ontime_days), bad);
+    jset(c, "silent_months", json_integer(f->silent_months), bad);
+    jset(o, "completeness", c, bad);
+    jset(o, "revision", json_integer(f->revision), bad);
+    jset(o, "revised_on", f->revised_on[0] ? json_string(f->revised_on) : json_null(), bad);
+    for (int i = 0; i < f->nmonths && i < 12; i++) {
+        json_t *m = json_object();
+        char month[8];
+        snprintf(month, sizeof month, "%04u-%02u", (unsigned)f->period.year % 10000u,
+                 (unsigned)(f->period.first_month + i) % 100u);
+        jset(m, "month", json_string(month), bad);
+        jset(m, "study_sessions", json_integer(f->study_by_month[i]), bad);
+        jset(m, "copies", json_integer(f->copies_by_month[i]), bad);
+        jappend(months, m, bad);
+    }
+    jset(o, "publicity_by_month", months, bad);
+    if (!f->township[0])
+        return; /* a county total has no villages of its own */
+    json_t *vs = json_array();
+    for (int i = 0; i < f->nvillages; i++) {
+        const struct village_figures *v = &f->villages[i];
+        json_t *e = json_object();
+        jset(e, "code", json_string(v->code), bad);
+        jset(e, "name", v->name[0] ? json_string(v->name) : json_null(), bad);
+        jset(e, "months_expected", json_integer(v->months_expected), bad);
+        jset(e, "months_reported", json_integer(v->months_reported), bad);
+        jset(e, "months_ontime", json_integer(v->months_ontime), bad);
+        jset(e, "months_nil", json_integer(v->months_nil), bad);
+        jset(e, "last_reported", v->last_reported[0] ? json_string(v->last_reported) : json_null(), bad);
+        jset(e, "silent", json_boolean(v->silent), bad);
+        jset(e, "inspections", json_integer(v->inspections), bad);
+        jset(e, "inspections_ordered", json_integer(v->inspections_ordered), bad);
+        jset(e, "inspections_removed_destroyed", json_integer(v->inspections_removed_destroyed), bad);
+        jset(e, "routine_distribution", json_integer(v->routine_distribution), bad);
+        jset(e, "study_sessions", json_integer(v->study_sessions), bad);
+        jset(e, "copies", json_integer(v->copies), bad);
+        jset(e, "registered", json_integer(v->registered), bad);
+        jappend(vs, e, bad);
+    }
+    jset(o, "villages", vs, bad);
 }
 
 static json_t *json_figures(const struct figures *f, int *bad)
@@ -397,6 +695,7 @@ static json_t *json_figures(const struct figures *f, int *bad)
     for (int s = 0; s < N_SUP; s++)
         jset(sup, SUP[s].key, json_integer(sup_value(f, s)), bad);
     jset(o, "supporting", sup, bad);
+    json_status(o, f, bad);
     if (!o)
         *bad = 1;
     return o;
@@ -456,10 +755,19 @@ int render_township(FILE *out, const struct figures *f, enum render_format fmt)
 {
     int rc;
     switch (fmt) {
-    case RENDER_TEXT: rc = text_body(out, f, 0); break;
+    case RENDER_TEXT:
+        /* the seed word for word, then (with data behind them) the notes */
+        rc = text_body(out, f, 0);
+        if (rc == 0) {
+            text_revision(out, f);
+            if (has_status(f))
+                text_status(out, f, NULL, 0);
+        }
+        break;
     case RENDER_MD: rc = md_township(out, f); break;
     case RENDER_CSV: rc = csv_township(out, f); break;
     case RENDER_JSON: rc = json_township(out, f); break;
+    case RENDER_HTML: rc = html_township(out, f, NULL); break;
     default: log_error("render: unknown format %d", (int)fmt); return -1;
     }
     return finish(out, rc);
@@ -477,14 +785,18 @@ int render_county(FILE *out, const struct figures *total, const struct figures *
     case RENDER_TEXT:
         rc = text_body(out, total, 1);
         if (rc == 0) {
+            text_revision(out, total);
             fputs("附表：各镇主要数据\n", out);
             for (int i = 0; i < n; i++)
                 text_town_line(out, &towns[i]);
+            if (has_status(total))
+                text_status(out, total, towns, n);
         }
         break;
     case RENDER_MD: rc = md_county(out, total, towns, n); break;
     case RENDER_CSV: rc = csv_county(out, total, towns, n); break;
     case RENDER_JSON: rc = json_county(out, total, towns, n); break;
+    case RENDER_HTML: rc = html_county(out, total, towns, n, NULL); break;
     default: log_error("render: unknown format %d", (int)fmt); return -1;
     }
     return finish(out, rc);

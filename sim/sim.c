@@ -71,7 +71,7 @@ static int month_start_day(const struct cal *c, int y, int m)
 
 /* ------------------------------------------------------------ events */
 
-enum body { REG, INSP, RECT, PUB, STAFF };
+enum body { REG, INSP, RECT, PUB, STAFF, NIL };
 
 struct ev {
     char id[37];
@@ -81,6 +81,7 @@ struct ev {
     int n1, n2, n3;    /* counts */
     int op;            /* operator index or person index */
     char notice[37];
+    char month[8];     /* NIL: the month reported as having no work */
 };
 
 struct evlist {
@@ -289,11 +290,79 @@ static void write_event(FILE *f, const struct ev *e, const char *village, int st
             fprintf(f, ",\"copies\":%d", e->n2);
         fputs("}}\n", f);
         break;
+    case NIL:
+        fprintf(f, "\"%s\":{\"month\":\"%s\"}}\n", style ? "nil_report" : "nilReport", e->month);
+        break;
     default:
         fprintf(f, "\"staffing\":{\"role\":\"%s\",\"personName\":\"%s%s\",\"action\":\"%s\"}}\n",
                 e->a == 1 ? "STAFF_ROLE_COORDINATOR" : "STAFF_ROLE_INFORMATION_OFFICER",
                 SURNAMES[(e->op * 3 + 1) % 10], GIVEN[(e->op * 7 + 2) % 10],
                 e->b == 1 ? "STAFFING_ACTION_ASSIGNED" : "STAFFING_ACTION_RELEASED");
+    }
+}
+
+/* ------------------------------------------------------------ quiet months */
+
+/* Month number (year * 12 + month - 1) of a YYYY-MM-DD or YYYY-MM. */
+static int month_no(const char *date)
+{
+    return atoi(date) * 12 + atoi(date + 5) - 1;
+}
+
+/* Which months of the period (offsets from its first month, inclusive) the
+ * village does no work in, and whether it then files nil reports. Most
+ * villages work every month; some are quiet for a month or two and say so
+ * (零报告); one goes silent for the end of the period and says nothing. */
+struct quiet {
+    int from, to;  /* -1: none */
+    int files_nil;
+};
+
+static struct quiet quiet_of(int v, int nmonths)
+{
+    struct quiet q = {-1, -1, 1};
+    if (v % 8 == 6 && nmonths >= 4) {
+        q.from = nmonths - 3, q.to = nmonths - 1, q.files_nil = 0;
+    } else if (v % 4 == 1 && nmonths >= 2) {
+        q.from = q.to = 1;
+    } else if (v % 8 == 3 && nmonths >= 5) {
+        q.from = 3, q.to = 4;
+    }
+    return q;
+}
+
+/* Drops the village's events dated in its quiet months, then files a nil
+ * report for every month from its first event to the period's last with no
+ * event left (when the village files them). */
+static void quiet_months(struct evlist *l, const struct cal *cal, int first_month_no,
+                         int last_month_no, struct quiet q)
+{
+    size_t n = 0;
+    int earliest = last_month_no + 1;
+    for (size_t i = 0; i < l->n; i++) {
+        int m = month_no(l->v[i].date) - first_month_no;
+        if (q.from >= 0 && m >= q.from && m <= q.to)
+            continue;
+        if (month_no(l->v[i].date) < earliest)
+            earliest = month_no(l->v[i].date);
+        l->v[n++] = l->v[i];
+    }
+    l->n = n;
+    if (!q.files_nil)
+        return;
+    for (int m = earliest; m <= last_month_no; m++) {
+        int worked = 0;
+        for (size_t i = 0; i < l->n && !worked; i++)
+            worked = l->v[i].body != NIL && month_no(l->v[i].date) == m;
+        if (worked)
+            continue;
+        struct ev *e = push(l);
+        e->body = NIL;
+        snprintf(e->month, sizeof e->month, "%04u-%02u", (unsigned)(m / 12) % 10000u,
+                 (unsigned)(m % 12 + 1) % 100u);
+        /* filed in the first days of the next month */
+        int y = (m + 1) / 12, mm = (m + 1) % 12 + 1;
+        day_to_date(cal, month_start_day(cal, y, mm) + rint_(5), e->date);
     }
 }
 
@@ -309,6 +378,36 @@ static int later(const struct ev *a, const struct ev *b)
 {
     int c = strcmp(a->date, b->date);
     return c > 0 || (c == 0 && strcmp(a->id, b->id) > 0);
+}
+
+/* A village's months of the period reported (any event or a nil report),
+ * those with a nil report only, and its latest reported month up to the
+ * period's end: what the report shows judged after the period. */
+struct vexpect {
+    int reported, nil, last;  /* last: month number, -1 none */
+};
+
+static struct vexpect expect_completeness(const struct evlist *l, int first_month_no,
+                                          int last_month_no)
+{
+    struct vexpect x = {0, 0, -1};
+    for (int m = first_month_no; m <= last_month_no; m++) {
+        int work = 0, nil = 0;
+        for (size_t i = 0; i < l->n; i++) {
+            int em = l->v[i].body == NIL ? month_no(l->v[i].month) : month_no(l->v[i].date);
+            if (em != m)
+                continue;
+            *(l->v[i].body == NIL ? &nil : &work) = 1;
+        }
+        x.reported += work || nil;
+        x.nil += nil && !work;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        int em = l->v[i].body == NIL ? month_no(l->v[i].month) : month_no(l->v[i].date);
+        if (em <= last_month_no && em > x.last)
+            x.last = em;
+    }
+    return x;
 }
 
 static void expect_village(const struct evlist *l, const char *first, const char *last,
@@ -358,11 +457,24 @@ long sim_run(const struct sim_options *o)
     day_to_date(&cal, end_day, last);
     g_state = o->seed;
     struct expect x = {0};
+    int nmonths = p->last_month - p->first_month + 1;
+    int first_no = p->year * 12 + p->first_month - 1, last_no = p->year * 12 + p->last_month - 1;
+    /* per village, for expected.json's completeness */
+    char (*codes)[16] = calloc((size_t)o->villages, sizeof *codes);
+    struct vexpect *vx = calloc((size_t)o->villages, sizeof *vx);
+    if (!codes || !vx) {
+        log_error("sim: out of memory");
+        free(codes);
+        free(vx);
+        return -1;
+    }
 
     snprintf(path, sizeof path, "%s/villages.txt", o->out_dir);
     FILE *vl = fopen(path, "w");
     if (!vl) {
         log_error("%s: cannot write", path);
+        free(codes);
+        free(vx);
         return -1;
     }
     for (int v = 0; v < o->villages; v++) {
@@ -371,7 +483,10 @@ long sim_run(const struct sim_options *o)
         struct evlist l = {0};
         int mode = v % 7 == 3 ? 1 : v % 7 == 5 ? 2 : v % 3 == 0 ? 3 : 0;
         village_events(&l, &cal, first_day, gen_end, o->scale, 15 + rint_(20), mode);
+        quiet_months(&l, &cal, first_no, last_no, quiet_of(v, nmonths));
         expect_village(&l, first, last, &x);
+        snprintf(codes[v], sizeof codes[v], "%s", village);
+        vx[v] = expect_completeness(&l, first_no, last_no);
         /* shuffle: villages submit late and out of order */
         for (size_t i = l.n; i > 1; i--) {
             size_t j = (size_t)rint_((int)i);
@@ -385,6 +500,8 @@ long sim_run(const struct sim_options *o)
             log_error("%s: cannot write", path);
             free(l.v);
             fclose(vl);
+            free(codes);
+            free(vx);
             return -1;
         }
         for (size_t i = 0; i < l.n; i++)
@@ -398,12 +515,24 @@ long sim_run(const struct sim_options *o)
 
     snprintf(path, sizeof path, "%s/profile.ini", o->out_dir);
     FILE *pf = fopen(path, "w");
-    if (!pf)
+    if (!pf) {
+        free(codes);
+        free(vx);
         return -1;
+    }
     int staff = 3 + (int)(o->seed % 5);
     fprintf(pf, "; township profile: the names the report needs (GUIDE.md 16-20, 24)\n"
                 "[township]\nname = 城关镇\nhead = 张伟\nenforcement_head = 李强\n"
-                "market_office = 城关\nmarket_director = 王芳\noffice_staff = %d\n", staff);
+                "market_office = 城关\nmarket_director = 王芳\noffice_staff = %d\n"
+                "[villages]\n", staff);
+    static const char *const VNAMES[] = {"东湖", "西山", "南岭", "北坡", "杨柳",
+                                         "石桥", "清水", "桃园", "白杨", "红星"};
+    for (int v = 0; v < o->villages; v++) {
+        if (v < 10)
+            fprintf(pf, "%s = %s村\n", codes[v], VNAMES[v]);
+        else
+            fprintf(pf, "%s = %s%d村\n", codes[v], VNAMES[v % 10], v / 10 + 1);
+    }
     fclose(pf);
 
     long r[13];
@@ -412,16 +541,39 @@ long sim_run(const struct sim_options *o)
     long all = r[1] + r[2] + catering + r[7] + dist + r[12];
     snprintf(path, sizeof path, "%s/expected.json", o->out_dir);
     FILE *ef = fopen(path, "w");
-    if (!ef)
+    if (!ef) {
+        free(codes);
+        free(vx);
         return -1;
+    }
     fprintf(ef,
             "{\"1\": %ld, \"2\": %ld, \"3\": %ld, \"4\": %ld, \"5\": %ld, \"6\": %ld, \"7\": %ld,"
             " \"8\": %ld, \"9\": %ld, \"10\": %ld, \"11\": %ld, \"12\": %ld, \"13\": %ld,"
             " \"14\": %ld, \"15\": %ld, \"16\": \"张伟\", \"17\": \"李强\", \"18\": \"城关\","
             " \"19\": \"王芳\", \"20\": %d, \"21\": %ld, \"22\": %ld, \"23\": %ld,"
-            " \"24\": \"城关\", \"25\": %ld}\n",
+            " \"24\": \"城关\", \"25\": %ld,\n",
             all, r[1], r[2], catering, r[3], r[4], r[5], r[6], r[7], dist, r[8], r[9], r[10],
             r[11], r[12], staff, x.staffed, x.study, x.copies, x.routine_dist);
+    /* Completeness judged after the period, with the defaults (silent: the
+     * latest report more than 2 months before the period's last month).
+     * Every village is known long before the period: all months expected. */
+    int rep = 0, nil = 0, silent = 0;
+    fputs(" \"completeness\": {\"villages\": {", ef);
+    for (int v = 0; v < o->villages; v++) {
+        int is_silent = vx[v].last < last_no - 2;
+        fprintf(ef, "%s\n  \"%s\": {\"months_expected\": %d, \"months_reported\": %d,"
+                    " \"months_nil\": %d, \"silent\": %s}",
+                v ? "," : "", codes[v], nmonths, vx[v].reported, vx[v].nil,
+                is_silent ? "true" : "false");
+        rep += vx[v].reported;
+        nil += vx[v].nil;
+        silent += is_silent;
+    }
+    fprintf(ef, "},\n  \"months_expected\": %d, \"months_reported\": %d, \"months_nil\": %d,"
+                " \"villages_silent\": %d}}\n",
+            nmonths * o->villages, rep, nil, silent);
     fclose(ef);
+    free(codes);
+    free(vx);
     return total;
 }

@@ -7,9 +7,15 @@
  * period (they must not count) and are written to each village's file in
  * shuffled order (late and out-of-order arrival).
  *
+ * Some villages do no work for a month or two and file nil reports (零报告)
+ * for those months; one goes quiet for the last three months of the period
+ * without a word (a silent village). The profile names every village.
+ *
  * The expected figures are computed here directly from the generated events
  * with the plain definitions of GUIDE.md (no rollups, no deltas), so they are
- * an independent check of the pipeline. */
+ * an independent check of the pipeline; expected.json's "completeness" holds
+ * each village's months reported, nil-only months and silence, as a report
+ * made after the period shows them with the default thresholds. */
 #ifndef SHIBAO_SIM_H
 #define SHIBAO_SIM_H
 

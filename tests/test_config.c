@@ -106,7 +106,7 @@ static void test_errors_name_file_line_and_key(void **state)
     expect_error("window = 12abc\n", "1: window: expected a positive number");
     expect_error("log-level = loud\n", "1: log-level: expected error, warn, info or debug");
     expect_error("period = 2022H3\n", "1: period: expected a period");
-    expect_error("format = pdf\n", "1: format: expected text, md, csv or json");
+    expect_error("format = pdf\n", "1: format: expected text, md, csv, json or html");
     /* a value that does not fit inih's line is refused, not split */
     char big[400];
     snprintf(big, sizeof big, "outbox = /%0300d\nvillage = 1\n", 0);

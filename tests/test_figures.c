@@ -204,10 +204,11 @@ static void test_township_h1(void **state)
 {
     struct fx *fx = *state;
     struct period p;
-    struct figures f;
+    struct figures f = {0};
     char err[256] = "";
     fill_a(fx);
     period("2022H1", &p);
+    figures_free(&f);
     assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
 
     assert_string_equal(f.township, TA);
@@ -253,17 +254,19 @@ static void test_township_h1(void **state)
     }
     assert_string_equal(f.f[1].key, "registered_total");
     assert_string_equal(f.f[25].key, "routine_inspections_distribution");
+    figures_free(&f);
 }
 
 static void test_township_other_periods(void **state)
 {
     struct fx *fx = *state;
     struct period p;
-    struct figures f;
+    struct figures f = {0};
     char err[256] = "";
     fill_a(fx);
 
     period("2022Q1", &p);
+    figures_free(&f);
     assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
     assert_count(&f, 2, 2);    /* 3 - 1 by March */
     assert_count(&f, 3, 5);
@@ -276,6 +279,7 @@ static void test_township_other_periods(void **state)
     assert_int_equal(f.inspections_total, 3);
 
     period("2022", &p);
+    figures_free(&f);
     assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
     assert_count(&f, 2, 14);
     assert_count(&f, 15, 0);
@@ -287,6 +291,7 @@ static void test_township_other_periods(void **state)
 
     /* Before any event: registration and staffing have no data at all. */
     period("2021-01", &p);
+    figures_free(&f);
     assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
     for (int i = 1; i <= 15; i++)
         assert_absent(&f, i);
@@ -295,6 +300,7 @@ static void test_township_other_periods(void **state)
     assert_absent(&f, 25);
     assert_int_equal(f.villages_reporting, 0);
     assert_true(f.f[16].present);  /* the profile has no period */
+    figures_free(&f);
 }
 
 static void test_staffed_by_month(void **state)
@@ -302,28 +308,33 @@ static void test_staffed_by_month(void **state)
     /* Figure 21 is a stock at the end of each month's period. */
     struct fx *fx = *state;
     struct period p;
-    struct figures f;
+    struct figures f = {0};
     char err[256] = "";
     fill_a(fx);
     period("2022-01", &p);
+    figures_free(&f);
     assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
     assert_count(&f, 21, 1);   /* A4; A1 has no officer yet */
     period("2022-02", &p);
+    figures_free(&f);
     assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
     assert_count(&f, 21, 3);   /* A1, A2, A4 */
     period("2022-04", &p);
+    figures_free(&f);
     assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
     assert_count(&f, 21, 2);   /* A2's officer released */
+    figures_free(&f);
 }
 
 static void test_no_registrations(void **state)
 {
     struct fx *fx = *state;
     struct period p;
-    struct figures f;
+    struct figures f = {0};
     char err[256] = "";
     fill_b(fx);
     period("2022H1", &p);
+    figures_free(&f);
     assert_int_equal(figures_township(fx->db, TB, &p, &f, err, sizeof err), 0);
     for (int i = 1; i <= 15; i++) {
         assert_absent(&f, i);
@@ -337,13 +348,14 @@ static void test_no_registrations(void **state)
     assert_count(&f, 23, 250);
     assert_string_equal(f.name, "");
     assert_int_equal(f.villages_reporting, 1);
+    figures_free(&f);
 }
 
 static void test_profile_edge_cases(void **state)
 {
     struct fx *fx = *state;
     struct period p;
-    struct figures f;
+    struct figures f = {0};
     char err[256] = "";
     char longname[256] = "";
     for (int i = 0; i < 60; i++)
@@ -353,6 +365,7 @@ static void test_profile_edge_cases(void **state)
     prof(fx, TB, "head", "");
     prof(fx, TB, "enforcement_head", longname);
     period("2022H1", &p);
+    figures_free(&f);
     assert_int_equal(figures_township(fx->db, TB, &p, &f, err, sizeof err), 0);
     assert_absent(&f, 20);   /* not a number: no figure, never a wrong one */
     assert_absent(&f, 16);   /* empty: no data */
@@ -361,13 +374,14 @@ static void test_profile_edge_cases(void **state)
     assert_true(len < sizeof f.f[17].text);
     assert_int_equal(len % 3, 0);     /* cut between characters */
     assert_int_equal(memcmp(f.f[17].text, longname, len), 0);
+    figures_free(&f);
 }
 
 static void test_townships_and_county(void **state)
 {
     struct fx *fx = *state;
     struct period p;
-    struct figures a, b, c;
+    struct figures a = {0}, b = {0}, c = {0};
     char err[256] = "";
     char **codes = NULL;
     int n = 0;
@@ -385,8 +399,11 @@ static void test_townships_and_county(void **state)
         free(codes[i]);
     free(codes);
 
+    figures_free(&a);
     assert_int_equal(figures_township(fx->db, TA, &p, &a, err, sizeof err), 0);
+    figures_free(&b);
     assert_int_equal(figures_township(fx->db, TB, &p, &b, err, sizeof err), 0);
+    figures_free(&c);
     assert_int_equal(figures_county(fx->db, &p, &c, err, sizeof err), 0);
     assert_string_equal(c.township, "");
     assert_string_equal(c.name, "");
@@ -407,33 +424,43 @@ static void test_townships_and_county(void **state)
 
     /* Several townships: the caller must name one; an unknown one is an error. */
     err[0] = '\0';
+    figures_free(&a);
     assert_int_equal(figures_township(fx->db, NULL, &p, &a, err, sizeof err), -1);
     assert_true(err[0] != '\0');
     err[0] = '\0';
+    figures_free(&a);
     assert_int_equal(figures_township(fx->db, "320999999", &p, &a, err, sizeof err), -1);
     assert_true(err[0] != '\0');
+    figures_free(&a);
     assert_int_equal(figures_township(fx->db, TC, &p, &a, err, sizeof err), 0);
     assert_string_equal(a.name, "新镇");
     assert_absent(&a, 1);
+    figures_free(&a);
+    figures_free(&b);
+    figures_free(&c);
 }
 
 static void test_single_township_default(void **state)
 {
     struct fx *fx = *state;
     struct period p;
-    struct figures f;
+    struct figures f = {0};
     char err[256] = "";
     period("2022H1", &p);
     /* Empty database: nothing to report on. */
+    figures_free(&f);
     assert_int_equal(figures_township(fx->db, NULL, &p, &f, err, sizeof err), -1);
     assert_true(err[0] != '\0');
+    figures_free(&f);
     assert_int_equal(figures_county(fx->db, &p, &f, err, sizeof err), 0);
     for (int i = 1; i <= FIGURES_N; i++)
         assert_absent(&f, i);
     fill_b(fx);
+    figures_free(&f);
     assert_int_equal(figures_township(fx->db, NULL, &p, &f, err, sizeof err), 0);
     assert_string_equal(f.township, TB);
     assert_count(&f, 22, 1);
+    figures_free(&f);
 }
 
 static void test_inside_caller_transaction(void **state)
@@ -441,16 +468,289 @@ static void test_inside_caller_transaction(void **state)
     /* A caller's open transaction is left open, not ended by the figures. */
     struct fx *fx = *state;
     struct period p;
-    struct figures f;
+    struct figures f = {0};
     char err[256] = "";
     fill_a(fx);
     period("2022H1", &p);
     assert_int_equal(db_exec(fx->db, "BEGIN"), 0);
+    figures_free(&f);
     assert_int_equal(figures_county(fx->db, &p, &f, err, sizeof err), 0);
+    figures_free(&f);
     assert_int_equal(figures_township(fx->db, TA, &p, &f, err, sizeof err), 0);
     assert_int_equal(sqlite3_get_autocommit(fx->db), 0);
     assert_int_equal(db_exec(fx->db, "COMMIT"), 0);
     assert_count(&f, 1, 40);
+    figures_free(&f);
+}
+
+/* ------------------------------------------------------------ completeness */
+
+static long day(int y, int m, int d) { return date_days(y, m, d); }
+
+/* Township A's reporting (period 2022H1, judged on 2022-05-20 unless said):
+ *   A1 known since 2021-10; Jan on time, Feb late (twice), Mar a nil report,
+ *      Apr on time, May nothing: 5 expected, 4 reported, 3 on time, 1 nil.
+ *   A2 enrolled in March, nothing since: 3 expected, silent.
+ *   A3 known since 2021-06; Jan on time, Feb an event without a receipt day
+ *      (a database from before completeness): 5 expected, 2 reported, 1 on
+ *      time, silent (latest Feb, more than 2 months before May).
+ *   A4 enrolled in August, A5 active from July: not part of 2022H1. */
+static void fill_c(struct fx *fx)
+{
+    assert_int_equal(db_begin(fx->db), 0);
+    add(fx, TA, A1, "2021-10", "events.publicity", 1);
+    add(fx, TA, A1, "2021-10", "report.first_day", day(2021, 11, 2));
+    add(fx, TA, A1, "2022-01", "events.publicity", 2);
+    add(fx, TA, A1, "2022-01", "pub.STUDY_SESSION", 2);
+    add(fx, TA, A1, "2022-01", "report.first_day", day(2022, 2, 5));
+    add(fx, TA, A1, "2022-02", "events.publicity", 1);
+    add(fx, TA, A1, "2022-02", "pub.copies", 300);
+    add(fx, TA, A1, "2022-02", "report.first_day", day(2022, 3, 15));
+    add(fx, TA, A1, "2022-02", "late.batches", 2);
+    add(fx, TA, A1, "2022-02", "late.last_day", day(2022, 3, 15));
+    add(fx, TA, A1, "2022-03", "report.first_day", day(2022, 4, 2));
+    add(fx, TA, A1, "2022-03", "report.nil", 1);
+    add(fx, TA, A1, "2022-04", "events.publicity", 1);
+    add(fx, TA, A1, "2022-04", "pub.STUDY_SESSION", 1);
+    add(fx, TA, A1, "2022-04", "report.first_day", day(2022, 5, 1));
+
+    add(fx, TA, A2, "2022-03", "village.enrolled", 1);
+
+    reg(fx, A3, "2021-06", "GROCERY_STORE", 5);
+    reg(fx, A3, "2021-11", "GROCERY_STORE", -1);
+    reg(fx, A3, "2022-08", "SMALL_SHOP", 4);                 /* after */
+    add(fx, TA, A3, "2021-12", "late.batches", 5);            /* before: no revision */
+    add(fx, TA, A3, "2021-12", "late.last_day", day(2022, 1, 30));
+    add(fx, TA, A3, "2022-01", "events.inspection", 4);
+    add(fx, TA, A3, "2022-01", "insp.kind.ROUTINE", 4);
+    add(fx, TA, A3, "2022-01", "insp.routine_distribution", 3);
+    add(fx, TA, A3, "2022-01", "insp.outcome.RECTIFICATION_ORDERED", 1);
+    add(fx, TA, A3, "2022-01", "insp.outcome.PRODUCTS_REMOVED", 2);
+    add(fx, TA, A3, "2022-01", "insp.outcome.COMPLIANT", 1);
+    add(fx, TA, A3, "2022-01", "report.first_day", day(2022, 1, 20));
+    add(fx, TA, A3, "2022-02", "events.inspection", 1);
+    add(fx, TA, A3, "2022-02", "insp.kind.JOINT", 1);
+    add(fx, TA, A3, "2022-02", "insp.outcome.PRODUCTS_DESTROYED", 1);
+
+    add(fx, TA, A4, "2022-08", "village.enrolled", 1);
+    add(fx, TA, A5, "2022-07", "events.publicity", 1);
+    add(fx, TA, A5, "2022-07", "pub.STUDY_SESSION", 1);
+    add(fx, TA, A5, "2022-07", "report.first_day", day(2022, 7, 3));
+
+    prof(fx, TA, "name", "城关镇");
+    prof(fx, TA, "village." A1, "东村");
+    prof(fx, TA, "village." A2, "西村");
+    prof(fx, TA, "village." TA "009", "无此村");
+    assert_int_equal(db_commit(fx->db), 0);
+}
+
+static const struct village_figures *village(const struct figures *f, const char *code)
+{
+    for (int i = 0; i < f->nvillages; i++)
+        if (strcmp(f->villages[i].code, code) == 0)
+            return &f->villages[i];
+    fail_msg("village %s not in the figures", code);
+    return NULL;
+}
+
+static void assert_village(const struct figures *f, const char *code, int expected, int reported,
+                           int ontime, int nil, const char *last, int silent)
+{
+    const struct village_figures *v = village(f, code);
+    if (v->months_expected != expected || v->months_reported != reported ||
+        v->months_ontime != ontime || v->months_nil != nil || strcmp(v->last_reported, last) ||
+        v->silent != silent)
+        fail_msg("village %s: expected %d reported %d ontime %d nil %d last \"%s\" silent %d;"
+                 " want %d %d %d %d \"%s\" %d", code, v->months_expected, v->months_reported,
+                 v->months_ontime, v->months_nil, v->last_reported, v->silent, expected, reported,
+                 ontime, nil, last, silent);
+}
+
+static void judged(struct fx *fx, const char *town, const char *period_s, const char *today,
+                   int ontime, int silent, struct figures *f)
+{
+    struct period p;
+    struct figures_options o;
+    char err[256] = "";
+    figures_options_default(&o);
+    o.today = today;
+    if (ontime >= 0)
+        o.ontime_days = ontime;
+    if (silent >= 0)
+        o.silent_months = silent;
+    period(period_s, &p);
+    figures_free(f);
+    if (figures_township_opt(fx->db, town, &p, &o, f, err, sizeof err) != 0)
+        fail_msg("figures: %s", err);
+}
+
+static void test_completeness(void **state)
+{
+    struct fx *fx = *state;
+    struct figures f = {0};
+    fill_c(fx);
+    judged(fx, TA, "2022H1", "2022-05-20", -1, -1, &f);
+    assert_int_equal(f.ontime_days, 10);
+    assert_int_equal(f.silent_months, 2);
+    assert_int_equal(f.nvillages, 3);
+    assert_string_equal(f.villages[0].code, A1);   /* sorted by code */
+    assert_string_equal(f.villages[1].code, A2);
+    assert_string_equal(f.villages[2].code, A3);
+    assert_village(&f, A1, 5, 4, 3, 1, "2022-04", 0);
+    assert_village(&f, A2, 3, 0, 0, 0, "", 1);
+    assert_village(&f, A3, 5, 2, 1, 0, "2022-02", 1);
+    assert_string_equal(village(&f, A1)->name, "东村");
+    assert_string_equal(village(&f, A2)->name, "西村");
+    assert_string_equal(village(&f, A3)->name, "");
+    assert_int_equal(f.months_expected, 13);
+    assert_int_equal(f.months_reported, 6);
+    assert_int_equal(f.months_ontime, 4);
+    assert_int_equal(f.months_nil, 1);
+    assert_int_equal(f.villages_silent, 2);
+    assert_int_equal(f.villages_reporting, 2);   /* A1 and A3 had events; the nil month is no work */
+
+    /* A wider on-time window, and no tolerance of silence. */
+    judged(fx, TA, "2022H1", "2022-05-20", 30, 0, &f);
+    assert_village(&f, A1, 5, 4, 4, 1, "2022-04", 1);
+    assert_int_equal(f.ontime_days, 30);
+    assert_int_equal(f.silent_months, 0);
+
+    /* Judged after the period: every month expected, silence at its end. */
+    judged(fx, TA, "2022H1", "2023-01-10", -1, -1, &f);
+    assert_village(&f, A1, 6, 4, 3, 1, "2022-04", 0);
+    assert_village(&f, A2, 4, 0, 0, 0, "", 1);
+    assert_village(&f, A3, 6, 2, 1, 0, "2022-02", 1);
+
+    /* A period not begun yet: nothing expected, nobody silent; villages
+     * known by its end are listed. */
+    judged(fx, TA, "2022H2", "2022-05-20", -1, -1, &f);
+    assert_int_equal(f.nvillages, 5);
+    assert_int_equal(f.months_expected, 0);
+    assert_int_equal(f.villages_silent, 0);
+    for (int i = 0; i < f.nvillages; i++)
+        assert_int_equal(f.villages[i].silent, 0);
+
+    /* One month: Feb, judged in May. A1's latest report up to Feb is Feb. */
+    judged(fx, TA, "2022-02", "2022-05-20", -1, -1, &f);
+    assert_int_equal(f.nvillages, 2);   /* A2 came in March */
+    assert_village(&f, A1, 1, 1, 0, 0, "2022-02", 0);
+    assert_village(&f, A3, 1, 1, 0, 0, "2022-02", 0);
+    figures_free(&f);
+    assert_null(f.villages);
+    assert_int_equal(f.nvillages, 0);
+}
+
+static void test_revisions_and_charts(void **state)
+{
+    struct fx *fx = *state;
+    struct figures f = {0};
+    fill_c(fx);
+    judged(fx, TA, "2022H1", "2022-05-20", -1, -1, &f);
+    assert_int_equal(f.revision, 2);
+    assert_string_equal(f.revised_on, "2022-03-15");
+    /* per village */
+    const struct village_figures *a1 = village(&f, A1), *a3 = village(&f, A3);
+    assert_int_equal(a1->study_sessions, 3);
+    assert_int_equal(a1->copies, 300);
+    assert_int_equal(a1->inspections, 0);
+    assert_int_equal(a3->inspections, 5);
+    assert_int_equal(a3->inspections_ordered, 1);
+    assert_int_equal(a3->inspections_removed_destroyed, 3);
+    assert_int_equal(a3->routine_distribution, 3);
+    assert_int_equal(a3->registered, 4);
+    assert_int_equal(village(&f, A2)->registered, 0);
+    /* per month */
+    assert_int_equal(f.nmonths, 6);
+    static const int64_t study[6] = {2, 0, 0, 1, 0, 0}, copies[6] = {0, 300, 0, 0, 0, 0};
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(f.study_by_month[i], study[i]);
+        assert_int_equal(f.copies_by_month[i], copies[i]);
+    }
+    /* the sums agree with the per-village and per-month views */
+    int64_t insp = 0, st = 0, cp = 0, reg13 = 0;
+    for (int i = 0; i < f.nvillages; i++) {
+        insp += f.villages[i].inspections;
+        st += f.villages[i].study_sessions;
+        cp += f.villages[i].copies;
+        reg13 += f.villages[i].registered;
+    }
+    assert_int_equal(insp, f.inspections_total);
+    assert_int_equal(st, f.f[22].value);
+    assert_int_equal(cp, f.f[23].value);
+    assert_int_equal(reg13, f.f[1].value);
+    assert_count(&f, 25, 3);
+    assert_count(&f, 13, 4);
+
+    /* No late data in the period: no revision. */
+    judged(fx, TA, "2022Q2", "2022-07-01", -1, -1, &f);
+    assert_int_equal(f.revision, 0);
+    assert_string_equal(f.revised_on, "");
+    assert_int_equal(f.nmonths, 3);
+    assert_int_equal(f.study_by_month[0], 1);   /* April */
+    figures_free(&f);
+}
+
+static void test_county_completeness(void **state)
+{
+    struct fx *fx = *state;
+    struct figures c = {0}, a = {0};
+    struct period p;
+    struct figures_options o;
+    char err[256] = "";
+    fill_c(fx);
+    assert_int_equal(db_begin(fx->db), 0);
+    add(fx, TB, B1, "2022-01", "events.publicity", 1);
+    add(fx, TB, B1, "2022-01", "pub.STUDY_SESSION", 1);
+    add(fx, TB, B1, "2022-01", "report.first_day", day(2022, 2, 1));
+    add(fx, TB, B1, "2022-05", "report.first_day", day(2022, 6, 20));
+    add(fx, TB, B1, "2022-05", "report.nil", 1);
+    add(fx, TB, B1, "2022-05", "late.batches", 1);
+    add(fx, TB, B1, "2022-05", "late.last_day", day(2022, 6, 20));
+    assert_int_equal(db_commit(fx->db), 0);
+    period("2022H1", &p);
+    figures_options_default(&o);
+    o.today = "2022-06-25";
+    assert_int_equal(figures_county_opt(fx->db, &p, &o, &c, err, sizeof err), 0);
+    assert_int_equal(figures_township_opt(fx->db, TA, &p, &o, &a, err, sizeof err), 0);
+    assert_null(c.villages);
+    assert_int_equal(c.nvillages, 0);
+    /* B1: Jan..Jun expected (known since Jan), Jan and May reported */
+    assert_int_equal(c.months_expected, a.months_expected + 6);
+    assert_int_equal(c.months_reported, a.months_reported + 2);
+    assert_int_equal(c.months_ontime, a.months_ontime + 1);
+    assert_int_equal(c.months_nil, a.months_nil + 1);
+    assert_int_equal(c.revision, 3);
+    assert_string_equal(c.revised_on, "2022-06-20");
+    assert_int_equal(c.study_by_month[0], 3);
+    assert_int_equal(c.villages_silent, a.villages_silent);   /* B1 reported in May */
+    assert_int_equal(c.nmonths, 6);
+    /* the same total from the townships computed once each */
+    struct figures towns[2], sum;
+    memset(towns, 0, sizeof towns);
+    assert_int_equal(figures_township_opt(fx->db, TA, &p, &o, &towns[0], err, sizeof err), 0);
+    assert_int_equal(figures_township_opt(fx->db, TB, &p, &o, &towns[1], err, sizeof err), 0);
+    figures_county_sum(&p, &o, towns, 2, &sum);
+    for (int i = 1; i <= FIGURES_N; i++) {
+        assert_int_equal(sum.f[i].value, c.f[i].value);
+        assert_int_equal(sum.f[i].present, c.f[i].present);
+    }
+    assert_int_equal(sum.inspections_total, c.inspections_total);
+    assert_int_equal(sum.months_expected, c.months_expected);
+    assert_int_equal(sum.months_reported, c.months_reported);
+    assert_int_equal(sum.revision, c.revision);
+    assert_string_equal(sum.revised_on, c.revised_on);
+    assert_int_equal(sum.villages_silent, c.villages_silent);
+    assert_int_equal(sum.nmonths, 6);
+    assert_int_equal(sum.ontime_days, c.ontime_days);
+    assert_null(sum.villages);
+    figures_free(&towns[0]);
+    figures_free(&towns[1]);
+    /* bad options are refused */
+    o.today = "2022-13-01";
+    assert_int_equal(figures_county_opt(fx->db, &p, &o, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "today"));
+    figures_free(&c);
+    figures_free(&a);
 }
 
 int main(void)
@@ -464,6 +764,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_townships_and_county, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_township_default, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inside_caller_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_completeness, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revisions_and_charts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_county_completeness, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

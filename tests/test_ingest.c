@@ -15,6 +15,8 @@
 #include "ingest.h"
 #include "log.h"
 #include "outbox.h"
+#include "period.h"
+#include "roster.h"
 
 #define TOWN "420102001"
 #define V1 "420102001201"
@@ -272,6 +274,197 @@ static void test_verify_detects_tampering(void **state)
     assert_int_equal(ingest_verify(f->db, TOWN), 1);
 }
 
+/* ------------------------------------------------------------ completeness */
+
+static Shibao__V1__Publicity study = SHIBAO__V1__PUBLICITY__INIT;
+
+/* A study session on date, id ID(n), village V1. */
+static void study_event(Shibao__V1__Event *ev, const char *id, const char *date)
+{
+    shibao__v1__event__init(ev);
+    study.kind = SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_STUDY_SESSION;
+    ev->event_id = (char *)id;
+    ev->village_id = V1;
+    ev->occurred_on = (char *)date;
+    ev->body_case = SHIBAO__V1__EVENT__BODY_PUBLICITY;
+    ev->publicity = &study;
+}
+
+/* One batch, received on today: every event through ingest_event, one
+ * flush, one commit, as the link receiver does. Returns how many were
+ * stored. */
+static int batch(struct fx *f, const char *today, Shibao__V1__Event *evs, int n)
+{
+    int stored = 0;
+    struct link_refusal ref;
+    assert_int_equal(setenv("SHIBAO_TODAY", today, 1), 0);
+    assert_int_equal(db_begin(f->db), 0);
+    for (int i = 0; i < n; i++) {
+        uint8_t *buf;
+        size_t len;
+        assert_int_equal(codec_encode(&evs[i].base, &buf, &len), 0);
+        int rc = ingest_event(f->ing, buf, len, NULL, &ref);
+        assert_true(rc >= 0);
+        stored += rc == 0;
+        free(buf);
+    }
+    assert_int_equal(ingest_flush(f->ing), 0);
+    assert_int_equal(db_commit(f->db), 0);
+    unsetenv("SHIBAO_TODAY");
+    return stored;
+}
+
+/* The value of (V1, month, metric), -1 when there is no row. */
+static long long metric_at(struct fx *f, const char *month, const char *metric)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(db_prepare(f->db,
+                                "SELECT value FROM rollup WHERE village = '" V1 "' AND month = ?1"
+                                " AND metric = ?2", &st), 0);
+    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+    long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return v;
+}
+
+static long day(int y, int m, int d) { return date_days(y, m, d); }
+
+static void test_first_day_set_once(void **state)
+{
+    struct fx *f = *state;
+    Shibao__V1__Event ev[3];
+    study_event(&ev[0], ID(51), "2022-01-10");
+    assert_int_equal(batch(f, "2022-02-05", ev, 1), 1);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_FIRST_DAY), day(2022, 2, 5));
+    /* a later event for the same month leaves the first day alone */
+    study_event(&ev[0], ID(52), "2022-01-15");
+    assert_int_equal(batch(f, "2022-02-20", ev, 1), 1);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_FIRST_DAY), day(2022, 2, 5));
+    /* several events of one batch for a new month: set once, not summed */
+    study_event(&ev[0], ID(53), "2022-02-01");
+    study_event(&ev[1], ID(54), "2022-02-02");
+    study_event(&ev[2], ID(55), "2022-02-03");
+    assert_int_equal(batch(f, "2022-02-21", ev, 3), 3);
+    assert_int_equal(metric_at(f, "2022-02", INGEST_M_FIRST_DAY), day(2022, 2, 21));
+    assert_int_equal(metric_at(f, "2022-02", "pub.STUDY_SESSION"), 3);
+    assert_int_equal(metric_at(f, "2022-02", INGEST_M_NIL), -1);
+    /* a resent event changes nothing */
+    assert_int_equal(batch(f, "2022-03-01", ev, 1), 0);
+    assert_int_equal(metric_at(f, "2022-02", INGEST_M_FIRST_DAY), day(2022, 2, 21));
+    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+}
+
+static void nil_event(Shibao__V1__Event *ev, Shibao__V1__NilReport *nr, const char *id,
+                      const char *date, const char *month)
+{
+    shibao__v1__event__init(ev);
+    shibao__v1__nil_report__init(nr);
+    nr->month = (char *)month;
+    ev->event_id = (char *)id;
+    ev->village_id = V1;
+    ev->occurred_on = (char *)date;
+    ev->body_case = SHIBAO__V1__EVENT__BODY_NIL_REPORT;
+    ev->nil_report = nr;
+}
+
+static void test_nil_report(void **state)
+{
+    struct fx *f = *state;
+    Shibao__V1__Event ev[2];
+    Shibao__V1__NilReport nr[2];
+    /* filed in April for March: counts for March, not for April */
+    nil_event(&ev[0], &nr[0], ID(61), "2022-04-01", "2022-03");
+    assert_int_equal(batch(f, "2022-04-02", ev, 1), 1);
+    assert_int_equal(metric_at(f, "2022-03", INGEST_M_FIRST_DAY), day(2022, 4, 2));
+    assert_int_equal(metric_at(f, "2022-03", INGEST_M_NIL), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE month = '2022-04'", NULL, NULL), 0);
+    /* no work figure, not even an events.* count */
+    assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric NOT LIKE 'report.%'", NULL, NULL), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM ledger WHERE body = 'nil_report'", NULL, NULL), 1);
+    /* a second nil report for March, and work found later: still one, first day kept */
+    nil_event(&ev[0], &nr[0], ID(62), "2022-04-03", "2022-03");
+    study_event(&ev[1], ID(63), "2022-03-30");
+    assert_int_equal(batch(f, "2022-04-05", ev, 2), 2);
+    assert_int_equal(metric_at(f, "2022-03", INGEST_M_NIL), 1);
+    assert_int_equal(metric_at(f, "2022-03", INGEST_M_FIRST_DAY), day(2022, 4, 2));
+    assert_int_equal(metric_at(f, "2022-03", "pub.STUDY_SESSION"), 1);
+    /* a nil report for a month not begun is refused */
+    nil_event(&ev[0], &nr[0], ID(64), "2022-04-05", "2022-05");
+    assert_int_equal(batch(f, "2022-04-05", ev, 1), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM quarantine WHERE reason LIKE 'nil_report.month:%'", NULL, NULL), 1);
+    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+}
+
+static void test_late_metrics(void **state)
+{
+    struct fx *f = *state;
+    Shibao__V1__Event ev[3];
+    Shibao__V1__NilReport nr;
+    /* January's deadline is February 10 (10 days): on it, not late */
+    study_event(&ev[0], ID(71), "2022-01-05");
+    assert_int_equal(batch(f, "2022-02-10", ev, 1), 1);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), -1);
+    /* the day after: late; three events of one batch are one late batch */
+    study_event(&ev[0], ID(72), "2022-01-06");
+    study_event(&ev[1], ID(73), "2022-01-07");
+    study_event(&ev[2], ID(74), "2022-01-08");
+    assert_int_equal(batch(f, "2022-02-11", ev, 3), 3);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), 1);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_LAST_DAY), day(2022, 2, 11));
+    /* another batch later on: two batches, the later day */
+    study_event(&ev[0], ID(75), "2022-01-09");
+    assert_int_equal(batch(f, "2022-03-01", ev, 1), 1);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), 2);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_LAST_DAY), day(2022, 3, 1));
+    /* a batch received "earlier" (a clock set back) counts, the latest day stays */
+    study_event(&ev[0], ID(76), "2022-01-10");
+    assert_int_equal(batch(f, "2022-02-15", ev, 1), 1);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), 3);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_LAST_DAY), day(2022, 3, 1));
+    /* a resent event is no revision */
+    assert_int_equal(batch(f, "2022-03-05", ev, 1), 0);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), 3);
+    /* a late nil report is late too, for the month it speaks for */
+    nil_event(&ev[0], &nr, ID(77), "2022-03-20", "2022-02");
+    assert_int_equal(batch(f, "2022-03-20", ev, 1), 1);
+    assert_int_equal(metric_at(f, "2022-02", INGEST_M_LATE_BATCHES), 1);
+    assert_int_equal(metric_at(f, "2022-02", INGEST_M_LATE_LAST_DAY), day(2022, 3, 20));
+    /* a longer deadline: the same delay is on time */
+    ingest_set_deadline_days(f->ing, 40);
+    study_event(&ev[0], ID(78), "2022-04-01");
+    assert_int_equal(batch(f, "2022-06-09", ev, 1), 1);
+    assert_int_equal(metric_at(f, "2022-04", INGEST_M_LATE_BATCHES), -1);
+    /* receipt metrics are not the ledger's: verify ignores them */
+    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+}
+
+static void test_enrolled_villages(void **state)
+{
+    struct fx *f = *state;
+    char err[128], month[11];
+    assert_int_equal(roster_enroll(f->db, V1, "key-one", err, sizeof err), 0);
+    assert_int_equal(roster_enroll(f->db, V2, "key-two", err, sizeof err), 0);
+    assert_int_equal(roster_enroll(f->db, "420102002201", "key-foreign", err, sizeof err), 0);
+    assert_int_equal(roster_revoke(f->db, V2), 1);
+    int64_t before = outbox_pending(f->ob);
+    assert_int_equal(ingest_enrolled_villages(f->ing), 1);
+    assert_int_equal(outbox_pending(f->ob), before + 1);   /* the county learns it too */
+    assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'"
+                          " AND village = '" V1 "' AND value = 1", NULL, NULL), 1);
+    /* its month is the month of enrolment (UTC): a real month */
+    sqlite3_stmt *st;
+    assert_int_equal(db_prepare(f->db, "SELECT month FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'", &st), 0);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(month, sizeof month, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    assert_int_equal(month_parse(month, NULL, NULL), 1);
+    /* once only */
+    assert_int_equal(ingest_enrolled_villages(f->ing), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'", NULL, NULL), 1);
+    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+}
+
 int main(void)
 {
     log_init("test_ingest", SB_LOG_ERROR - 1);
@@ -283,6 +476,10 @@ int main(void)
         cmocka_unit_test(test_same_day_events),
         cmocka_unit_test_setup_teardown(test_feed_queued_with_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_detects_tampering, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_first_day_set_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nil_report, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_late_metrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enrolled_villages, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

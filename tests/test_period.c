@@ -163,7 +163,37 @@ static void test_date_days(void **state)
                 long cur = date_days(y, m, d);
                 assert_int_equal(cur, prev + 1);
                 prev = cur;
+                /* and back: the inverse gives the same date */
+                char back[11];
+                date_from_days(cur, back);
+                assert_string_equal(back, s);
             }
+    char buf[11];
+    date_from_days(0, buf);
+    assert_string_equal(buf, "1970-01-01");
+    date_from_days(-1, buf);
+    assert_string_equal(buf, "1969-12-31");
+    assert_int_equal(days_in_month(2024, 2), 29);
+    assert_int_equal(days_in_month(2100, 2), 28);
+    assert_int_equal(days_in_month(2022, 12), 31);
+}
+
+static void test_month_add(void **state)
+{
+    (void)state;
+    int y = 2022, m = 1;
+    month_add(&y, &m, -1);
+    assert_int_equal(y, 2021);
+    assert_int_equal(m, 12);
+    month_add(&y, &m, 14);
+    assert_int_equal(y, 2023);
+    assert_int_equal(m, 2);
+    month_add(&y, &m, -26);
+    assert_int_equal(y, 2020);
+    assert_int_equal(m, 12);
+    month_add(&y, &m, 0);
+    assert_int_equal(y, 2020);
+    assert_int_equal(m, 12);
 }
 
 static void test_date_today_override(void **state)
@@ -190,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_date_parse),
         cmocka_unit_test(test_month_parse),
         cmocka_unit_test(test_date_days),
+        cmocka_unit_test(test_month_add),
         cmocka_unit_test(test_date_today_override),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,25 @@ static void test_good_profile(void **state)
     unlink(g_path);
 }
 
+static void test_villages_section(void **state)
+{
+    (void)state;
+    struct profile p;
+    char err[256];
+    write_file("[township]\nname = 城关镇\n[villages]\n420102001201 = 东湖村\n"
+               "420102001202 = 西山村\n420102001201 = 东湖新村\n");
+    assert_int_equal(profile_load(g_path, &p, err, sizeof err), 0);
+    assert_string_equal(p.values[0], "城关镇");
+    assert_int_equal(p.nvillages, 2);
+    assert_string_equal(p.villages[0].code, "420102001201");
+    assert_string_equal(p.villages[0].name, "东湖新村");   /* the last name wins */
+    assert_string_equal(p.villages[1].code, "420102001202");
+    assert_string_equal(p.villages[1].name, "西山村");
+    profile_clear(&p);
+    assert_int_equal(p.nvillages, 0);
+    unlink(g_path);
+}
+
 static void expect_error(const char *text, const char *needle)
 {
     struct profile p;
@@ -56,6 +75,7 @@ static void test_errors_name_line_and_key(void **state)
     expect_error("[township]\nname = 城关镇\nmayor = 张伟\n", "3: mayor: unknown key");
     expect_error("[township]\noffice_staff = five\n", "2: office_staff: not a number");
     expect_error("[village]\nname = x\n", "2: [village]: unknown section");
+    expect_error("[villages]\n4201020012 = 东湖村\n", "2: 4201020012: not a 12-digit village code");
     expect_error("[township]\nthis line has no equals sign\n", "2: syntax error");
     struct profile p;
     char err[256];
@@ -67,6 +87,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_profile),
+        cmocka_unit_test(test_villages_section),
         cmocka_unit_test(test_errors_name_line_and_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

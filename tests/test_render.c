@@ -523,6 +523,185 @@ static void test_json_refuses_bad_utf8(void **state)
     free(buf);
 }
 
+/* ---------------------------------------------------------------- completeness */
+
+static struct village_figures VILLAGES[2] = {
+    {.code = "320123101001", .name = "东村", .months_expected = 12, .months_reported = 12,
+     .months_ontime = 11, .months_nil = 2, .last_reported = "2022-06", .silent = 0,
+     .inspections = 40, .inspections_ordered = 3, .inspections_removed_destroyed = 4,
+     .routine_distribution = 9, .study_sessions = 5, .copies = 600, .registered = 70},
+    {.code = "320123101002", .name = "西村", .months_expected = 12, .months_reported = 8,
+     .months_ontime = 7, .months_nil = 0, .last_reported = "2022-03", .silent = 1},
+};
+
+/* fill_all plus completeness (two villages, one silent) and a revision. */
+static void fill_status(struct figures *f, const char *code, const char *name)
+{
+    make_figures(f, "2022H1", code, name);
+    fill_all(f);
+    f->months_expected = 24;
+    f->months_reported = 20;
+    f->months_ontime = 18;
+    f->months_nil = 2;
+    f->villages_silent = 1;
+    f->ontime_days = 10;
+    f->silent_months = 2;
+    f->revision = 3;
+    snprintf(f->revised_on, sizeof f->revised_on, "2022-08-15");
+    f->nmonths = 6;
+    f->study_by_month[0] = 2;
+    f->copies_by_month[5] = 3456;
+    f->nvillages = 2;
+    f->villages = VILLAGES;
+}
+
+static const char STATUS_TAIL[] =
+    "（本报告数据于 2022-08-15 修订，第 3 次修订）\n"
+    "附：上报情况\n"
+    "应报村月24个，已报20个（上报率83.3%），其中按时上报18个（按时率90.0%，月末后10天内收到），零报告2个。\n"
+    "长期未上报（超过2个月无任何上报）的行政村：西村（320123101002）。\n";
+
+static void test_text_status(void **state)
+{
+    (void)state;
+    struct figures f;
+    char vals[FIGURES_N + 1][160];
+    fill_status(&f, "320123101", "城关镇");
+    char *seed = read_seed();
+    expected_values(&f, vals);
+    char *want = fill_seed(seed, vals);
+    struct out o;
+    render_t(&o, &f, RENDER_TEXT);
+    /* the seed word for word, then the notes, nothing else */
+    assert_true(o.len == strlen(want) + strlen(STATUS_TAIL));
+    assert_memory_equal(o.buf, want, strlen(want));
+    assert_string_equal(o.buf + strlen(want), STATUS_TAIL);
+    free(o.buf);
+
+    /* No silent village, no revision: no note, and 无. */
+    f.revision = 0;
+    f.revised_on[0] = '\0';
+    f.villages_silent = 0;
+    f.nvillages = 1;
+    render_t(&o, &f, RENDER_TEXT);
+    assert_null(strstr(o.buf, "修订"));
+    assert_non_null(strstr(o.buf + strlen(want), "的行政村：无。\n"));
+    assert_null(strchr(o.buf, '*'));
+    free(o.buf);
+    free(want);
+    free(seed);
+}
+
+static void test_md_csv_json_status(void **state)
+{
+    (void)state;
+    struct figures f;
+    struct out o;
+    fill_status(&f, "320123101", "城关镇");
+
+    render_t(&o, &f, RENDER_MD);
+    assert_non_null(strstr(o.buf, "\n## 上报情况\n"));
+    assert_non_null(strstr(o.buf, "| 上报率 | 83.3% |\n"));
+    assert_non_null(strstr(o.buf, "| 修订次数 | 3 |\n| 最近修订日期 | 2022-08-15 |\n"));
+    assert_non_null(strstr(o.buf, "| 320123101002 | 西村 | 12 | 8 | 7 | 0 | 2022-03 | 长期未上报 |\n"));
+    free(o.buf);
+
+    render_t(&o, &f, RENDER_CSV);
+    int lines = 0;
+    for (size_t i = 0; i < o.len; i++)
+        lines += o.buf[i] == '\n';
+    assert_int_equal(lines, 1 + FIGURES_N + 8 + 9 + 2 + 2);
+    assert_non_null(strstr(o.buf, "\r\n,上报率,reporting_rate,83.3%\r\n"));
+    assert_non_null(strstr(o.buf, "\r\n,修订次数,revision,3\r\n,最近修订日期,revised_on,2022-08-15\r\n"));
+    assert_non_null(strstr(o.buf, "\r\n320123101001,东村,12,12,11,2,2022-06,否,40,3,4,9,5,600,70\r\n"));
+    assert_non_null(strstr(o.buf, "\r\n320123101002,西村,12,8,7,0,2022-03,是,"));
+    free(o.buf);
+
+    render_t(&o, &f, RENDER_JSON);
+    json_t *j = parse(&o);
+    json_t *c = json_object_get(j, "completeness");
+    assert_int_equal(json_integer_value(json_object_get(c, "months_expected")), 24);
+    assert_int_equal(json_integer_value(json_object_get(c, "months_reported")), 20);
+    assert_int_equal(json_integer_value(json_object_get(c, "months_ontime")), 18);
+    assert_int_equal(json_integer_value(json_object_get(c, "months_nil")), 2);
+    assert_int_equal(json_integer_value(json_object_get(c, "villages_silent")), 1);
+    assert_int_equal(json_integer_value(json_object_get(c, "ontime_days")), 10);
+    assert_int_equal(json_integer_value(json_object_get(c, "silent_months")), 2);
+    assert_int_equal(json_integer_value(json_object_get(j, "revision")), 3);
+    assert_string_equal(json_string_value(json_object_get(j, "revised_on")), "2022-08-15");
+    json_t *pm = json_object_get(j, "publicity_by_month");
+    assert_int_equal(json_array_size(pm), 6);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(pm, 5), "month")), "2022-06");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(pm, 5), "copies")), 3456);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(pm, 0), "study_sessions")), 2);
+    json_t *vs = json_object_get(j, "villages");
+    assert_int_equal(json_array_size(vs), 2);
+    json_t *v = json_array_get(vs, 1);
+    assert_string_equal(json_string_value(json_object_get(v, "code")), "320123101002");
+    assert_string_equal(json_string_value(json_object_get(v, "name")), "西村");
+    assert_true(json_is_true(json_object_get(v, "silent")));
+    assert_string_equal(json_string_value(json_object_get(v, "last_reported")), "2022-03");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(vs, 0), "registered")), 70);
+    json_decref(j);
+    free(o.buf);
+
+    /* Without completeness: revision 0 and a null date, no villages. */
+    make_figures(&f, "2022Q3", "320123102", "");
+    render_t(&o, &f, RENDER_JSON);
+    j = parse(&o);
+    assert_int_equal(json_integer_value(json_object_get(j, "revision")), 0);
+    assert_true(json_is_null(json_object_get(j, "revised_on")));
+    assert_int_equal(json_array_size(json_object_get(j, "villages")), 0);
+    json_decref(j);
+    free(o.buf);
+}
+
+static void test_county_status(void **state)
+{
+    (void)state;
+    struct figures total, towns[2];
+    struct out o;
+    make_county(&total, towns);
+    fill_status(&towns[0], "320123101", "城关镇");
+    total.months_expected = 30;
+    total.months_reported = 25;
+    total.months_ontime = 20;
+    total.villages_silent = 1;
+    total.revision = 3;
+    snprintf(total.revised_on, sizeof total.revised_on, "2022-08-15");
+    total.ontime_days = 10;
+    total.silent_months = 2;
+
+    render_c(&o, &total, towns, 2, RENDER_TEXT);
+    assert_non_null(strstr(o.buf, "有数据上报的行政村38个。\n  上报率83.3%（20/24），按时率90.0%，"
+                                  "长期未上报的行政村1个，数据于 2022-08-15 修订（第 3 次）。\n"));
+    assert_non_null(strstr(o.buf, "（本报告数据于 2022-08-15 修订，第 3 次修订）\n附表：各镇主要数据\n"));
+    assert_non_null(strstr(o.buf, "的行政村：320123101 城关镇：西村（320123101002）。\n"));
+    free(o.buf);
+
+    render_c(&o, &total, towns, 2, RENDER_MD);
+    assert_non_null(strstr(o.buf, "## 各镇上报情况"));
+    assert_non_null(strstr(o.buf, "| 320123101 | 城关镇 | 24 | 20 | 83.3% | 90.0% | 2 | 1 | 3 | 2022-08-15 |\n"));
+    assert_non_null(strstr(o.buf, "|  | 全县 | 30 | 25 | 83.3% | 80.0% | 0 | 1 | 3 | 2022-08-15 |\n"));
+    assert_non_null(strstr(o.buf, "长期未上报：城关镇：西村（320123101002）\n"));
+    free(o.buf);
+
+    render_c(&o, &total, towns, 2, RENDER_CSV);
+    assert_non_null(strstr(o.buf, "\r\n,已报村月,months_reported,20,0,25\r\n"));
+    assert_non_null(strstr(o.buf, "\r\n,最近修订日期,revised_on,2022-08-15,,2022-08-15\r\n"));
+    free(o.buf);
+
+    render_c(&o, &total, towns, 2, RENDER_JSON);
+    json_t *j = parse(&o);
+    json_t *t = json_object_get(j, "total");
+    assert_null(json_object_get(t, "villages"));
+    assert_int_equal(json_integer_value(json_object_get(t, "revision")), 3);
+    json_t *t0 = json_array_get(json_object_get(j, "townships"), 0);
+    assert_int_equal(json_array_size(json_object_get(t0, "villages")), 2);
+    json_decref(j);
+    free(o.buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +716,9 @@ int main(void)
         cmocka_unit_test(test_county_csv_md_json),
         cmocka_unit_test(test_format_parse),
         cmocka_unit_test(test_json_refuses_bad_utf8),
+        cmocka_unit_test(test_text_status),
+        cmocka_unit_test(test_md_csv_json_status),
+        cmocka_unit_test(test_county_status),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

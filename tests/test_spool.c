@@ -149,6 +149,24 @@ static void test_scan(void **state)
     assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 0);
 }
 
+/* Spreadsheets dropped in the spool are read as CSV (csvin). */
+static void test_scan_csv(void **state)
+{
+    struct fx *fx = *state;
+    assert_int_equal(spool_prepare(fx->spool), 0);
+    put(fx, "march.CSV", "日期,宣传类型,参加人数\n2024-03-01,集中学习,30\n2024-03-02,横幅,\n");
+    put(fx, "bad.csv", "日期,宣传类型\n2024-03-01,开会\n");
+    put(fx, ".tmp.csv", "日期,宣传类型\n2024-03-01,横幅\n");
+    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 2);
+    assert_true(exists(fx, "done/march.CSV"));
+    assert_true(exists(fx, "failed/bad.csv"));
+    assert_true(exists(fx, ".tmp.csv"));
+    char *err = slurp(fx, "failed/bad.csv.err");
+    assert_non_null(strstr(err, "bad.csv:2: 宣传类型: unknown value \"开会\""));
+    free(err);
+    assert_int_equal(outbox_pending(fx->ob), 2);
+}
+
 /* The same name again (a resubmission, or a crash between commit and move):
  * stored nothing new, and both copies are kept. */
 static void test_same_name_again(void **state)
@@ -199,6 +217,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_prepare, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scan_csv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_name_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_move_fails, setup, teardown),
     };

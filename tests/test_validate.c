@@ -44,6 +44,10 @@ static const char *const valid[] = {
     "\"publicity\":{\"kind\":1}}",
     "{\"eventId\":\"" ID "\",\"villageId\":\"420102005001\",\"occurredOn\":\"2024-02-29\","
     "\"publicity\":{\"kind\":1}}",
+    /* nil reports: the current month, a past one, the first possible one */
+    "{" HEAD ",\"nilReport\":{\"month\":\"2024-06\"}}",
+    "{" HEAD ",\"nil_report\":{\"month\":\"2023-12\"}}",
+    "{" HEAD ",\"nilReport\":{\"month\":\"2000-01\"}}",
 };
 
 static void test_valid_events(void **state)
@@ -126,6 +130,17 @@ static const struct bad bad[] = {
     {"{" HEAD ",\"staffing\":{\"role\":3,\"personName\":\"x\",\"action\":2}}", NULL,
      "staffing.role: unknown value 3"},
     {"{" HEAD ",\"staffing\":{\"role\":1,\"personName\":\"x\"}}", NULL, "staffing.action: missing"},
+    {"{" HEAD ",\"nilReport\":{}}", NULL, "nil_report.month: missing"},
+    {"{" HEAD ",\"nilReport\":{\"month\":\"2024-6\"}}", NULL,
+     "nil_report.month: \"2024-6\" is not a month YYYY-MM"},
+    {"{" HEAD ",\"nilReport\":{\"month\":\"2024-13\"}}", NULL,
+     "nil_report.month: \"2024-13\" is not a month"},
+    {"{" HEAD ",\"nilReport\":{\"month\":\"2024-06-01\"}}", NULL,
+     "nil_report.month: \"2024-06-01\" is not a month"},
+    {"{" HEAD ",\"nilReport\":{\"month\":\"1999-12\"}}", NULL,
+     "nil_report.month: 1999-12 is before 2000-01"},
+    {"{" HEAD ",\"nilReport\":{\"month\":\"2024-07\"}}", NULL,
+     "nil_report.month: 2024-07 is after the current month 2024-06"},
 };
 
 static void test_invalid_events(void **state)

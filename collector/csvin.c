@@ -1,0 +1,889 @@
+#include "csvin.h"
+#include "codec.h"
+#include "log.h"
+#include "validate.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ------------------------------------------------------------ templates */
+
+enum { B_REG = 1, B_INSP = 2, B_RECT = 4, B_PUB = 8, B_STAFF = 16, B_NIL = 32, B_ALL = 63 };
+
+enum field {
+    F_EVENT_ID, F_VILLAGE, F_DATE, F_TYPE, F_OPERATOR_ID, F_OPERATOR_NAME, F_CATEGORY,
+    F_ACTION, F_KIND, F_OUTCOME, F_THREE_NO, F_EXPIRED, F_UNQUALIFIED, F_RECTIFY_BY,
+    F_NOTICE, F_STATUS, F_PARTICIPANTS, F_COPIES, F_ROLE, F_PERSON, F_MONTH, F_N
+};
+
+/* Each field's proto name (validation errors name it) and its template
+ * header in Chinese, for messages. */
+static const char *const FIELD_EN[F_N] = {
+    "event_id", "village_id", "occurred_on", "type", "operator_id", "operator_name",
+    "category", "action", "kind", "outcome", "three_no_items", "expired_items",
+    "unqualified_staff", "rectify_by", "notice_event_id", "status", "participants", "copies",
+    "role", "person_name", "month",
+};
+static const char *const FIELD_ZH[F_N] = {
+    "事件编号", "村代码", "日期", "类型", "经营者编号", "经营者名称", "类别", "登记事项/变动",
+    "检查类型/宣传类型", "检查结果", "三无食品", "过期食品", "无证人员", "整改期限",
+    "整改通知编号", "整改状态", "参加人数", "资料份数", "岗位", "姓名", "月份",
+};
+
+/* Every header a column may have (ASCII compared without case), the field
+ * it fills and the event types it belongs to: an English name shared by two
+ * types (kind, action, category, operator_id) fits both, a Chinese one only
+ * its own. */
+static const struct colname {
+    const char *name;
+    enum field field;
+    unsigned bodies;
+} COLS[] = {
+    {"event_id", F_EVENT_ID, B_ALL},       {"eventId", F_EVENT_ID, B_ALL},
+    {"事件编号", F_EVENT_ID, B_ALL},         {"编号", F_EVENT_ID, B_ALL},
+    {"village_id", F_VILLAGE, B_ALL},      {"villageId", F_VILLAGE, B_ALL},
+    {"村代码", F_VILLAGE, B_ALL},            {"村编码", F_VILLAGE, B_ALL},
+    {"行政村代码", F_VILLAGE, B_ALL},
+    {"occurred_on", F_DATE, B_ALL},        {"occurredOn", F_DATE, B_ALL},
+    {"date", F_DATE, B_ALL},               {"日期", F_DATE, B_ALL},
+    {"发生日期", F_DATE, B_ALL},
+    {"type", F_TYPE, B_ALL},               {"类型", F_TYPE, B_ALL},
+    {"事件类型", F_TYPE, B_ALL},
+    {"operator_id", F_OPERATOR_ID, B_REG | B_INSP | B_RECT},
+    {"operatorId", F_OPERATOR_ID, B_REG | B_INSP | B_RECT},
+    {"经营者编号", F_OPERATOR_ID, B_REG | B_INSP | B_RECT},
+    {"operator_name", F_OPERATOR_NAME, B_REG}, {"operatorName", F_OPERATOR_NAME, B_REG},
+    {"经营者名称", F_OPERATOR_NAME, B_REG},
+    {"category", F_CATEGORY, B_REG | B_INSP}, {"类别", F_CATEGORY, B_REG | B_INSP},
+    {"经营类别", F_CATEGORY, B_REG | B_INSP},
+    {"action", F_ACTION, B_REG | B_STAFF},  {"登记事项", F_ACTION, B_REG},
+    {"登记类型", F_ACTION, B_REG},           {"变动", F_ACTION, B_STAFF},
+    {"人员变动", F_ACTION, B_STAFF},
+    {"kind", F_KIND, B_INSP | B_PUB},       {"检查类型", F_KIND, B_INSP},
+    {"检查方式", F_KIND, B_INSP},            {"宣传类型", F_KIND, B_PUB},
+    {"宣传形式", F_KIND, B_PUB},
+    {"outcome", F_OUTCOME, B_INSP},         {"检查结果", F_OUTCOME, B_INSP},
+    {"处理结果", F_OUTCOME, B_INSP},
+    {"three_no_items", F_THREE_NO, B_INSP}, {"threeNoItems", F_THREE_NO, B_INSP},
+    {"三无食品", F_THREE_NO, B_INSP},        {"三无食品（件）", F_THREE_NO, B_INSP},
+    {"expired_items", F_EXPIRED, B_INSP},   {"expiredItems", F_EXPIRED, B_INSP},
+    {"过期食品", F_EXPIRED, B_INSP},          {"过期变质食品", F_EXPIRED, B_INSP},
+    {"过期变质食品（件）", F_EXPIRED, B_INSP},
+    {"unqualified_staff", F_UNQUALIFIED, B_INSP}, {"unqualifiedStaff", F_UNQUALIFIED, B_INSP},
+    {"无证人员", F_UNQUALIFIED, B_INSP},      {"无健康证人员", F_UNQUALIFIED, B_INSP},
+    {"rectify_by", F_RECTIFY_BY, B_INSP},   {"rectifyBy", F_RECTIFY_BY, B_INSP},
+    {"整改期限", F_RECTIFY_BY, B_INSP},
+    {"notice_event_id", F_NOTICE, B_RECT},  {"noticeEventId", F_NOTICE, B_RECT},
+    {"整改通知编号", F_NOTICE, B_RECT},
+    {"status", F_STATUS, B_RECT},           {"整改状态", F_STATUS, B_RECT},
+    {"整改结果", F_STATUS, B_RECT},
+    {"participants", F_PARTICIPANTS, B_PUB}, {"参加人数", F_PARTICIPANTS, B_PUB},
+    {"人数", F_PARTICIPANTS, B_PUB},
+    {"copies", F_COPIES, B_PUB},            {"资料份数", F_COPIES, B_PUB},
+    {"份数", F_COPIES, B_PUB},
+    {"role", F_ROLE, B_STAFF},              {"岗位", F_ROLE, B_STAFF},
+    {"职务", F_ROLE, B_STAFF},
+    {"person_name", F_PERSON, B_STAFF},     {"personName", F_PERSON, B_STAFF},
+    {"姓名", F_PERSON, B_STAFF},
+    {"month", F_MONTH, B_NIL},              {"月份", F_MONTH, B_NIL},
+    {"报告月份", F_MONTH, B_NIL},
+};
+#define N_COLS (sizeof COLS / sizeof COLS[0])
+
+/* The event types: the type column's values, and the fields each needs. */
+static const struct bodydef {
+    unsigned bit;
+    const char *names[4];   /* English first, then Chinese */
+    enum field required[4]; /* F_N ends the list */
+} BODIES[] = {
+    {B_REG, {"registration", "登记", NULL}, {F_OPERATOR_ID, F_CATEGORY, F_ACTION, F_N}},
+    {B_INSP, {"inspection", "检查", NULL}, {F_OPERATOR_ID, F_CATEGORY, F_KIND, F_OUTCOME}},
+    {B_RECT, {"rectification", "整改", NULL}, {F_OPERATOR_ID, F_STATUS, F_N}},
+    {B_PUB, {"publicity", "宣传", NULL}, {F_KIND, F_N}},
+    {B_STAFF, {"staffing", "人员", "人员配备", NULL}, {F_ROLE, F_PERSON, F_ACTION, F_N}},
+    {B_NIL, {"nil_report", "零报告", "nilReport", NULL}, {F_MONTH, F_N}},
+};
+#define N_BODIES (sizeof BODIES / sizeof BODIES[0])
+
+static const struct bodydef *body_of(unsigned bit)
+{
+    for (size_t i = 0; i < N_BODIES; i++)
+        if (BODIES[i].bit == bit)
+            return &BODIES[i];
+    return NULL;
+}
+
+/* Chinese labels of enum values, as a village writes them. */
+struct label {
+    const char *zh;
+    int value;
+};
+static const struct label CATEGORY_ZH[] = {
+    {"食品生产企业", 1}, {"生产企业", 1}, {"小作坊", 2}, {"大型餐饮", 3}, {"中型餐饮", 4},
+    {"小型餐饮", 5}, {"小餐饮店", 6}, {"小吃店", 6}, {"学校食堂", 7}, {"食品批发户", 8},
+    {"批发户", 8}, {"商超", 9}, {"超市", 9}, {"食杂店", 10}, {"小经营店", 11}, {"流动厨师", 12},
+    {NULL, 0},
+};
+static const struct label REG_ACTION_ZH[] = {
+    {"开业", 1}, {"登记", 1}, {"新办", 1}, {"注销", 2}, {"关闭", 2}, {"停业", 2}, {NULL, 0},
+};
+static const struct label INSP_KIND_ZH[] = {
+    {"定期", 1}, {"定期检查", 1}, {"不定期", 2}, {"不定期检查", 2}, {"专项整治", 3},
+    {"联合", 4}, {"联合检查", 4}, {NULL, 0},
+};
+static const struct label OUTCOME_ZH[] = {
+    {"合格", 1}, {"责令整改", 2}, {"限期整改", 2}, {"下架", 3}, {"销毁", 4}, {NULL, 0},
+};
+static const struct label STATUS_ZH[] = {
+    {"已完成", 1}, {"完成", 1}, {"逾期", 2}, {"逾期未改", 2}, {NULL, 0},
+};
+static const struct label PUB_KIND_ZH[] = {
+    {"集中学习", 1}, {"专题讲座", 2}, {"讲座", 2}, {"宣传资料", 3}, {"发放资料", 3},
+    {"横幅", 4}, {"宣传栏", 5}, {NULL, 0},
+};
+static const struct label ROLE_ZH[] = {{"协管员", 1}, {"信息员", 2}, {NULL, 0}};
+static const struct label STAFF_ACTION_ZH[] = {
+    {"配备", 1}, {"任命", 1}, {"上岗", 1}, {"免去", 2}, {"解除", 2}, {"离岗", 2}, {NULL, 0},
+};
+
+/* ------------------------------------------------------------ CSV records */
+
+struct record {
+    char **cells;
+    int n, cap;
+    int line;   /* where the record starts */
+};
+
+static void record_clear(struct record *r)
+{
+    for (int i = 0; i < r->n; i++)
+        free(r->cells[i]);
+    r->n = 0;
+}
+
+static void record_free(struct record *r)
+{
+    record_clear(r);
+    free(r->cells);
+    memset(r, 0, sizeof *r);
+}
+
+/* Appends the len bytes at s as the next cell, trimmed of blanks. */
+static int record_push(struct record *r, const char *s, size_t len)
+{
+    while (len && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (r->n == r->cap) {
+        int cap = r->cap ? r->cap * 2 : 16;
+        char **c = realloc(r->cells, (size_t)cap * sizeof *c);
+        if (!c)
+            return -1;
+        r->cells = c;
+        r->cap = cap;
+    }
+    char *cell = malloc(len + 1);
+    if (!cell)
+        return -1;
+    memcpy(cell, s, len);
+    cell[len] = '\0';
+    r->cells[r->n++] = cell;
+    return 0;
+}
+
+/* The next record from *pos (RFC 4180; LF or CRLF). Returns 1 with a record,
+ * 0 at the end, -1 out of memory, -2 malformed (why in err). */
+static int next_record(const char *buf, size_t len, size_t *pos, int *line, struct record *r,
+                       char *err, size_t errlen)
+{
+    char *field = NULL;
+    size_t flen = 0, fcap = 0;
+    int rc = -1;
+    record_clear(r);
+    if (*pos >= len)
+        return 0;
+    r->line = *line;
+    for (;;) {
+        flen = 0;
+        int quoted = *pos < len && buf[*pos] == '"';
+        if (quoted) {
+            (*pos)++;
+            for (;;) {
+                if (*pos >= len) {
+                    snprintf(err, errlen, "a quoted field is not closed (a \" is missing)");
+                    rc = -2;
+                    goto out;
+                }
+                char c = buf[(*pos)++];
+                if (c == '"') {
+                    if (*pos < len && buf[*pos] == '"')
+                        (*pos)++;
+                    else
+                        break;
+                }
+                if (c == '\n')
+                    (*line)++;
+                if (flen + 1 >= fcap) {
+                    size_t ncap = fcap ? fcap * 2 : 64;
+                    char *nf = realloc(field, ncap);
+                    if (!nf)
+                        goto out;
+                    field = nf;
+                    fcap = ncap;
+                }
+                field[flen++] = c;
+            }
+            /* only blanks may follow a closing quote before the separator */
+            while (*pos < len && (buf[*pos] == ' ' || buf[*pos] == '\t'))
+                (*pos)++;
+            if (*pos < len && buf[*pos] != ',' && buf[*pos] != '\n' && buf[*pos] != '\r') {
+                snprintf(err, errlen, "text after the closing quote of field %d", r->n + 1);
+                rc = -2;
+                goto out;
+            }
+            if (record_push(r, field ? field : "", flen) < 0)
+                goto out;
+        } else {
+            size_t start = *pos;
+            while (*pos < len && buf[*pos] != ',' && buf[*pos] != '\n')
+                (*pos)++;
+            size_t end = *pos;
+            if (end > start && buf[end - 1] == '\r' && (end == len || buf[end] == '\n'))
+                end--;
+            if (record_push(r, buf + start, end - start) < 0)
+                goto out;
+        }
+        if (*pos < len && buf[*pos] == '\r' && *pos + 1 < len && buf[*pos + 1] == '\n')
+            (*pos)++;
+        if (*pos >= len) {
+            (*line)++;
+            break;
+        }
+        if (buf[(*pos)++] == '\n') {
+            (*line)++;
+            break;
+        }
+        /* a comma: another field follows */
+    }
+    rc = 1;
+out:
+    free(field);
+    return rc;
+}
+
+static int blank_record(const struct record *r)
+{
+    for (int i = 0; i < r->n; i++)
+        if (r->cells[i][0])
+            return 0;
+    return 1;
+}
+
+/* ------------------------------------------------------------ values */
+
+/* d digits at s as a number (-1 if not all digits). */
+static int digits(const char *s, int d)
+{
+    int v = 0;
+    for (int i = 0; i < d; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* Reads 1-2 digits at *s; -1 if none. */
+static int small_number(const char **s)
+{
+    int v = digits(*s, 1);
+    if (v < 0)
+        return -1;
+    (*s)++;
+    int w = digits(*s, 1);
+    if (w >= 0) {
+        v = v * 10 + w;
+        (*s)++;
+    }
+    return v;
+}
+
+/* A date or month as spreadsheets write them: 2022-03-04, 2022/3/4,
+ * 2022.3.4, 2022年3月4日 (with_day), or 2022-03, 2022/3, 2022年3月. Writes the
+ * canonical YYYY-MM-DD or YYYY-MM and returns 1; 0 when s is not of that
+ * shape (validation then says why, quoting it). */
+static int normalize_date(const char *s, int with_day, char *out, size_t n)
+{
+    int y = digits(s, 4), m, d = 0;
+    if (y < 0)
+        return 0;
+    s += 4;
+    int cjk = strncmp(s, "年", strlen("年")) == 0;
+    if (cjk)
+        s += strlen("年");
+    else if (*s == '-' || *s == '/' || *s == '.')
+        s++;
+    else
+        return 0;
+    if ((m = small_number(&s)) < 0)
+        return 0;
+    if (cjk) {
+        if (strncmp(s, "月", strlen("月")) != 0)
+            return 0;
+        s += strlen("月");
+    }
+    if (with_day) {
+        if (!cjk) {
+            if (*s != '-' && *s != '/' && *s != '.')
+                return 0;
+            s++;
+        }
+        if ((d = small_number(&s)) < 0)
+            return 0;
+        if (cjk && strncmp(s, "日", strlen("日")) == 0)
+            s += strlen("日");
+    }
+    if (*s)
+        return 0;
+    if (with_day)
+        snprintf(out, n, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+                 (unsigned)d % 100u);
+    else
+        snprintf(out, n, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
+    return 1;
+}
+
+/* An enum value: a Chinese label, the value's full name or its name without
+ * the type prefix (either case). 0, or -1 with why in err. */
+static int parse_enum(const ProtobufCEnumDescriptor *d, const struct label *zh, const char *s,
+                      int *value, char *err, size_t errlen)
+{
+    for (const struct label *l = zh; l->zh; l++)
+        if (strcmp(s, l->zh) == 0) {
+            *value = l->value;
+            return 0;
+        }
+    for (unsigned i = 0; i < d->n_values; i++) {
+        int v = d->values[i].value;
+        const char *suffix = codec_enum_suffix(d, v);
+        if (v == 0)
+            continue;
+        if (strcasecmp(s, d->values[i].name) == 0 || (suffix && strcasecmp(s, suffix) == 0)) {
+            *value = v;
+            return 0;
+        }
+    }
+    /* the Chinese choices, one per value */
+    size_t len = (size_t)snprintf(err, errlen, "unknown value \"%.40s\" (one of ", s);
+    int last = -1;
+    for (const struct label *l = zh; l->zh && len < errlen; l++) {
+        if (l->value == last)
+            continue;
+        len += (size_t)snprintf(err + len, errlen - len, "%s%s", last < 0 ? "" : "、", l->zh);
+        last = l->value;
+    }
+    if (len < errlen)
+        snprintf(err + len, errlen - len, ", or the names in docs/INPUT.md)");
+    return -1;
+}
+
+static int parse_count(const char *s, uint32_t *v, char *err, size_t errlen)
+{
+    uint64_t x = 0;
+    const char *p = s;
+    if (!*p)
+        goto bad;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            goto bad;
+        x = x * 10 + (uint64_t)(*p - '0');
+        if (x > UINT32_MAX)
+            goto bad;
+    }
+    *v = (uint32_t)x;
+    return 0;
+bad:
+    snprintf(err, errlen, "not a whole number: \"%.40s\"", s);
+    return -1;
+}
+
+/* ------------------------------------------------------------ a file */
+
+struct csvfile {
+    const char *village;
+    struct record head;
+    /* per header column: the field it fills (F_N: an empty header) and the
+     * types it fits; two columns may fill one field for different types
+     * (检查类型 and 宣传类型, both "kind") */
+    enum field *col_field;
+    unsigned *col_mask;
+    unsigned body;          /* the file's type, 0 when a type column decides */
+    unsigned row_body;      /* the row in hand's type, 0 while unknown */
+    /* identical rows so far, by content hash, for derived event ids */
+    struct seen_row {
+        uint64_t h;
+        int count;
+    } *rows;
+    size_t rows_cap, rows_n;
+};
+
+/* The column of a field for the row in hand's type (any type while it is
+ * unknown), or -1. */
+static int col_index(const struct csvfile *f, enum field fld)
+{
+    unsigned want = f->row_body ? f->row_body : B_ALL;
+    for (int c = 0; c < f->head.n; c++)
+        if (f->col_field[c] == fld && (f->col_mask[c] & want))
+            return c;
+    return -1;
+}
+
+static const char *cell(const struct csvfile *f, const struct record *r, enum field fld)
+{
+    int c = col_index(f, fld);
+    return c >= 0 && c < r->n ? r->cells[c] : "";
+}
+
+/* submit_field_fn: a validation error's field ("inspection.kind") to the
+ * column the file has for it. */
+static const char *map_field(void *arg, const char *field)
+{
+    const struct csvfile *f = arg;
+    const char *dot = strchr(field, '.');
+    const char *name = dot ? dot + 1 : field;
+    for (int i = 0; i < F_N; i++)
+        if (strcmp(name, FIELD_EN[i]) == 0 && col_index(f, (enum field)i) >= 0)
+            return f->head.cells[col_index(f, (enum field)i)];
+    return NULL;
+}
+
+/* The header: every column known, none twice, and the event type (unless a
+ * type column gives it per row). 0, or -1 with why in err. */
+static int read_header(struct csvfile *f, char *err, size_t errlen)
+{
+    unsigned fit = B_ALL;
+    int any_body_column = 0;
+    size_t ncols = f->head.n > 0 ? (size_t)f->head.n : 1;
+    f->col_field = calloc(ncols, sizeof *f->col_field);
+    f->col_mask = calloc(ncols, sizeof *f->col_mask);
+    if (!f->col_field || !f->col_mask) {
+        snprintf(err, errlen, "header: out of memory");
+        return -1;
+    }
+    for (int c = 0; c < f->head.n; c++) {
+        const char *h = f->head.cells[c];
+        f->col_field[c] = F_N;
+        if (!*h)
+            continue; /* an empty trailing column of a spreadsheet */
+        size_t k = 0;
+        while (k < N_COLS && strcasecmp(h, COLS[k].name) != 0)
+            k++;
+        if (k == N_COLS) {
+            snprintf(err, errlen, "%.60s: unknown column (the templates are in docs/INPUT.md)", h);
+            return -1;
+        }
+        enum field fld = COLS[k].field;
+        for (int d = 0; d < c; d++)
+            if (f->col_field[d] == fld && (f->col_mask[d] & COLS[k].bodies)) {
+                snprintf(err, errlen, "%.60s: the same column as %.60s", h, f->head.cells[d]);
+                return -1;
+            }
+        f->col_field[c] = fld;
+        f->col_mask[c] = COLS[k].bodies;
+        if (COLS[k].bodies != B_ALL) {
+            fit &= COLS[k].bodies;
+            any_body_column = 1;
+        }
+    }
+    if (col_index(f, F_DATE) < 0) {
+        snprintf(err, errlen, "header: no %s (occurred_on) column", FIELD_ZH[F_DATE]);
+        return -1;
+    }
+    if (col_index(f, F_TYPE) >= 0)
+        return 0;
+    if (!any_body_column || (fit & (fit - 1))) {
+        snprintf(err, errlen, "header: the columns fit more than one event type; add a 类型 (type)"
+                              " column, or use one template per file (docs/INPUT.md)");
+        return -1;
+    }
+    if (!fit) {
+        snprintf(err, errlen, "header: the columns fit no single event type (docs/INPUT.md)");
+        return -1;
+    }
+    f->body = f->row_body = fit;
+    const struct bodydef *b = body_of(fit);
+    for (int i = 0; i < 4 && b->required[i] != F_N; i++)
+        if (col_index(f, b->required[i]) < 0) {
+            snprintf(err, errlen, "header: %s (%s) rows need a %s (%s) column", b->names[1],
+                     b->names[0], FIELD_ZH[b->required[i]], FIELD_EN[b->required[i]]);
+            return -1;
+        }
+    return 0;
+}
+
+static uint64_t mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void hash_str(uint64_t h[2], const char *s)
+{
+    for (; *s; s++) {
+        h[0] = (h[0] ^ (unsigned char)*s) * 1099511628211ull;
+        h[1] = (h[1] ^ (unsigned char)*s) * 1099511628211ull;
+    }
+    /* a separator no cell holds, so cells cannot run into each other */
+    h[0] = (h[0] ^ 0x1f) * 1099511628211ull;
+    h[1] = (h[1] ^ 0x1f) * 1099511628211ull;
+}
+
+/* A row without an event id: a UUIDv8 (RFC 9562) from the village, the
+ * row's cells and how many identical rows came before it in the file. The
+ * same spreadsheet submitted again gives the same ids, so nothing is stored
+ * twice; identical rows stay distinct events. -1 out of memory. */
+static int derived_id(struct csvfile *f, const struct record *r, const char *village, char *out)
+{
+    uint64_t h[2] = {14695981039346656037ull, 0x6c62272e07bb0142ull};
+    hash_str(h, village ? village : "");
+    for (int c = 0; c < r->n; c++)
+        if (c != col_index(f, F_EVENT_ID))
+            hash_str(h, r->cells[c]);
+    if ((f->rows_n + 1) * 2 > f->rows_cap) {
+        size_t cap = f->rows_cap ? f->rows_cap * 2 : 256;
+        struct seen_row *rows = calloc(cap, sizeof *rows);
+        if (!rows)
+            return -1;
+        for (size_t i = 0; i < f->rows_cap; i++) {
+            if (!f->rows[i].count)
+                continue;
+            size_t j = (size_t)f->rows[i].h & (cap - 1);
+            while (rows[j].count)
+                j = (j + 1) & (cap - 1);
+            rows[j] = f->rows[i];
+        }
+        free(f->rows);
+        f->rows = rows;
+        f->rows_cap = cap;
+    }
+    size_t i = (size_t)h[0] & (f->rows_cap - 1);
+    while (f->rows[i].count && f->rows[i].h != h[0])
+        i = (i + 1) & (f->rows_cap - 1);
+    if (!f->rows[i].count) {
+        f->rows[i].h = h[0];
+        f->rows_n++;
+    }
+    int k = f->rows[i].count++;
+    uint64_t a = mix(h[0] + (uint64_t)k), b = mix(h[1] ^ ((uint64_t)k * 0x9e3779b97f4a7c15ull));
+    a = (a & ~0xf000ull) | 0x8000ull;                            /* version 8 */
+    b = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull;     /* variant */
+    snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32),
+             (unsigned)((a >> 16) & 0xffff), (unsigned)(a & 0xffff), (unsigned)(b >> 48),
+             (unsigned long long)(b & 0xffffffffffffull));
+    return 0;
+}
+
+/* Sets *dst to a copy of s (the default empty string stays when s is ""). */
+static int set_str(char **dst, const char *s)
+{
+    if (!*s)
+        return 0;
+    char *c = strdup(s);
+    if (!c)
+        return -1;
+    *dst = c;
+    return 0;
+}
+
+/* A cell into an enum field: 0 set (or empty), -1 bad (err, *col). */
+static int cell_enum(const struct csvfile *f, const struct record *r, enum field fld,
+                     const ProtobufCEnumDescriptor *d, const struct label *zh, int *value,
+                     char *err, size_t errlen, int *col)
+{
+    const char *s = cell(f, r, fld);
+    if (!*s)
+        return 0;
+    if (parse_enum(d, zh, s, value, err, errlen) < 0) {
+        *col = col_index(f, fld);
+        return -1;
+    }
+    return 0;
+}
+
+static int cell_count(const struct csvfile *f, const struct record *r, enum field fld,
+                      uint32_t *value, char *err, size_t errlen, int *col)
+{
+    const char *s = cell(f, r, fld);
+    if (!*s)
+        return 0;
+    if (parse_count(s, value, err, errlen) < 0) {
+        *col = col_index(f, fld);
+        return -1;
+    }
+    return 0;
+}
+
+#define NEW(type, init, ptr)                   \
+    do {                                       \
+        if (!((ptr) = malloc(sizeof(type))))   \
+            goto oom;                          \
+        init(ptr);                             \
+    } while (0)
+
+/* One row to one Event (malloc'd throughout: codec_free releases it).
+ * Returns 0, 1 bad (why in err, the column in *col or -1), -1 no memory. */
+static int build(struct csvfile *f, const struct record *r, Shibao__V1__Event **out, char *err,
+                 size_t errlen, int *col)
+{
+    Shibao__V1__Event *ev = NULL;
+    unsigned body = f->body;
+    char norm[16];
+    int v = 0;
+    *col = -1;
+    *out = NULL;
+    for (int c = 0; c < r->n; c++)
+        if (r->cells[c][0] && (c >= f->head.n || !f->head.cells[c][0])) {
+            snprintf(err, errlen, "column %d: a value without a header", c + 1);
+            return 1;
+        }
+    for (int c = 0; c < r->n; c++)
+        if (!validate_utf8(r->cells[c], strlen(r->cells[c]))) {
+            snprintf(err, errlen, "%.60s: not UTF-8 text: save the file as \"CSV UTF-8\"",
+                     c < f->head.n && f->head.cells[c][0] ? f->head.cells[c] : "?");
+            return 1;
+        }
+    if (!body) {
+        f->row_body = 0; /* the type column is every type's */
+        const char *t = cell(f, r, F_TYPE);
+        for (size_t i = 0; i < N_BODIES && !body; i++)
+            for (int k = 0; BODIES[i].names[k]; k++)
+                if (strcasecmp(t, BODIES[i].names[k]) == 0)
+                    body = BODIES[i].bit;
+        *col = col_index(f, F_TYPE);
+        if (!body) {
+            snprintf(err, errlen, "unknown type \"%.40s\" (登记, 检查, 整改, 宣传, 人员, 零报告, or"
+                                  " registration, inspection, rectification, publicity, staffing,"
+                                  " nil_report)", t);
+            return 1;
+        }
+        const struct bodydef *b = body_of(body);
+        f->row_body = body;
+        for (int i = 0; i < 4 && b->required[i] != F_N; i++)
+            if (col_index(f, b->required[i]) < 0) {
+                snprintf(err, errlen, "%s (%s) rows need a %s (%s) column", b->names[1],
+                         b->names[0], FIELD_ZH[b->required[i]], FIELD_EN[b->required[i]]);
+                return 1;
+            }
+        /* a value in another type's column is a mistake, not something to drop */
+        for (int c = 0; c < f->head.n && c < r->n; c++)
+            if (r->cells[c][0] && f->col_field[c] != F_N && !(f->col_mask[c] & body)) {
+                *col = c;
+                snprintf(err, errlen, "not a field of %s (%s) rows", b->names[1], b->names[0]);
+                return 1;
+            }
+    }
+
+    NEW(Shibao__V1__Event, shibao__v1__event__init, ev);
+    if (set_str(&ev->event_id, cell(f, r, F_EVENT_ID)) < 0 ||
+        set_str(&ev->village_id, cell(f, r, F_VILLAGE)) < 0)
+        goto oom;
+    const char *date = cell(f, r, F_DATE);
+    if (set_str(&ev->occurred_on, normalize_date(date, 1, norm, sizeof norm) ? norm : date) < 0)
+        goto oom;
+    if (!*ev->event_id) {
+        char id[40];
+        if (derived_id(f, r, *ev->village_id ? ev->village_id : f->village, id) < 0 ||
+            set_str(&ev->event_id, id) < 0)
+            goto oom;
+    }
+
+    switch (body) {
+    case B_REG: {
+        Shibao__V1__Registration *x;
+        NEW(Shibao__V1__Registration, shibao__v1__registration__init, x);
+        ev->body_case = SHIBAO__V1__EVENT__BODY_REGISTRATION;
+        ev->registration = x;
+        if (set_str(&x->operator_id, cell(f, r, F_OPERATOR_ID)) < 0 ||
+            set_str(&x->operator_name, cell(f, r, F_OPERATOR_NAME)) < 0)
+            goto oom;
+        if (cell_enum(f, r, F_CATEGORY, &shibao__v1__category__descriptor, CATEGORY_ZH, &v, err, errlen, col) < 0)
+            goto bad;
+        x->category = v, v = 0;
+        if (cell_enum(f, r, F_ACTION, &shibao__v1__registration_action__descriptor, REG_ACTION_ZH, &v, err, errlen, col) < 0)
+            goto bad;
+        x->action = v;
+        break;
+    }
+    case B_INSP: {
+        Shibao__V1__Inspection *x;
+        NEW(Shibao__V1__Inspection, shibao__v1__inspection__init, x);
+        ev->body_case = SHIBAO__V1__EVENT__BODY_INSPECTION;
+        ev->inspection = x;
+        if (set_str(&x->operator_id, cell(f, r, F_OPERATOR_ID)) < 0)
+            goto oom;
+        const char *by = cell(f, r, F_RECTIFY_BY);
+        if (set_str(&x->rectify_by, normalize_date(by, 1, norm, sizeof norm) ? norm : by) < 0)
+            goto oom;
+        if (cell_enum(f, r, F_CATEGORY, &shibao__v1__category__descriptor, CATEGORY_ZH, &v, err, errlen, col) < 0)
+            goto bad;
+        x->category = v, v = 0;
+        if (cell_enum(f, r, F_KIND, &shibao__v1__inspection_kind__descriptor, INSP_KIND_ZH, &v, err, errlen, col) < 0)
+            goto bad;
+        x->kind = v, v = 0;
+        if (cell_enum(f, r, F_OUTCOME, &shibao__v1__inspection_outcome__descriptor, OUTCOME_ZH, &v, err, errlen, col) < 0)
+            goto bad;
+        x->outcome = v;
+        if (cell_count(f, r, F_THREE_NO, &x->three_no_items, err, errlen, col) < 0 ||
+            cell_count(f, r, F_EXPIRED, &x->expired_items, err, errlen, col) < 0 ||
+            cell_count(f, r, F_UNQUALIFIED, &x->unqualified_staff, err, errlen, col) < 0)
+            goto bad;
+        break;
+    }
+    case B_RECT: {
+        Shibao__V1__Rectification *x;
+        NEW(Shibao__V1__Rectification, shibao__v1__rectification__init, x);
+        ev->body_case = SHIBAO__V1__EVENT__BODY_RECTIFICATION;
+        ev->rectification = x;
+        if (set_str(&x->operator_id, cell(f, r, F_OPERATOR_ID)) < 0 ||
+            set_str(&x->notice_event_id, cell(f, r, F_NOTICE)) < 0)
+            goto oom;
+        if (cell_enum(f, r, F_STATUS, &shibao__v1__rectification_status__descriptor, STATUS_ZH, &v, err, errlen, col) < 0)
+            goto bad;
+        x->status = v;
+        break;
+    }
+    case B_PUB: {
+        Shibao__V1__Publicity *x;
+        NEW(Shibao__V1__Publicity, shibao__v1__publicity__init, x);
+        ev->body_case = SHIBAO__V1__EVENT__BODY_PUBLICITY;
+        ev->publicity = x;
+        if (cell_enum(f, r, F_KIND, &shibao__v1__publicity_kind__descriptor, PUB_KIND_ZH, &v, err, errlen, col) < 0)
+            goto bad;
+        x->kind = v;
+        if (cell_count(f, r, F_PARTICIPANTS, &x->participants, err, errlen, col) < 0 ||
+            cell_count(f, r, F_COPIES, &x->copies, err, errlen, col) < 0)
+            goto bad;
+        break;
+    }
+    case B_STAFF: {
+        Shibao__V1__Staffing *x;
+        NEW(Shibao__V1__Staffing, shibao__v1__staffing__init, x);
+        ev->body_case = SHIBAO__V1__EVENT__BODY_STAFFING;
+        ev->staffing = x;
+        if (set_str(&x->person_name, cell(f, r, F_PERSON)) < 0)
+            goto oom;
+        if (cell_enum(f, r, F_ROLE, &shibao__v1__staff_role__descriptor, ROLE_ZH, &v, err, errlen, col) < 0)
+            goto bad;
+        x->role = v, v = 0;
+        if (cell_enum(f, r, F_ACTION, &shibao__v1__staffing_action__descriptor, STAFF_ACTION_ZH, &v, err, errlen, col) < 0)
+            goto bad;
+        x->action = v;
+        break;
+    }
+    default: {
+        Shibao__V1__NilReport *x;
+        NEW(Shibao__V1__NilReport, shibao__v1__nil_report__init, x);
+        ev->body_case = SHIBAO__V1__EVENT__BODY_NIL_REPORT;
+        ev->nil_report = x;
+        const char *m = cell(f, r, F_MONTH);
+        if (set_str(&x->month, normalize_date(m, 0, norm, sizeof norm) ? norm : m) < 0)
+            goto oom;
+        break;
+    }
+    }
+    *out = ev;
+    return 0;
+bad:
+    codec_free(ev);
+    return 1;
+oom:
+    codec_free(ev);
+    return -1;
+}
+
+int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *name,
+                        const char *buf, size_t len, FILE *errs, struct submit_result *res)
+{
+    int rc = -1, line = 1, r;
+    size_t pos = 0;
+    char err[512];
+    submitter_t *s = NULL;
+    struct csvfile f = {.village = village};
+    struct record row = {0};
+
+    if (submitter_new(village, name, errs, res, &s) < 0)
+        return -1;
+    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+        pos = 3;
+    /* the header: the first record that is not blank */
+    while ((r = next_record(buf, len, &pos, &line, &f.head, err, sizeof err)) == 1 &&
+           blank_record(&f.head))
+        ;
+    if (r == -1)
+        goto oom;
+    if (r == -2 || r == 0) {
+        if (r == 0)
+            snprintf(err, sizeof err, "header: the file is empty (a header row is needed)");
+        submitter_bad(s, r == 0 ? 1 : f.head.line, "%s", err);
+        rc = submitter_commit(s, db, ob);
+        goto out;
+    }
+    for (int c = 0; c < f.head.n; c++)
+        if (!validate_utf8(f.head.cells[c], strlen(f.head.cells[c]))) {
+            submitter_bad(s, f.head.line, "header: not UTF-8 text: save the file as \"CSV UTF-8\""
+                                          " (Excel) or UTF-8 (WPS)");
+            rc = submitter_commit(s, db, ob);
+            goto out;
+        }
+    if (read_header(&f, err, sizeof err) < 0) {
+        submitter_bad(s, f.head.line, "%s", err);
+        rc = submitter_commit(s, db, ob);
+        goto out;
+    }
+    while ((r = next_record(buf, len, &pos, &line, &row, err, sizeof err)) != 0) {
+        if (r == -1)
+            goto oom;
+        if (r == -2) {
+            submitter_bad(s, row.line, "%s", err);
+            break; /* the rest of the file cannot be split into rows */
+        }
+        if (blank_record(&row))
+            continue;
+        Shibao__V1__Event *ev = NULL;
+        int col = -1;
+        int b = build(&f, &row, &ev, err, sizeof err, &col);
+        if (b < 0)
+            goto oom;
+        if (b == 1) {
+            if (col >= 0)
+                submitter_bad(s, row.line, "%s: %s", f.head.cells[col], err);
+            else
+                submitter_bad(s, row.line, "%s", err);
+            continue;
+        }
+        if (submitter_add(s, &ev->base, row.line, map_field, &f) < 0)
+            goto out;
+    }
+    rc = submitter_commit(s, db, ob);
+    goto out;
+oom:
+    log_error("submit: %s: out of memory", name);
+out:
+    record_free(&row);
+    record_free(&f.head);
+    free(f.rows);
+    free(f.col_field);
+    free(f.col_mask);
+    submitter_free(&s);
+    return rc;
+}
+
+int csvin_submit_file(sqlite3 *db, outbox_t *ob, const char *village, const char *path,
+                      FILE *errs, struct submit_result *res)
+{
+    return submit_file_with(db, ob, village, path, csvin_submit_buffer, errs, res);
+}

@@ -1,0 +1,732 @@
+#include "trace.h"
+#include "codec.h"
+#include "db.h"
+#include "figures.h"
+#include "log.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kind { K_FLOW, K_REG, K_STAFFED, K_PROFILE };
+
+/* What each figure is, for tracing (GUIDE.md). cats: the registry categories
+ * of a stock figure (bit per Category value); metrics: the rollups behind it
+ * (the county's per-village view). */
+struct def {
+    enum kind kind;
+    unsigned cats;
+    const char *profile_key;
+    const char *metrics[13];
+};
+
+#define C(x) (1u << SHIBAO__V1__CATEGORY__CATEGORY_##x)
+#define CATERING (C(CATERING_LARGE) | C(CATERING_MEDIUM) | C(CATERING_SMALL) | C(SMALL_EATERY))
+#define DISTRIBUTION (C(WHOLESALER) | C(SUPERMARKET) | C(GROCERY_STORE) | C(SMALL_SHOP))
+#define ALL_CATS (C(PRODUCTION_ENTERPRISE) | C(SMALL_WORKSHOP) | CATERING | C(SCHOOL_CANTEEN) | \
+                  DISTRIBUTION | C(MOBILE_CHEF))
+#define S(x) "stock.reg." #x
+
+static const struct def DEFS[FIGURES_N + 1] = {
+    [1] = {K_REG, ALL_CATS, NULL,
+           {S(PRODUCTION_ENTERPRISE), S(SMALL_WORKSHOP), S(CATERING_LARGE), S(CATERING_MEDIUM),
+            S(CATERING_SMALL), S(SMALL_EATERY), S(SCHOOL_CANTEEN), S(WHOLESALER), S(SUPERMARKET),
+            S(GROCERY_STORE), S(SMALL_SHOP), S(MOBILE_CHEF)}},
+    [2] = {K_REG, C(PRODUCTION_ENTERPRISE), NULL, {S(PRODUCTION_ENTERPRISE)}},
+    [3] = {K_REG, C(SMALL_WORKSHOP), NULL, {S(SMALL_WORKSHOP)}},
+    [4] = {K_REG, CATERING, NULL,
+           {S(CATERING_LARGE), S(CATERING_MEDIUM), S(CATERING_SMALL), S(SMALL_EATERY)}},
+    [5] = {K_REG, C(CATERING_LARGE), NULL, {S(CATERING_LARGE)}},
+    [6] = {K_REG, C(CATERING_MEDIUM), NULL, {S(CATERING_MEDIUM)}},
+    [7] = {K_REG, C(CATERING_SMALL), NULL, {S(CATERING_SMALL)}},
+    [8] = {K_REG, C(SMALL_EATERY), NULL, {S(SMALL_EATERY)}},
+    [9] = {K_REG, C(SCHOOL_CANTEEN), NULL, {S(SCHOOL_CANTEEN)}},
+    [10] = {K_REG, DISTRIBUTION, NULL,
+            {S(WHOLESALER), S(SUPERMARKET), S(GROCERY_STORE), S(SMALL_SHOP)}},
+    [11] = {K_REG, C(WHOLESALER), NULL, {S(WHOLESALER)}},
+    [12] = {K_REG, C(SUPERMARKET), NULL, {S(SUPERMARKET)}},
+    [13] = {K_REG, C(GROCERY_STORE), NULL, {S(GROCERY_STORE)}},
+    [14] = {K_REG, C(SMALL_SHOP), NULL, {S(SMALL_SHOP)}},
+    [15] = {K_REG, C(MOBILE_CHEF), NULL, {S(MOBILE_CHEF)}},
+    [16] = {K_PROFILE, 0, "head", {NULL}},
+    [17] = {K_PROFILE, 0, "enforcement_head", {NULL}},
+    [18] = {K_PROFILE, 0, "market_office", {NULL}},
+    [19] = {K_PROFILE, 0, "market_director", {NULL}},
+    [20] = {K_PROFILE, 0, "office_staff", {NULL}},
+    [21] = {K_STAFFED, 0, NULL, {"stock.staff.COORDINATOR", "stock.staff.INFORMATION_OFFICER"}},
+    [22] = {K_FLOW, 0, NULL, {"pub.STUDY_SESSION"}},
+    [23] = {K_FLOW, 0, NULL, {"pub.copies"}},
+    [24] = {K_PROFILE, 0, "market_office", {NULL}},
+    [25] = {K_FLOW, 0, NULL, {"insp.routine_distribution"}},
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int trace_figure_parse(const char *s)
+{
+    struct figures f;
+    if (!s || !*s)
+        return -1;
+    char *end;
+    long n = strtol(s, &end, 10);
+    if (*end == '\0')
+        return n >= 1 && n <= FIGURES_N ? (int)n : -1;
+    figures_init(&f, NULL);
+    for (int i = 1; i <= FIGURES_N; i++)
+        if (strcmp(s, f.f[i].key) == 0)
+            return i;
+    return -1;
+}
+
+/* ------------------------------------------------------------ the listing */
+
+/* Everything traced is first gathered as JSON (rows of village, date,
+ * event_id and the fields that made it count), then printed in either
+ * format: one model, two renderings. json_* refuse NULL and strings that
+ * are not UTF-8, so one flag collects every failure. */
+struct listing {
+    json_t *root, *rows;
+    int bad;
+};
+
+static void jset(struct listing *l, json_t *o, const char *k, json_t *v)
+{
+    if (!o || json_object_set_new(o, k, v) < 0)
+        l->bad = 1;
+}
+
+static const char *suffix(const ProtobufCEnumDescriptor *d, int v)
+{
+    const char *s = codec_enum_suffix(d, v);
+    return s ? s : "?";
+}
+
+/* A new row, appended; its "fields" object is returned. */
+static json_t *row(struct listing *l, const char *village, const char *date, const char *event_id)
+{
+    json_t *r = json_object(), *f = json_object();
+    jset(l, r, "village", json_string(village));
+    jset(l, r, "occurred_on", json_string(date));
+    jset(l, r, "event_id", json_string(event_id));
+    jset(l, r, "fields", f);
+    if (!r || json_array_append_new(l->rows, r) < 0)
+        l->bad = 1;
+    return f;
+}
+
+/* A value from an event, printed on one line: control bytes masked. */
+static void put_clean(FILE *out, const char *s)
+{
+    for (; *s; s++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}
+
+static void print_text(FILE *out, const struct listing *l)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(l->rows, i, r) {
+        const char *k;
+        json_t *v;
+        put_clean(out, json_string_value(json_object_get(r, "village")));
+        fputc(' ', out);
+        put_clean(out, json_string_value(json_object_get(r, "occurred_on")));
+        fputc(' ', out);
+        put_clean(out, json_string_value(json_object_get(r, "event_id")));
+        json_object_foreach(json_object_get(r, "fields"), k, v) {
+            fprintf(out, " %s=", k);
+            if (json_is_string(v))
+                put_clean(out, json_string_value(v));
+            else if (json_is_integer(v))
+                fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+            else if (json_is_array(v)) {
+                size_t k;
+                json_t *e;
+                json_array_foreach(v, k, e) {
+                    if (k)
+                        fputc(',', out);
+                    put_clean(out, json_string_value(e));
+                }
+            }
+        }
+        fputc('\n', out);
+    }
+}
+
+/* ------------------------------------------------------------ from the ledger */
+
+/* The township's ledger rows of one body, dated from first (NULL: any) to
+ * last, in date and event_id order. */
+static int ledger_rows(sqlite3 *db, const char *township, const char *body, const char *first,
+                       const char *last, sqlite3_stmt **st)
+{
+    if (db_prepare(db,
+                   "SELECT village, occurred_on, event_id, payload FROM ledger"
+                   " WHERE body = ?1 AND occurred_on <= ?3 AND (?2 IS NULL OR occurred_on >= ?2)"
+                   " AND substr(village, 1, 9) = ?4 ORDER BY occurred_on, event_id",
+                   st) < 0)
+        return -1;
+    sqlite3_bind_text(*st, 1, body, -1, SQLITE_STATIC);
+    if (first)
+        sqlite3_bind_text(*st, 2, first, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 3, last, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 4, township, -1, SQLITE_STATIC);
+    return 0;
+}
+
+static Shibao__V1__Event *decode_row(sqlite3_stmt *st)
+{
+    Shibao__V1__Event *ev = codec_decode_event(sqlite3_column_blob(st, 3),
+                                               (size_t)sqlite3_column_bytes(st, 3));
+    if (!ev)
+        log_warn("trace: event %s: payload does not decode; skipped",
+                 (const char *)sqlite3_column_text(st, 2));
+    return ev;
+}
+
+static int is_distribution(int c) { return (DISTRIBUTION >> c) & 1u; }
+
+/* Figures 22, 23, 25: the period's events that the figure counts; *count is
+ * the figure recomputed (23: copies summed). */
+static int trace_flow(sqlite3 *db, const char *township, int num, const char *first,
+                      const char *last, struct listing *l, int64_t *count)
+{
+    int rc = -1, s;
+    sqlite3_stmt *st = NULL;
+    *count = 0;
+    if (ledger_rows(db, township, num == 25 ? "inspection" : "publicity", first, last, &st) < 0)
+        goto out;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        Shibao__V1__Event *ev = decode_row(st);
+        if (!ev)
+            continue;
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        const char *d = (const char *)sqlite3_column_text(st, 1);
+        const char *id = (const char *)sqlite3_column_text(st, 2);
+        if (num == 25 && ev->body_case == SHIBAO__V1__EVENT__BODY_INSPECTION &&
+            ev->inspection->kind == SHIBAO__V1__INSPECTION_KIND__INSPECTION_KIND_ROUTINE &&
+            is_distribution((int)ev->inspection->category)) {
+            const Shibao__V1__Inspection *in = ev->inspection;
+            json_t *f = row(l, v, d, id);
+            jset(l, f, "kind", json_string(suffix(&shibao__v1__inspection_kind__descriptor, (int)in->kind)));
+            jset(l, f, "category", json_string(suffix(&shibao__v1__category__descriptor, (int)in->category)));
+            jset(l, f, "outcome", json_string(suffix(&shibao__v1__inspection_outcome__descriptor, (int)in->outcome)));
+            jset(l, f, "operator_id", json_string(in->operator_id));
+            (*count)++;
+        } else if (num != 25 && ev->body_case == SHIBAO__V1__EVENT__BODY_PUBLICITY &&
+                   ev->publicity->kind == (num == 22 ? SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_STUDY_SESSION
+                                                      : SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_MATERIALS)) {
+            const Shibao__V1__Publicity *pb = ev->publicity;
+            json_t *f = row(l, v, d, id);
+            jset(l, f, "kind", json_string(suffix(&shibao__v1__publicity_kind__descriptor, (int)pb->kind)));
+            if (num == 22) {
+                jset(l, f, "participants", json_integer(pb->participants));
+                (*count)++;
+            } else {
+                jset(l, f, "copies", json_integer(pb->copies));
+                *count += pb->copies;
+            }
+        }
+        codec_free(ev);
+    }
+    if (s != SQLITE_DONE) {
+        log_error("trace: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The latest event of each entity (an operator, a staff member) by
+ * (occurred_on, event_id): the GUIDE's order, the aggregator's too. */
+struct latest {
+    char *key;
+    char village[16], date[11], event_id[40];
+    int what, action;  /* category or role; registration or staffing action */
+    char *name;
+};
+
+struct latest_map {
+    struct latest *v;
+    size_t cap, n;  /* open addressing on key; cap a power of two, at most half full */
+};
+
+static size_t khash(const char *s)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static struct latest *latest_get(struct latest_map *m, const char *key)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        struct latest *v = calloc(cap, sizeof *v);
+        if (!v)
+            return NULL;
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->v[i].key)
+                continue;
+            size_t j = khash(m->v[i].key) & (cap - 1);
+            while (v[j].key)
+                j = (j + 1) & (cap - 1);
+            v[j] = m->v[i];
+        }
+        free(m->v);
+        m->v = v;
+        m->cap = cap;
+    }
+    size_t i = khash(key) & (m->cap - 1);
+    while (m->v[i].key) {
+        if (strcmp(m->v[i].key, key) == 0)
+            return &m->v[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    if (!(m->v[i].key = strdup(key)))
+        return NULL;
+    m->n++;
+    return &m->v[i];
+}
+
+static void latest_free(struct latest_map *m)
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        free(m->v[i].key);
+        free(m->v[i].name);
+    }
+    free(m->v);
+    memset(m, 0, sizeof *m);
+}
+
+/* Keeps the event if it is the entity's latest so far. -1 out of memory. */
+static int latest_offer(struct latest_map *m, const char *key, sqlite3_stmt *st, int what,
+                        int action, const char *name)
+{
+    const char *d = (const char *)sqlite3_column_text(st, 1);
+    const char *id = (const char *)sqlite3_column_text(st, 2);
+    struct latest *e = latest_get(m, key);
+    if (!e)
+        return -1;
+    if (e->date[0]) {
+        int c = strcmp(d, e->date);
+        if (c < 0 || (c == 0 && strcmp(id, e->event_id) <= 0))
+            return 0;
+    }
+    char *copy = strdup(name ? name : "");
+    if (!copy)
+        return -1;
+    free(e->name);
+    e->name = copy;
+    snprintf(e->village, sizeof e->village, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(e->date, sizeof e->date, "%s", d);
+    snprintf(e->event_id, sizeof e->event_id, "%s", id);
+    e->what = what;
+    e->action = action;
+    return 0;
+}
+
+/* Orders the entries by village, then key (operator id, role and name). */
+static int latest_cmp(const void *a, const void *b)
+{
+    const struct latest *x = *(const struct latest *const *)a, *y = *(const struct latest *const *)b;
+    int c = strcmp(x->village, y->village);
+    return c ? c : strcmp(x->key, y->key);
+}
+
+/* The entries in order (NULL-free array of n), or NULL without memory. */
+static const struct latest **latest_sorted(const struct latest_map *m)
+{
+    const struct latest **v = calloc(m->n ? m->n : 1, sizeof *v);
+    if (!v)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->v[i].key)
+            v[n++] = &m->v[i];
+    qsort(v, n, sizeof *v, latest_cmp);
+    return v;
+}
+
+/* Figures 1-15: the operators open at the period's end in the categories. */
+static int trace_registry(sqlite3 *db, const char *township, unsigned cats, const char *last,
+                          struct listing *l, int64_t *count)
+{
+    int rc = -1, s;
+    sqlite3_stmt *st = NULL;
+    struct latest_map m = {0};
+    const struct latest **v = NULL;
+    *count = 0;
+    if (ledger_rows(db, township, "registration", NULL, last, &st) < 0)
+        goto out;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        Shibao__V1__Event *ev = decode_row(st);
+        if (!ev)
+            continue;
+        int r = 0;
+        if (ev->body_case == SHIBAO__V1__EVENT__BODY_REGISTRATION)
+            r = latest_offer(&m, ev->registration->operator_id, st, (int)ev->registration->category,
+                             (int)ev->registration->action, ev->registration->operator_name);
+        codec_free(ev);
+        if (r < 0)
+            goto oom;
+    }
+    if (s != SQLITE_DONE) {
+        log_error("trace: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    if (!(v = latest_sorted(&m)))
+        goto oom;
+    for (size_t i = 0; i < m.n; i++) {
+        const struct latest *e = v[i];
+        if (e->action != SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED ||
+            e->what < 0 || e->what > 31 || !((cats >> e->what) & 1u))
+            continue;
+        json_t *f = row(l, e->village, e->date, e->event_id);
+        jset(l, f, "operator_id", json_string(e->key));
+        jset(l, f, "operator_name", json_string(e->name));
+        jset(l, f, "category", json_string(suffix(&shibao__v1__category__descriptor, e->what)));
+        jset(l, f, "action", json_string("OPENED"));
+        (*count)++;
+    }
+    rc = 0;
+    goto out;
+oom:
+    log_error("trace: out of memory");
+out:
+    free(v);
+    latest_free(&m);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Figure 21: per village, the coordinators and information officers
+ * assigned and not released at the period's end; a village counts with at
+ * least one of each. Its line carries the latest of those assignments. */
+static int trace_staffed(sqlite3 *db, const char *township, const char *last, struct listing *l,
+                         int64_t *count)
+{
+    int rc = -1, s;
+    sqlite3_stmt *st = NULL;
+    struct latest_map m = {0};
+    const struct latest **v = NULL;
+    *count = 0;
+    if (ledger_rows(db, township, "staffing", NULL, last, &st) < 0)
+        goto out;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        Shibao__V1__Event *ev = decode_row(st);
+        if (!ev)
+            continue;
+        int r = 0;
+        if (ev->body_case == SHIBAO__V1__EVENT__BODY_STAFFING) {
+            /* the aggregator's entity: one person in one role of one village */
+            char key[600];
+            snprintf(key, sizeof key, "%s:%d:%s", ev->village_id, (int)ev->staffing->role,
+                     ev->staffing->person_name);
+            r = latest_offer(&m, key, st, (int)ev->staffing->role, (int)ev->staffing->action,
+                             ev->staffing->person_name);
+        }
+        codec_free(ev);
+        if (r < 0)
+            goto oom;
+    }
+    if (s != SQLITE_DONE) {
+        log_error("trace: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    if (!(v = latest_sorted(&m)))
+        goto oom;
+    /* sorted by village: one pass over each village's run of entries */
+    for (size_t i = 0; i < m.n;) {
+        size_t j = i;
+        const struct latest *decider = NULL;
+        int coord = 0, info = 0;
+        for (; j < m.n && strcmp(v[j]->village, v[i]->village) == 0; j++) {
+            const struct latest *e = v[j];
+            if (e->action != SHIBAO__V1__STAFFING_ACTION__STAFFING_ACTION_ASSIGNED)
+                continue;
+            if (e->what == SHIBAO__V1__STAFF_ROLE__STAFF_ROLE_COORDINATOR)
+                coord++;
+            else if (e->what == SHIBAO__V1__STAFF_ROLE__STAFF_ROLE_INFORMATION_OFFICER)
+                info++;
+            if (!decider || strcmp(e->date, decider->date) > 0 ||
+                (strcmp(e->date, decider->date) == 0 && strcmp(e->event_id, decider->event_id) > 0))
+                decider = e;
+        }
+        if (coord && info) {
+            json_t *f = row(l, decider->village, decider->date, decider->event_id);
+            json_t *cs = json_array(), *is = json_array();
+            for (size_t k = i; k < j; k++) {
+                const struct latest *e = v[k];
+                if (e->action != SHIBAO__V1__STAFFING_ACTION__STAFFING_ACTION_ASSIGNED)
+                    continue;
+                json_t *who = json_string(e->name);
+                if (!who || json_array_append_new(
+                                e->what == SHIBAO__V1__STAFF_ROLE__STAFF_ROLE_COORDINATOR ? cs : is,
+                                who) < 0)
+                    l->bad = 1;
+            }
+            jset(l, f, "coordinators", cs);
+            jset(l, f, "information_officers", is);
+            (*count)++;
+        }
+        i = j;
+    }
+    rc = 0;
+    goto out;
+oom:
+    log_error("trace: out of memory");
+out:
+    free(v);
+    latest_free(&m);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ------------------------------------------------------------ from the rollups */
+
+/* A county database: the figure's value per village of every township. */
+static int trace_rollups(sqlite3 *db, const char *only, const struct period *p, int num,
+                         struct listing *l, char *err, size_t errlen)
+{
+    int rc = -1, n = 0, s;
+    char **codes = NULL, first[8], last[8];
+    sqlite3_stmt *st = NULL;
+    const struct def *d = &DEFS[num];
+    period_first_month(p, first);
+    period_last_month(p, last);
+    if (figures_townships(db, &codes, &n) < 0) {
+        set_err(err, errlen, "cannot list townships: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    char sql[1024];
+    size_t len;
+    if (d->kind == K_PROFILE)
+        /* the value as each township's profile has it; "village" stays empty */
+        len = (size_t)snprintf(sql, sizeof sql,
+                               "SELECT '', value FROM profile WHERE township = ?1 AND key = ?4");
+    else if (d->kind == K_STAFFED)
+        len = (size_t)snprintf(sql, sizeof sql,
+                               "SELECT village, SUM(value) FILTER (WHERE metric = ?4) > 0"
+                               " AND SUM(value) FILTER (WHERE metric = ?5) > 0 FROM rollup"
+                               " WHERE township = ?1 AND month <= ?3 AND metric IN (?4, ?5)"
+                               " GROUP BY village ORDER BY village");
+    else
+        len = (size_t)snprintf(sql, sizeof sql,
+                               "SELECT village, SUM(value) FROM rollup WHERE township = ?1 AND %s"
+                               " AND metric IN (?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                               " GROUP BY village ORDER BY village",
+                               d->kind == K_FLOW ? "month BETWEEN ?2 AND ?3" : "month <= ?3");
+    if (len >= sizeof sql || db_prepare(db, sql, &st) < 0) {
+        set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    for (int t = 0; t < n; t++) {
+        if (only && strcmp(only, codes[t]) != 0)
+            continue;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        sqlite3_bind_text(st, 1, codes[t], -1, SQLITE_STATIC);
+        if (sqlite3_bind_parameter_index(st, "?2"))
+            sqlite3_bind_text(st, 2, first, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, last, -1, SQLITE_STATIC);
+        if (d->kind == K_PROFILE)
+            sqlite3_bind_text(st, 4, d->profile_key, -1, SQLITE_STATIC);
+        for (int k = 0; k < 12 && d->metrics[k]; k++)
+            sqlite3_bind_text(st, 4 + k, d->metrics[k], -1, SQLITE_STATIC);
+        while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+            json_t *r = json_object();
+            const char *text = (const char *)sqlite3_column_text(st, 1);
+            jset(l, r, "township", json_string(codes[t]));
+            jset(l, r, "village", json_string((const char *)sqlite3_column_text(st, 0)));
+            jset(l, r, "value", d->kind == K_PROFILE ? json_string(text ? text : "")
+                                                     : json_integer(sqlite3_column_int64(st, 1)));
+            if (!r || json_array_append_new(l->rows, r) < 0)
+                l->bad = 1;
+        }
+        if (s != SQLITE_DONE) {
+            set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    for (int i = 0; i < n; i++)
+        free(codes[i]);
+    free(codes);
+    return rc;
+}
+
+/* ------------------------------------------------------------ entry */
+
+static int has_ledger(sqlite3 *db, int *yes)
+{
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                       " AND name = 'ledger')", &st) < 0)
+        return -1;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    if (rc == 0)
+        *yes = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const char *const WHAT[] = {
+    [K_FLOW] = "events of the period counted by the figure",
+    [K_REG] = "operators open at the period's end (latest registration on or before it), with it",
+    [K_STAFFED] = "villages with a coordinator and an information officer at the period's end",
+    [K_PROFILE] = "",
+};
+
+int trace_figure(sqlite3 *db, const char *township, const struct period *p, int num, int json,
+                 FILE *out, char *err, size_t errlen)
+{
+    int rc = -1, ledger = 0, began = 0;
+    struct figures f;
+    struct listing l = {json_object(), json_array(), 0};
+    char code[16], first[11], last[11], fm[8], lm[8];
+    int64_t count = 0;
+    figures_init(&f, p);
+    if (num < 1 || num > FIGURES_N) {
+        set_err(err, errlen, "no figure %d (1-%d)", num, FIGURES_N);
+        goto out;
+    }
+    const struct def *d = &DEFS[num];
+    period_format(p, code, sizeof code);
+    period_first_month(p, fm);
+    period_last_month(p, lm);
+    snprintf(first, sizeof first, "%s-01", fm);
+    snprintf(last, sizeof last, "%s-%02d", lm, days_in_month(p->year, p->last_month));
+    /* one snapshot for the figure and the events behind it */
+    if (db_exec(db, "BEGIN") < 0 || (began = 1, has_ledger(db, &ledger) < 0)) {
+        set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    jset(&l, l.root, "figure", json_integer(num));
+    jset(&l, l.root, "key", json_string(f.f[num].key));
+    jset(&l, l.root, "label", json_string(f.f[num].label));
+    jset(&l, l.root, "period", json_string(code));
+    jset(&l, l.root, "first_day", json_string(first));
+    jset(&l, l.root, "last_day", json_string(last));
+
+    if (!ledger) {
+        if (trace_rollups(db, township, p, num, &l, err, errlen) < 0)
+            goto out;
+        jset(&l, l.root, "source", json_string("rollups"));
+        jset(&l, l.root, "note", json_string("a county database keeps no events: per-village values"
+                                              " from the rollups; event-level trace needs the"
+                                              " township database"));
+        jset(&l, l.root, "villages", json_incref(l.rows));
+    } else {
+        if (figures_township(db, township, p, &f, err, errlen) < 0)
+            goto out;
+        const char *t = f.township;
+        jset(&l, l.root, "township", json_string(t));
+        if (d->kind == K_PROFILE) {
+            jset(&l, l.root, "source", json_string("profile"));
+            jset(&l, l.root, "profile_key", json_string(d->profile_key));
+            if (!f.f[num].present)
+                jset(&l, l.root, "value", json_null());
+            else if (f.f[num].type == FIG_TEXT)
+                jset(&l, l.root, "value", json_string(f.f[num].text));
+            else
+                jset(&l, l.root, "value", json_integer(f.f[num].value));
+        } else {
+            int r = d->kind == K_FLOW ? trace_flow(db, t, num, first, last, &l, &count)
+                    : d->kind == K_REG ? trace_registry(db, t, d->cats, last, &l, &count)
+                                       : trace_staffed(db, t, last, &l, &count);
+            if (r < 0) {
+                set_err(err, errlen, "cannot trace figure %d: %s", num, sqlite3_errmsg(db));
+                goto out;
+            }
+            jset(&l, l.root, "source", json_string(d->kind == K_FLOW ? "events" : "stock"));
+            jset(&l, l.root, "value", f.f[num].present ? json_integer(f.f[num].value) : json_null());
+            jset(&l, l.root, "recount", json_integer(count));
+            jset(&l, l.root, "events", json_incref(l.rows));
+        }
+    }
+    if (l.bad || !l.root || !l.rows) {
+        set_err(err, errlen, "out of memory, or an event text that is not UTF-8");
+        goto out;
+    }
+
+    if (json) {
+        if (json_dumpf(l.root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+            goto write_error;
+        fputc('\n', out);
+    } else {
+        fprintf(out, "# figure %d %s %s, %s (%s to %s)", num, f.f[num].key, f.f[num].label, code,
+                first, last);
+        if (ledger)
+            fprintf(out, ", township %s", f.township);
+        fputc('\n', out);
+        if (!ledger) {
+            fputs("# a county database keeps no events: per-village values from the rollups;"
+                  " event-level trace needs the township database\n", out);
+            size_t i;
+            json_t *r;
+            json_array_foreach(l.rows, i, r) {
+                json_t *v = json_object_get(r, "value");
+                const char *vil = json_string_value(json_object_get(r, "village"));
+                fprintf(out, "%s%s%s ", json_string_value(json_object_get(r, "township")),
+                        vil && *vil ? " " : "", vil ? vil : "");
+                if (json_is_string(v))
+                    put_clean(out, json_string_value(v));
+                else
+                    fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+                fputc('\n', out);
+            }
+        } else if (d->kind == K_PROFILE) {
+            fprintf(out, "# from the township profile (key %s), not from events: ", d->profile_key);
+            if (!f.f[num].present)
+                fputs("（未上报）", out);
+            else if (f.f[num].type == FIG_TEXT)
+                put_clean(out, f.f[num].text);
+            else
+                fprintf(out, "%" PRId64, f.f[num].value);
+            fputc('\n', out);
+        } else {
+            fprintf(out, "# %s: %zu listed", WHAT[d->kind], json_array_size(l.rows));
+            if (num == 23)
+                fprintf(out, ", %" PRId64 " copies", count);
+            fputs("; the report shows ", out);
+            if (f.f[num].present)
+                fprintf(out, "%" PRId64 "\n", f.f[num].value);
+            else
+                fputs("（未上报）\n", out);
+            if (f.f[num].present ? f.f[num].value != count : count != 0)
+                fprintf(out, "# WARNING: the events give %" PRId64 ", the rollups %" PRId64
+                             ": run shibao-aggregator verify\n", count, f.f[num].value);
+            print_text(out, &l);
+        }
+    }
+    if (ferror(out))
+        goto write_error;
+    rc = 0;
+    goto out;
+write_error:
+    set_err(err, errlen, "write error");
+out:
+    if (began)
+        db_rollback(db);
+    figures_free(&f);
+    json_decref(l.rows);
+    json_decref(l.root);
+    return rc;
+}

@@ -1,0 +1,310 @@
+/* csvin: spreadsheet templates into the outbox, through submit's own path. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "csvin.h"
+#include "db.h"
+#include "log.h"
+#include "outbox.h"
+
+#define VILLAGE "420102005001"
+#define BOM "\xEF\xBB\xBF"
+
+struct fx {
+    char dir[64], dbpath[128];
+    sqlite3 *db;
+    outbox_t *ob;
+    char *errbuf;
+    size_t errlen;
+    FILE *errs;
+};
+
+static int setup(void **state)
+{
+    struct fx *fx = calloc(1, sizeof *fx);
+    strcpy(fx->dir, "/tmp/shibao-csvin-XXXXXX");
+    if (!mkdtemp(fx->dir))
+        return -1;
+    snprintf(fx->dbpath, sizeof fx->dbpath, "%s/collector.db", fx->dir);
+    if (db_open(fx->dbpath, &fx->db) < 0 || outbox_new(fx->db, &fx->ob) < 0)
+        return -1;
+    fx->errs = open_memstream(&fx->errbuf, &fx->errlen);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *fx = *state;
+    char cmd[128];
+    fclose(fx->errs);
+    free(fx->errbuf);
+    outbox_destroy(&fx->ob);
+    db_close(&fx->db);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(fx);
+    return 0;
+}
+
+static const char *errors(struct fx *fx)
+{
+    fflush(fx->errs);
+    return fx->errbuf ? fx->errbuf : "";
+}
+
+static int submit(struct fx *fx, const char *name, const char *text, struct submit_result *r)
+{
+    return csvin_submit_buffer(fx->db, fx->ob, VILLAGE, name, text, strlen(text), fx->errs, r);
+}
+
+struct collected {
+    int n;
+    Shibao__V1__Event *ev[32];
+};
+
+static int collect(void *arg, uint64_t seq, const void *payload, size_t len)
+{
+    (void)seq;
+    struct collected *c = arg;
+    if (c->n < 32)
+        c->ev[c->n++] = codec_decode_event(payload, len);
+    return 0;
+}
+
+static void collected_free(struct collected *c)
+{
+    for (int i = 0; i < c->n; i++)
+        codec_free(c->ev[i]);
+    c->n = 0;
+}
+
+static void read_outbox(struct fx *fx, struct collected *c)
+{
+    c->n = 0;
+    assert_true(outbox_read(fx->ob, 0, 100, 1 << 20, collect, c) >= 0);
+    for (int i = 0; i < c->n; i++)
+        assert_non_null(c->ev[i]);
+}
+
+/* The templates of docs/INPUT.md, one event type each, Chinese headers. */
+static void test_templates(void **state)
+{
+    struct fx *fx = *state;
+    struct submit_result r;
+    struct collected c;
+    assert_int_equal(submit(fx, "登记.csv", BOM
+        "事件编号,日期,经营者编号,经营者名称,类别,登记事项\r\n"
+        "0190A8B2-0000-7000-8000-000000000001,2024-03-01,OP-1,\"张记,食杂\",食杂店,开业\r\n"
+        ",2024/3/2,OP-2,,CATEGORY_SUPERMARKET,注销\r\n", &r), 0);
+    assert_int_equal(r.lines, 2);
+    assert_int_equal(r.stored, 2);
+    assert_string_equal(errors(fx), "");
+    assert_int_equal(submit(fx, "检查.csv",
+        "日期,经营者编号,类别,检查类型,检查结果,三无食品,过期食品,无证人员,整改期限\n"
+        "2024年3月4日,OP-1,商超,定期,责令整改,2,3,1,2024-03-20\n"
+        "2024-03-05,OP-2,small_shop,joint,合格,,,,\n", &r), 0);
+    assert_int_equal(submit(fx, "整改.csv",
+        "日期,经营者编号,整改通知编号,整改状态\n2024-03-19,OP-1,,已完成\n", &r), 0);
+    assert_int_equal(submit(fx, "宣传.csv",
+        "日期,宣传类型,参加人数,资料份数\n2024-03-06,集中学习,30,\n2024-03-07,宣传资料,,1200\n", &r), 0);
+    assert_int_equal(submit(fx, "人员.csv",
+        "日期,岗位,姓名,变动\n2024-01-02,协管员,王五,配备\n2024-02-02,信息员,赵六,免去\n", &r), 0);
+    assert_int_equal(submit(fx, "零报告.csv", "日期,月份\n2024-03-02,2024/2\n", &r), 0);
+    assert_string_equal(errors(fx), "");
+
+    read_outbox(fx, &c);
+    assert_int_equal(c.n, 10);
+    Shibao__V1__Event **e = c.ev;
+    assert_string_equal(e[0]->event_id, "0190a8b2-0000-7000-8000-000000000001");   /* lowercased */
+    assert_string_equal(e[0]->village_id, VILLAGE);
+    assert_string_equal(e[0]->registration->operator_name, "张记,食杂");
+    assert_int_equal(e[0]->registration->category, SHIBAO__V1__CATEGORY__CATEGORY_GROCERY_STORE);
+    assert_int_equal(e[0]->registration->action, SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED);
+    assert_string_equal(e[1]->occurred_on, "2024-03-02");
+    assert_int_equal(e[1]->registration->category, SHIBAO__V1__CATEGORY__CATEGORY_SUPERMARKET);
+    assert_int_equal(e[1]->registration->action, SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_CLOSED);
+    assert_string_equal(e[2]->occurred_on, "2024-03-04");
+    assert_int_equal(e[2]->inspection->kind, SHIBAO__V1__INSPECTION_KIND__INSPECTION_KIND_ROUTINE);
+    assert_int_equal(e[2]->inspection->outcome, SHIBAO__V1__INSPECTION_OUTCOME__INSPECTION_OUTCOME_RECTIFICATION_ORDERED);
+    assert_int_equal(e[2]->inspection->three_no_items, 2);
+    assert_int_equal(e[2]->inspection->expired_items, 3);
+    assert_int_equal(e[2]->inspection->unqualified_staff, 1);
+    assert_string_equal(e[2]->inspection->rectify_by, "2024-03-20");
+    assert_int_equal(e[3]->inspection->category, SHIBAO__V1__CATEGORY__CATEGORY_SMALL_SHOP);
+    assert_int_equal(e[3]->inspection->kind, SHIBAO__V1__INSPECTION_KIND__INSPECTION_KIND_JOINT);
+    assert_int_equal(e[4]->rectification->status, SHIBAO__V1__RECTIFICATION_STATUS__RECTIFICATION_STATUS_COMPLETED);
+    assert_int_equal(e[5]->publicity->kind, SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_STUDY_SESSION);
+    assert_int_equal(e[5]->publicity->participants, 30);
+    assert_int_equal(e[6]->publicity->copies, 1200);
+    assert_int_equal(e[7]->staffing->role, SHIBAO__V1__STAFF_ROLE__STAFF_ROLE_COORDINATOR);
+    assert_string_equal(e[7]->staffing->person_name, "王五");
+    assert_int_equal(e[8]->staffing->action, SHIBAO__V1__STAFFING_ACTION__STAFFING_ACTION_RELEASED);
+    assert_int_equal(e[9]->body_case, SHIBAO__V1__EVENT__BODY_NIL_REPORT);
+    assert_string_equal(e[9]->nil_report->month, "2024-02");
+    collected_free(&c);
+}
+
+/* English headers, and a type column for a mixed file. */
+static void test_english_and_mixed(void **state)
+{
+    struct fx *fx = *state;
+    struct submit_result r;
+    struct collected c;
+    assert_int_equal(submit(fx, "en.csv",
+        "occurredOn,kind,participants,copies\n2024-03-06,PUBLICITY_KIND_LECTURE,12,\n", &r), 0);
+    assert_int_equal(submit(fx, "mixed.csv",
+        "类型,日期,经营者编号,类别,检查类型,检查结果,宣传类型,资料份数,月份\n"
+        "检查,2024-03-01,OP-3,食杂店,不定期,下架,,,\n"
+        "publicity,2024-03-02,,,,,横幅,,\n"
+        "零报告,2024-03-03,,,,,,,2024-02\n", &r), 0);
+    assert_int_equal(r.stored, 3);
+    assert_string_equal(errors(fx), "");
+    read_outbox(fx, &c);
+    assert_int_equal(c.n, 4);
+    assert_int_equal(c.ev[0]->publicity->kind, SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_LECTURE);
+    assert_int_equal(c.ev[1]->inspection->outcome, SHIBAO__V1__INSPECTION_OUTCOME__INSPECTION_OUTCOME_PRODUCTS_REMOVED);
+    assert_int_equal(c.ev[2]->publicity->kind, SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_BANNER);
+    assert_string_equal(c.ev[3]->nil_report->month, "2024-02");
+    collected_free(&c);
+}
+
+/* Rows without ids: the same file again stores nothing; rows appended are
+ * new; identical rows are distinct events. */
+static void test_derived_ids(void **state)
+{
+    struct fx *fx = *state;
+    struct submit_result r;
+    const char *v1 = "日期,宣传类型\n2024-03-06,集中学习\n2024-03-06,集中学习\n";
+    const char *v2 = "日期,宣传类型\n2024-03-06,集中学习\n2024-03-06,集中学习\n2024-03-09,横幅\n";
+    assert_int_equal(submit(fx, "a.csv", v1, &r), 0);
+    assert_int_equal(r.stored, 2);
+    assert_int_equal(submit(fx, "a.csv", v1, &r), 0);
+    assert_int_equal(r.stored, 0);
+    assert_int_equal(r.duplicates, 2);
+    assert_int_equal(submit(fx, "a.csv", v2, &r), 0);
+    assert_int_equal(r.stored, 1);
+    assert_int_equal(r.duplicates, 2);
+    struct collected c;
+    read_outbox(fx, &c);
+    assert_int_equal(c.n, 3);
+    assert_string_not_equal(c.ev[0]->event_id, c.ev[1]->event_id);
+    assert_int_equal(c.ev[0]->event_id[14], '8');   /* a UUIDv8 */
+    collected_free(&c);
+}
+
+/* Bad rows refuse the file, each reported FILE:LINE: column: reason with
+ * the column as the header writes it. */
+static void test_errors(void **state)
+{
+    struct fx *fx = *state;
+    struct submit_result r;
+    const char *text =
+        "日期,经营者编号,类别,检查类型,检查结果,三无食品\n"
+        "2024-03-01,OP-1,食杂店,定期,合格,\n"          /* good */
+        "2024-02-30,OP-1,食杂店,定期,合格,\n"          /* 3: not a date */
+        "2024-03-01,OP-1,饭馆,定期,合格,\n"            /* 4: unknown category */
+        "2024-03-01,OP-1,食杂店,定期,合格,many\n"      /* 5: not a number */
+        "2024-03-01,,食杂店,定期,合格,\n"              /* 6: operator missing */
+        "\"2024-03-01\",OP-1,食杂店,定期,\"合\n格\",\n"  /* 7-8: quoted line break */
+        "2024-03-01,OP-1,食杂店,定期,合格,,extra\n";   /* 9: no header */
+    assert_int_equal(submit(fx, "bad.csv", text, &r), 1);
+    assert_int_equal(r.stored, 0);
+    assert_int_equal(r.bad, 6);
+    assert_int_equal(outbox_pending(fx->ob), 0);
+    const char *e = errors(fx);
+    assert_non_null(strstr(e, "bad.csv:3: 日期: \"2024-02-30\" is not a real date"));
+    assert_non_null(strstr(e, "bad.csv:4: 类别: unknown value \"饭馆\" (one of 食品生产企业、小作坊、"));
+    assert_non_null(strstr(e, "bad.csv:5: 三无食品: not a whole number: \"many\"\n"));
+    assert_non_null(strstr(e, "bad.csv:6: 经营者编号: missing\n"));
+    assert_non_null(strstr(e, "bad.csv:7: 检查结果: unknown value \"合\n"));
+    assert_non_null(strstr(e, "bad.csv:9: column 7: a value without a header\n"));
+}
+
+static void expect_refused(struct fx *fx, const char *text, const char *want)
+{
+    struct submit_result r;
+    fflush(fx->errs);
+    size_t before = fx->errlen;
+    assert_int_equal(submit(fx, "h.csv", text, &r), 1);
+    const char *e = errors(fx) + before;
+    if (!strstr(e, want))
+        fail_msg("error \"%s\" lacks \"%s\"", e, want);
+    assert_int_equal(outbox_pending(fx->ob), 0);
+}
+
+static void test_header_errors(void **state)
+{
+    struct fx *fx = *state;
+    expect_refused(fx, "日期,颜色\n2024-03-01,红\n", "h.csv:1: 颜色: unknown column");
+    expect_refused(fx, "日期,date\n", "h.csv:1: date: the same column as 日期");
+    expect_refused(fx, "经营者编号\n", "h.csv:1: header: no 日期 (occurred_on) column");
+    expect_refused(fx, "日期,经营者编号\n2024-03-01,OP\n", "h.csv:1: header: the columns fit more than one");
+    expect_refused(fx, "日期,宣传类型,月份\n", "h.csv:1: header: the columns fit no single event type");
+    expect_refused(fx, "日期,检查类型,检查结果\n", "h.csv:1: header: 检查 (inspection) rows need a 经营者编号");
+    expect_refused(fx, "", "h.csv:1: header: the file is empty");
+    expect_refused(fx, "\xC8\xD5\xC6\xDA,x\n", "h.csv:1: header: not UTF-8 text");
+    expect_refused(fx, "日期,宣传类型\n2024-03-01,\"集中学习\n", "h.csv:2: a quoted field is not closed");
+    expect_refused(fx, "类型,日期,宣传类型,月份\n宣传,2024-03-01,横幅,2024-02\n",
+                   "h.csv:2: 月份: not a field of 宣传 (publicity) rows");
+    expect_refused(fx, "类型,日期,宣传类型\n检查,2024-03-01,\n",
+                   "h.csv:2: 类型: 检查 (inspection) rows need a 经营者编号 (operator_id) column");
+    expect_refused(fx, "类型,日期\n会议,2024-03-01\n", "h.csv:2: 类型: unknown type \"会议\"");
+    expect_refused(fx, "日期,宣传类型\n2024-03-01,集中学习\n2099-01-01,集中学习\n",
+                   "h.csv:3: 日期: date 2099-01-01 is after tomorrow");
+    expect_refused(fx, "日期,月份,村代码\n2024-03-01,2024-02,420102005002\n",
+                   "h.csv:2: 村代码: 420102005002 does not match");
+}
+
+/* Blank rows (a spreadsheet's empty lines, all commas) are no rows. */
+static void test_blank_rows(void **state)
+{
+    struct fx *fx = *state;
+    struct submit_result r;
+    assert_int_equal(submit(fx, "b.csv", "\n,,\n日期,宣传类型\n,\n2024-03-01,横幅\n\n,,\n", &r), 0);
+    assert_int_equal(r.lines, 1);
+    assert_int_equal(r.stored, 1);
+    assert_int_equal(submit(fx, "e.csv", "日期,宣传类型\n", &r), 0);
+    assert_int_equal(r.stored, 0);
+}
+
+static void test_file(void **state)
+{
+    struct fx *fx = *state;
+    struct submit_result r;
+    char path[160];
+    snprintf(path, sizeof path, "%s/x.csv", fx->dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(BOM "日期,月份\r\n2024-03-01,2024-02\r\n", f);
+    fclose(f);
+    assert_int_equal(csvin_submit_file(fx->db, fx->ob, VILLAGE, path, fx->errs, &r), 0);
+    assert_int_equal(r.stored, 1);
+    snprintf(path, sizeof path, "%s/none.csv", fx->dir);
+    assert_int_equal(csvin_submit_file(fx->db, fx->ob, VILLAGE, path, fx->errs, &r), -1);
+}
+
+int main(void)
+{
+    log_init("test_csvin", SB_LOG_ERROR - 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_templates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_english_and_mixed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_derived_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blank_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
