@@ -24,6 +24,8 @@
  * the caller gets back often enough to obey SIGTERM within its 2 s, answer
  * ZAP handshakes and feed its own upstream while senders keep the pipe full. */
 #define RECV_BURST 16
+/* New items after which a group of batches is committed. */
+#define GROUP_ITEMS 10000
 
 void link_options_default(struct link_options *o)
 {
@@ -515,6 +517,14 @@ struct link_receiver {
     struct ratelimit rl_warn;
     struct link_peer *peers;
     size_t npeers, peers_cap;
+    /* Group commit: the batches of one on_readable call share one
+     * transaction (a savepoint each) and one fsync; their acks wait in
+     * `acks` until that commit. */
+    int grouped, group_failed;
+    size_t group_items;
+    int64_t group_began;
+    uint8_t *acks;
+    size_t acks_len, acks_cap;
 };
 
 const double link_commit_bounds[LINK_COMMIT_BUCKETS - 1] = {
@@ -611,6 +621,7 @@ void link_receiver_destroy(link_receiver_t **pr)
     free(r->ack_ref_ptrs);
     free(r->frame);
     free(r->peers);
+    free(r->acks);
     free(r);
     *pr = NULL;
 }
@@ -630,6 +641,19 @@ static void reply(link_receiver_t *r, const void *id, size_t idlen, Shibao__V1__
     if (grow((void **)&r->frame, &r->frame_cap, len + 1, 1) < 0)
         return;
     protobuf_c_message_pack(&m.base, r->frame);
+    if (r->grouped) {
+        /* Not before the commit: an ack promises the data is durable. */
+        size_t need = r->acks_len + 2 * sizeof(size_t) + idlen + len;
+        if (grow((void **)&r->acks, &r->acks_cap, need, 1) < 0)
+            return; /* unanswered: the sender resends, and is answered then */
+        uint8_t *p = r->acks + r->acks_len;
+        memcpy(p, &idlen, sizeof idlen);
+        memcpy(p + sizeof idlen, id, idlen);
+        memcpy(p + sizeof idlen + idlen, &len, sizeof len);
+        memcpy(p + 2 * sizeof idlen + idlen, r->frame, len);
+        r->acks_len = need;
+        return;
+    }
     if (zmq_send(r->sock, id, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
         zmq_send(r->sock, r->frame, len, ZMQ_DONTWAIT) < 0) {
         if (errno == EHOSTUNREACH || errno == EAGAIN)
@@ -737,6 +761,72 @@ static int keep_refusal(link_receiver_t *r, uint64_t seq, struct link_refusal *r
 
 /* One good batch: one transaction, then the ack. 0, or -1 on a database
  * error of our own. */
+/* Opens the group's transaction if needed, then a savepoint for one batch. */
+static int batch_open(link_receiver_t *r)
+{
+    if (r->group_failed)
+        return -1;
+    if (!r->grouped) {
+        if (db_begin(r->db) < 0)
+            return -1;
+        r->grouped = 1;
+        r->group_began = now_ms();
+    }
+    return db_exec(r->db, "SAVEPOINT batch");
+}
+
+/* Undoes one batch. If SQLite rolled back the whole transaction (it does on
+ * some I/O errors), the group is lost: its acks must never be sent. */
+static void batch_undo(link_receiver_t *r)
+{
+    if (sqlite3_get_autocommit(r->db) ||
+        db_exec(r->db, "ROLLBACK TO batch") < 0 || db_exec(r->db, "RELEASE batch") < 0)
+        r->group_failed = 1;
+}
+
+static int batch_keep(link_receiver_t *r) { return db_exec(r->db, "RELEASE batch"); }
+
+/* Commits the group, then sends its acks in order. On failure nothing is
+ * acknowledged and every sender resends. */
+static int group_close(link_receiver_t *r)
+{
+    int rc = 0;
+    if (!r->grouped)
+        return 0;
+    if (r->group_failed || sqlite3_get_autocommit(r->db) || db_commit(r->db) < 0) {
+        db_rollback(r->db);
+        if (r->sink.abort)
+            r->sink.abort(r->sink.arg);
+        log_error("link: a group of batches could not be committed; the senders will resend");
+        rc = -1;
+    }
+    r->grouped = 0;
+    r->group_failed = 0;
+    if (rc == 0 && r->group_items) {
+        double took = (double)(now_ms() - r->group_began) / 1000.0;
+        size_t k = 0;
+        while (k < LINK_COMMIT_BUCKETS - 1 && took > link_commit_bounds[k])
+            k++;
+        r->stats.commit_le[k]++;
+        r->stats.commits++;
+        r->stats.commit_seconds += took;
+    }
+    r->group_items = 0;
+    for (size_t off = 0; rc == 0 && off < r->acks_len;) {
+        size_t idlen, len;
+        memcpy(&idlen, r->acks + off, sizeof idlen);
+        const uint8_t *id = r->acks + off + sizeof idlen;
+        memcpy(&len, id + idlen, sizeof len);
+        const uint8_t *frame = id + idlen + sizeof len;
+        if (zmq_send(r->sock, id, idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+            zmq_send(r->sock, frame, len, ZMQ_DONTWAIT) < 0)
+            log_debug("link: an ack was not sent: %s", zmq_strerror(errno));
+        off += 2 * sizeof(size_t) + idlen + len;
+    }
+    r->acks_len = 0;
+    return rc;
+}
+
 static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_t *frame,
                       const Shibao__V1__Batch *b)
 {
@@ -747,9 +837,8 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
     Shibao__V1__Ack ack = SHIBAO__V1__ACK__INIT;
     ack.stream = b->stream;
     r->nrefs = 0;
-    int64_t began = now_ms();
 
-    if (db_begin(r->db) < 0)
+    if (batch_open(r) < 0)
         goto out;
     open = 1;
     if (stream_get(r, b->stream, &stored, origin, sizeof origin) < 0)
@@ -757,7 +846,7 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
     const char *peer = zmq_msg_gets(frame, "User-Id");
     if (peer && peer[0] && strcmp(peer, b->origin) != 0) {
         /* An authenticated peer speaks only as itself. */
-        db_rollback(r->db);
+        batch_undo(r);
         open = 0;
         refuse(r, id, idlen, frame, b->stream, 0, "batch: origin is not the authenticated peer");
         rc = 0;
@@ -767,14 +856,14 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
         /* A stream belongs to one sender; another origin using it is a
          * misconfiguration (a cloned database) or a forgery, not data. The
          * answer acknowledges nothing, so that sender forgets nothing. */
-        db_rollback(r->db);
+        batch_undo(r);
         open = 0;
         refuse(r, id, idlen, frame, b->stream, 0, "batch: stream belongs to another origin");
         rc = 0;
         goto out;
     }
     if (b->prev_seq > stored) {
-        db_rollback(r->db);
+        batch_undo(r);
         open = 0;
         r->stats.gaps++;
         log_debug("link: gap on stream %s: holds %llu, batch follows %llu", b->stream,
@@ -825,8 +914,8 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
             goto abort;
         }
         upto = b->items[b->n_items - 1]->seq;
-        if (stream_put(r, b->stream, b->origin, upto) < 0 || db_commit(r->db) < 0) {
-            db_rollback(r->db);
+        if (stream_put(r, b->stream, b->origin, upto) < 0 || batch_keep(r) < 0) {
+            batch_undo(r);
             open = 0;
             if (r->sink.abort)
                 r->sink.abort(r->sink.arg);
@@ -835,15 +924,9 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
         open = 0;
         r->stats.items_new += b->n_items - first;
         r->stats.refused += r->nrefs;
-        double took = (double)(now_ms() - began) / 1000.0;
-        size_t k = 0;
-        while (k < LINK_COMMIT_BUCKETS - 1 && took > link_commit_bounds[k])
-            k++;
-        r->stats.commit_le[k]++;
-        r->stats.commits++;
-        r->stats.commit_seconds += took;
+        r->group_items += b->n_items - first;
     } else {
-        db_rollback(r->db); /* nothing written: a plain resend */
+        batch_undo(r); /* nothing written: a plain resend */
         open = 0;
     }
     r->stats.batches++;
@@ -862,7 +945,7 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
 abort:
     /* Rolled back and answered with an error; the sender resends later.
      * The process keeps serving. */
-    db_rollback(r->db);
+    batch_undo(r);
     open = 0;
     if (r->sink.abort)
         r->sink.abort(r->sink.arg);
@@ -876,7 +959,7 @@ abort:
     rc = 0;
 out:
     if (open)
-        db_rollback(r->db);
+        batch_undo(r);
     return rc;
 }
 
@@ -945,8 +1028,13 @@ int link_receiver_on_readable(link_receiver_t *r)
             continue;
         }
         rc = handle_frame(r, id, idlen, &frame);
+        /* about the 10,000 rows per transaction that storage likes best */
+        if (r->group_items >= GROUP_ITEMS)
+            break;
     }
 out:
+    if (group_close(r) < 0)
+        rc = -1;
     zmq_msg_close(&part);
     zmq_msg_close(&frame);
     return rc;

@@ -11,11 +11,14 @@
  * resend_ms, or on an ack flagged `gap`, it goes back to acked+1 and resends.
  *
  * Receiver: a ROUTER (ZMQ_ROUTER_MANDATORY, ZMQ_MAXMSGSIZE) bound on an
- * endpoint. For each Batch it opens one BEGIN IMMEDIATE transaction, skips
+ * endpoint. The batches waiting on the socket (up to 16, or 10,000 new
+ * items) share one BEGIN IMMEDIATE transaction and one fsync, a savepoint
+ * each; every batch is applied or undone on its own, and all their acks go
+ * out after the one commit. For each Batch it skips
  * items <= the stream's committed seq (a resend), refuses a batch whose
  * prev_seq is beyond it (a gap: something was lost on the way), hands every
- * new item to the sink, records the stream's new seq in link_streams, commits,
- * and only then acks. A crash before the commit loses nothing (the sender
+ * new item to the sink, records the stream's new seq in link_streams, and
+ * acks only after the commit. A crash before the commit loses nothing (the sender
  * resends); a crash after it double-counts nothing (the seq is committed with
  * the data).
  *
