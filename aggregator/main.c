@@ -10,11 +10,11 @@
 #include "metrics.h"
 #include "outbox.h"
 #include "profile.h"
+#include "status.h"
 #include "validate.h"
 #include "zap.h"
 
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,37 +203,6 @@ static int load_profile(sqlite3 *db, ingest_t *ing, const char *path)
     return rc;
 }
 
-/* About once a second: the text the metrics thread serves. */
-static void publish_metrics(metrics_t *m, link_receiver_t *recv, zap_t *zap, outbox_t *ob)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return;
-    struct link_stats st;
-    const struct link_peer *peers;
-    link_receiver_stats(recv, &st);
-    size_t n = link_receiver_peers(recv, &peers);
-    metrics_link(f, &st, peers, n);
-    if (zap) {
-        struct zap_stats z;
-        zap_stats(zap, &z);
-        fprintf(f, "# HELP shibao_connections_accepted_total Handshakes of enrolled keys.\n"
-                   "# TYPE shibao_connections_accepted_total counter\nshibao_connections_accepted_total %lu\n"
-                   "# HELP shibao_connections_refused_total Handshakes refused (unknown or revoked key).\n"
-                   "# TYPE shibao_connections_refused_total counter\nshibao_connections_refused_total %lu\n",
-                z.accepted, z.refused);
-    }
-    uint64_t last = outbox_last(ob), acked = outbox_acked(ob);
-    fprintf(f, "# HELP shibao_feed_backlog Feed items the county has not yet acknowledged.\n"
-               "# TYPE shibao_feed_backlog gauge\nshibao_feed_backlog %llu\n",
-            (unsigned long long)(last > acked ? last - acked : 0));
-    fclose(f);
-    metrics_publish(m, buf, len);
-    free(buf);
-}
-
 static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
 {
     int rc = 1;
@@ -259,7 +228,7 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
     int64_t next_metrics = 0;
     while (!daemon_stopping()) {
         if (metrics && daemon_now_ms() >= next_metrics) {
-            publish_metrics(metrics, recv, zap, ob);
+            metrics_publish_receiver(metrics, recv, zap, ob);
             next_metrics = daemon_now_ms() + 1000;
         }
         /* Database errors (a lock held too long, a full disk) roll back the
@@ -303,61 +272,15 @@ out:
     return rc;
 }
 
-/* For scripts: the same counts, and each village stream's committed seq. */
-static int status_json(sqlite3 *db)
-{
-    int rc = 1;
-    sqlite3_stmt *st = NULL;
-    json_t *root = json_object(), *streams = json_array();
-    static const char *const q[][2] = {
-        {"ledger_events", "SELECT count(*) FROM ledger"},
-        {"quarantined_events", "SELECT count(*) FROM quarantine"},
-        {"feed_waiting", "SELECT count(*) FROM outbox"},
-    };
-    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
-        if (db_prepare(db, q[i][1], &st) < 0 || sqlite3_step(st) != SQLITE_ROW)
-            goto out;
-        json_object_set_new(root, q[i][0], json_integer(sqlite3_column_int64(st, 0)));
-        sqlite3_finalize(st);
-        st = NULL;
-    }
-    if (db_prepare(db, "SELECT origin, stream, seq FROM link_streams ORDER BY origin, stream", &st) < 0)
-        goto out;
-    while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(streams, json_pack("{s:s, s:s, s:I}", "origin", sqlite3_column_text(st, 0),
-                                                 "stream", sqlite3_column_text(st, 1), "committed_seq",
-                                                 (json_int_t)sqlite3_column_int64(st, 2)));
-    json_object_set(root, "streams", streams);
-    if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0) {
-        putchar('\n');
-        rc = 0;
-    }
-out:
-    sqlite3_finalize(st);
-    json_decref(streams);
-    json_decref(root);
-    return rc;
-}
-
 static int status(sqlite3 *db, int json)
 {
-    if (json)
-        return status_json(db);
-    static const char *const q[][2] = {
-        {"events in ledger", "SELECT count(*) FROM ledger"},
-        {"events refused (quarantine)", "SELECT count(*) FROM quarantine"},
-        {"village streams", "SELECT count(*) FROM link_streams"},
-        {"feed items waiting for the county", "SELECT count(*) FROM outbox"},
+    static const struct status_count c[] = {
+        {"events in ledger", "ledger_events", "SELECT count(*) FROM ledger"},
+        {"events refused (quarantine)", "quarantined_events", "SELECT count(*) FROM quarantine"},
+        {"village streams", "village_streams", "SELECT count(*) FROM link_streams"},
+        {"feed items waiting for the county", "feed_waiting", "SELECT count(*) FROM outbox"},
     };
-    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
-        sqlite3_stmt *st = NULL;
-        if (db_prepare(db, q[i][1], &st) < 0)
-            return 1;
-        if (sqlite3_step(st) == SQLITE_ROW)
-            printf("%s: %lld\n", q[i][0], (long long)sqlite3_column_int64(st, 0));
-        sqlite3_finalize(st);
-    }
-    return 0;
+    return status_print(db, c, sizeof c / sizeof c[0], json);
 }
 
 int main(int argc, char **argv)

@@ -188,3 +188,33 @@ void metrics_link(FILE *f, const struct link_stats *st, const struct link_peer *
             fprintf(f, "shibao_sender_last_contact_seconds{origin=\"%s\"} %lld\n", peers[i].origin,
                 (long long)(now - peers[i].last_contact));
 }
+
+void metrics_publish_receiver(metrics_t *m, link_receiver_t *recv, zap_t *zap, outbox_t *up)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return;
+    struct link_stats st;
+    const struct link_peer *peers;
+    link_receiver_stats(recv, &st);
+    size_t n = link_receiver_peers(recv, &peers);
+    metrics_link(f, &st, peers, n);
+    if (zap) {
+        struct zap_stats z;
+        zap_stats(zap, &z);
+        counter(f, "shibao_connections_accepted_total", "Handshakes of enrolled keys.", z.accepted);
+        counter(f, "shibao_connections_refused_total", "Handshakes refused (unknown or revoked key).",
+                z.refused);
+    }
+    if (up) {
+        uint64_t last = outbox_last(up), acked = outbox_acked(up);
+        fprintf(f, "# HELP shibao_feed_backlog Feed items the next tier has not yet acknowledged.\n"
+                   "# TYPE shibao_feed_backlog gauge\nshibao_feed_backlog %llu\n",
+                (unsigned long long)(last > acked ? last - acked : 0));
+    }
+    fclose(f);
+    metrics_publish(m, buf, len);
+    free(buf);
+}

@@ -18,6 +18,8 @@
 
 #include <stdio.h>
 #include "link.h"
+#include "outbox.h"
+#include "zap.h"
 
 typedef struct metrics metrics_t;
 
@@ -31,6 +33,10 @@ void metrics_destroy(metrics_t **m);
 
 /* Replaces the text served (copied). 0 or -1. */
 int metrics_publish(metrics_t *m, const char *text, size_t len);
+
+/* Formats and publishes a receiving daemon's metrics: its link receiver,
+ * its ZAP handler and its upstream outbox (each may be NULL but recv). */
+void metrics_publish_receiver(metrics_t *m, link_receiver_t *recv, zap_t *zap, outbox_t *up);
 
 /* Writes the link receiver's counters and per-origin gauges to f. */
 void metrics_link(FILE *f, const struct link_stats *st, const struct link_peer *peers,

@@ -11,7 +11,9 @@
 #include "log.h"
 #include "outbox.h"
 #include "period.h"
+#include "metrics.h"
 #include "render.h"
+#include "status.h"
 #include "trace.h"
 #include "validate.h"
 #include "zap.h"
@@ -32,6 +34,7 @@ static const char USAGE[] =
     "                              [--ontime-days N] [--silent-months N]\n"
     "       shibao-reporter trace --db FILE --period PERIOD --figure N|KEY [--township CODE]\n"
     "                             [--format text|json]\n"
+    "       shibao-reporter status --db FILE [--json]\n"
     "       shibao-reporter keygen PREFIX\n"
     "       shibao-reporter enroll --db FILE --township CODE --key FILE.pub|Z85\n"
     "       shibao-reporter revoke --db FILE --township CODE\n"
@@ -62,6 +65,9 @@ static const char USAGE[] =
     "                         than N months old (default 2)\n"
     "      --figure N|KEY     (trace) the figure (1-25, or its key such as\n"
     "                         routine_inspections_distribution) whose events to list\n"
+    "      --metrics HOST:PORT  (serve) Prometheus metrics at http://HOST:PORT/metrics (loopback)\n"
+    "      --metrics-public   allow --metrics on a non-loopback address\n"
+    "      --json             (status) print JSON\n"
     "      --insecure         plaintext, no authentication: INSECURE, for tests only\n"
     "      --log-level LEVEL  error, warn, info (default) or debug\n"
     "      --config FILE      options from FILE (default: /etc/shibao/reporter.conf)\n"
@@ -72,8 +78,8 @@ static const char USAGE[] =
 
 struct opts {
     const char *cmd, *db, *listen, *period, *township, *output, *key;
-    const char *http, *upstream, *upstream_key, *code;
-    int county, format, insecure, http_public, figure;
+    const char *http, *upstream, *upstream_key, *code, *metrics;
+    int county, format, insecure, http_public, figure, metrics_public, json;
     struct figures_options fopt;
     struct link_options link;
     struct keypair kp;
@@ -101,6 +107,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"code", required_argument, NULL, 'K'},
         {"ontime-days", required_argument, NULL, 'O'}, {"silent-months", required_argument, NULL, 'S'},
         {"figure", required_argument, NULL, 'G'},
+        {"metrics", required_argument, NULL, 'M'}, {"metrics-public", no_argument, NULL, 'Q'},
+        {"json", no_argument, NULL, 'J'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
@@ -157,6 +165,9 @@ static int parse(int argc, char **argv, struct opts *o)
             log_init("shibao-reporter", lvl);
             break;
         }
+        case 'M': o->metrics = optarg; break;
+        case 'Q': o->metrics_public = 1; break;
+        case 'J': o->json = 1; break;
         case 'h': fputs(USAGE, stdout); exit(0);
         case 'V': puts("shibao-reporter " SHIBAO_VERSION); exit(0);
         default: fputs(USAGE, stderr); return 2;
@@ -190,6 +201,8 @@ static int parse(int argc, char **argv, struct opts *o)
     char err[256];
     if (o->http && http_check_addr(o->http, o->http_public, err, sizeof err) < 0)
         return usage_error(err);
+    if (o->metrics && metrics_check_addr(o->metrics, o->metrics_public, err, sizeof err) < 0)
+        return usage_error(err);
     /* The next tier authenticates this reporter by its code and takes only
      * townships under it (county.c), so the link origin must be that code. */
     if (o->upstream && (!o->code || !(validate_code(o->code, 6) || validate_code(o->code, 4))))
@@ -208,7 +221,10 @@ static int serve(const struct opts *o)
     outbox_t *ob = NULL;
     link_sender_t *up = NULL;
     http_t *http = NULL;
+    metrics_t *metrics = NULL;
     void *zctx = zmq_ctx_new();
+    if (o->metrics && metrics_new(o->metrics, o->metrics_public, &metrics) < 0)
+        goto out;
     if (db_open(o->db, &db) < 0 || county_new(db, &county) < 0 ||
         (!o->insecure && zap_new(zctx, db, &zap) < 0) ||
         link_receiver_new(zctx, o->listen, db, county_sink(county), &o->link, &recv) < 0)
@@ -224,7 +240,12 @@ static int serve(const struct opts *o)
              o->upstream ? o->upstream : "",
              o->insecure ? "INSECURE plaintext" : "CURVE, enrolled townships only");
     daemon_install_signals();
+    int64_t next_metrics = 0;
     while (!daemon_stopping()) {
+        if (metrics && daemon_now_ms() >= next_metrics) {
+            metrics_publish_receiver(metrics, recv, zap, ob);
+            next_metrics = daemon_now_ms() + 1000;
+        }
         int failed = up && link_sender_pump(up) < 0;
         zmq_pollitem_t it[3] = {
             {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
@@ -249,6 +270,7 @@ static int serve(const struct opts *o)
     log_info("stopping");
     rc = 0;
 out:
+    metrics_destroy(&metrics);
     http_stop(&http);
     link_sender_destroy(&up);
     link_receiver_destroy(&recv);
@@ -366,6 +388,20 @@ int main(int argc, char **argv)
     if (strcmp(o.cmd, "serve") == 0) {
         rc = serve(&o);
         keys_clear(&o.kp);
+        return rc;
+    }
+    if (strcmp(o.cmd, "status") == 0) {
+        static const struct status_count c[] = {
+            {"townships", "townships", "SELECT count(DISTINCT township) FROM rollup"},
+            {"rollup rows", "rollup_rows", "SELECT count(*) FROM rollup"},
+            {"township streams", "township_streams", "SELECT count(*) FROM link_streams"},
+            {"feed items waiting for the next tier", "feed_waiting", "SELECT count(*) FROM outbox"},
+        };
+        sqlite3 *db = NULL;
+        if (db_open_readonly(o.db, &db) < 0)
+            return 1;
+        rc = status_print(db, c, sizeof c / sizeof c[0], o.json);
+        db_close(&db);
         return rc;
     }
     if (strcmp(o.cmd, "report") == 0)

@@ -11,13 +11,18 @@ for _ in $(seq 50); do
     PORT=$((20000 + RANDOM % 20000))
     ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q . || break
 done
-scrape() { curl -sf "http://127.0.0.1:$PORT/metrics"; }
-metric() { scrape | awk -v m="$1" '$1 == m {print $2}'; }
+PORT2=$((PORT + 1))
+scrape() { curl -sf "http://127.0.0.1:${2:-$PORT}/metrics"; }
+metric() { scrape "" "${2:-$PORT}" | awk -v m="$1" '$1 == m {print $2}'; }
 
 mkdir -p "$T/keys"
 "$BIN/shibao-aggregator" keygen "$T/keys/town" >/dev/null
 "$BIN/shibao-collector" keygen "$T/keys/v" >/dev/null
 "$BIN/shibao-aggregator" enroll --db "$T/town.db" --village $V --key "$T/keys/v.pub" >/dev/null
+"$BIN/shibao-reporter" keygen "$T/keys/county" >/dev/null
+"$BIN/shibao-reporter" enroll --db "$T/county.db" --township $TOWN --key "$T/keys/town.pub" >/dev/null
+start reporter "$BIN/shibao-reporter" serve --db "$T/county.db" --listen "ipc://$T/county.sock" \
+    --key "$T/keys/county" --metrics 127.0.0.1:$PORT2
 
 out=$("$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --listen "ipc://$T/x.sock" \
       --key "$T/keys/town" --metrics 10.1.2.3:$PORT 2>&1)
@@ -25,7 +30,8 @@ check_eq "a non-loopback metrics address is refused" 2 "$?"
 case "$out" in *"not a loopback address"*) ok "and the error says why";; *) bad "error: $out";; esac
 
 start aggregator "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --listen "ipc://$T/agg.sock" \
-    --key "$T/keys/town" --metrics 127.0.0.1:$PORT
+    --key "$T/keys/town" --metrics 127.0.0.1:$PORT \
+    --upstream "ipc://$T/county.sock" --upstream-key "$T/keys/county.pub"
 has_counters() { [ -n "$(metric shibao_link_events_committed_total)" ]; }
 check "the metrics endpoint answers" wait_until 20 has_counters
 check_eq "nothing committed yet" 0 "$(metric shibao_link_events_committed_total)"
@@ -50,4 +56,14 @@ check "an accepted handshake is counted ($acc)" test "${acc:-0}" -ge 1
 json=$("$BIN/shibao-aggregator" status --db "$T/town.db" --json)
 check_eq "status --json: ledger events" "$N" "$(jq -r .ledger_events <<<"$json")"
 check_eq "status --json: the village stream's committed seq" "$N" "$(jq -r --arg v $V '.streams[] | select(.origin == $v) | .committed_seq' <<<"$json")"
+# the county reporter's own endpoint and status
+county_fed() { [ "$(metric shibao_feed_backlog)" = 0 ] && [ "${1:-}" = "" ]; }
+check "the township's feed backlog drains to 0" wait_until 30 county_fed
+rc=$(metric shibao_link_events_committed_total $PORT2)
+check "the county counts committed feed items ($rc)" test "${rc:-0}" -gt 0
+racc=$(metric shibao_connections_accepted_total $PORT2)
+check "the county counts the township's handshake ($racc)" test "${racc:-0}" -ge 1
+cjson=$("$BIN/shibao-reporter" status --db "$T/county.db" --json)
+check_eq "reporter status --json: townships" 1 "$(jq -r .townships <<<"$cjson")"
+check_eq "reporter status --json: the township's stream" $TOWN "$(jq -r '.streams[0].origin' <<<"$cjson")"
 finish

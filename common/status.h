@@ -1,0 +1,19 @@
+/* status: what `status` prints on the aggregator and the reporter, as text
+ * lines for people or JSON for scripts: a few counts from the database and
+ * each sender stream's committed seq. */
+#ifndef SHIBAO_STATUS_H
+#define SHIBAO_STATUS_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+struct status_count {
+    const char *label;  /* text: "events in ledger" */
+    const char *key;    /* json: "ledger_events" */
+    const char *sql;    /* one integer; a table not yet created counts 0 */
+};
+
+/* Prints to stdout. 0 or 1 (the exit status). */
+int status_print(sqlite3 *db, const struct status_count *c, size_t n, int json);
+
+#endif
