@@ -1,5 +1,6 @@
 #include "metrics.h"
 #include "log.h"
+#include "netaddr.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -51,30 +52,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static int parse_addr(const char *addr, int allow_public, struct sockaddr_in *sa, char *err,
                       size_t errlen)
 {
-    char host[64];
-    const char *colon = strrchr(addr, ':');
-    long port = colon ? strtol(colon + 1, NULL, 10) : 0;
-    if (!colon || (size_t)(colon - addr) >= sizeof host || port <= 0 || port > 65535) {
-        snprintf(err, errlen, "--metrics: expected HOST:PORT, e.g. 127.0.0.1:9100, not \"%s\"", addr);
-        return -1;
-    }
-    memcpy(host, addr, (size_t)(colon - addr));
-    host[colon - addr] = '\0';
-    memset(sa, 0, sizeof *sa);
-    sa->sin_family = AF_INET;
-    sa->sin_port = htons((uint16_t)port);
-    if (strcmp(host, "localhost") == 0)
-        strcpy(host, "127.0.0.1");
-    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
-        snprintf(err, errlen, "--metrics: \"%s\" is not an IPv4 address", host);
-        return -1;
-    }
-    if ((ntohl(sa->sin_addr.s_addr) >> 24) != 127 && !allow_public) {
-        snprintf(err, errlen, "--metrics: %s is not a loopback address; add --metrics-public to serve it there",
-                 host);
-        return -1;
-    }
-    return 0;
+    return netaddr_parse("--metrics", "--metrics-public", addr, allow_public, sa, err, errlen);
 }
 
 int metrics_check_addr(const char *addr, int allow_public, char *err, size_t errlen)

@@ -12,6 +12,7 @@
  * keeps committing, neither waits for the other, and the writer's
  * connection stays confined to the serve loop. */
 #include "http.h"
+#include "netaddr.h"
 #include "db.h"
 #include "figures.h"
 #include "html.h"
@@ -41,37 +42,12 @@ struct http {
 
 /* ---------------------------------------------------------------- address */
 
+/* The page shows every township's figures and has no login: only this
+ * machine sees it unless the operator says otherwise. */
 static int parse_addr(const char *addr, int allow_public, struct sockaddr_in *sa, char *err,
                       size_t errlen)
 {
-    char host[64], *end = NULL;
-    const char *colon = addr ? strrchr(addr, ':') : NULL;
-    long port = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || colon == addr || (size_t)(colon - addr) >= sizeof host || !colon[1] || *end ||
-        port < 0 || port > 65535) {
-        snprintf(err, errlen, "--http: expected HOST:PORT, e.g. 127.0.0.1:8080, not \"%s\"",
-                 addr ? addr : "");
-        return -1;
-    }
-    memcpy(host, addr, (size_t)(colon - addr));
-    host[colon - addr] = '\0';
-    memset(sa, 0, sizeof *sa);
-    sa->sin_family = AF_INET;
-    sa->sin_port = htons((uint16_t)port);
-    if (strcmp(host, "localhost") == 0)
-        strcpy(host, "127.0.0.1");
-    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
-        snprintf(err, errlen, "--http: \"%s\" is not an IPv4 address", host);
-        return -1;
-    }
-    /* The page shows every township's figures and has no login: only this
-     * machine sees it unless the operator says otherwise. */
-    if ((ntohl(sa->sin_addr.s_addr) >> 24) != 127 && !allow_public) {
-        snprintf(err, errlen, "--http: %s is not a loopback address; add --http-public to serve the page there",
-                 host);
-        return -1;
-    }
-    return 0;
+    return netaddr_parse("--http", "--http-public", addr, allow_public, sa, err, errlen);
 }
 
 int http_check_addr(const char *addr, int allow_public, char *err, size_t errlen)
