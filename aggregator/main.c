@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 static const char USAGE[] =
@@ -68,15 +69,15 @@ static const char USAGE[] =
 struct opts {
     const char *cmd, *db, *township, *listen, *upstream, *profile, *key, *upstream_key, *village;
     const char *metrics;
+    const char *config_path; /* --config, or NULL for the default file */
+    char *reloaded_profile;  /* the profile path a SIGHUP read from the file */
     int insecure, metrics_public, json, deadline_days;
     struct link_options link;
     struct keypair kp;
     char peer[KEY_Z85_LEN + 1];
 };
 
-static int parse(int argc, char **argv, struct opts *o)
-{
-    static const struct option longopts[] = {
+static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},       {"township", required_argument, NULL, 't'},
         {"listen", required_argument, NULL, 'l'},   {"upstream", required_argument, NULL, 'u'},
         {"profile", required_argument, NULL, 'p'},  {"window", required_argument, NULL, 'w'},
@@ -85,8 +86,12 @@ static int parse(int argc, char **argv, struct opts *o)
         {"upstream-key", required_argument, NULL, 'U'}, {"village", required_argument, NULL, 'v'},
         {"insecure", no_argument, NULL, 'I'},       {"config", required_argument, NULL, 'C'},
         {"metrics", required_argument, NULL, 'M'},  {"metrics-public", no_argument, NULL, 'P'},
-        {"json", no_argument, NULL, 'J'},           {"deadline-days", required_argument, NULL, 'D'},           {NULL, 0, NULL, 0},
-    };
+        {"json", no_argument, NULL, 'J'},           {"deadline-days", required_argument, NULL, 'D'},
+        {NULL, 0, NULL, 0},
+};
+
+static int parse(int argc, char **argv, struct opts *o)
+{
     o->cmd = "run";
     o->deadline_days = INGEST_DEADLINE_DAYS;
     if (argc > 1 && argv[1][0] != '-') {
@@ -108,7 +113,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'M': o->metrics = optarg; break;
         case 'P': o->metrics_public = 1; break;
         case 'J': o->json = 1; break;
-        case 'C': break; /* read by config_apply */
+        case 'C': o->config_path = optarg; break; /* read by config_apply; again on SIGHUP */
         case 'd': o->db = optarg; break;
         case 't': o->township = optarg; break;
         case 'l': o->listen = optarg; break;
@@ -203,7 +208,37 @@ static int load_profile(sqlite3 *db, ingest_t *ing, const char *path)
     return rc;
 }
 
-static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
+/* SIGHUP: the configuration file's log-level and profile, then the profile
+ * itself, without touching a connection. Anything wrong keeps what runs: a
+ * typo must not stop ingest. Other settings need a restart; the roster needs
+ * nothing (it is read at every handshake). */
+static void reload(sqlite3 *db, ingest_t *ing, struct opts *o)
+{
+    const char *path = o->config_path ? o->config_path : SHIBAO_CONFIG_DIR "/aggregator.conf";
+    if (*path && access(path, R_OK) == 0) {
+        struct config_args a;
+        char err[512];
+        if (config_load(path, longopts, &a, err, sizeof err) < 0) {
+            log_warn("SIGHUP: %s (the running configuration stays)", err);
+        } else {
+            for (int i = 0; i < a.argc; i++) {
+                if (strncmp(a.argv[i], "--log-level=", 12) == 0 && log_level_parse(a.argv[i] + 12) >= 0)
+                    log_init("shibao-aggregator", log_level_parse(a.argv[i] + 12));
+                if (strncmp(a.argv[i], "--profile=", 10) == 0) {
+                    free(o->reloaded_profile);
+                    o->reloaded_profile = strdup(a.argv[i] + 10);
+                    if (o->reloaded_profile)
+                        o->profile = o->reloaded_profile;
+                }
+            }
+            config_args_free(&a);
+        }
+    }
+    if (o->profile && load_profile(db, ing, o->profile) == 0)
+        log_info("SIGHUP: configuration and profile %s re-read", o->profile);
+}
+
+static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, struct opts *o)
 {
     int rc = 1;
     void *zctx = zmq_ctx_new();
@@ -240,9 +275,7 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, const struct opts *o)
             failed = 0;
         }
         if (daemon_reload_requested()) {
-            /* A bad profile keeps the old one: a typo must not stop ingest. */
-            if (o->profile && load_profile(db, ing, o->profile) == 0)
-                log_info("SIGHUP: profile %s re-read", o->profile);
+            reload(db, ing, o);
             ingest_enrolled_villages(ing); /* villages enrolled since the start */
         }
         if (up && link_sender_pump(up) < 0)
@@ -326,6 +359,7 @@ int main(int argc, char **argv)
     rc = serve(db, ing, ob, &o);
 out:
     keys_clear(&o.kp);
+    free(o.reloaded_profile);
     ingest_destroy(&ing);
     outbox_destroy(&ob);
     db_close(&db);
