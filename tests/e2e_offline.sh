@@ -67,7 +67,15 @@ for who in collector:$COL aggregator:$AGG reporter:$REP; do
     if mine "$pid"; then
         hwm=$(vmhwm_kb "$pid")
         echo "VmHWM $name: $(( hwm / 1024 )) MiB ($hwm kB)"
-        [ "$name" = reporter ] || check "$name peak resident memory <= $MEM_BOUND_MIB MiB ($(( hwm / 1024 )) MiB)" [ "$hwm" -le $(( MEM_BOUND_MIB * 1024 )) ]
+        if [ "$name" = reporter ]; then
+            :
+        elif nm -C "$BIN/shibao-$name" 2>/dev/null | grep -q __asan_init; then
+            # AddressSanitizer's shadow memory and quarantine are most of the
+            # resident set: the bound is asserted by the plain build's run.
+            echo "note - $name: memory bound not asserted under AddressSanitizer"
+        else
+            check "$name peak resident memory <= $MEM_BOUND_MIB MiB ($(( hwm / 1024 )) MiB)" [ "$hwm" -le $(( MEM_BOUND_MIB * 1024 )) ]
+        fi
     else
         bad "$name is no longer running"
     fi
