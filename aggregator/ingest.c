@@ -329,19 +329,6 @@ static int is_distribution(int category)
            category == SHIBAO__V1__CATEGORY__CATEGORY_SMALL_SHOP;
 }
 
-static const char *body_name(const Shibao__V1__Event *ev)
-{
-    switch (ev->body_case) {
-    case SHIBAO__V1__EVENT__BODY_REGISTRATION: return "registration";
-    case SHIBAO__V1__EVENT__BODY_INSPECTION: return "inspection";
-    case SHIBAO__V1__EVENT__BODY_RECTIFICATION: return "rectification";
-    case SHIBAO__V1__EVENT__BODY_PUBLICITY: return "publicity";
-    case SHIBAO__V1__EVENT__BODY_STAFFING: return "staffing";
-    case SHIBAO__V1__EVENT__BODY_NIL_REPORT: return "nil_report";
-    default: return NULL;
-    }
-}
-
 /* ------------------------------------------------------------ completeness */
 
 /* The day the township received the batch in hand (days from 1970-01-01 of
@@ -432,7 +419,7 @@ static int count_event(ingest_t *ing, const Shibao__V1__Event *ev)
         /* the month it speaks for, not the day it was written; no work figure */
         return reported(ing, v, ev->nil_report->month, 1);
     snprintf(month, sizeof month, "%.7s", ev->occurred_on);
-    snprintf(m, sizeof m, "events.%s", body_name(ev));
+    snprintf(m, sizeof m, "events.%s", codec_body_name(ev));
     if (reported(ing, v, month, 0) < 0 || add_delta(ing, v, month, m, 1) < 0)
         return -1;
     switch (ev->body_case) {
@@ -548,7 +535,7 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
     sqlite3_bind_text(st, 1, ev->event_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, ev->village_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, ev->occurred_on, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, body_name(ev), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, codec_body_name(ev), -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 5, payload, (int)len, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, it ? it->stream : NULL, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, it ? (sqlite3_int64)it->seq : 0);

@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "codec.h"
 #include "shibao.pb-c.h"
 
 static inline double bench_now(void)
@@ -286,18 +287,6 @@ static inline int bench_blobs_load(const char *path, struct bench_blobs *b)
     "INSERT INTO events VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17," \
     "?18,?19) ON CONFLICT DO NOTHING"
 
-static inline const char *bench_body_name(const Shibao__V1__Event *ev)
-{
-    switch (ev->body_case) {
-    case SHIBAO__V1__EVENT__BODY_REGISTRATION: return "registration";
-    case SHIBAO__V1__EVENT__BODY_INSPECTION: return "inspection";
-    case SHIBAO__V1__EVENT__BODY_RECTIFICATION: return "rectification";
-    case SHIBAO__V1__EVENT__BODY_PUBLICITY: return "publicity";
-    case SHIBAO__V1__EVENT__BODY_STAFFING: return "staffing";
-    default: return "?";
-    }
-}
-
 /* Binds a decoded event to BENCH_NAIVE_INSERT (strings SQLITE_STATIC: the
  * event must outlive the step). */
 static inline void bench_bind_naive(sqlite3_stmt *st, const Shibao__V1__Event *ev)
@@ -308,7 +297,7 @@ static inline void bench_bind_naive(sqlite3_stmt *st, const Shibao__V1__Event *e
     sqlite3_bind_text(st, 2, town, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, ev->village_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, ev->occurred_on, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, bench_body_name(ev), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, codec_body_name(ev) ? codec_body_name(ev) : "?", -1, SQLITE_STATIC);
     for (int i = 6; i <= 19; i++)
         sqlite3_bind_null(st, i);
     switch (ev->body_case) {

@@ -79,3 +79,14 @@ const char *codec_enum_suffix(const ProtobufCEnumDescriptor *desc, int value)
     }
     return name[i] == '_' ? name + i + 1 : name;
 }
+
+const char *codec_body_name(const Shibao__V1__Event *ev)
+{
+    /* The oneof's case is the body field's number: its name comes from the
+     * schema, so a new body needs no code here. */
+    const ProtobufCFieldDescriptor *f =
+        ev->body_case ? protobuf_c_message_descriptor_get_field(&shibao__v1__event__descriptor,
+                                                                (unsigned)ev->body_case)
+                      : NULL;
+    return f ? f->name : NULL;
+}

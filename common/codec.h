@@ -33,6 +33,10 @@ int codec_encode(const ProtobufCMessage *msg, uint8_t **out, size_t *len);
 #define codec_decode_figures(buf, len) \
     ((Shibao__V1__FigureBatch *)codec_decode(&shibao__v1__figure_batch__descriptor, (buf), (len), 0))
 
+/* The schema's name of the event's body ("registration", "nil_report"), or
+ * NULL when it has none. Static storage. */
+const char *codec_body_name(const Shibao__V1__Event *ev);
+
 /* Name of an enum value without its type prefix: (Category, 10) -> "GROCERY_STORE".
  * Returns NULL for values the schema does not know. Static storage. */
 const char *codec_enum_suffix(const ProtobufCEnumDescriptor *desc, int value);

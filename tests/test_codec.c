@@ -72,6 +72,17 @@ static void test_enum_suffix(void **state)
     assert_null(codec_enum_suffix(&shibao__v1__category__descriptor, 99));
 }
 
+static void test_body_name(void **state)
+{
+    (void)state;
+    Shibao__V1__Event ev = SHIBAO__V1__EVENT__INIT;
+    assert_null(codec_body_name(&ev));
+    ev.body_case = SHIBAO__V1__EVENT__BODY_INSPECTION;
+    assert_string_equal(codec_body_name(&ev), "inspection");
+    ev.body_case = SHIBAO__V1__EVENT__BODY_NIL_REPORT;
+    assert_string_equal(codec_body_name(&ev), "nil_report");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -79,6 +90,7 @@ int main(void)
         cmocka_unit_test(test_budget_refuses_amplification),
         cmocka_unit_test(test_garbage_is_refused),
         cmocka_unit_test(test_enum_suffix),
+        cmocka_unit_test(test_body_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
