@@ -5,6 +5,7 @@
 #include "period.h"
 #include "rollup.h"
 #include "roster.h"
+#include "tally.h"
 #include "uuid.h"
 #include "validate.h"
 
@@ -13,23 +14,22 @@
 #include <string.h>
 #include <time.h>
 
-/* One pending change to a rollup key, accumulated over a batch so each key
- * is written once per transaction however many events touch it. */
-struct delta {
-    char village[16];
-    char month[8];
-    char metric[48];
-    int64_t value;
-};
+/* Metrics named after an enum value ("insp.kind.routine"), by call site:
+ * each name is made once, then found by (slot, value). */
+enum { EM_EVENTS, EM_REG_ACTION, EM_STOCK_REG, EM_INSP_KIND, EM_INSP_OUTCOME, EM_INSP_CAT,
+       EM_RECT, EM_PUB, EM_STAFF, EM_SLOTS };
+#define EM_VALUES 32
 
-/* Keys already settled in this batch ("metric|month|village"): the rollup
- * flush sums deltas, so a set-once or once-per-batch metric must be queued
- * once per batch, whatever number of events touch it. Open addressing; the
- * set owns its strings. */
-struct marks {
-    char **keys;
-    size_t cap, n;  /* cap a power of two, at most half full */
-};
+/* Metrics with a fixed name, interned at start. */
+enum { FM_THREE_NO, FM_EXPIRED, FM_UNQUALIFIED, FM_ROUTINE_DIST, FM_PARTICIPANTS, FM_COPIES,
+       FM_FIRST_DAY, FM_NIL, FM_LATE_BATCHES, FM_LATE_LAST_DAY, FM_ENROLLED, FM_COUNT };
+static const char *const FIXED_METRICS[FM_COUNT] = {
+    "insp.three_no_items", "insp.expired_items", "insp.unqualified_staff",
+    "insp.routine_distribution", "pub.participants", "pub.copies", INGEST_M_FIRST_DAY,
+    INGEST_M_NIL, INGEST_M_LATE_BATCHES, INGEST_M_LATE_LAST_DAY, INGEST_M_ENROLLED};
+
+/* Once-per-transaction decisions about a (village, month) (tally marks). */
+enum { MARK_FIRST_DAY = 1u, MARK_NIL = 2u, MARK_DEADLINE = 4u };
 
 struct ingest {
     sqlite3 *db;
@@ -39,9 +39,9 @@ struct ingest {
     struct link_sink sink;
     sqlite3_stmt *ins_ledger, *ins_quarantine, *ins_entity, *prev_entity, *next_entity,
         *get_rollup;
-    struct delta *deltas;
-    size_t ndeltas, cap;
-    struct marks marks;
+    tally_t *tally;          /* the rollup changes of the transaction in hand */
+    int fixed[FM_COUNT];     /* metric ids */
+    int enum_ids[EM_SLOTS][EM_VALUES]; /* metric id + 1; 0 not made yet */
     int deadline_days;
     long receipt_day;  /* of the batch in hand; 0 until first needed */
     Shibao__V1__ProfileEntry **pending_profile;
@@ -77,8 +77,11 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
     snprintf(ing->township, sizeof ing->township, "%s", township);
     ing->sink = (struct link_sink){ing, sink_begin, sink_item, sink_end, sink_abort};
     ing->deadline_days = INGEST_DEADLINE_DAYS;
-    if (db_exec(db, SCHEMA) < 0 || rollup_new(db, &ing->rollup) < 0)
+    if (db_exec(db, SCHEMA) < 0 || rollup_new(db, &ing->rollup) < 0 || tally_new(&ing->tally) < 0)
         goto out;
+    for (int i = 0; i < FM_COUNT; i++)
+        if ((ing->fixed[i] = tally_metric(ing->tally, FIXED_METRICS[i])) < 0)
+            goto out;
     if (db_prepare(db,
                    "INSERT INTO ledger(event_id, village, occurred_on, body, payload, stream,"
                    " seq, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
@@ -115,62 +118,11 @@ out:
     return rc;
 }
 
-static void marks_clear(struct marks *m)
-{
-    for (size_t i = 0; i < m->cap; i++) {
-        free(m->keys[i]);
-        m->keys[i] = NULL;
-    }
-    m->n = 0;
-}
-
-static size_t mark_hash(const char *s)
-{
-    uint64_t h = 14695981039346656037ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return (size_t)h;
-}
-
-/* 1 if key was not marked yet (now it is), 0 if it was, -1 out of memory. */
-static int mark(struct marks *m, const char *metric, const char *month, const char *village)
-{
-    char key[96];
-    snprintf(key, sizeof key, "%s|%s|%s", metric, month, village);
-    if ((m->n + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        char **keys = calloc(cap, sizeof *keys);
-        if (!keys)
-            return -1;
-        for (size_t i = 0; i < m->cap; i++) {
-            if (!m->keys[i])
-                continue;
-            size_t j = mark_hash(m->keys[i]) & (cap - 1);
-            while (keys[j])
-                j = (j + 1) & (cap - 1);
-            keys[j] = m->keys[i];
-        }
-        free(m->keys);
-        m->keys = keys;
-        m->cap = cap;
-    }
-    size_t i = mark_hash(key) & (m->cap - 1);
-    while (m->keys[i]) {
-        if (strcmp(m->keys[i], key) == 0)
-            return 0;
-        i = (i + 1) & (m->cap - 1);
-    }
-    if (!(m->keys[i] = strdup(key)))
-        return -1;
-    m->n++;
-    return 1;
-}
-
 static void clear_pending(ingest_t *ing)
 {
-    ing->ndeltas = 0;
+    if (ing->tally)
+        tally_clear(ing->tally);
     ing->receipt_day = 0;
-    marks_clear(&ing->marks);
     for (size_t i = 0; i < ing->nprofile; i++)
         codec_free(ing->pending_profile[i]);
     free(ing->pending_profile);
@@ -190,9 +142,8 @@ void ingest_destroy(ingest_t **p)
     sqlite3_finalize(ing->prev_entity);
     sqlite3_finalize(ing->next_entity);
     sqlite3_finalize(ing->get_rollup);
-    free(ing->marks.keys);
     rollup_destroy(&ing->rollup);
-    free(ing->deltas);
+    tally_destroy(&ing->tally);
     free(ing);
     *p = NULL;
 }
@@ -203,47 +154,34 @@ void ingest_set_deadline_days(ingest_t *ing, int days) { ing->deadline_days = da
 
 /* ------------------------------------------------------------ deltas */
 
-static int add_delta(ingest_t *ing, const char *village, const char *month, const char *metric,
-                     int64_t v)
+/* The metric named prefix + suffix, made once per (slot, value). */
+static int named_metric(ingest_t *ing, int slot, int value, const char *prefix, const char *suffix)
 {
-    if (v == 0)
-        return 0;
-    if (ing->ndeltas == ing->cap) {
-        size_t cap = ing->cap ? ing->cap * 2 : 1024;
-        struct delta *d = realloc(ing->deltas, cap * sizeof *d);
-        if (!d)
-            return -1;
-        ing->deltas = d;
-        ing->cap = cap;
-    }
-    struct delta *d = &ing->deltas[ing->ndeltas++];
-    snprintf(d->village, sizeof d->village, "%s", village);
-    snprintf(d->month, sizeof d->month, "%s", month);
-    snprintf(d->metric, sizeof d->metric, "%s", metric);
-    d->value = v;
-    return 0;
-}
-
-static int delta_cmp(const void *a, const void *b)
-{
-    /* the rollup's own key order: neighbouring writes touch the same pages */
-    const struct delta *x = a, *y = b;
-    int c = strcmp(x->metric, y->metric);
-    if (!c)
-        c = strcmp(x->month, y->month);
-    if (!c)
-        c = strcmp(x->village, y->village);
-    return c;
-}
-
-static int metric_of(char *buf, size_t n, const char *prefix,
-                     const ProtobufCEnumDescriptor *desc, int value)
-{
-    const char *s = codec_enum_suffix(desc, value);
-    if (!s)
+    int cacheable = value >= 0 && value < EM_VALUES;
+    if (cacheable && ing->enum_ids[slot][value])
+        return ing->enum_ids[slot][value] - 1;
+    if (!suffix)
         return -1;
-    snprintf(buf, n, "%s%s", prefix, s);
-    return 0;
+    char name[64];
+    snprintf(name, sizeof name, "%s%s", prefix, suffix);
+    int id = tally_metric(ing->tally, name);
+    if (id >= 0 && cacheable)
+        ing->enum_ids[slot][value] = id + 1;
+    return id;
+}
+
+/* "prefix" + the enum value's name without its type prefix. */
+static int enum_metric(ingest_t *ing, int slot, const char *prefix,
+                       const ProtobufCEnumDescriptor *desc, int value)
+{
+    if (value >= 0 && value < EM_VALUES && ing->enum_ids[slot][value])
+        return ing->enum_ids[slot][value] - 1;
+    return named_metric(ing, slot, value, prefix, codec_enum_suffix(desc, value));
+}
+
+static int add(ingest_t *ing, const char *village, const char *month, int metric, int64_t v)
+{
+    return tally_add(ing->tally, village, month, metric, v);
 }
 
 /* ------------------------------------------------------------ stocks */
@@ -256,7 +194,7 @@ static int metric_of(char *buf, size_t n, const char *prefix,
  * change at those two months and nowhere else, whatever order events
  * arrive in. */
 static int stock_event(ingest_t *ing, const char *entity, const Shibao__V1__Event *ev,
-                       const char *metric)
+                       const char *metric, int id)
 {
     int rc = -1;
     char prev_village[16] = "", prev_metric[48] = "", next_month[8] = "";
@@ -307,12 +245,15 @@ static int stock_event(ingest_t *ing, const char *entity, const Shibao__V1__Even
                strcmp(ev->village_id, prev_village) == 0;
     if (same || (!metric && !prev_metric[0]))
         return 0;
-    if (add_delta(ing, ev->village_id, month, metric ? metric : "", metric ? 1 : 0) < 0 ||
-        (prev_metric[0] && add_delta(ing, prev_village, month, prev_metric, -1) < 0))
+    int prev = prev_metric[0] ? tally_metric(ing->tally, prev_metric) : -1;
+    if (prev_metric[0] && prev < 0)
+        return -1;
+    if ((metric && add(ing, ev->village_id, month, id, 1) < 0) ||
+        (prev >= 0 && add(ing, prev_village, month, prev, -1) < 0))
         return -1;
     if (next_month[0] &&
-        ((metric && add_delta(ing, ev->village_id, next_month, metric, -1) < 0) ||
-         (prev_metric[0] && add_delta(ing, prev_village, next_month, prev_metric, 1) < 0)))
+        ((metric && add(ing, ev->village_id, next_month, id, -1) < 0) ||
+         (prev >= 0 && add(ing, prev_village, next_month, prev, 1) < 0)))
         return -1;
     return 0;
 sqlerr:
@@ -370,110 +311,118 @@ static int stored_value(ingest_t *ing, const char *village, const char *month,
 }
 
 /* Sets the key to value unless it already has one (stored, or queued by
- * this batch). The rollup only adds deltas, so "set once" is a delta of the
- * whole value, queued only after looking inside the transaction. */
-static int set_once(ingest_t *ing, const char *village, const char *month, const char *metric,
-                    int64_t value)
+ * this transaction: the mark). The rollup only adds deltas, so "set once"
+ * is a delta of the whole value, queued only after looking inside the
+ * transaction. */
+static int set_once(ingest_t *ing, const char *village, const char *month, unsigned mark,
+                    int fm, int64_t value)
 {
     int64_t old;
-    int r = mark(&ing->marks, metric, month, village);
+    int r = tally_mark(ing->tally, village, month, mark);
     if (r <= 0)
         return r;
-    r = stored_value(ing, village, month, metric, &old);
+    r = stored_value(ing, village, month, tally_metric_name(ing->tally, ing->fixed[fm]), &old);
     if (r != 0)
         return r < 0 ? -1 : 0;
-    return add_delta(ing, village, month, metric, value);
+    return add(ing, village, month, ing->fixed[fm], value);
 }
 
 /* (village, month) was reported: by a work event dated in that month or by a
  * nil report for it. Records the first receipt day, the nil report, and, past
- * the month's deadline, one late batch and the latest late day. */
+ * the month's deadline, one late batch and the latest late day. Each is
+ * decided once per transaction, whatever number of events say it. */
 static int reported(ingest_t *ing, const char *village, const char *month, int nil)
 {
     int y, m;
     long day = receipt_day(ing);
-    if (!month_parse(month, &y, &m) || day <= 0)
+    if (day <= 0)
         return -1;
-    if (set_once(ing, village, month, INGEST_M_FIRST_DAY, day) < 0 ||
-        (nil && set_once(ing, village, month, INGEST_M_NIL, 1) < 0))
+    if (set_once(ing, village, month, MARK_FIRST_DAY, FM_FIRST_DAY, day) < 0 ||
+        (nil && set_once(ing, village, month, MARK_NIL, FM_NIL, 1) < 0))
+        return -1;
+    int r = tally_mark(ing->tally, village, month, MARK_DEADLINE);
+    if (r <= 0)
+        return r; /* this transaction already looked at this month's deadline */
+    if (!month_parse(month, &y, &m))
         return -1;
     if (day <= date_days(y, m, days_in_month(y, m)) + ing->deadline_days)
         return 0;
-    int r = mark(&ing->marks, INGEST_M_LATE_BATCHES, month, village);
-    if (r <= 0)
-        return r; /* this batch is already counted for this month */
     int64_t last = 0;
     if (stored_value(ing, village, month, INGEST_M_LATE_LAST_DAY, &last) < 0 ||
-        add_delta(ing, village, month, INGEST_M_LATE_BATCHES, 1) < 0)
+        add(ing, village, month, ing->fixed[FM_LATE_BATCHES], 1) < 0)
         return -1;
     /* set-to-max through a delta: the new day less the stored one */
-    return day > last ? add_delta(ing, village, month, INGEST_M_LATE_LAST_DAY, day - last) : 0;
+    return day > last ? add(ing, village, month, ing->fixed[FM_LATE_LAST_DAY], day - last) : 0;
 }
 
 /* The event's contribution to the rollups (GUIDE.md's definitions). */
 static int count_event(ingest_t *ing, const Shibao__V1__Event *ev)
 {
-    char month[8], m[64], metric[64];
+    char month[8];
     const char *v = ev->village_id;
+    const int *fm = ing->fixed;
     if (ev->body_case == SHIBAO__V1__EVENT__BODY_NIL_REPORT)
         /* the month it speaks for, not the day it was written; no work figure */
         return reported(ing, v, ev->nil_report->month, 1);
-    snprintf(month, sizeof month, "%.7s", ev->occurred_on);
-    snprintf(m, sizeof m, "events.%s", codec_body_name(ev));
-    if (reported(ing, v, month, 0) < 0 || add_delta(ing, v, month, m, 1) < 0)
+    memcpy(month, ev->occurred_on, 7); /* validated: YYYY-MM-DD */
+    month[7] = '\0';
+    int body = named_metric(ing, EM_EVENTS, (int)ev->body_case, "events.", codec_body_name(ev));
+    if (body < 0 || reported(ing, v, month, 0) < 0 || add(ing, v, month, body, 1) < 0)
         return -1;
     switch (ev->body_case) {
     case SHIBAO__V1__EVENT__BODY_REGISTRATION: {
         const Shibao__V1__Registration *r = ev->registration;
         char entity[320];
         int opened = r->action == SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED;
-        if (metric_of(m, sizeof m, "reg.", &shibao__v1__registration_action__descriptor, (int)r->action) < 0 ||
-            add_delta(ing, v, month, m, 1) < 0 ||
-            metric_of(metric, sizeof metric, "stock.reg.", &shibao__v1__category__descriptor, (int)r->category) < 0)
+        int action = enum_metric(ing, EM_REG_ACTION, "reg.", &shibao__v1__registration_action__descriptor, (int)r->action);
+        int stock = enum_metric(ing, EM_STOCK_REG, "stock.reg.", &shibao__v1__category__descriptor, (int)r->category);
+        if (action < 0 || stock < 0 || add(ing, v, month, action, 1) < 0)
             return -1;
         snprintf(entity, sizeof entity, "op:%s", r->operator_id);
-        return stock_event(ing, entity, ev, opened ? metric : NULL);
+        return stock_event(ing, entity, ev, opened ? tally_metric_name(ing->tally, stock) : NULL, stock);
     }
     case SHIBAO__V1__EVENT__BODY_INSPECTION: {
         const Shibao__V1__Inspection *in = ev->inspection;
-        if (metric_of(m, sizeof m, "insp.kind.", &shibao__v1__inspection_kind__descriptor, (int)in->kind) < 0 ||
-            add_delta(ing, v, month, m, 1) < 0 ||
-            metric_of(m, sizeof m, "insp.outcome.", &shibao__v1__inspection_outcome__descriptor, (int)in->outcome) < 0 ||
-            add_delta(ing, v, month, m, 1) < 0 ||
-            metric_of(m, sizeof m, "insp.cat.", &shibao__v1__category__descriptor, (int)in->category) < 0 ||
-            add_delta(ing, v, month, m, 1) < 0 ||
-            add_delta(ing, v, month, "insp.three_no_items", in->three_no_items) < 0 ||
-            add_delta(ing, v, month, "insp.expired_items", in->expired_items) < 0 ||
-            add_delta(ing, v, month, "insp.unqualified_staff", in->unqualified_staff) < 0)
+        int kind = enum_metric(ing, EM_INSP_KIND, "insp.kind.", &shibao__v1__inspection_kind__descriptor, (int)in->kind);
+        int outcome = enum_metric(ing, EM_INSP_OUTCOME, "insp.outcome.", &shibao__v1__inspection_outcome__descriptor, (int)in->outcome);
+        int cat = enum_metric(ing, EM_INSP_CAT, "insp.cat.", &shibao__v1__category__descriptor, (int)in->category);
+        if (kind < 0 || outcome < 0 || cat < 0 ||
+            add(ing, v, month, kind, 1) < 0 || add(ing, v, month, outcome, 1) < 0 ||
+            add(ing, v, month, cat, 1) < 0 ||
+            add(ing, v, month, fm[FM_THREE_NO], in->three_no_items) < 0 ||
+            add(ing, v, month, fm[FM_EXPIRED], in->expired_items) < 0 ||
+            add(ing, v, month, fm[FM_UNQUALIFIED], in->unqualified_staff) < 0)
             return -1;
         if (in->kind == SHIBAO__V1__INSPECTION_KIND__INSPECTION_KIND_ROUTINE && is_distribution((int)in->category))
-            return add_delta(ing, v, month, "insp.routine_distribution", 1);
+            return add(ing, v, month, fm[FM_ROUTINE_DIST], 1);
         return 0;
     }
-    case SHIBAO__V1__EVENT__BODY_RECTIFICATION:
-        if (metric_of(m, sizeof m, "rect.", &shibao__v1__rectification_status__descriptor, (int)ev->rectification->status) < 0)
-            return -1;
-        return add_delta(ing, v, month, m, 1);
+    case SHIBAO__V1__EVENT__BODY_RECTIFICATION: {
+        int st = enum_metric(ing, EM_RECT, "rect.", &shibao__v1__rectification_status__descriptor, (int)ev->rectification->status);
+        return st < 0 ? -1 : add(ing, v, month, st, 1);
+    }
     case SHIBAO__V1__EVENT__BODY_PUBLICITY: {
         const Shibao__V1__Publicity *p = ev->publicity;
-        if (metric_of(m, sizeof m, "pub.", &shibao__v1__publicity_kind__descriptor, (int)p->kind) < 0 ||
-            add_delta(ing, v, month, m, 1) < 0 ||
-            add_delta(ing, v, month, "pub.participants", p->participants) < 0)
+        int kind = enum_metric(ing, EM_PUB, "pub.", &shibao__v1__publicity_kind__descriptor, (int)p->kind);
+        if (kind < 0 || add(ing, v, month, kind, 1) < 0 ||
+            add(ing, v, month, fm[FM_PARTICIPANTS], p->participants) < 0)
             return -1;
         if (p->kind == SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_MATERIALS)
-            return add_delta(ing, v, month, "pub.copies", p->copies);
+            return add(ing, v, month, fm[FM_COPIES], p->copies);
         return 0;
     }
     case SHIBAO__V1__EVENT__BODY_STAFFING: {
         const Shibao__V1__Staffing *s = ev->staffing;
         char entity[320];
         const char *role = codec_enum_suffix(&shibao__v1__staff_role__descriptor, (int)s->role);
-        if (!role)
+        int stock = named_metric(ing, EM_STAFF, (int)s->role, "stock.staff.", role);
+        if (!role || stock < 0)
             return -1;
         snprintf(entity, sizeof entity, "staff:%s:%s:%s", v, role, s->person_name);
-        snprintf(metric, sizeof metric, "stock.staff.%s", role);
         return stock_event(ing, entity, ev,
-                           s->action == SHIBAO__V1__STAFFING_ACTION__STAFFING_ACTION_ASSIGNED ? metric : NULL);
+                           s->action == SHIBAO__V1__STAFFING_ACTION__STAFFING_ACTION_ASSIGNED
+                               ? tally_metric_name(ing->tally, stock) : NULL,
+                           stock);
     }
     default:
         return -1;
@@ -590,36 +539,23 @@ int ingest_flush(ingest_t *ing)
 {
     int rc = -1;
     Shibao__V1__Figure *figs = NULL, **pfigs = NULL;
-    size_t n = 0;
-    if (ing->ndeltas) {
-        qsort(ing->deltas, ing->ndeltas, sizeof *ing->deltas, delta_cmp);
-        /* merge equal keys in place */
-        for (size_t i = 0; i < ing->ndeltas; i++) {
-            if (n && delta_cmp(&ing->deltas[n - 1], &ing->deltas[i]) == 0)
-                ing->deltas[n - 1].value += ing->deltas[i].value;
-            else
-                ing->deltas[n++] = ing->deltas[i];
-        }
-        figs = calloc(n, sizeof *figs);
-        pfigs = calloc(n, sizeof *pfigs);
-        if (!figs || !pfigs)
-            goto out;
-    }
-    size_t nf = 0;
+    const struct tally_entry *e;
+    size_t n = 0, nf = 0;
+    if (tally_entries(ing->tally, &e, &n) < 0)
+        goto out;
+    if (n && (!(figs = calloc(n, sizeof *figs)) || !(pfigs = calloc(n, sizeof *pfigs))))
+        goto out;
     for (size_t i = 0; i < n; i++) {
-        struct delta *d = &ing->deltas[i];
-        if (d->value == 0 || d->metric[0] == '\0')
-            continue;
         int64_t value;
         uint64_t version;
-        if (rollup_add(ing->rollup, ing->township, d->village, d->month, d->metric, d->value,
-                       &value, &version) < 0)
+        if (rollup_add(ing->rollup, ing->township, e[i].village, e[i].month, e[i].metric,
+                       e[i].value, &value, &version) < 0)
             goto out;
         Shibao__V1__Figure *f = &figs[nf];
         shibao__v1__figure__init(f);
-        f->village = d->village;
-        f->month = d->month;
-        f->metric = d->metric;
+        f->village = (char *)e[i].village;
+        f->month = (char *)e[i].month;
+        f->metric = (char *)e[i].metric;
         f->value = value;
         f->version = version;
         pfigs[nf++] = f;
@@ -782,7 +718,7 @@ int ingest_enrolled_villages(ingest_t *ing)
                      code ? code : "?");
             continue;
         }
-        if (add_delta(ing, code, month, INGEST_M_ENROLLED, 1) < 0)
+        if (add(ing, code, month, ing->fixed[FM_ENROLLED], 1) < 0)
             goto out;
         n++;
     }
