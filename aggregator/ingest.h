@@ -21,8 +21,9 @@
  * contributes to no work figure.
  *
  * Tables: ledger(event_id, village, occurred_on, body, payload, stream, seq,
- * received_at), quarantine(...), entity_events(entity, occurred_on, event_id,
- * village, metric) for the registry and staffing stocks. */
+ * received_at) where stream is an id in ledger_streams(id, stream),
+ * quarantine(...), entity_events(entity, occurred_on, event_id, village,
+ * metric) for the registry and staffing stocks. */
 #ifndef SHIBAO_INGEST_H
 #define SHIBAO_INGEST_H
 

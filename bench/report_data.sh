@@ -216,7 +216,7 @@ ATTACH '$OUT/naive-town.db' AS n;
 BEGIN;
 INSERT INTO ledger(event_id, village, occurred_on, body, payload, stream, seq, received_at)
 SELECT event_id, village, occurred_on, body, randomblob(80),
-       '01900000-0000-7000-8000-' || village, rowid, 1700000000
+       CAST(substr(village, 10) AS INTEGER), rowid, 1700000000
 FROM n.events ORDER BY event_id;
 $ROLLUP_SQL
 COMMIT;

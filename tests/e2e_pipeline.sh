@@ -59,6 +59,12 @@ check "the county acknowledged every feed item" wait_until 60 sh -c "[ \"\$('$BI
 
 total=$(cat "$T"/sim/4*.jsonl | wc -l)
 check_eq "ledger holds every event once" "$total" "$(ledger_count "$T/town.db")"
+# Each event names the delivery stream it came by (traceability): one per
+# village outbox here, every one a stream the receiver committed.
+check_eq "every ledger row names a committed delivery stream" "$total" \
+    "$(sqlite3 "$T/town.db" "SELECT count(*) FROM ledger l JOIN ledger_streams s ON s.id = l.stream JOIN link_streams k ON k.stream = s.stream")"
+check_eq "one delivery stream per village outbox" "${#OUTBOXES[@]}" \
+    "$(sqlite3 "$T/town.db" "SELECT count(DISTINCT stream) FROM ledger")"
 
 "$BIN/shibao-reporter" report --db "$T/town.db" --period 2022H1 --format json >"$T/town.json"
 compare_figures "$T/sim/expected.json" "$T/town.json" "township"
