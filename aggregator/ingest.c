@@ -48,6 +48,7 @@ struct ingest {
     int enum_ids[EM_SLOTS][EM_VALUES]; /* metric id + 1; 0 not made yet */
     int deadline_days;
     long receipt_day;  /* of the batch in hand; 0 until first needed */
+    char today[11];    /* the same day as YYYY-MM-DD */
     Shibao__V1__ProfileEntry **pending_profile;
     size_t nprofile;
 };
@@ -292,14 +293,20 @@ static int is_distribution(int category)
 static long receipt_day(ingest_t *ing)
 {
     if (!ing->receipt_day) {
-        char today[11];
         int y, m, d;
-        date_today(today);
-        if (!date_parse(today, &y, &m, &d))
+        date_today(ing->today);
+        if (!date_parse(ing->today, &y, &m, &d))
             return 0; /* cannot happen: date_today gives a valid date */
         ing->receipt_day = date_days(y, m, d);
     }
     return ing->receipt_day;
+}
+
+/* The batch's local date, "YYYY-MM-DD" (validation refuses events dated
+ * after it): one clock and environment read per batch, not per event. */
+static const char *receipt_date(ingest_t *ing)
+{
+    return receipt_day(ing) > 0 ? ing->today : NULL;
 }
 
 /* The stored value of a rollup key: 1 found (*value set), 0 absent, -1. */
@@ -512,7 +519,7 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
         rc = quarantine(ing, it, NULL, ref->reason) < 0 ? -1 : 1;
         goto out;
     }
-    if (validate_event(ev, ing->township, NULL, ref->reason, sizeof ref->reason) < 0) {
+    if (validate_event(ev, ing->township, receipt_date(ing), ref->reason, sizeof ref->reason) < 0) {
         /* Only a real UUID goes back in the refusal: anything else could be
          * cut mid-character (invalid UTF-8 in the ack) or carry control bytes. */
         if (ev->event_id && uuid_valid(ev->event_id))
