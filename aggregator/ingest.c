@@ -867,7 +867,12 @@ int ingest_verify(sqlite3 *db, const char *township)
     }
     if (sa != SQLITE_DONE || sb != SQLITE_DONE)
         goto out;
-    rc = diffs;
+    int levels = rollup_check_levels(db);
+    if (levels < 0)
+        goto out;
+    if (levels > 0)
+        log_error("verify: %d stock level rows disagree with the rollups they sum", levels);
+    rc = diffs + levels;
 out:
     sqlite3_finalize(st);
     sqlite3_finalize(a);

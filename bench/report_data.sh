@@ -13,6 +13,9 @@
 #                   reporter itself): the rollups of 30 townships and their
 #                   profiles; a county keeps no ledger
 #
+# The stock levels (common/rollup.h) are kept by the schema's own triggers
+# while the rollups are inserted, as they are for every writer.
+#
 # Rollups are computed from the naive ledger by the rollup definitions of
 # common/rollup.h (flows per month; stocks as month-end net changes), so the
 # product's report and the naive GROUP BY must print the same figures, which
@@ -24,7 +27,7 @@
 # reused.
 set -euo pipefail
 BIN=$1 DIR=$2 N=$3
-GEN_VERSION=5
+GEN_VERSION=6  # 6: databases with stock levels
 OUT=$DIR/$N
 if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$GEN_VERSION" ]; then exit 0; fi
 rm -rf "$OUT" && mkdir -p "$OUT"

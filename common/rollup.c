@@ -22,6 +22,103 @@ static const char *const SCHEMA =
     " township TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
     " version INTEGER NOT NULL, PRIMARY KEY (township, key)) WITHOUT ROWID;";
 
+/* Stock levels. A stock's value at a period's end is the sum of its deltas
+ * over every month before: read from rollup, a report's cost would grow
+ * with the months of history (at 10^7 events the county report summed
+ * 217,000 rows). stock_level keeps, for every stock delta row, the running
+ * sum up to its month, so a stock at the end of any month is one seek per
+ * (metric, village): the latest level row on or before that month.
+ * stock_keys lists those (metric, village) pairs.
+ *
+ * Triggers keep them, so every writer of rollup (ingest's deltas, the
+ * county's absolute values, a hand-made bench database) keeps them right,
+ * in its own transaction. Invariant: a stock_level row for each stock
+ * rollup row, level = the sum of the rollup values of its key up to and
+ * including its month (`shibao-aggregator verify` checks it). */
+static const char *const LEVELS_SCHEMA =
+    "CREATE TABLE IF NOT EXISTS stock_level ("
+    " township TEXT NOT NULL, metric TEXT NOT NULL, village TEXT NOT NULL, month TEXT NOT NULL,"
+    " level INTEGER NOT NULL, PRIMARY KEY (township, metric, village, month)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS stock_keys ("
+    " township TEXT NOT NULL, metric TEXT NOT NULL, village TEXT NOT NULL,"
+    " PRIMARY KEY (township, metric, village)) WITHOUT ROWID;"
+    "CREATE TRIGGER IF NOT EXISTS stock_level_insert AFTER INSERT ON rollup"
+    " WHEN new.metric GLOB 'stock.*' BEGIN"
+    "  INSERT INTO stock_level VALUES (new.township, new.metric, new.village, new.month,"
+    "   coalesce((SELECT level FROM stock_level WHERE township = new.township"
+    "    AND metric = new.metric AND village = new.village AND month < new.month"
+    "    ORDER BY month DESC LIMIT 1), 0) + new.value);"
+    "  UPDATE stock_level SET level = level + new.value WHERE township = new.township"
+    "   AND metric = new.metric AND village = new.village AND month > new.month;"
+    "  INSERT OR IGNORE INTO stock_keys VALUES (new.township, new.metric, new.village);"
+    " END;"
+    "CREATE TRIGGER IF NOT EXISTS stock_level_update AFTER UPDATE OF value ON rollup"
+    " WHEN new.metric GLOB 'stock.*' AND new.value != old.value BEGIN"
+    "  UPDATE stock_level SET level = level + (new.value - old.value)"
+    "   WHERE township = new.township AND metric = new.metric AND village = new.village"
+    "   AND month >= new.month;"
+    " END;"
+    "CREATE TRIGGER IF NOT EXISTS stock_level_delete AFTER DELETE ON rollup"
+    " WHEN old.metric GLOB 'stock.*' BEGIN"
+    "  DELETE FROM stock_level WHERE township = old.township AND metric = old.metric"
+    "   AND village = old.village AND month = old.month;"
+    "  UPDATE stock_level SET level = level - old.value WHERE township = old.township"
+    "   AND metric = old.metric AND village = old.village AND month > old.month;"
+    " END;";
+
+/* A database made before stock_level existed gets its levels once, from
+ * the rollups it holds. */
+static const char *const LEVELS_BACKFILL =
+    "INSERT INTO stock_level SELECT township, metric, village, month,"
+    " sum(value) OVER (PARTITION BY township, metric, village ORDER BY month)"
+    " FROM rollup WHERE metric GLOB 'stock.*';"
+    "INSERT OR IGNORE INTO stock_keys SELECT DISTINCT township, metric, village"
+    " FROM rollup WHERE metric GLOB 'stock.*';";
+
+/* Levels recomputed from rollup that differ from stock_level, or the
+ * reverse (a level row without its rollup row). */
+static const char *const LEVELS_CHECK =
+    "SELECT (SELECT count(*) FROM ("
+    "  SELECT township, metric, village, month,"
+    "   sum(value) OVER (PARTITION BY township, metric, village ORDER BY month) AS level"
+    "   FROM rollup WHERE metric GLOB 'stock.*'"
+    "  EXCEPT SELECT township, metric, village, month, level FROM stock_level))"
+    " + abs((SELECT count(*) FROM stock_level)"
+    "  - (SELECT count(*) FROM rollup WHERE metric GLOB 'stock.*'))";
+
+static int levels_init(sqlite3 *db)
+{
+    int rc = -1, had = 0;
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db, "SELECT count(*) FROM sqlite_master WHERE name = 'stock_level'", &st) < 0)
+        goto out;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        had = sqlite3_column_int(st, 0);
+    if (db_exec(db, "SAVEPOINT levels") < 0)
+        goto out;
+    if (db_exec(db, LEVELS_SCHEMA) < 0 || (!had && db_exec(db, LEVELS_BACKFILL) < 0)) {
+        db_exec(db, "ROLLBACK TO levels; RELEASE levels");
+        goto out;
+    }
+    rc = db_exec(db, "RELEASE levels");
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int rollup_check_levels(sqlite3 *db)
+{
+    int rc = -1;
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db, LEVELS_CHECK, &st) < 0)
+        goto out;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        rc = sqlite3_column_int(st, 0);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int rollup_new(sqlite3 *db, rollup_t **out)
 {
     int rc = -1;
@@ -29,7 +126,7 @@ int rollup_new(sqlite3 *db, rollup_t **out)
     if (!r)
         goto out;
     r->db = db;
-    if (db_exec(db, SCHEMA) < 0)
+    if (db_exec(db, SCHEMA) < 0 || levels_init(db) < 0)
         goto out;
     if (db_prepare(db,
                    "INSERT INTO rollup(township, village, month, metric, value, version)"

@@ -5,6 +5,10 @@
  *
  *   rollup(township, village, month, metric, value, version)
  *     PRIMARY KEY (township, metric, month, village)
+ *   stock_level(township, metric, village, month, level)  kept by triggers:
+ *     the running sum of a stock's deltas up to each month that has one, so a
+ *     stock at a period's end is one seek per (metric, village), whatever the
+ *     months of history; stock_keys(township, metric, village) lists them.
  *   profile(township, key, value, version)  PRIMARY KEY (township, key)
  *
  * `month` is YYYY-MM. There are two kinds of metric:
@@ -63,6 +67,10 @@ int rollup_add(rollup_t *r, const char *township, const char *village, const cha
  * Returns 1 applied, 0 stale (ignored), -1 error. */
 int rollup_put(rollup_t *r, const char *township, const char *village, const char *month,
                const char *metric, int64_t value, uint64_t version);
+
+/* Stock levels that disagree with the rollups they are sums of: 0 when
+ * consistent, a count of differing rows, or -1 on error. */
+int rollup_check_levels(sqlite3 *db);
 
 /* Profile entry. version 0 = bump (township side: stored version + 1, only if
  * the value changed; *version_out gets the current version). Otherwise the

@@ -188,7 +188,36 @@ struct q {
     char first[8], last[8];
     char ref[8];  /* min(period end, current month): silence is judged there */
     const struct period *p;
+    int levels;   /* the database keeps stock levels (common/rollup.h) */
 };
+
+static int prepare_in(const struct q *q, const char *head, const char *tail,
+                      const char *const *metrics, int n, sqlite3_stmt **out);
+
+/* Stocks at the period's end as rows "village, <what, on metric>, value"
+ * for the metrics ?4...: from the kept levels, one row and one seek per
+ * (village, metric) that has a level by then; from an older database
+ * without them, every delta up to the end. The caller sums the rows either
+ * way. Prepared with prepare_in. */
+static int prepare_stocks(const struct q *q, const char *what, const char *const *metrics, int n,
+                          sqlite3_stmt **out)
+{
+    char head[512];
+    if (q->levels)
+        snprintf(head, sizeof head,
+                 "SELECT village, %s, level FROM (SELECT k.village, k.metric,"
+                 " (SELECT level FROM stock_level l WHERE l.township = k.township"
+                 " AND l.metric = k.metric AND l.village = k.village AND l.month <= ?3"
+                 " ORDER BY l.month DESC LIMIT 1) AS level"
+                 " FROM stock_keys k WHERE k.township = ?1 AND k.metric IN (",
+                 what);
+    else
+        snprintf(head, sizeof head,
+                 "SELECT village, %s, value FROM rollup"
+                 " WHERE township = ?1 AND month <= ?3 AND metric IN (",
+                 what);
+    return prepare_in(q, head, q->levels ? ")) WHERE level IS NOT NULL" : ")", metrics, n, out);
+}
 
 /* How figures are judged: the options, and the current month. */
 struct judge {
@@ -328,10 +357,7 @@ static int staffed_villages(const struct q *q, int64_t *count)
     int rc = -1, step;
     sqlite3_stmt *st = NULL;
     struct vset vs = {0};
-    if (prepare_bound(q,
-                      "SELECT village, metric = ?4, value FROM rollup"
-                      " WHERE township = ?1 AND month <= ?3 AND metric IN (?4, ?5)",
-                      roles, 2, &st) < 0)
+    if (prepare_stocks(q, "metric = ?4", roles, 2, &st) < 0)
         goto out;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(st, 0);
@@ -737,10 +763,7 @@ static int stock_rows(const struct q *q, struct vmap *vm, struct figures *o)
     sqlite3_stmt *st = NULL;
     for (int i = 0; i < N_REG; i++)
         names[i] = REG[i].metric;
-    if (prepare_in(q,
-                   "SELECT village, metric, value FROM rollup"
-                   " WHERE township = ?1 AND month <= ?3 AND metric IN (",
-                   ")", names, N_REG, &st) < 0)
+    if (prepare_stocks(q, "metric", names, N_REG, &st) < 0)
         goto out;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(st, 0);
@@ -908,6 +931,18 @@ out:
 
 /* ------------------------------------------------------------ one township */
 
+static int has_levels(sqlite3 *db, int *yes)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = db_prepare(db, "SELECT count(*) FROM sqlite_master WHERE name = 'stock_keys'", &st);
+    if (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+        *yes = sqlite3_column_int(st, 0) > 0;
+    else
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* The figures of one township; the caller holds the snapshot. On failure
  * o holds no villages. */
 static int compute(sqlite3 *db, const char *township, const struct period *p,
@@ -947,8 +982,9 @@ static int compute(sqlite3 *db, const char *township, const struct period *p,
     if (flow_rows(&q, names, n, &vm, o) < 0)
         goto out;
 
-    /* Stocks sum every month up to the last: the costly part, skipped when
-     * no registration or staffing was ever recorded. */
+    /* Stocks: skipped when no registration or staffing was ever recorded. */
+    if (has_levels(db, &q.levels) < 0)
+        goto out;
     if (s.reg && stock_rows(&q, &vm, o) < 0)
         goto out;
     if (s.staff && staffed_villages(&q, &staffed) < 0)

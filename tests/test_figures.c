@@ -753,6 +753,52 @@ static void test_county_completeness(void **state)
     figures_free(&a);
 }
 
+
+/* Stocks read from the kept levels (one seek per village and metric) equal
+ * the sums of every delta up to the period's end, the way a database made
+ * before the levels existed is read: for every period, whatever order the
+ * deltas came in (a late delta before earlier months moves every later
+ * level), and after a delta is rewritten with an absolute value (the
+ * county's way). */
+static void test_levels_equal_history_sums(void **state)
+{
+    struct fx *fx = *state;
+    static const char *const periods[] = {"2021H2", "2022Q1", "2022H1", "2022-05", "2022H2", "2022"};
+    enum { NP = sizeof periods / sizeof *periods };
+    struct figures with[NP], without;
+    char err[256] = "";
+    fill_a(fx);
+    assert_int_equal(db_begin(fx->db), 0);
+    add(fx, TA, A1, "2021-06", "stock.reg.GROCERY_STORE", 5);   /* before every month so far */
+    add(fx, TA, A2, "2022-02", "stock.staff.COORDINATOR", -1);
+    assert_int_equal(rollup_put(fx->r, TA, A1, "2022-03", "stock.reg.GROCERY_STORE", 7, 99), 1);
+    assert_int_equal(db_commit(fx->db), 0);
+    assert_int_equal(rollup_check_levels(fx->db), 0);
+    for (int i = 0; i < NP; i++) {
+        struct period p;
+        period(periods[i], &p);
+        memset(&with[i], 0, sizeof with[i]);
+        assert_int_equal(figures_township(fx->db, TA, &p, &with[i], err, sizeof err), 0);
+    }
+    assert_int_equal(db_exec(fx->db, "DROP TABLE stock_keys"), 0); /* an older database */
+    for (int i = 0; i < NP; i++) {
+        struct period p;
+        period(periods[i], &p);
+        memset(&without, 0, sizeof without);
+        assert_int_equal(figures_township(fx->db, TA, &p, &without, err, sizeof err), 0);
+        for (int n = 1; n <= FIGURES_N; n++) {
+            if (with[i].f[n].value != without.f[n].value || with[i].f[n].present != without.f[n].present)
+                fail_msg("%s figure %d: levels %lld, history %lld", periods[i], n,
+                         (long long)with[i].f[n].value, (long long)without.f[n].value);
+        }
+        assert_int_equal(with[i].nvillages, without.nvillages);
+        for (int v = 0; v < without.nvillages; v++)
+            assert_int_equal(with[i].villages[v].registered, without.villages[v].registered);
+        figures_free(&without);
+        figures_free(&with[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -767,6 +813,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_completeness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revisions_and_charts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_county_completeness, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_levels_equal_history_sums, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
