@@ -74,6 +74,8 @@ static const char *const SCHEMA =
 static int sink_begin(void *arg);
 static int sink_item(void *arg, const struct link_item *it, struct link_refusal *ref);
 static int sink_end(void *arg);
+static void sink_prepare(void *arg, struct link_item *items, size_t n);
+static void sink_release(void *arg, void *prepared);
 static void sink_abort(void *arg);
 
 int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t **out)
@@ -85,7 +87,8 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
     ing->db = db;
     ing->upstream = upstream;
     snprintf(ing->township, sizeof ing->township, "%s", township);
-    ing->sink = (struct link_sink){ing, sink_begin, sink_item, sink_end, sink_abort};
+    ing->sink = (struct link_sink){ing,      sink_begin,   sink_item,   sink_end,
+                                   sink_abort, sink_prepare, sink_release};
     ing->deadline_days = INGEST_DEADLINE_DAYS;
     if (db_exec(db, SCHEMA) < 0 || rollup_new(db, &ing->rollup) < 0 || tally_new(&ing->tally) < 0)
         goto out;
@@ -508,27 +511,72 @@ static sqlite3_int64 stream_id(ingest_t *ing, const char *stream)
     return id;
 }
 
+/* An item before it touches the database: decoded and validated. Made on
+ * the receiver's second thread (sink_prepare), or by apply_item itself. */
+struct examined {
+    Shibao__V1__Event *ev; /* NULL: not decodable */
+    char *reason;          /* why it is refused (malloc'd), or NULL: valid */
+    char event_id[40];     /* the event's id as sent, if a real UUID, else "" */
+};
+
+/* A refusal reason that could not be copied: still a refusal. */
+static char OUT_OF_MEMORY[] = "out of memory";
+
+static void refuse_as(struct examined *x, const char *reason)
+{
+    x->reason = strdup(reason);
+    if (!x->reason)
+        x->reason = OUT_OF_MEMORY;
+}
+
+/* Touches nothing shared but township, which never changes: safe on the
+ * receiver's second thread. */
+static void examine(const char *township, const char *today, const uint8_t *payload, size_t len,
+                    struct examined *x)
+{
+    char reason[256];
+    x->reason = NULL;
+    x->event_id[0] = '\0';
+    x->ev = codec_decode_event(payload, len);
+    if (!x->ev) {
+        refuse_as(x, "payload: not a decodable shibao.v1.Event");
+        return;
+    }
+    /* Only a real UUID goes back in a refusal: anything else could be cut
+     * mid-character (invalid UTF-8 in the ack) or carry control bytes. */
+    if (x->ev->event_id && uuid_valid(x->ev->event_id))
+        snprintf(x->event_id, sizeof x->event_id, "%s", x->ev->event_id);
+    if (validate_event(x->ev, township, today, reason, sizeof reason) < 0) {
+        refuse_as(x, reason);
+        return;
+    }
+    uuid_normalize(x->ev->event_id); /* one event, whatever case its id was written in */
+}
+
+static void examined_free(struct examined *x)
+{
+    codec_free(x->ev);
+    if (x->reason != OUT_OF_MEMORY)
+        free(x->reason);
+}
+
 static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *payload,
                       size_t len, const char *user_id, struct link_refusal *ref)
 {
     int rc = -1;
-    Shibao__V1__Event *ev = codec_decode_event(payload, len);
-    ref->event_id[0] = ref->reason[0] = '\0';
-    if (!ev) {
-        snprintf(ref->reason, sizeof ref->reason, "payload: not a decodable shibao.v1.Event");
-        rc = quarantine(ing, it, NULL, ref->reason) < 0 ? -1 : 1;
+    struct examined local, *x = it ? it->prepared : NULL;
+    if (!x) {
+        x = &local;
+        examine(ing->township, receipt_date(ing), payload, len, x);
+    }
+    Shibao__V1__Event *ev = x->ev;
+    snprintf(ref->event_id, sizeof ref->event_id, "%s", x->event_id);
+    ref->reason[0] = '\0';
+    if (!ev || x->reason) {
+        snprintf(ref->reason, sizeof ref->reason, "%s", x->reason);
+        rc = quarantine(ing, it, ev ? ref->event_id : NULL, ref->reason) < 0 ? -1 : 1;
         goto out;
     }
-    if (validate_event(ev, ing->township, receipt_date(ing), ref->reason, sizeof ref->reason) < 0) {
-        /* Only a real UUID goes back in the refusal: anything else could be
-         * cut mid-character (invalid UTF-8 in the ack) or carry control bytes. */
-        if (ev->event_id && uuid_valid(ev->event_id))
-            snprintf(ref->event_id, sizeof ref->event_id, "%s", ev->event_id);
-        rc = quarantine(ing, it, ref->event_id, ref->reason) < 0 ? -1 : 1;
-        goto out;
-    }
-    snprintf(ref->event_id, sizeof ref->event_id, "%s", ev->event_id); /* validated */
-    uuid_normalize(ev->event_id); /* one event, whatever case its id was written in */
     if (user_id && strcmp(user_id, ev->village_id) != 0) {
         snprintf(ref->reason, sizeof ref->reason,
                  "village_id: %s is not the authenticated village %s", ev->village_id, user_id);
@@ -564,7 +612,8 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
     }
     rc = count_event(ing, ev) < 0 ? -1 : 0;
 out:
-    codec_free(ev);
+    if (x == &local)
+        examined_free(&local);
     return rc;
 }
 
@@ -651,6 +700,28 @@ static int sink_item(void *arg, const struct link_item *it, struct link_refusal 
 }
 
 static int sink_end(void *arg) { return ingest_flush(arg); }
+
+/* Decoding and validation, on the receiver's second thread: the writer is
+ * left with the database work. One clock read per batch, as on the writer. */
+static void sink_prepare(void *arg, struct link_item *items, size_t n)
+{
+    const ingest_t *ing = arg;
+    char today[11];
+    date_today(today);
+    for (size_t i = 0; i < n; i++) {
+        struct examined *x = malloc(sizeof *x);
+        if (x)
+            examine(ing->township, today, items[i].payload, items[i].len, x);
+        items[i].prepared = x;
+    }
+}
+
+static void sink_release(void *arg, void *prepared)
+{
+    (void)arg;
+    examined_free(prepared);
+    free(prepared);
+}
 
 static void sink_abort(void *arg) { clear_pending(arg); }
 

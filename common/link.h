@@ -11,10 +11,13 @@
  * resend_ms, or on an ack flagged `gap`, it goes back to acked+1 and resends.
  *
  * Receiver: a ROUTER (ZMQ_ROUTER_MANDATORY, ZMQ_MAXMSGSIZE) bound on an
- * endpoint. The batches waiting on the socket (up to 16, or 10,000 new
- * items) share one BEGIN IMMEDIATE transaction and one fsync, a savepoint
- * each; every batch is applied or undone on its own, and all their acks go
- * out after the one commit. For each Batch it skips
+ * endpoint. It works in bursts: the batches waiting on the socket (up to 16
+ * or 2 MiB) share one BEGIN IMMEDIATE transaction and one fsync (or one per
+ * 10,000 new items), a savepoint each; every batch is applied or undone on
+ * its own, and all their acks go out after the commit. While a burst is
+ * written, a second thread decodes the next one and runs the sink's
+ * prepare (decoding, validation) on its items; the socket and the database
+ * are used by the caller's thread only, in arrival order. For each Batch it skips
  * items <= the stream's committed seq (a resend), refuses a batch whose
  * prev_seq is beyond it (a gap: something was lost on the way), hands every
  * new item to the sink, records the stream's new seq in link_streams, and
@@ -34,7 +37,7 @@
 #include "outbox.h"
 
 struct link_options {
-    int window;            /* max unacknowledged items in flight (default 10000) */
+    int window;            /* max unacknowledged items in flight (default 30000) */
     int batch_items;       /* max items per Batch (default 1000) */
     size_t batch_bytes;    /* max payload bytes per Batch (default 1 MiB) */
     int resend_ms;         /* resend after this long without ack progress (default 3000) */
@@ -91,6 +94,7 @@ struct link_item {
     uint64_t seq;
     const uint8_t *payload;
     size_t len;
+    void *prepared;       /* what the sink's prepare made of it, or NULL */
 };
 
 struct link_refusal {
@@ -112,6 +116,16 @@ struct link_sink {
     int (*end)(void *arg);
     /* After a rollback, to drop any in-memory state of the batch. May be NULL. */
     void (*abort)(void *arg);
+    /* Optional: the work on items that needs no database (decoding,
+     * validation), run on a second thread while the receiver writes the
+     * messages before them, so the writer only writes. Sets
+     * items[i].prepared (NULL is allowed: item() then does the work itself).
+     * Runs concurrently with the other callbacks: it may read only what
+     * does not change after the sink is made. release() frees one prepared
+     * object, on the receiver's thread, after its item() (or instead, for an
+     * item never delivered). Both NULL or both set. */
+    void (*prepare)(void *arg, struct link_item *items, size_t n);
+    void (*release)(void *arg, void *prepared);
 };
 
 typedef struct link_receiver link_receiver_t;

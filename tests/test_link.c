@@ -46,7 +46,29 @@ struct sink {
     size_t ncalls;
     const char *last_user_id;
     int saw_user_id;
+    /* prepare/release: each item is "prepared" on the receiver's second
+     * thread into a copy of its seq; item() checks it got its own. */
+    long prepared, released, mismatched, unprepared;
 };
+
+static void sink_prepare(void *arg, struct link_item *items, size_t n)
+{
+    struct sink *k = arg;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *p = malloc(sizeof *p);
+        if (p) {
+            *p = items[i].seq;
+            k->prepared++; /* read only after the receiver joined this thread */
+        }
+        items[i].prepared = p;
+    }
+}
+
+static void sink_release(void *arg, void *prepared)
+{
+    ((struct sink *)arg)->released++;
+    free(prepared);
+}
 
 static int sink_begin(void *arg)
 {
@@ -61,6 +83,10 @@ static int sink_item(void *arg, const struct link_item *it, struct link_refusal 
         k->calls[it->seq]++;
     if (it->user_id)
         k->saw_user_id = 1;
+    if (!it->prepared)
+        k->unprepared++;
+    else if (*(const uint64_t *)it->prepared != it->seq)
+        k->mismatched++;
     if (k->abort_at && it->seq == k->abort_at && !k->aborted) {
         k->aborted = 1;
         return -1;
@@ -115,7 +141,8 @@ static void on_refusal(void *arg, uint64_t seq, const char *event_id, const char
 
 static void receiver_up(struct fx *f)
 {
-    struct link_sink sk = {&f->sink, sink_begin, sink_item, sink_end, sink_abort};
+    struct link_sink sk = {&f->sink,   sink_begin,   sink_item,   sink_end,
+                           sink_abort, sink_prepare, sink_release};
     assert_int_equal(link_receiver_new(f->zctx, f->endpoint, f->rdb, &sk, &f->o, &f->r), 0);
 }
 
@@ -184,6 +211,11 @@ static int teardown(void **state)
     struct fx *f = *state;
     sender_down(f);
     link_receiver_destroy(&f->r);
+    /* Every item was prepared for item() with its own seq, and every
+     * prepared object released, delivered or not (duplicates, rollbacks). */
+    assert_int_equal(f->sink.mismatched, 0);
+    assert_int_equal(f->sink.unprepared, 0);
+    assert_int_equal(f->sink.released, f->sink.prepared);
     sqlite3_finalize(f->sink.ins);
     free(f->sink.calls);
     db_close(&f->rdb);
