@@ -20,12 +20,12 @@
 #define LOG_PERIOD_MS 60000
 /* zmq_poll slice in link_sender_step, so resends run on time. */
 #define STEP_SLICE_MS 100
-/* Messages per burst: the unit written in one group commit (one fsync) and
- * prepared ahead on the second thread. */
-#define RECV_BURST 16
+/* Messages per burst: the unit prepared ahead on the second thread. The
+ * bursts of one call share a group commit (one fsync per GROUP_ITEMS). */
+#define RECV_BURST 8
 /* Wire bytes after which a burst stops receiving: two bursts are in memory
  * at once (one written, one prepared), decoded as well as raw. */
-#define BURST_BYTES (2u << 20)
+#define BURST_BYTES (1u << 20)
 /* Bursts per on_readable call: a burst is tens of milliseconds, so the
  * caller gets control back often enough to obey SIGTERM within its 2 s,
  * answer ZAP handshakes and feed its own upstream while senders keep the
@@ -36,7 +36,7 @@
 
 void link_options_default(struct link_options *o)
 {
-    o->window = 30000;
+    o->window = 20000;
     o->batch_items = 1000;
     o->batch_bytes = 1u << 20;
     o->resend_ms = 3000;
@@ -129,7 +129,10 @@ static int set_opt(void *sock, int opt, int value, const char *name)
 }
 
 /* What both ends share. hwm is in messages, per peer: high enough that the
- * window, not the socket, is what limits a sender. */
+ * window, not the socket, is what limits a sender. Not lower on the
+ * receiver, though it would bound its memory: with a full inbound pipe,
+ * libzmq 4.3.4 aborts the process (!_io_error, stream_engine_base.cpp:331)
+ * when that peer's connection fails (found by tests/e2e_shutdown.sh). */
 static int configure(void *sock, const struct link_options *o)
 {
     int hwm = o->window + 1000;
@@ -1102,7 +1105,8 @@ out:
 }
 
 /* Writes a prepared burst in arrival order: refusals, batches (a savepoint
- * each), the group's commit, then its acks. 0, or -1 on a database error. */
+ * each), and the group's commit with its acks once the group is big enough
+ * (the caller closes the last group). 0, or -1 on a database error. */
 static int burst_apply(link_receiver_t *r, struct burst *bu)
 {
     int rc = 0;
@@ -1120,8 +1124,6 @@ static int burst_apply(link_receiver_t *r, struct burst *bu)
         if (rc == 0 && r->group_items >= GROUP_ITEMS && group_close(r) < 0)
             rc = -1;
     }
-    if (group_close(r) < 0)
-        rc = -1;
     return rc;
 }
 
@@ -1159,6 +1161,8 @@ int link_receiver_on_readable(link_receiver_t *r)
         next = t;
     }
 out:
+    if (group_close(r) < 0)
+        rc = -1;
     if (cur)
         burst_free(cur);
     free(cur);

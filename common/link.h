@@ -11,10 +11,11 @@
  * resend_ms, or on an ack flagged `gap`, it goes back to acked+1 and resends.
  *
  * Receiver: a ROUTER (ZMQ_ROUTER_MANDATORY, ZMQ_MAXMSGSIZE) bound on an
- * endpoint. It works in bursts: the batches waiting on the socket (up to 16
- * or 2 MiB) share one BEGIN IMMEDIATE transaction and one fsync (or one per
- * 10,000 new items), a savepoint each; every batch is applied or undone on
- * its own, and all their acks go out after the commit. While a burst is
+ * endpoint. It works in bursts of the batches waiting on the socket (up to 8
+ * or 1 MiB); the bursts of one call share one BEGIN IMMEDIATE transaction
+ * and one fsync (one per 10,000 new items), a savepoint per batch; every
+ * batch is applied or undone on its own, and all their acks go out after
+ * the commit. While a burst is
  * written, a second thread decodes the next one and runs the sink's
  * prepare (decoding, validation) on its items; the socket and the database
  * are used by the caller's thread only, in arrival order. For each Batch it skips
@@ -37,7 +38,7 @@
 #include "outbox.h"
 
 struct link_options {
-    int window;            /* max unacknowledged items in flight (default 30000) */
+    int window;            /* max unacknowledged items in flight (default 20000) */
     int batch_items;       /* max items per Batch (default 1000) */
     size_t batch_bytes;    /* max payload bytes per Batch (default 1 MiB) */
     int resend_ms;         /* resend after this long without ack progress (default 3000) */
