@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1036,6 +1037,20 @@ static void *burst_prepare_thread(void *arg)
     return NULL;
 }
 
+/* Starts the prepare thread with every signal blocked, so SIGTERM and
+ * SIGHUP always reach the daemon's own thread. 1 started, 0 not (the caller
+ * prepares on its own thread). */
+static int start_worker(pthread_t *t, struct burst *bu)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
+        return 0;
+    int started = pthread_create(t, NULL, burst_prepare_thread, bu) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return started;
+}
+
 static void burst_free(struct burst *bu)
 {
     link_receiver_t *r = bu->r;
@@ -1148,7 +1163,7 @@ int link_receiver_on_readable(link_receiver_t *r)
         if (rc == 0 && round + 1 < BURSTS_PER_CALL && burst_recv(r, next) < 0)
             rc = -1;
         if (next->n > 0)
-            threaded = pthread_create(&worker, NULL, burst_prepare_thread, next) == 0;
+            threaded = start_worker(&worker, next);
         if (rc == 0 && burst_apply(r, cur) < 0)
             rc = -1;
         if (threaded)

@@ -96,7 +96,7 @@ static void test_many_keys(void **state)
     tally_t *t = NULL;
     assert_int_equal(tally_new(&t), 0);
     int m = tally_metric(t, "events.publicity");
-    char village[16], month[8];
+    char village[32], month[32]; /* room for any int: -O1 checks the formats */
     for (int round = 0; round < 2; round++) {
         for (int v = 0; v < 100; v++)
             for (int mo = 0; mo < 60; mo++) {
