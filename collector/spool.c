@@ -1,4 +1,5 @@
 #include "spool.h"
+#include "daemon.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -187,6 +188,7 @@ static int handle_file(const char *dir, const char *name, sqlite3 *db, outbox_t 
     errs = open_memstream(&errtext, &errlen);
     if (!errs)
         goto nomem;
+    log_info("spool: %s: submitting", path);
     int r = is_csv_name(name) ? csvin_submit_file(db, ob, village, path, errs, &res)
                               : submit_file(db, ob, village, path, errs, &res);
     if (fclose(errs) != 0) {
@@ -196,7 +198,10 @@ static int handle_file(const char *dir, const char *name, sqlite3 *db, outbox_t 
     errs = NULL;
 
     if (r < 0) {
-        log_error("spool: %s: not submitted, left in place", path);
+        if (daemon_stopping())
+            log_info("spool: %s: stopping; nothing of it stored, left in place for the next start", path);
+        else
+            log_error("spool: %s: not submitted, left in place", path);
         goto out;
     }
     target = free_target(dir, r == 0 ? "done" : "failed", name, r == 1);
@@ -246,7 +251,9 @@ int spool_scan(const char *dir, sqlite3 *db, outbox_t *ob, const char *village)
         return -1;
     for (size_t i = 0; i < n; i++) {
         /* one file's trouble does not hold up the others */
-        if (handle_file(dir, names[i], db, ob, village) < 0)
+        if (daemon_stopping())
+            failed = 1; /* the rest wait for the next start */
+        else if (handle_file(dir, names[i], db, ob, village) < 0)
             failed = 1;
         else
             handled++;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "codec.h"
+#include "daemon.h"
 #include "db.h"
 #include "log.h"
 #include "pbjson.h"
@@ -258,6 +259,14 @@ void submitter_bad(submitter_t *s, int line, const char *fmt, ...)
 int submitter_add(submitter_t *s, ProtobufCMessage *m, int line, submit_field_fn field, void *arg)
 {
     char err[512];
+    /* A daemon asked to stop (the spool) leaves the file unread rather
+     * than finish it: nothing of it is stored, it stays where it is for the
+     * next start, and SIGTERM is obeyed within its 2 s however long the
+     * file. (Never true for the submit command.) */
+    if (daemon_stopping()) {
+        codec_free(m);
+        return -1;
+    }
     if (s->npend == s->cappend) {
         size_t ncap = s->cappend ? s->cappend * 2 : 64;
         struct pending *p = realloc(s->pend, ncap * sizeof *p);
@@ -306,6 +315,8 @@ int submitter_commit(submitter_t *s, sqlite3 *db, outbox_t *ob)
         goto out;
     in_txn = 1;
     for (size_t i = 0; i < s->npend; i++) {
+        if (i % 1024 == 0 && daemon_stopping())
+            goto out; /* as in submitter_add: the file waits for the next start */
         int r = outbox_put(ob, s->pend[i].id, s->pend[i].buf, s->pend[i].len, NULL);
         if (r < 0)
             goto out;

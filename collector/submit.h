@@ -57,7 +57,8 @@ int submitter_new(const char *village, const char *name, FILE *errs, struct subm
                   submitter_t **out);
 /* A parsed record (ev, an Event the submitter takes and frees). Returns 0
  * accepted, 1 bad (reported "NAME:LINE: field: reason", the field renamed
- * by field() when given), -1 error. */
+ * by field() when given), -1 error or the daemon is stopping (the caller
+ * stores nothing). */
 int submitter_add(submitter_t *s, ProtobufCMessage *ev, int line, submit_field_fn field,
                   void *arg);
 /* A record the reader could not parse: reported "NAME:LINE: " + the text. */
