@@ -29,7 +29,7 @@ CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
         -I$BUILD/gen -Icommon -Iaggregator -Ireporter -Icollector"
 
-declare -A MAX_LEN=([fuzz_wire]=65536 [fuzz_feed]=65536 [fuzz_jsonl]=16384 [fuzz_period]=64)
+declare -A MAX_LEN=([fuzz_wire]=65536 [fuzz_feed]=65536 [fuzz_jsonl]=16384 [fuzz_csv]=16384 [fuzz_period]=64)
 
 die() { echo "fuzz.sh: $*" >&2; exit 2; }
 
