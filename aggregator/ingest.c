@@ -826,33 +826,42 @@ out:
 
 int ingest_enrolled_villages(ingest_t *ing)
 {
-    int rc = -1, s, n = 0;
+    int rc = -1, s, added = 0, withdrawn = 0;
     sqlite3_stmt *st = NULL;
     if (roster_init(ing->db) < 0 || db_begin(ing->db) < 0)
         return -1;
-    /* Villages enrolled (and not revoked) that the rollups do not know as
-     * enrolled yet. The month of enrolment is a real month, so the county's
-     * check accepts the row, and it says from when the village is expected
-     * to report. */
+    /* village.enrolled is a running sum per village: +1 at the month of
+     * enrolment, -1 at the month of revocation, so the figures expect a
+     * village from the month it is enrolled until the month it is revoked
+     * (and again if enrolled again). Each roster entry of this township,
+     * with that sum so far. */
     if (db_prepare(ing->db,
-                   "SELECT code, substr(enrolled_at, 1, 7) FROM roster r"
-                   " WHERE revoked_at IS NULL AND length(code) = 12 AND substr(code, 1, 9) = ?1"
-                   " AND NOT EXISTS (SELECT 1 FROM rollup WHERE township = ?1"
-                   " AND metric = '" INGEST_M_ENROLLED "' AND village = r.code)",
+                   "SELECT code, substr(enrolled_at, 1, 7), substr(revoked_at, 1, 7),"
+                   " (SELECT coalesce(sum(value), 0) FROM rollup WHERE township = ?1"
+                   "  AND metric = '" INGEST_M_ENROLLED "' AND village = r.code)"
+                   " FROM roster r WHERE length(code) = 12 AND substr(code, 1, 9) = ?1",
                    &st) < 0)
         goto out;
     sqlite3_bind_text(st, 1, ing->township, -1, SQLITE_STATIC);
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         const char *code = (const char *)sqlite3_column_text(st, 0);
-        const char *month = (const char *)sqlite3_column_text(st, 1);
+        const char *enrolled = (const char *)sqlite3_column_text(st, 1);
+        const char *revoked = (const char *)sqlite3_column_text(st, 2);
+        int64_t sum = sqlite3_column_int64(st, 3);
+        const char *month = revoked ? revoked : enrolled;
+        if (revoked ? sum <= 0 : sum > 0)
+            continue; /* already as the roster says */
         if (!code || !month || !validate_code(code, 12) || !month_parse(month, NULL, NULL)) {
-            log_warn("roster: entry %s has no valid enrolment date; not counted as expected",
-                     code ? code : "?");
+            log_warn("roster: entry %s has no valid %s date; expectation unchanged",
+                     code ? code : "?", revoked ? "revocation" : "enrolment");
             continue;
         }
-        if (add(ing, code, month, ing->fixed[FM_ENROLLED], 1) < 0)
+        if (add(ing, code, month, ing->fixed[FM_ENROLLED], revoked ? -sum : 1 - sum) < 0)
             goto out;
-        n++;
+        if (revoked)
+            withdrawn++;
+        else
+            added++;
     }
     if (s != SQLITE_DONE) {
         log_error("ingest: roster: %s", sqlite3_errmsg(ing->db));
@@ -862,9 +871,11 @@ int ingest_enrolled_villages(ingest_t *ing)
     st = NULL;
     if (ingest_flush(ing) < 0 || db_commit(ing->db) < 0)
         goto out;
-    if (n)
-        log_info("%d enrolled villages now expected to report", n);
-    rc = n;
+    if (added)
+        log_info("%d enrolled villages now expected to report", added);
+    if (withdrawn)
+        log_info("%d revoked villages no longer expected to report", withdrawn);
+    rc = added + withdrawn;
 out:
     sqlite3_finalize(st);
     clear_pending(ing);

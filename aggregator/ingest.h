@@ -50,10 +50,12 @@ void ingest_destroy(ingest_t **ing);
  * INGEST_DEADLINE_DAYS). */
 void ingest_set_deadline_days(ingest_t *ing, int days);
 
-/* Makes every village enrolled in the roster (and not revoked) known to the
- * figures, the county's too: a village.enrolled row at its month of
- * enrolment, once. Runs its own transaction. Returns how many were added, or
- * -1. */
+/* Brings the figures' expectations (the county's too) in line with the
+ * roster: village.enrolled is a running sum per village, +1 at the month a
+ * village is enrolled, -1 at the month it is revoked, so a village is
+ * expected to report from its enrolment until its revocation. Run at start
+ * and on SIGHUP; idempotent. Runs its own transaction. Returns how many
+ * villages changed, or -1. */
 int ingest_enrolled_villages(ingest_t *ing);
 
 /* The sink to give link_receiver_new(). Valid while ing lives. */

@@ -40,7 +40,8 @@
  *   report.nil                    1: a nil report (零报告) for the month
  *   late.batches                  batches bringing data after the month's deadline
  *   late.last_day                 the latest such day (kept at the maximum)
- *   village.enrolled              1, at the month of enrolment (roster)
+ *   village.enrolled              +1 at the month of enrolment, -1 at the month of
+ *                                 revocation (roster): expected while the sum is > 0
  *
  * Profile keys (the township edits them; GUIDE.md placeholders):
  *   name, head (16), enforcement_head (17), market_office (18, 24),

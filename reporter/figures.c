@@ -394,7 +394,24 @@ struct vacc {
     long first_day[12];       /* per month of the period: first receipt day, 0 none */
     unsigned char work[12];   /* per month: any event */
     unsigned char nil[12];    /* per month: a nil report */
+    /* Enrolment (village.enrolled, a running sum: + at enrolment, - at
+     * revocation): the sum from each month that changed it, in month order;
+     * the latest MAX_ENROL changes. None: the village is expected from when
+     * it is known, as before rosters existed. */
+    struct { char month[8]; int64_t sum; } enrol[4];
+    int nenrol;
 };
+#define MAX_ENROL 4
+
+/* 1 if the village was revoked (its enrolment sum down to zero) as of
+ * month, 0 otherwise. */
+static int withdrawn(const struct vacc *a, const char *month)
+{
+    int out = 0;
+    for (int i = 0; i < a->nenrol && strcmp(a->enrol[i].month, month) <= 0; i++)
+        out = a->enrol[i].sum <= 0;
+    return out;
+}
 
 /* Villages by code: an array in insertion order and an index into it. */
 struct vmap {
@@ -506,7 +523,18 @@ static int completeness_rows(const struct q *q, struct vmap *vm, struct figures 
         if (!a->known[0] || strcmp(month, a->known) < 0)
             snprintf(a->known, sizeof a->known, "%s", month);
         int i = month_index(q, month);
-        if (strcmp(metric, M_ENROLLED) == 0 || value == 0)
+        if (strcmp(metric, M_ENROLLED) == 0) {
+            /* rows of one metric come in month order */
+            int64_t sum = (a->nenrol ? a->enrol[a->nenrol - 1].sum : 0) + value;
+            if (a->nenrol == MAX_ENROL) {
+                memmove(a->enrol, a->enrol + 1, (MAX_ENROL - 1) * sizeof *a->enrol);
+                a->nenrol--;
+            }
+            snprintf(a->enrol[a->nenrol].month, sizeof a->enrol[a->nenrol].month, "%s", month);
+            a->enrol[a->nenrol++].sum = sum;
+            continue;
+        }
+        if (value == 0)
             continue;
         if (strcmp(metric, M_LATE_BATCHES) == 0) {
             if (i >= 0)
@@ -578,6 +606,8 @@ static int finish_villages(const struct q *q, const struct judge *j, struct vmap
             any_work |= a->work[i];
             if ((a->known[0] && strcmp(month, a->known) < 0) || strcmp(month, j->cur) > 0)
                 continue;
+            if (withdrawn(a, month) && !a->work[i] && !a->nil[i] && !a->first_day[i])
+                continue; /* revoked: no longer expected */
             vf->months_expected++;
             if (!a->work[i] && !a->nil[i] && !a->first_day[i])
                 continue;
@@ -598,8 +628,11 @@ static int finish_villages(const struct q *q, const struct judge *j, struct vmap
                 month_str(ky, km, -1, eff);
             else
                 eff[0] = '\0';
-            vf->silent = strcmp(eff, threshold) < 0;
+            /* a revoked village is not expected to report, so not silent */
+            vf->silent = strcmp(eff, threshold) < 0 && !withdrawn(a, q->ref);
         }
+        if (!any_work && !vf->months_reported && withdrawn(a, q->first) && withdrawn(a, q->last))
+            continue; /* revoked before the period and gone through it */
         o->villages_reporting += any_work;
         o->villages_silent += vf->silent;
         o->months_expected += vf->months_expected;

@@ -190,6 +190,25 @@ check_eq "and they count: figure 23 of 2022-08" 300 "$(jq -r '.figures[] | selec
 out=$(SHIBAO_TODAY=2022-09-01 "$BIN/shibao-collector" submit --outbox "$T/$LATE_A.db" --village "$LATE_A" "$T/publicity.csv")
 check_eq "the same CSV again stores nothing" "$T/publicity.csv: 0 events stored, 2 already in the outbox" "$out"
 
+# ---------------------------------------------------------------- revocation
+# The silent village is revoked (this month, by the clock), then the
+# aggregator gets SIGHUP: from this month it is no longer expected, so no
+# longer silent, here and at the county.
+NOW_M=$(date -u +%Y-%m)
+vstate() {  # DB: the silent village this month, "MONTHS_EXPECTED SILENT" or "absent"
+    "$BIN/shibao-reporter" report --db "$1" --period "$NOW_M" --township $TOWN --format json 2>/dev/null |
+        jq -r --arg v "$SILENT" '[.villages[] | select(.code == $v)] |
+            if length == 0 then "absent" else .[0] | "\(.months_expected) \(.silent)" end'
+}
+check_eq "before: the silent village is expected this month, and silent" "1 true" "$(vstate "$T/town.db")"
+check_eq "the county agrees" "1 true" "$(vstate "$T/county.db")"
+"$BIN/shibao-aggregator" revoke --db "$T/town.db" --village "$SILENT" >/dev/null || bad "revoke $SILENT"
+kill -HUP "$AGG"
+revoked() { [ "$(vstate "$1")" = absent ]; }
+check "after revoke and SIGHUP: no longer expected at the township" wait_until 30 revoked "$T/town.db"
+check "nor at the county" wait_until 60 revoked "$T/county.db"
+check "township rollups still equal a recount" "$BIN/shibao-aggregator" verify --db "$T/town.db" --township $TOWN
+
 check "township database integrity" integrity "$T/town.db"
 check "county database integrity" integrity "$T/county.db"
 finish

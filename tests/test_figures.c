@@ -799,6 +799,44 @@ static void test_levels_equal_history_sums(void **state)
     }
 }
 
+
+/* A revoked village (village.enrolled back to 0) is expected only until the
+ * month of its revocation, is never silent after it, and a village revoked
+ * before a period and still revoked is not listed in it. */
+static void test_revoked_villages(void **state)
+{
+    struct fx *fx = *state;
+    struct figures f = {0};
+    fill_c(fx);
+    assert_int_equal(db_begin(fx->db), 0);
+    add(fx, TA, A2, "2022-05", "village.enrolled", -1);   /* A2: enrolled March, revoked May */
+    add(fx, TA, A4, "2021-01", "village.enrolled", 1);    /* A4: enrolled and revoked in 2021, */
+    add(fx, TA, A4, "2021-06", "village.enrolled", -1);   /* back in August 2022 */
+    assert_int_equal(db_commit(fx->db), 0);
+
+    judged(fx, TA, "2022H1", "2023-01-10", -1, -1, &f);
+    assert_village(&f, A2, 2, 0, 0, 0, "", 0);   /* March, April; not silent once revoked */
+    for (int i = 0; i < f.nvillages; i++)
+        assert_string_not_equal(f.villages[i].code, A4);   /* gone through the period */
+    assert_village(&f, A1, 6, 4, 3, 1, "2022-04", 0);   /* the others as before */
+    assert_village(&f, A3, 6, 2, 1, 0, "2022-02", 1);
+    assert_int_equal(f.villages_silent, 1);
+
+    /* Judged in May (revoked that month): not silent. In April: expected,
+     * and silent since it came. */
+    judged(fx, TA, "2022H1", "2022-05-20", -1, 0, &f);
+    assert_village(&f, A2, 2, 0, 0, 0, "", 0);
+    judged(fx, TA, "2022H1", "2022-04-20", -1, 0, &f);
+    assert_village(&f, A2, 2, 0, 0, 0, "", 1);
+
+    /* H2: A4 is enrolled again from August and expected from then. */
+    judged(fx, TA, "2022H2", "2023-01-10", -1, -1, &f);
+    assert_village(&f, A4, 5, 0, 0, 0, "", 1);
+    for (int i = 0; i < f.nvillages; i++)
+        assert_string_not_equal(f.villages[i].code, A2);
+    figures_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -814,6 +852,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revisions_and_charts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_county_completeness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_levels_equal_history_sums, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revoked_villages, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -482,6 +482,28 @@ static void test_enrolled_villages(void **state)
     assert_int_equal(ingest_enrolled_villages(f->ing), 0);
     assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'", NULL, NULL), 1);
     assert_int_equal(ingest_verify(f->db, TOWN), 0);
+
+    /* V1 revoked in May 2022: -1 at that month, once; enrolled again in
+     * August: +1 at August. The county learns each. */
+    assert_int_equal(db_exec(f->db, "UPDATE roster SET enrolled_at = '2022-01-10 08:00:00'"), 0);
+    assert_int_equal(db_exec(f->db, "UPDATE rollup SET month = '2022-01' WHERE metric = '"
+                                    INGEST_M_ENROLLED "'"), 0);
+    assert_int_equal(roster_revoke(f->db, V1), 1);
+    assert_int_equal(db_exec(f->db, "UPDATE roster SET revoked_at = '2022-05-03 09:00:00' WHERE code = '" V1 "'"), 0);
+    before = outbox_pending(f->ob);
+    assert_int_equal(ingest_enrolled_villages(f->ing), 1);
+    assert_int_equal(outbox_pending(f->ob), before + 1);
+    assert_int_equal(q(f, "SELECT value FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'"
+                          " AND village = '" V1 "' AND month = '2022-05'", NULL, NULL), -1);
+    assert_int_equal(ingest_enrolled_villages(f->ing), 0);   /* once */
+    assert_int_equal(roster_enroll(f->db, V1, "key-one-new", err, sizeof err), 0);
+    assert_int_equal(db_exec(f->db, "UPDATE roster SET enrolled_at = '2022-08-01 10:00:00' WHERE code = '" V1 "'"), 0);
+    assert_int_equal(ingest_enrolled_villages(f->ing), 1);
+    assert_int_equal(q(f, "SELECT value FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'"
+                          " AND village = '" V1 "' AND month = '2022-08'", NULL, NULL), 1);
+    assert_int_equal(q(f, "SELECT sum(value) FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'"
+                          " AND village = '" V1 "'", NULL, NULL), 1);
+    assert_int_equal(ingest_enrolled_villages(f->ing), 0);
 }
 
 int main(void)
