@@ -342,7 +342,10 @@ int main(int argc, char **argv)
         rc = diffs == 0 ? 0 : 1;
         goto out;
     }
-    if (outbox_new(db, &ob) < 0 || ingest_new(db, o.township, ob, &ing) < 0)
+    /* The county feed is queued only with a county to feed (or for resync):
+     * a township without one would keep every figure change forever. */
+    int feeds = o.upstream || strcmp(o.cmd, "resync") == 0;
+    if (outbox_new(db, &ob) < 0 || ingest_new(db, o.township, feeds ? ob : NULL, &ing) < 0)
         goto out;
     if (strcmp(o.cmd, "resync") == 0) {
         rc = ingest_resync(ing) < 0;
@@ -354,6 +357,14 @@ int main(int argc, char **argv)
         goto out;
     }
     ingest_set_deadline_days(ing, o.deadline_days);
+    /* The first start with a county after running without one: the whole
+     * state goes up once, so the county misses nothing from before. */
+    if (o.upstream && outbox_last(ob) == 0) {
+        if (ingest_resync(ing) < 0)
+            goto out;
+        if (outbox_last(ob) > 0)
+            log_info("first start with a county: the township's figures so far are queued for it");
+    }
     if ((o.profile && load_profile(db, ing, o.profile) < 0) || ingest_enrolled_villages(ing) < 0)
         goto out;
     rc = serve(db, ing, ob, &o);
