@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-/* Metrics named after an enum value ("insp.kind.routine"), by call site:
+/* Metrics named after an enum value ("insp.kind.ROUTINE"), by call site:
  * each name is made once, then found by (slot, value). */
 enum { EM_EVENTS, EM_REG_ACTION, EM_STOCK_REG, EM_INSP_KIND, EM_INSP_OUTCOME, EM_INSP_CAT,
        EM_RECT, EM_PUB, EM_STAFF, EM_SLOTS };
@@ -28,7 +28,8 @@ static const char *const FIXED_METRICS[FM_COUNT] = {
     "insp.routine_distribution", "pub.participants", "pub.copies", INGEST_M_FIRST_DAY,
     INGEST_M_NIL, INGEST_M_LATE_BATCHES, INGEST_M_LATE_LAST_DAY, INGEST_M_ENROLLED};
 
-/* Once-per-transaction decisions about a (village, month) (tally marks). */
+/* Once-per-batch decisions about a (village, month) (tally marks): the
+ * tally is flushed to the rollups, and cleared, at the end of each batch. */
 enum { MARK_FIRST_DAY = 1u, MARK_NIL = 2u, MARK_DEADLINE = 4u };
 
 struct ingest {
