@@ -52,7 +52,10 @@ def judge($ok): if $ok == null then null else (if $ok then "PASS" else "MISS" en
         fig("ingest"; "4. ingest: 8 collectors -> aggregator, \($ing[0].events) events, CURVE \(if $config.curve then "on" else "OFF" end)"; "events/s"; $ingr)
         + {baseline: {id: "sqlite_raw", median: $sql.median}, ratio: ratio($ingr; $sql), target: ">= 0.90 x baseline 2",
            status: judge(if ratio($ingr; $sql) == null then null else ratio($ingr; $sql) >= 0.90 and ($ing | all(.exactly_once)) end),
-           note: "exactly once (ledger = sent, nothing refused) in \($ing | map(select(.exactly_once)) | length)/\($ing | length) runs"}
+           note: "exactly once (ledger = sent, nothing refused) in \($ing | map(select(.exactly_once)) | length)/\($ing | length) runs"},
+        # what eight senders' windows in flight cost the receiver
+        (fig("ingest_hwm_aggregator"; "   peak memory (VmHWM), aggregator, 8 senders"; "MiB"; ($ing | stats(.hwm_aggregator_kib / 1024)))
+          + {target: "<= 64 MiB", status: judge(($ing | stats(.hwm_aggregator_kib / 1024)).max <= 64)})
      else empty end),
     (if ($cu | length) > 0 then
         (fig("catchup"; "5. catch-up: 1 collector, backlog \($cu[0].events)"; "events/s"; $cur)
