@@ -173,18 +173,21 @@ void ingest_set_deadline_days(ingest_t *ing, int days) { ing->deadline_days = da
 
 /* ------------------------------------------------------------ deltas */
 
-/* The metric named prefix + suffix, made once per (slot, value). */
+/* The metric id made for (slot, value), or -1 if not made yet. */
+static int cached_metric(const ingest_t *ing, int slot, int value)
+{
+    return value >= 0 && value < EM_VALUES ? ing->enum_ids[slot][value] - 1 : -1;
+}
+
+/* Makes the metric named prefix + suffix for (slot, value): on a cache miss. */
 static int named_metric(ingest_t *ing, int slot, int value, const char *prefix, const char *suffix)
 {
-    int cacheable = value >= 0 && value < EM_VALUES;
-    if (cacheable && ing->enum_ids[slot][value])
-        return ing->enum_ids[slot][value] - 1;
     if (!suffix)
         return -1;
     char name[64];
     snprintf(name, sizeof name, "%s%s", prefix, suffix);
     int id = tally_metric(ing->tally, name);
-    if (id >= 0 && cacheable)
+    if (id >= 0 && value >= 0 && value < EM_VALUES)
         ing->enum_ids[slot][value] = id + 1;
     return id;
 }
@@ -193,9 +196,8 @@ static int named_metric(ingest_t *ing, int slot, int value, const char *prefix, 
 static int enum_metric(ingest_t *ing, int slot, const char *prefix,
                        const ProtobufCEnumDescriptor *desc, int value)
 {
-    if (value >= 0 && value < EM_VALUES && ing->enum_ids[slot][value])
-        return ing->enum_ids[slot][value] - 1;
-    return named_metric(ing, slot, value, prefix, codec_enum_suffix(desc, value));
+    int id = cached_metric(ing, slot, value);
+    return id >= 0 ? id : named_metric(ing, slot, value, prefix, codec_enum_suffix(desc, value));
 }
 
 static int add(ingest_t *ing, const char *village, const char *month, int metric, int64_t v)
@@ -391,7 +393,9 @@ static int count_event(ingest_t *ing, const Shibao__V1__Event *ev)
         return reported(ing, v, ev->nil_report->month, 1);
     memcpy(month, ev->occurred_on, 7); /* validated: YYYY-MM-DD */
     month[7] = '\0';
-    int body = named_metric(ing, EM_EVENTS, (int)ev->body_case, "events.", codec_body_name(ev));
+    int body = cached_metric(ing, EM_EVENTS, (int)ev->body_case);
+    if (body < 0)
+        body = named_metric(ing, EM_EVENTS, (int)ev->body_case, "events.", codec_body_name(ev));
     if (body < 0 || reported(ing, v, month, 0) < 0 || add(ing, v, month, body, 1) < 0)
         return -1;
     switch (ev->body_case) {
@@ -440,7 +444,9 @@ static int count_event(ingest_t *ing, const Shibao__V1__Event *ev)
         const Shibao__V1__Staffing *s = ev->staffing;
         char entity[320];
         const char *role = codec_enum_suffix(&shibao__v1__staff_role__descriptor, (int)s->role);
-        int stock = named_metric(ing, EM_STAFF, (int)s->role, "stock.staff.", role);
+        int stock = cached_metric(ing, EM_STAFF, (int)s->role);
+        if (stock < 0)
+            stock = named_metric(ing, EM_STAFF, (int)s->role, "stock.staff.", role);
         if (!role || stock < 0)
             return -1;
         snprintf(entity, sizeof entity, "staff:%s:%s:%s", v, role, s->person_name);

@@ -838,6 +838,19 @@ static int group_close(link_receiver_t *r)
     return rc;
 }
 
+/* Item i of batch b as the sink sees it (user_id and prepared left empty). */
+static struct link_item batch_item(const Shibao__V1__Batch *b, size_t i)
+{
+    const Shibao__V1__Item *item = b->items[i];
+    return (struct link_item){
+        .origin = b->origin,
+        .stream = b->stream,
+        .seq = item->seq,
+        .payload = item->payload.data ? item->payload.data : (const uint8_t *)"",
+        .len = item->payload.len,
+    };
+}
+
 static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_t *frame,
                       const Shibao__V1__Batch *b, const struct link_item *pre)
 {
@@ -897,22 +910,15 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
             goto abort;
         }
         for (size_t i = first; i < b->n_items; i++) {
-            const Shibao__V1__Item *item = b->items[i];
-            struct link_item it = {
-                .origin = b->origin,
-                .user_id = user_id,
-                .stream = b->stream,
-                .seq = item->seq,
-                .payload = item->payload.data ? item->payload.data : (const uint8_t *)"",
-                .len = item->payload.len,
-                .prepared = pre ? pre[i].prepared : NULL,
-            };
+            struct link_item it = batch_item(b, i);
+            it.user_id = user_id;
+            it.prepared = pre ? pre[i].prepared : NULL;
             struct link_refusal ref;
             ref.event_id[0] = '\0';
             ref.reason[0] = '\0';
             int v = r->sink.item(r->sink.arg, &it, &ref);
             if (v == 1) {
-                if (keep_refusal(r, item->seq, &ref) < 0) {
+                if (keep_refusal(r, it.seq, &ref) < 0) {
                     why = "out of memory";
                     goto abort;
                 }
@@ -1020,13 +1026,7 @@ static void burst_prepare(struct burst *bu)
         if (!g->items)
             continue; /* item() does the work itself */
         for (size_t i = 0; i < b->n_items; i++)
-            g->items[i] = (struct link_item){
-                .origin = b->origin,
-                .stream = b->stream,
-                .seq = b->items[i]->seq,
-                .payload = b->items[i]->payload.data ? b->items[i]->payload.data : (const uint8_t *)"",
-                .len = b->items[i]->payload.len,
-            };
+            g->items[i] = batch_item(b, i);
         r->sink.prepare(r->sink.arg, g->items, b->n_items);
     }
 }

@@ -68,20 +68,21 @@ static const char *const LEVELS_SCHEMA =
 
 /* A database made before stock_level existed gets its levels once, from
  * the rollups it holds. */
+/* The levels as the rollups say they are. */
+#define LEVELS_FROM_ROLLUP                                                                \
+    "SELECT township, metric, village, month,"                                            \
+    " sum(value) OVER (PARTITION BY township, metric, village ORDER BY month) AS level" \
+    " FROM rollup WHERE metric GLOB 'stock.*'"
+
 static const char *const LEVELS_BACKFILL =
-    "INSERT INTO stock_level SELECT township, metric, village, month,"
-    " sum(value) OVER (PARTITION BY township, metric, village ORDER BY month)"
-    " FROM rollup WHERE metric GLOB 'stock.*';"
+    "INSERT INTO stock_level " LEVELS_FROM_ROLLUP ";"
     "INSERT OR IGNORE INTO stock_keys SELECT DISTINCT township, metric, village"
     " FROM rollup WHERE metric GLOB 'stock.*';";
 
 /* Levels recomputed from rollup that differ from stock_level, or the
  * reverse (a level row without its rollup row). */
 static const char *const LEVELS_CHECK =
-    "SELECT (SELECT count(*) FROM ("
-    "  SELECT township, metric, village, month,"
-    "   sum(value) OVER (PARTITION BY township, metric, village ORDER BY month) AS level"
-    "   FROM rollup WHERE metric GLOB 'stock.*'"
+    "SELECT (SELECT count(*) FROM (" LEVELS_FROM_ROLLUP
     "  EXCEPT SELECT township, metric, village, month, level FROM stock_level))"
     " + abs((SELECT count(*) FROM stock_level)"
     "  - (SELECT count(*) FROM rollup WHERE metric GLOB 'stock.*'))";
