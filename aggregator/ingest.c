@@ -665,9 +665,13 @@ int ingest_flush(ingest_t *ing)
     for (size_t i = 0; i < n; i++) {
         int64_t value;
         uint64_t version;
+        /* The new absolute value is read only for a county to hear of it. */
+        int feed = ing->upstream != NULL;
         if (rollup_add(ing->rollup, ing->township, e[i].village, e[i].month, e[i].metric,
-                       e[i].value, &value, &version) < 0)
+                       e[i].value, feed ? &value : NULL, feed ? &version : NULL) < 0)
             goto out;
+        if (!feed)
+            continue;
         Shibao__V1__Figure *f = &figs[nf];
         shibao__v1__figure__init(f);
         f->village = (char *)e[i].village;

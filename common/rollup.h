@@ -61,7 +61,8 @@ int rollup_new(sqlite3 *db, rollup_t **out);
 void rollup_destroy(rollup_t **r);
 
 /* Township: adds delta to the key (creating it at 0), bumps its version.
- * Writes the new absolute value and version. Caller owns the transaction. */
+ * Writes the new absolute value and version where asked (NULL: not read,
+ * which saves a lookup). Caller owns the transaction. */
 int rollup_add(rollup_t *r, const char *township, const char *village, const char *month,
                const char *metric, int64_t delta, int64_t *value_out, uint64_t *version_out);
 /* County: sets the key to value if version is newer than the stored one.
