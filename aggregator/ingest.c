@@ -658,15 +658,15 @@ int ingest_flush(ingest_t *ing)
     Shibao__V1__Figure *figs = NULL, **pfigs = NULL;
     const struct tally_entry *e;
     size_t n = 0, nf = 0;
+    /* The new absolute values are read only for a county to hear of them. */
+    int feed = ing->upstream != NULL;
     if (tally_entries(ing->tally, &e, &n) < 0)
         goto out;
-    if (n && (!(figs = calloc(n, sizeof *figs)) || !(pfigs = calloc(n, sizeof *pfigs))))
+    if (feed && n && (!(figs = calloc(n, sizeof *figs)) || !(pfigs = calloc(n, sizeof *pfigs))))
         goto out;
     for (size_t i = 0; i < n; i++) {
         int64_t value;
         uint64_t version;
-        /* The new absolute value is read only for a county to hear of it. */
-        int feed = ing->upstream != NULL;
         if (rollup_add(ing->rollup, ing->township, e[i].village, e[i].month, e[i].metric,
                        e[i].value, feed ? &value : NULL, feed ? &version : NULL) < 0)
             goto out;

@@ -801,24 +801,32 @@ static int batch_open(link_receiver_t *r)
     return r->batch_sp ? db_exec(r->db, "SAVEPOINT batch") : 0;
 }
 
+/* Back to the batch's savepoint, released. -1 if that fails or SQLite
+ * already rolled back the whole transaction (it does on some I/O errors). */
+static int savepoint_undo(link_receiver_t *r)
+{
+    return sqlite3_get_autocommit(r->db) || db_exec(r->db, "ROLLBACK TO batch") < 0 ||
+                   db_exec(r->db, "RELEASE batch") < 0
+               ? -1
+               : 0;
+}
+
 /* Undoes one batch that has written nothing yet (refused as a whole, a
  * gap, a plain resend): only its savepoint, if it has one, to release. */
 static void batch_skip(link_receiver_t *r)
 {
-    if (r->batch_sp && (sqlite3_get_autocommit(r->db) || db_exec(r->db, "ROLLBACK TO batch") < 0 ||
-                        db_exec(r->db, "RELEASE batch") < 0))
+    if (r->batch_sp && savepoint_undo(r) < 0)
         r->group_failed = 1;
     r->batch_sp = 0;
 }
 
-/* Undoes one batch that failed after writing. With its savepoint, that
- * alone (if SQLite rolled back the whole transaction, as it does on some
- * I/O errors, the group is lost all the same); without, the whole group:
- * its acks must never be sent. Either way the receiver is careful now. */
+/* Undoes one batch that failed after writing: with its savepoint, that
+ * alone; without (or if the savepoint cannot be undone), the whole group,
+ * whose acks must then never be sent. Either way the receiver is careful
+ * from now on. */
 static void batch_undo(link_receiver_t *r)
 {
-    if (!r->batch_sp || sqlite3_get_autocommit(r->db) ||
-        db_exec(r->db, "ROLLBACK TO batch") < 0 || db_exec(r->db, "RELEASE batch") < 0)
+    if (!r->batch_sp || savepoint_undo(r) < 0)
         r->group_failed = 1;
     r->batch_sp = 0;
     r->careful_until = now_ms() + CAREFUL_MS;
