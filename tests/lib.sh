@@ -225,5 +225,20 @@ reap() {
 kill_reap() { { if mine "$1"; then kill -"${2:-KILL}" "$1"; fi; reap "$1"; } 2>/dev/null; }
 # clock: sets NOW to the wall clock in milliseconds, without a fork.
 clock() { local t=${EPOCHREALTIME/./}; NOW=$((10#$t / 1000)); }
-# sq DB SQL: sqlite3 that waits for a lock instead of failing on one.
-sq() { sqlite3 -cmd '.timeout 10000' "$@"; }
+# sq DB SQL: sqlite3 that waits for a lock instead of failing on one. With
+# a busy timeout, a read can still fail at once with "database is locked"
+# while another process opens, recovers or turns to WAL the same file
+# (SQLite calls no busy handler there; common/db.c waits that out the same
+# way): tried again, a few times, before the failure is reported.
+sq() {
+    local try out rc err
+    err=$(mktemp)
+    for try in 1 2 3 4 5; do
+        out=$(sqlite3 -cmd '.timeout 10000' "$@" 2>"$err"); rc=$?
+        [ $rc -ne 0 ] && [ $try -lt 5 ] && grep -q "database is locked" "$err" || break
+        sleep 0.2
+    done
+    cat "$err" >&2; rm -f "$err"
+    [ -z "$out" ] || printf '%s\n' "$out"
+    return $rc
+}
