@@ -964,7 +964,7 @@ int ingest_verify(sqlite3 *db, const char *township)
     if (levels < 0)
         goto out;
     if (levels > 0)
-        log_error("verify: %d stock level rows disagree with the rollups they sum", levels);
+        log_error("verify: the levels of %d stocks disagree with the rollups they sum", levels);
     rc = diffs + levels;
 out:
     sqlite3_finalize(st);

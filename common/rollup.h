@@ -5,10 +5,12 @@
  *
  *   rollup(township, village, month, metric, value, version)
  *     PRIMARY KEY (township, metric, month, village)
- *   stock_level(township, metric, village, month, level)  kept by triggers:
- *     the running sum of a stock's deltas up to each month that has one, so a
- *     stock at a period's end is one seek per (metric, village), whatever the
- *     months of history; stock_keys(township, metric, village) lists them.
+ *   stock_keys(township, metric, village, first_month, last_month, level) and
+ *   stock_level(township, month, metric, village, level)  kept by triggers:
+ *     the span of months of each stock's rows, its latest level, and its
+ *     level at the end of every month of the span, so the stocks at a
+ *     period's end are one contiguous range per metric, whatever the months
+ *     of history (rollup.c says how).
  *   profile(township, key, value, version)  PRIMARY KEY (township, key)
  *
  * `month` is YYYY-MM. There are two kinds of metric:
@@ -70,9 +72,19 @@ int rollup_add(rollup_t *r, const char *township, const char *village, const cha
 int rollup_put(rollup_t *r, const char *township, const char *village, const char *month,
                const char *metric, int64_t value, uint64_t version);
 
+/* The months a rollup row may have: the triggers that keep the stock
+ * levels know these (events before 2000 are refused; periods end by 2999). */
+#define ROLLUP_FIRST_MONTH "2000-01"
+#define ROLLUP_LAST_MONTH "2999-12"
+
 /* Stock levels that disagree with the rollups they are sums of: 0 when
- * consistent, a count of differing rows, or -1 on error. */
+ * consistent, the number of stocks whose levels differ, or -1 on error. */
 int rollup_check_levels(sqlite3 *db);
+
+/* 1 if db keeps the stock levels as above, 0 if not (a database older
+ * than them, opened read-only: stocks are then summed from the rollups),
+ * -1 on error. */
+int rollup_has_levels(sqlite3 *db);
 
 /* Profile entry. version 0 = bump (township side: stored version + 1, only if
  * the value changed; *version_out gets the current version). Otherwise the

@@ -98,6 +98,11 @@ static int check(const Shibao__V1__FigureBatch *fb, const char *origin, const ch
             snprintf(why, n, "figures[%zu].month: not YYYY-MM", i);
             return -1;
         }
+        if (strcmp(f->month, ROLLUP_FIRST_MONTH) < 0 || strcmp(f->month, ROLLUP_LAST_MONTH) > 0) {
+            snprintf(why, n, "figures[%zu].month: %s is not in " ROLLUP_FIRST_MONTH " ... "
+                     ROLLUP_LAST_MONTH, i, f->month);
+            return -1;
+        }
         if (!text_ok(f->metric, 47) || f->version == 0) {
             snprintf(why, n, "figures[%zu]: metric or version missing", i);
             return -1;

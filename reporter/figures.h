@@ -122,6 +122,12 @@ int figures_township(sqlite3 *db, const char *township, const struct period *p,
                      struct figures *out, char *err, size_t errlen);
 int figures_county(sqlite3 *db, const struct period *p, struct figures *out,
                    char *err, size_t errlen);
+/* Every township's figures (sorted by code), in one read transaction, each
+ * kind of query prepared once for all: *towns is malloc'd, n of them
+ * (figures_free each, then free it). 0, or -1 with a message in err (and
+ * nothing to free). */
+int figures_all_townships(sqlite3 *db, const struct period *p, const struct figures_options *opt,
+                          struct figures **towns, int *n, char *err, size_t errlen);
 /* The township codes in db, sorted. *codes is malloc'd (free each and it). */
 int figures_townships(sqlite3 *db, char ***codes, int *n);
 

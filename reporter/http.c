@@ -102,34 +102,15 @@ static void county_view_free(struct county_view *v)
 static int load_county(sqlite3 *db, const struct period *p, const struct figures_options *opt,
                        struct county_view *v)
 {
-    int rc = -1, n = 0, began = 0;
-    char **codes = NULL, err[256] = "";
+    char err[256] = "";
     memset(v, 0, sizeof *v);
-    if (db_exec(db, "BEGIN") < 0)
-        goto out;
-    began = 1;
-    if (figures_county_opt(db, p, opt, &v->total, err, sizeof err) < 0 ||
-        figures_townships(db, &codes, &n) < 0)
-        goto out;
-    if (!(v->towns = calloc(n ? (size_t)n : 1, sizeof *v->towns)))
-        goto out;
-    for (int i = 0; i < n; i++) {
-        v->n = i + 1;
-        if (figures_township_opt(db, codes[i], p, opt, &v->towns[i], err, sizeof err) < 0)
-            goto out;
+    if (figures_all_townships(db, p, opt, &v->towns, &v->n, err, sizeof err) < 0) {
+        log_error("http: cannot read the county figures: %s", err);
+        return -1;
     }
-    rc = 0;
-out:
-    if (rc < 0)
-        log_error("http: cannot read the county figures%s%s", err[0] ? ": " : "", err);
-    if (began)
-        db_exec(db, "COMMIT");
-    for (int i = 0; i < n; i++)
-        free(codes[i]);
-    free(codes);
-    if (rc < 0)
-        county_view_free(v);
-    return rc;
+    /* the total from the townships just computed: each is computed once */
+    figures_county_sum(p, opt, v->towns, v->n, &v->total);
+    return 0;
 }
 
 /* 1 and the figures, 0 when the database holds no such township, -1. */

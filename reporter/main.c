@@ -286,7 +286,7 @@ static int report(const struct opts *o)
 {
     int rc = 1, n = 0;
     sqlite3 *db = NULL;
-    char **codes = NULL, err[256];
+    char err[256];
     struct figures total, *towns = NULL;
     struct period p;
     FILE *out = stdout;
@@ -313,32 +313,18 @@ static int report(const struct opts *o)
     }
     /* One read transaction: the total and the per-township rows see the
      * same snapshot while feeds keep arriving. */
-    if (db_exec(db, "BEGIN") < 0)
-        goto out;
-    if (figures_townships(db, &codes, &n) < 0) {
-        fprintf(stderr, "shibao-reporter: %s: cannot list the townships\n", o->db);
+    if (figures_all_townships(db, &p, &o->fopt, &towns, &n, err, sizeof err) < 0) {
+        fprintf(stderr, "shibao-reporter: %s: %s\n", o->db, err);
         goto out;
     }
-    towns = calloc(n ? (size_t)n : 1, sizeof *towns);
-    if (!towns)
-        goto out;
-    for (int i = 0; i < n; i++)
-        if (figures_township_opt(db, codes[i], &p, &o->fopt, &towns[i], err, sizeof err) < 0) {
-            fprintf(stderr, "shibao-reporter: %s: %s\n", o->db, err);
-            goto out;
-        }
     /* the total from the townships just computed: each is computed once */
     figures_county_sum(&p, &o->fopt, towns, n, &total);
     rc = render_county(out, &total, towns, n, o->format) < 0;
 out:
     if (out != stdout && fclose(out) != 0)
         rc = 1;
-    for (int i = 0; i < n; i++) {
-        free(codes[i]);
-        if (towns)
-            figures_free(&towns[i]);
-    }
-    free(codes);
+    for (int i = 0; i < n; i++)
+        figures_free(&towns[i]);
     free(towns);
     figures_free(&total);
     db_close(&db);
