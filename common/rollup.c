@@ -115,8 +115,9 @@ static const char *const LEVELS_BACKFILL =
     "INSERT INTO stock_keys " KEYS_FROM_ROLLUP ";"
     "INSERT INTO stock_level " LEVELS_FROM_ROLLUP ";";
 
-/* Before the levels were dense: rebuilt from the rollups. */
-static const char *const LEVELS_DROP_SPARSE =
+/* The levels, gone: before they were dense (then rebuilt from the
+ * rollups), or from a database that is not to keep them. */
+static const char *const LEVELS_DROP =
     "DROP TRIGGER IF EXISTS stock_level_insert; DROP TRIGGER IF EXISTS stock_level_update;"
     "DROP TRIGGER IF EXISTS stock_level_delete;"
     "DROP TABLE IF EXISTS stock_level; DROP TABLE IF EXISTS stock_keys;";
@@ -164,7 +165,7 @@ static int levels_init(sqlite3 *db)
     int dense = rollup_has_levels(db), old = has_column(db, "stock_level", "level");
     if (dense < 0 || old < 0 || db_exec(db, "SAVEPOINT levels") < 0)
         goto out;
-    if ((!dense && old && db_exec(db, LEVELS_DROP_SPARSE) < 0) ||
+    if ((!dense && old && db_exec(db, LEVELS_DROP) < 0) ||
         db_exec(db, LEVELS_SCHEMA) < 0 || (!dense && db_exec(db, LEVELS_BACKFILL) < 0)) {
         db_exec(db, "ROLLBACK TO levels; RELEASE levels");
         goto out;
@@ -176,8 +177,11 @@ out:
 
 int rollup_check_levels(sqlite3 *db)
 {
-    int rc = -1;
+    int rc = rollup_has_levels(db);
     sqlite3_stmt *st = NULL;
+    if (rc <= 0)
+        return rc; /* no levels: none disagree */
+    rc = -1;
     if (db_prepare(db, LEVELS_CHECK, &st) < 0)
         goto out;
     if (sqlite3_step(st) == SQLITE_ROW)
@@ -187,14 +191,15 @@ out:
     return rc;
 }
 
-int rollup_new(sqlite3 *db, rollup_t **out)
+int rollup_new(sqlite3 *db, enum rollup_levels levels, rollup_t **out)
 {
     int rc = -1;
     rollup_t *r = calloc(1, sizeof *r);
     if (!r)
         goto out;
     r->db = db;
-    if (db_exec(db, SCHEMA) < 0 || levels_init(db) < 0)
+    if (db_exec(db, SCHEMA) < 0 ||
+        (levels == ROLLUP_LEVELS ? levels_init(db) : db_exec(db, LEVELS_DROP)) < 0)
         goto out;
     if (db_prepare(db,
                    "INSERT INTO rollup(township, village, month, metric, value, version)"

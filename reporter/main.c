@@ -13,6 +13,7 @@
 #include "period.h"
 #include "metrics.h"
 #include "render.h"
+#include "rollup.h"
 #include "status.h"
 #include "trace.h"
 #include "validate.h"
@@ -35,6 +36,7 @@ static const char USAGE[] =
     "       shibao-reporter trace --db FILE --period PERIOD --figure N|KEY [--township CODE]\n"
     "                             [--format text|json]\n"
     "       shibao-reporter status --db FILE [--json]\n"
+    "       shibao-reporter verify --db FILE\n"
     "       shibao-reporter keygen PREFIX\n"
     "       shibao-reporter enroll --db FILE --township CODE --key FILE.pub|Z85\n"
     "       shibao-reporter revoke --db FILE --township CODE\n"
@@ -390,10 +392,29 @@ int main(int argc, char **argv)
         db_close(&db);
         return rc;
     }
+    if (strcmp(o.cmd, "verify") == 0) {
+        /* The county's stock levels against the rollups they sum (a
+         * township's ledger is checked by shibao-aggregator verify). */
+        sqlite3 *db = NULL;
+        if (db_open_readonly(o.db, &db) < 0)
+            return 1;
+        int bad = rollup_check_levels(db);
+        db_close(&db);
+        if (bad < 0) {
+            fprintf(stderr, "shibao-reporter: %s: cannot check the stock levels\n", o.db);
+            return 1;
+        }
+        if (bad > 0) {
+            printf("verify: the levels of %d stocks disagree with the rollups they sum\n", bad);
+            return 1;
+        }
+        printf("verify: every stock level equals the sum of its rollups\n");
+        return 0;
+    }
     if (strcmp(o.cmd, "report") == 0)
         return report(&o);
     if (strcmp(o.cmd, "trace") == 0)
         return trace(&o);
-    fprintf(stderr, "shibao-reporter: unknown command \"%s\" (serve or report)\n", o.cmd);
+    fprintf(stderr, "shibao-reporter: unknown command \"%s\" (see --help)\n", o.cmd);
     return 2;
 }

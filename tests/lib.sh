@@ -182,6 +182,11 @@ final_checks() {
         bad "township rollups differ from a recount: $(tail -1 "$T/verify.log") (first: $(grep -m 3 'verify:' "$T/verify.log" | sed 's/.*verify: //' | tr '\n' ';'); all in $T/verify.log)"
     fi
     check_eq "county rollups equal the township's (rows differing)" 0 "$(county_diff "$tdb" "$cdb")"
+    if "$BIN/shibao-reporter" verify --db "$cdb" >"$T/verify-county.log" 2>&1; then
+        ok "county stock levels equal the sums of their rollups"
+    else
+        bad "county stock levels: $(tail -1 "$T/verify-county.log")"
+    fi
     for f in "$tdb" "$cdb" "$@"; do check "integrity of $(basename "$f")" integrity "$f"; done
 }
 

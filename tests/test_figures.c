@@ -38,7 +38,7 @@ static int setup(void **state)
     assert_non_null(mkdtemp(fx->dir));
     snprintf(fx->path, sizeof fx->path, "%s/t.db", fx->dir);
     assert_int_equal(db_open(fx->path, &fx->db), 0);
-    assert_int_equal(rollup_new(fx->db, &fx->r), 0);
+    assert_int_equal(rollup_new(fx->db, ROLLUP_LEVELS, &fx->r), 0);
     *state = fx;
     return 0;
 }

@@ -275,21 +275,35 @@ static void test_verify_detects_tampering(void **state)
     assert_int_equal(ingest_verify(f->db, TOWN), 1);
 }
 
-/* A stock level that is not the sum of its deltas is found by verify, and a
- * database made before the levels existed gets them from its rollups. */
-static void test_verify_checks_levels(void **state)
+/* A township keeps no stock levels (ingest's rollups are deltas only); a
+ * database that keeps them gets them from its rollups when it first does
+ * (the county's way, and the upgrade of an older database), a level that is
+ * not the sum of its deltas is found, and a township drops the levels an
+ * older version made. */
+static void test_levels_from_rollups(void **state)
 {
     struct fx *f = *state;
+    rollup_t *r = NULL;
     assert_int_equal(reg(f, ID(42), V1, "2022-01-10", "op1", 10, 1), 0);
     assert_int_equal(reg(f, ID(43), V1, "2022-03-02", "op2", 10, 1), 0);
+    assert_int_equal(rollup_has_levels(f->db), 0);
     assert_int_equal(ingest_verify(f->db, TOWN), 0);
-    assert_int_equal(db_exec(f->db, "UPDATE stock_level SET level = level + 1 WHERE month = '2022-03'"), 0);
-    assert_int_equal(ingest_verify(f->db, TOWN), 1);
-    assert_int_equal(db_exec(f->db, "DROP TABLE stock_level; DROP TABLE stock_keys"), 0);
-    rollup_t *r = NULL;
-    assert_int_equal(rollup_new(f->db, &r), 0); /* the upgrade: levels from the rollups */
+
+    assert_int_equal(rollup_new(f->db, ROLLUP_LEVELS, &r), 0);
     rollup_destroy(&r);
+    assert_int_equal(rollup_has_levels(f->db), 1);
+    /* dense: February, with no delta of its own, has its level too */
+    assert_int_equal(q(f, "SELECT level FROM stock_level WHERE month = '2022-02'", NULL, NULL), 1);
     assert_int_equal(q(f, "SELECT level FROM stock_level WHERE month = '2022-03'", NULL, NULL), 2);
+    assert_int_equal(q(f, "SELECT level FROM stock_keys", NULL, NULL), 2);
+    assert_int_equal(rollup_check_levels(f->db), 0);
+    assert_int_equal(db_exec(f->db, "UPDATE stock_level SET level = level + 1 WHERE month = '2022-02'"), 0);
+    assert_int_equal(rollup_check_levels(f->db), 1);
+
+    assert_int_equal(rollup_new(f->db, ROLLUP_NO_LEVELS, &r), 0);
+    rollup_destroy(&r);
+    assert_int_equal(rollup_has_levels(f->db), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM sqlite_master WHERE name GLOB 'stock_level*'", NULL, NULL), 0);
     assert_int_equal(ingest_verify(f->db, TOWN), 0);
 }
 
@@ -517,7 +531,7 @@ int main(void)
         cmocka_unit_test(test_same_day_events),
         cmocka_unit_test_setup_teardown(test_feed_queued_with_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_detects_tampering, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_verify_checks_levels, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_levels_from_rollups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_day_set_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nil_report, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_metrics, setup, teardown),
