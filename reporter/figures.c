@@ -64,7 +64,6 @@ static const struct {
 #define M_EV_RECT "events.rectification"
 #define M_EV_PUB "events.publicity"
 #define M_EV_STAFF "events.staffing"
-#define M_KIND_PREFIX "insp.kind."
 #define M_COORD "stock.staff.COORDINATOR"
 #define M_INFO "stock.staff.INFORMATION_OFFICER"
 /* completeness and revisions, per village and month (aggregator/ingest.h) */
@@ -77,7 +76,7 @@ static const struct {
 #define VILLAGE_KEY "village."
 
 static const char *const FLOWS[] = {
-    "pub.STUDY_SESSION", "pub.copies", "insp.routine_distribution",
+    "insp.kind.SPECIAL_CAMPAIGN", "pub.STUDY_SESSION", "pub.copies", "insp.routine_distribution",
     "insp.three_no_items", "insp.expired_items", "insp.outcome.RECTIFICATION_ORDERED",
     "rect.COMPLETED", "insp.cat.SCHOOL_CANTEEN",
 };
@@ -731,7 +730,7 @@ static int finish_villages(const struct q *q, const struct judge *j, struct vmap
 /* What a flow row counts for, decided once per metric: rows come ordered
  * by metric, so a report does one string match per metric, not per row. */
 enum flow_code {
-    FC_OTHER, FC_KIND, FC_SPECIAL, FC_STUDY, FC_COPIES, FC_ROUTINE_DIST, FC_THREE_NO,
+    FC_OTHER, FC_SPECIAL, FC_STUDY, FC_COPIES, FC_ROUTINE_DIST, FC_THREE_NO,
     FC_EXPIRED, FC_ORDERED, FC_REMOVED, FC_RECT_DONE, FC_SCHOOL, FC_EV_INSP, FC_EVENTS,
 };
 
@@ -757,8 +756,6 @@ static enum flow_code flow_code(const char *m)
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (strcmp(m, codes[i].metric) == 0)
             return codes[i].code;
-    if (strncmp(m, M_KIND_PREFIX, strlen(M_KIND_PREFIX)) == 0)
-        return FC_KIND;
     if (strncmp(m, "events.", strlen("events.")) == 0)
         return FC_EVENTS;
     return FC_OTHER;
@@ -772,11 +769,7 @@ static void on_flow(const struct q *q, struct figures *o, struct vacc *a, int i,
 {
     struct village_figures *vf = &a->vf;
     switch (c) {
-    case FC_SPECIAL:
-        SAT_ADD(o->special_campaign, v);
-        SAT_ADD(o->inspections_total, v);
-        break;
-    case FC_KIND: SAT_ADD(o->inspections_total, v); break;
+    case FC_SPECIAL: SAT_ADD(o->special_campaign, v); break;
     case FC_STUDY:
         SAT_ADD(o->f[22].value, v);
         SAT_ADD(vf->study_sessions, v);
@@ -804,8 +797,12 @@ static void on_flow(const struct q *q, struct figures *o, struct vacc *a, int i,
     case FC_SCHOOL: SAT_ADD(o->school_canteen_inspections, v); break;
     case FC_EV_INSP:
     case FC_EVENTS:
-        if (c == FC_EV_INSP)
+        if (c == FC_EV_INSP) {
+            /* every inspection has exactly one kind (validation): the kinds'
+             * rows would sum to this, at four times the rows */
+            SAT_ADD(o->inspections_total, v);
             SAT_ADD(vf->inspections, v);
+        }
         /* any event: the village worked, and reported, that month */
         if (i >= 0)
             a->work[i] = 1;
@@ -941,31 +938,6 @@ out:
     return rc;
 }
 
-/* "insp.kind.<KIND>" for every kind the schema knows, named as the aggregator
- * names them, so that a kind added to the proto is counted in
- * inspections_total without touching this file. */
-static int kind_metrics(char names[][METRIC_LEN], int max, int *n)
-{
-    const ProtobufCEnumDescriptor *d = &shibao__v1__inspection_kind__descriptor;
-    *n = 0;
-    for (unsigned i = 0; i < d->n_values; i++) {
-        const char *suffix = codec_enum_suffix(d, d->values[i].value);
-        if (!suffix)
-            continue;
-        if (*n >= max) {
-            log_error("figures: too many inspection kinds");
-            return -1;
-        }
-        int len = snprintf(names[*n], METRIC_LEN, "%s%s", M_KIND_PREFIX, suffix);
-        if (len < 0 || len >= METRIC_LEN) {
-            log_error("figures: inspection kind name too long: %s", suffix);
-            return -1;
-        }
-        (*n)++;
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------ profile */
 
 /* Digits only, surrounding blanks allowed: a head count typed in the profile. */
@@ -1052,9 +1024,8 @@ static int compute(sqlite3 *db, struct stcache *cache, const char *township,
     struct seen s = {0};
     struct q q = {.db = db, .township = township, .p = p, .cache = cache};
     struct vmap vm = {0};
-    char kinds[MAX_METRICS][METRIC_LEN];
     const char *names[MAX_METRICS];
-    int nk = 0, n = 0;
+    int n = 0;
     int64_t staffed = 0;
 
     figures_init(o, p);
@@ -1071,14 +1042,10 @@ static int compute(sqlite3 *db, struct stcache *cache, const char *township,
     if (presence(&q, &s) < 0 || completeness_rows(&q, &vm, o) < 0)
         goto out;
 
-    if (kind_metrics(kinds, MAX_METRICS - N_FLOWS - N_VILLAGE_FLOWS, &nk) < 0)
-        goto out;
     for (int i = 0; i < N_FLOWS; i++)
         names[n++] = FLOWS[i];
     for (int i = 0; i < N_VILLAGE_FLOWS; i++)
         names[n++] = VILLAGE_FLOWS[i];
-    for (int i = 0; i < nk; i++)
-        names[n++] = kinds[i];
     if (flow_rows(&q, names, n, &vm, o) < 0)
         goto out;
 
