@@ -259,7 +259,7 @@ static void test_server(void **state)
     assert_non_null(strstr(resp, " 200 "));
     assert_non_null(strstr(resp, "Content-Type: application/json; charset=utf-8\r\n"));
     assert_non_null(strstr(resp, "Content-Security-Policy: default-src 'none';"));
-    assert_non_null(strstr(resp, "\"township\": \"420102001\""));
+    assert_non_null(strstr(resp, "\"township\":\"420102001\""));
     free(resp);
     resp = fetch(port, "POST / HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc");
     assert_non_null(strstr(resp, " 405 "));
