@@ -551,17 +551,19 @@ static void examine(const char *township, const char *today, const uint8_t *payl
 {
     char reason[256];
     x->reason = NULL;
-    x->event_id[0] = '\0';
+    memset(x->event_id, 0, sizeof x->event_id); /* copied whole into a refusal */
     x->ev = codec_decode_event(payload, len);
     if (!x->ev) {
         refuse_as(x, "payload: not a decodable shibao.v1.Event");
         return;
     }
     /* Only a real UUID goes back in a refusal: anything else could be cut
-     * mid-character (invalid UTF-8 in the ack) or carry control bytes. */
-    if (x->ev->event_id && uuid_valid(x->ev->event_id))
+     * mid-character (invalid UTF-8 in the ack) or carry control bytes. A
+     * valid event's id is one (validation checked it). */
+    int valid = validate_event(x->ev, township, today, reason, sizeof reason) == 0;
+    if (x->ev->event_id && (valid || uuid_valid(x->ev->event_id)))
         snprintf(x->event_id, sizeof x->event_id, "%s", x->ev->event_id);
-    if (validate_event(x->ev, township, today, reason, sizeof reason) < 0) {
+    if (!valid) {
         refuse_as(x, reason);
         return;
     }
@@ -585,7 +587,8 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
         examine(ing->township, receipt_date(ing), payload, len, x);
     }
     Shibao__V1__Event *ev = x->ev;
-    snprintf(ref->event_id, sizeof ref->event_id, "%s", x->event_id);
+    /* a copy per event: memcpy, as snprintf was 4 % of the writer's work */
+    memcpy(ref->event_id, x->event_id, sizeof x->event_id);
     ref->reason[0] = '\0';
     if (!ev || x->reason) {
         snprintf(ref->reason, sizeof ref->reason, "%s", x->reason);
