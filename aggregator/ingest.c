@@ -38,7 +38,7 @@ struct ingest {
     outbox_t *upstream;
     rollup_t *rollup;
     struct link_sink sink;
-    sqlite3_stmt *ins_ledger, *ins_quarantine, *ins_entity, *prev_entity, *next_entity,
+    sqlite3_stmt *ins_ledger, *ins_quarantine, *ins_entity, *last_entity, *prev_entity, *next_entity,
         *get_rollup, *get_stream, *ins_stream;
     /* The stream id of the batch in hand (0: not looked up). Forgotten with
      * the batch: a rolled-back batch may have made the row. */
@@ -118,6 +118,10 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
                    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
                    &ing->ins_entity) < 0 ||
         db_prepare(db,
+                   "SELECT village, metric, occurred_on, event_id FROM entity_events"
+                   " WHERE entity = ?1 ORDER BY occurred_on DESC, event_id DESC LIMIT 1",
+                   &ing->last_entity) < 0 ||
+        db_prepare(db,
                    "SELECT village, metric FROM entity_events WHERE entity = ?1 AND"
                    " (occurred_on < ?2 OR (occurred_on = ?2 AND event_id < ?3))"
                    " ORDER BY occurred_on DESC, event_id DESC LIMIT 1",
@@ -164,6 +168,7 @@ void ingest_destroy(ingest_t **p)
     sqlite3_finalize(ing->ins_ledger);
     sqlite3_finalize(ing->ins_quarantine);
     sqlite3_finalize(ing->ins_entity);
+    sqlite3_finalize(ing->last_entity);
     sqlite3_finalize(ing->prev_entity);
     sqlite3_finalize(ing->next_entity);
     sqlite3_finalize(ing->get_rollup);
@@ -215,6 +220,15 @@ static int add(ingest_t *ing, const char *village, const char *month, int metric
 
 /* ------------------------------------------------------------ stocks */
 
+/* The state (village, metric) in columns 0 and 1 of st's row. */
+static void copy_state(sqlite3_stmt *st, char *village, size_t vlen, char *metric, size_t mlen)
+{
+    const unsigned char *v = sqlite3_column_text(st, 0), *m = sqlite3_column_text(st, 1);
+    snprintf(village, vlen, "%s", v ? (const char *)v : "");
+    if (m)
+        snprintf(metric, mlen, "%s", (const char *)m);
+}
+
 /* A stock entity (an operator, a staff member) is in one state per moment:
  * (village, metric) or nothing. Its state at a month's end is that of its
  * latest event on or before that day, ordered by (occurred_on, event_id).
@@ -225,33 +239,49 @@ static int add(ingest_t *ing, const char *village, const char *month, int metric
 static int stock_event(ingest_t *ing, const char *entity, const Shibao__V1__Event *ev,
                        const char *metric, int id)
 {
-    int rc = -1;
+    int rc = -1, s, later = 0;
     char prev_village[16] = "", prev_metric[48] = "", next_month[8] = "";
-    sqlite3_stmt *st = ing->prev_entity;
+    /* The entity's latest event first: events mostly arrive in order, and
+     * then it is the one before this one and there is none after, one
+     * statement instead of two. */
+    sqlite3_stmt *st = ing->last_entity;
     sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
+    s = sqlite3_step(st);
     if (s == SQLITE_ROW) {
-        snprintf(prev_village, sizeof prev_village, "%s", (const char *)sqlite3_column_text(st, 0));
-        const unsigned char *m = sqlite3_column_text(st, 1);
-        if (m)
-            snprintf(prev_metric, sizeof prev_metric, "%s", (const char *)m);
+        const char *on = (const char *)sqlite3_column_text(st, 2);
+        const char *id_ = (const char *)sqlite3_column_text(st, 3);
+        int c = strcmp(on ? on : "", ev->occurred_on);
+        later = c > 0 || (c == 0 && strcmp(id_ ? id_ : "", ev->event_id) > 0);
+        if (!later)
+            copy_state(st, prev_village, sizeof prev_village, prev_metric, sizeof prev_metric);
     } else if (s != SQLITE_DONE) {
         goto sqlerr;
     }
     sqlite3_reset(st);
 
-    st = ing->next_entity;
-    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
-    s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        snprintf(next_month, sizeof next_month, "%.7s", (const char *)sqlite3_column_text(st, 0));
-    else if (s != SQLITE_DONE)
-        goto sqlerr;
-    sqlite3_reset(st);
+    if (later) { /* it arrived out of order: look on both sides of it */
+        st = ing->prev_entity;
+        sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
+        s = sqlite3_step(st);
+        if (s == SQLITE_ROW)
+            copy_state(st, prev_village, sizeof prev_village, prev_metric, sizeof prev_metric);
+        else if (s != SQLITE_DONE)
+            goto sqlerr;
+        sqlite3_reset(st);
+
+        st = ing->next_entity;
+        sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
+        s = sqlite3_step(st);
+        if (s == SQLITE_ROW)
+            snprintf(next_month, sizeof next_month, "%.7s", (const char *)sqlite3_column_text(st, 0));
+        else if (s != SQLITE_DONE)
+            goto sqlerr;
+        sqlite3_reset(st);
+    }
 
     st = ing->ins_entity;
     sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
