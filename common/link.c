@@ -1027,9 +1027,10 @@ out:
  *
  * The receiver works in bursts of waiting messages. While it writes one
  * burst (SQLite, on this thread), a second thread decodes the next and runs
- * the sink's prepare on its items (decoding and validating events), so the
- * writer does little but write. Everything that touches the socket or the
- * database stays on this thread, in arrival order. */
+ * the sink's prepare on its items (decoding and validating events), and
+ * frees the one written before, so the writer does little but write.
+ * Everything that touches the socket or the database stays on this thread,
+ * in arrival order. */
 
 struct rmsg {
     uint8_t id[ROUTING_ID_MAX];
@@ -1073,22 +1074,37 @@ static void burst_prepare(struct burst *bu)
     }
 }
 
-static void *burst_prepare_thread(void *arg)
+static void burst_free(struct burst *bu);
+
+/* The second thread's work in a round: free the burst written in the round
+ * before (its decoded messages and the sink's prepared items: a twentieth
+ * of the writer's work when it freed them itself) and prepare the next. */
+struct worker_job {
+    struct burst *prepare, *release;
+};
+
+static void worker_job_run(struct worker_job *job)
 {
-    burst_prepare(arg);
+    burst_free(job->release);
+    burst_prepare(job->prepare);
+}
+
+static void *worker_thread(void *arg)
+{
+    worker_job_run(arg);
     return NULL;
 }
 
-/* Starts the prepare thread with every signal blocked, so SIGTERM and
+/* Starts the second thread with every signal blocked, so SIGTERM and
  * SIGHUP always reach the daemon's own thread. 1 started, 0 not (the caller
- * prepares on its own thread). */
-static int start_worker(pthread_t *t, struct burst *bu)
+ * then does the job on its own thread). */
+static int start_worker(pthread_t *t, struct worker_job *job)
 {
     sigset_t all, old;
     sigfillset(&all);
     if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
         return 0;
-    int started = pthread_create(t, NULL, burst_prepare_thread, bu) == 0;
+    int started = pthread_create(t, NULL, worker_thread, job) == 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return started;
 }
@@ -1187,33 +1203,37 @@ static int burst_apply(link_receiver_t *r, struct burst *bu)
 int link_receiver_on_readable(link_receiver_t *r)
 {
     int rc = 0;
-    struct burst *cur = calloc(1, sizeof *cur), *next = calloc(1, sizeof *next);
-    if (!cur || !next) {
+    /* cur: being written; next: being prepared; done: written, being freed */
+    struct burst *cur = calloc(1, sizeof *cur), *next = calloc(1, sizeof *next),
+                 *done = calloc(1, sizeof *done);
+    if (!cur || !next || !done) {
         log_error("link: out of memory");
         rc = -1;
         goto out;
     }
-    cur->r = next->r = r;
+    cur->r = next->r = done->r = r;
     if (burst_recv(r, cur) < 0)
         rc = -1;
     burst_prepare(cur);
     for (int round = 0; cur->n > 0; round++) {
         pthread_t worker;
+        struct worker_job job = {next, done};
         int threaded = 0;
         /* The next burst is prepared while this one is written; the last
          * round of a call only writes, so nothing waits for the next call. */
         if (rc == 0 && round + 1 < BURSTS_PER_CALL && burst_recv(r, next) < 0)
             rc = -1;
-        if (next->n > 0)
-            threaded = start_worker(&worker, next);
+        if (next->n > 0 || done->n > 0)
+            threaded = start_worker(&worker, &job);
         if (rc == 0 && burst_apply(r, cur) < 0)
             rc = -1;
         if (threaded)
             pthread_join(worker, NULL);
-        else if (next->n > 0)
-            burst_prepare(next);
-        burst_free(cur);
-        struct burst *t = cur;
+        else
+            worker_job_run(&job);
+        /* what was written is freed by the next round's worker */
+        struct burst *t = done;
+        done = cur;
         cur = next;
         next = t;
     }
@@ -1222,7 +1242,10 @@ out:
         rc = -1;
     if (cur)
         burst_free(cur);
+    if (done)
+        burst_free(done);
     free(cur);
     free(next);
+    free(done);
     return rc;
 }

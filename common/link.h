@@ -125,8 +125,9 @@ struct link_sink {
      * items[i].prepared (NULL is allowed: item() then does the work itself).
      * Runs concurrently with the other callbacks: it may read only what
      * does not change after the sink is made. release() frees one prepared
-     * object, on the receiver's thread, after its item() (or instead, for an
-     * item never delivered). Both NULL or both set. */
+     * object after its item() (or instead, for an item never delivered),
+     * on the second thread too, concurrently with the other callbacks: it
+     * may touch only that object. Both NULL or both set. */
     void (*prepare)(void *arg, struct link_item *items, size_t n);
     void (*release)(void *arg, void *prepared);
 };
