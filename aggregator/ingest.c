@@ -99,7 +99,7 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
     ing->sink = (struct link_sink){ing,      sink_begin,   sink_item,   sink_end,
                                    sink_abort, sink_prepare, sink_release};
     ing->deadline_days = INGEST_DEADLINE_DAYS;
-    if (db_exec(db, SCHEMA) < 0 || rollup_new(db, ROLLUP_NO_LEVELS, &ing->rollup) < 0 || tally_new(&ing->tally) < 0)
+    if (db_exec(db, SCHEMA) < 0 || rollup_new(db, ROLLUP_TOWNSHIP, &ing->rollup) < 0 || tally_new(&ing->tally) < 0)
         goto out;
     for (int i = 0; i < FM_COUNT; i++)
         if ((ing->fixed[i] = tally_metric(ing->tally, FIXED_METRICS[i])) < 0)
@@ -1001,12 +1001,7 @@ int ingest_verify(sqlite3 *db, const char *township)
     }
     if (sa != SQLITE_DONE || sb != SQLITE_DONE)
         goto out;
-    int levels = rollup_check_levels(db);
-    if (levels < 0)
-        goto out;
-    if (levels > 0)
-        log_error("verify: the levels of %d stocks disagree with the rollups they sum", levels);
-    rc = diffs + levels;
+    rc = diffs;
 out:
     sqlite3_finalize(st);
     sqlite3_finalize(a);

@@ -27,7 +27,7 @@
 # reused.
 set -euo pipefail
 BIN=$1 DIR=$2 N=$3
-GEN_VERSION=8  # 6: databases with stock levels; 7: 16 KiB pages; 8: dense levels
+GEN_VERSION=9  # 6: stock levels; 7: 16 KiB pages; 8: dense levels; 9: flow totals
 OUT=$DIR/$N
 if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$GEN_VERSION" ]; then exit 0; fi
 rm -rf "$OUT" && mkdir -p "$OUT"

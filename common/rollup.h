@@ -5,12 +5,15 @@
  *
  *   rollup(township, village, month, metric, value, version)
  *     PRIMARY KEY (township, metric, month, village)
+ *   In a county's database only, sums kept by triggers (rollup.c says how):
  *   stock_keys(township, metric, village, first_month, last_month, level) and
- *   stock_level(township, month, metric, village, level)  kept by triggers:
- *     the span of months of each stock's rows, its latest level, and its
- *     level at the end of every month of the span, so the stocks at a
- *     period's end are one contiguous range per metric, whatever the months
- *     of history (rollup.c says how).
+ *   stock_level(township, month, metric, village, level): the span of
+ *     months of each stock's rows, its latest level, and its level at the
+ *     end of every month of the span, so the stocks at a period's end are
+ *     one contiguous range per metric, whatever the months of history;
+ *   flow_total(township, metric, month, value): each flow summed over the
+ *     villages; village_events(township, village, month, events): the
+ *     events.* of a village and month summed.
  *   profile(township, key, value, version)  PRIMARY KEY (township, key)
  *
  * `month` is YYYY-MM. There are two kinds of metric:
@@ -58,16 +61,20 @@
 
 typedef struct rollup rollup_t;
 
-/* Whether a database keeps the stock levels. The county does: its reports
- * sum 30 townships or more, and with the levels a stock costs one row per
- * key whatever the months of history. A township does not: the triggers
+/* What a database is for. The county's keeps, beside the rollups, sums
+ * that triggers keep (rollup.c): the stock levels, the flow totals per
+ * township and the events per village and month. Its reports add up 30
+ * townships or more, and with the sums they read a few rows per key
+ * whatever the months of history. A township's keeps none: the triggers
  * were a twentieth of its writer's work at full ingest, and its own report
- * sums one township's stock deltas (12,600 rows at 10^7 events, ~4 ms). */
-enum rollup_levels { ROLLUP_NO_LEVELS, ROLLUP_LEVELS };
+ * reads its rollups (stocks summed from their deltas: 12,600 rows at 10^7
+ * events, ~4 ms). */
+enum rollup_kind { ROLLUP_TOWNSHIP, ROLLUP_COUNTY };
 
-/* Creates the tables if absent and prepares statements; with
- * ROLLUP_NO_LEVELS drops any levels an older version made. db borrowed. */
-int rollup_new(sqlite3 *db, enum rollup_levels levels, rollup_t **out);
+/* Creates the tables if absent and prepares statements: for a county, the
+ * sums too (filled from the rollups where missing); for a township, drops
+ * any sums an older version made. db borrowed. */
+int rollup_new(sqlite3 *db, enum rollup_kind kind, rollup_t **out);
 void rollup_destroy(rollup_t **r);
 
 /* Township: adds delta to the key (creating it at 0), bumps its version.
@@ -85,15 +92,16 @@ int rollup_put(rollup_t *r, const char *township, const char *village, const cha
 #define ROLLUP_FIRST_MONTH "2000-01"
 #define ROLLUP_LAST_MONTH "2999-12"
 
-/* Stock levels that disagree with the rollups they are sums of: 0 when
- * consistent (or the database keeps none), the number of stocks whose
- * levels differ, or -1 on error. */
-int rollup_check_levels(sqlite3 *db);
+/* Kept sums that disagree with the rollups they sum: 0 when consistent (or
+ * the database keeps none), the number of stocks and totals that differ,
+ * or -1 on error. */
+int rollup_check_sums(sqlite3 *db);
 
-/* 1 if db keeps the stock levels as above, 0 if not (a database older
- * than them, opened read-only: stocks are then summed from the rollups),
- * -1 on error. */
+/* 1 if db keeps the stock levels (the flow totals), 0 if not (a township,
+ * or a county database older than them opened read-only: a report then
+ * reads the rollups), -1 on error. */
 int rollup_has_levels(sqlite3 *db);
+int rollup_has_totals(sqlite3 *db);
 
 /* Profile entry. version 0 = bump (township side: stored version + 1, only if
  * the value changed; *version_out gets the current version). Otherwise the

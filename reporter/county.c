@@ -30,7 +30,7 @@ int county_new(sqlite3 *db, county_t **out)
         return -1;
     c->db = db;
     c->sink = (struct link_sink){c, NULL, sink_item, NULL, NULL, NULL, NULL};
-    if (rollup_new(db, ROLLUP_LEVELS, &c->rollup) < 0) {
+    if (rollup_new(db, ROLLUP_COUNTY, &c->rollup) < 0) {
         free(c);
         return -1;
     }

@@ -75,12 +75,22 @@ static const struct {
 /* the profile key of a village's name: "village.<code>" */
 #define VILLAGE_KEY "village."
 
-static const char *const FLOWS[] = {
-    "insp.kind.SPECIAL_CAMPAIGN", "pub.STUDY_SESSION", "pub.copies", "insp.routine_distribution",
-    "insp.three_no_items", "insp.expired_items", "insp.outcome.RECTIFICATION_ORDERED",
+/* The flows of the period, by what the report needs of them: the
+ * township's sum only; per village too; per village only whether there
+ * were any (the months it worked). A county database keeps the first as
+ * sums per township and the last as one sum per village and month
+ * (rollup.h), so it reads only VILLAGE_FLOWS row by row. */
+static const char *const TOWNSHIP_FLOWS[] = {
+    "insp.kind.SPECIAL_CAMPAIGN", "insp.three_no_items", "insp.expired_items",
     "rect.COMPLETED", "insp.cat.SCHOOL_CANTEEN",
 };
-#define N_FLOWS ((int)(sizeof FLOWS / sizeof FLOWS[0]))
+static const char *const VILLAGE_FLOWS[] = {
+    "pub.STUDY_SESSION", "pub.copies", "insp.routine_distribution",
+    "insp.outcome.RECTIFICATION_ORDERED", "insp.outcome.PRODUCTS_REMOVED",
+    "insp.outcome.PRODUCTS_DESTROYED", M_EV_INSP,
+};
+static const char *const EVENT_FLOWS[] = {M_EV_REG, M_EV_RECT, M_EV_PUB, M_EV_STAFF};
+#define N_OF(a) ((int)(sizeof a / sizeof a[0]))
 
 /* Read per village and month, every month up to the period's end: the month
  * was reported (a first receipt day, a nil report), revised, or the village
@@ -92,12 +102,6 @@ static const char *const COMPLETENESS[] = {
 };
 #define N_COMPLETENESS ((int)(sizeof COMPLETENESS / sizeof COMPLETENESS[0]))
 
-/* Flows the per-village charts and the months worked need beyond FLOWS. */
-static const char *const VILLAGE_FLOWS[] = {
-    M_EV_REG, M_EV_INSP, M_EV_RECT, M_EV_PUB, M_EV_STAFF,
-    "insp.outcome.PRODUCTS_REMOVED", "insp.outcome.PRODUCTS_DESTROYED",
-};
-#define N_VILLAGE_FLOWS ((int)(sizeof VILLAGE_FLOWS / sizeof VILLAGE_FLOWS[0]))
 
 #define MAX_METRICS 64
 #define METRIC_LEN 64
@@ -189,6 +193,7 @@ struct q {
     char ref[8];  /* min(period end, current month): silence is judged there */
     const struct period *p;
     int levels;   /* the database keeps stock levels (common/rollup.h) */
+    int totals;   /* the database keeps flow totals (common/rollup.h) */
     struct stcache *cache; /* NULL: each statement prepared and finalized */
 };
 
@@ -196,7 +201,7 @@ struct q {
  * them again for each was a tenth of the county report's time (30
  * townships x 6 statements with their IN lists). The SQL of a kind of
  * query is the same for every township; only the bindings change. */
-#define STCACHE_MAX 8
+#define STCACHE_MAX 12
 struct stcache {
     struct {
         char *sql;
@@ -767,9 +772,18 @@ static enum flow_code flow_code(const char *m)
 static void on_flow(const struct q *q, struct figures *o, struct vacc *a, int i,
                     const char *month, enum flow_code c, int64_t v)
 {
+    switch (c) { /* the township's sums alone */
+    case FC_SPECIAL: SAT_ADD(o->special_campaign, v); return;
+    case FC_THREE_NO: SAT_ADD(o->three_no_items, v); return;
+    case FC_EXPIRED: SAT_ADD(o->expired_items, v); return;
+    case FC_RECT_DONE: SAT_ADD(o->rectifications_completed, v); return;
+    case FC_SCHOOL: SAT_ADD(o->school_canteen_inspections, v); return;
+    default: break;
+    }
+    if (!a)
+        return; /* a township's sum (flow_total) is only ever one of those */
     struct village_figures *vf = &a->vf;
     switch (c) {
-    case FC_SPECIAL: SAT_ADD(o->special_campaign, v); break;
     case FC_STUDY:
         SAT_ADD(o->f[22].value, v);
         SAT_ADD(vf->study_sessions, v);
@@ -786,15 +800,11 @@ static void on_flow(const struct q *q, struct figures *o, struct vacc *a, int i,
         SAT_ADD(o->f[25].value, v);
         SAT_ADD(vf->routine_distribution, v);
         break;
-    case FC_THREE_NO: SAT_ADD(o->three_no_items, v); break;
-    case FC_EXPIRED: SAT_ADD(o->expired_items, v); break;
     case FC_ORDERED:
         SAT_ADD(o->rectifications_ordered, v);
         SAT_ADD(vf->inspections_ordered, v);
         break;
     case FC_REMOVED: SAT_ADD(vf->inspections_removed_destroyed, v); break;
-    case FC_RECT_DONE: SAT_ADD(o->rectifications_completed, v); break;
-    case FC_SCHOOL: SAT_ADD(o->school_canteen_inspections, v); break;
     case FC_EV_INSP:
     case FC_EVENTS:
         if (c == FC_EV_INSP) {
@@ -815,26 +825,36 @@ static void on_flow(const struct q *q, struct figures *o, struct vacc *a, int i,
     }
 }
 
+/* flow_rows' queries: rows (village or NULL, month, metric, value) of the
+ * period, for the metrics ?4... */
+#define FLOWS_FROM_ROLLUP                                                     \
+    "SELECT village, month, metric, value FROM rollup"                         \
+    " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND metric IN ("
+#define FLOWS_FROM_TOTALS                                                     \
+    "SELECT NULL, month, metric, value FROM flow_total"                        \
+    " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND metric IN ("
+/* every events.* of a village and month as one row: all the months worked need */
+#define FLOWS_FROM_EVENTS                                                     \
+    "SELECT village, month, 'events.any', events FROM village_events"         \
+    " WHERE township = ?1 AND month BETWEEN ?2 AND ?3"
+
 /* Flows of the period row by row (village, month): rollups hold at most
  * villages x months x metrics rows, so the per-village and per-month views
  * cost no more than the sums. */
-static int flow_rows(const struct q *q, const char *const *names, int n, struct vmap *vm,
-                     struct figures *o)
+static int flow_rows(const struct q *q, const char *head, const char *const *names, int n,
+                     struct vmap *vm, struct figures *o)
 {
     int rc = -1, step, i = -1;
     char prev_metric[METRIC_LEN] = "", prev_month[8] = "";
     enum flow_code code = FC_OTHER;
     sqlite3_stmt *st = NULL;
-    if (prepare_in(q,
-                   "SELECT village, month, metric, value FROM rollup"
-                   " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND metric IN (",
-                   ")", names, n, &st) < 0)
+    if (prepare_in(q, head, n ? ")" : "", names, n, &st) < 0)
         goto out;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
+        const char *v = (const char *)sqlite3_column_text(st, 0); /* NULL: the township's */
         const char *month = (const char *)sqlite3_column_text(st, 1);
         const char *m = (const char *)sqlite3_column_text(st, 2);
-        if (!v || !month || !m || strlen(month) != 7)
+        if (!month || !m || strlen(month) != 7)
             continue;
         if (strcmp(m, prev_metric) != 0) {
             code = flow_code(m);
@@ -846,8 +866,8 @@ static int flow_rows(const struct q *q, const char *const *names, int n, struct 
         }
         if (code == FC_OTHER)
             continue;
-        struct vacc *a = vmap_get(vm, v, 1);
-        if (!a) {
+        struct vacc *a = v ? vmap_get(vm, v, 1) : NULL;
+        if (v && !a) {
             log_error("figures: out of memory");
             goto out;
         }
@@ -1042,11 +1062,19 @@ static int compute(sqlite3 *db, struct stcache *cache, const char *township,
     if (presence(&q, &s) < 0 || completeness_rows(&q, &vm, o) < 0)
         goto out;
 
-    for (int i = 0; i < N_FLOWS; i++)
-        names[n++] = FLOWS[i];
-    for (int i = 0; i < N_VILLAGE_FLOWS; i++)
+    if ((q.totals = rollup_has_totals(db)) < 0)
+        goto out;
+    for (int i = 0; i < N_OF(VILLAGE_FLOWS); i++)
         names[n++] = VILLAGE_FLOWS[i];
-    if (flow_rows(&q, names, n, &vm, o) < 0)
+    if (!q.totals) {
+        for (int i = 0; i < N_OF(TOWNSHIP_FLOWS); i++)
+            names[n++] = TOWNSHIP_FLOWS[i];
+        for (int i = 0; i < N_OF(EVENT_FLOWS); i++)
+            names[n++] = EVENT_FLOWS[i];
+    }
+    if (flow_rows(&q, FLOWS_FROM_ROLLUP, names, n, &vm, o) < 0 ||
+        (q.totals && (flow_rows(&q, FLOWS_FROM_TOTALS, TOWNSHIP_FLOWS, N_OF(TOWNSHIP_FLOWS), &vm, o) < 0 ||
+                      flow_rows(&q, FLOWS_FROM_EVENTS, NULL, 0, &vm, o) < 0)))
         goto out;
 
     /* Stocks: skipped when no registration or staffing was ever recorded. */

@@ -393,22 +393,23 @@ int main(int argc, char **argv)
         return rc;
     }
     if (strcmp(o.cmd, "verify") == 0) {
-        /* The county's stock levels against the rollups they sum (a
-         * township's ledger is checked by shibao-aggregator verify). */
+        /* The county's kept sums (stock levels, flow totals) against the
+         * rollups they sum (a township's rollups are checked against its
+         * ledger by shibao-aggregator verify). */
         sqlite3 *db = NULL;
         if (db_open_readonly(o.db, &db) < 0)
             return 1;
-        int bad = rollup_check_levels(db);
+        int bad = rollup_check_sums(db);
         db_close(&db);
         if (bad < 0) {
-            fprintf(stderr, "shibao-reporter: %s: cannot check the stock levels\n", o.db);
+            fprintf(stderr, "shibao-reporter: %s: cannot check the kept sums\n", o.db);
             return 1;
         }
         if (bad > 0) {
-            printf("verify: the levels of %d stocks disagree with the rollups they sum\n", bad);
+            printf("verify: %d kept sums (stock levels, flow totals) disagree with the rollups\n", bad);
             return 1;
         }
-        printf("verify: every stock level equals the sum of its rollups\n");
+        printf("verify: every stock level and flow total equals the sum of its rollups\n");
         return 0;
     }
     if (strcmp(o.cmd, "report") == 0)

@@ -183,9 +183,9 @@ final_checks() {
     fi
     check_eq "county rollups equal the township's (rows differing)" 0 "$(county_diff "$tdb" "$cdb")"
     if "$BIN/shibao-reporter" verify --db "$cdb" >"$T/verify-county.log" 2>&1; then
-        ok "county stock levels equal the sums of their rollups"
+        ok "county stock levels and flow totals equal the sums of their rollups"
     else
-        bad "county stock levels: $(tail -1 "$T/verify-county.log")"
+        bad "county kept sums: $(tail -1 "$T/verify-county.log")"
     fi
     for f in "$tdb" "$cdb" "$@"; do check "integrity of $(basename "$f")" integrity "$f"; done
 }

@@ -38,7 +38,7 @@ static int setup(void **state)
     assert_non_null(mkdtemp(fx->dir));
     snprintf(fx->path, sizeof fx->path, "%s/t.db", fx->dir);
     assert_int_equal(db_open(fx->path, &fx->db), 0);
-    assert_int_equal(rollup_new(fx->db, ROLLUP_LEVELS, &fx->r), 0);
+    assert_int_equal(rollup_new(fx->db, ROLLUP_COUNTY, &fx->r), 0);
     *state = fx;
     return 0;
 }
@@ -773,7 +773,7 @@ static void test_levels_equal_history_sums(void **state)
     add(fx, TA, A2, "2022-02", "stock.staff.COORDINATOR", -1);
     assert_int_equal(rollup_put(fx->r, TA, A1, "2022-03", "stock.reg.GROCERY_STORE", 7, 99), 1);
     assert_int_equal(db_commit(fx->db), 0);
-    assert_int_equal(rollup_check_levels(fx->db), 0);
+    assert_int_equal(rollup_check_sums(fx->db), 0);
     for (int i = 0; i < NP; i++) {
         struct period p;
         period(periods[i], &p);

@@ -289,18 +289,18 @@ static void test_levels_from_rollups(void **state)
     assert_int_equal(rollup_has_levels(f->db), 0);
     assert_int_equal(ingest_verify(f->db, TOWN), 0);
 
-    assert_int_equal(rollup_new(f->db, ROLLUP_LEVELS, &r), 0);
+    assert_int_equal(rollup_new(f->db, ROLLUP_COUNTY, &r), 0);
     rollup_destroy(&r);
     assert_int_equal(rollup_has_levels(f->db), 1);
     /* dense: February, with no delta of its own, has its level too */
     assert_int_equal(q(f, "SELECT level FROM stock_level WHERE month = '2022-02'", NULL, NULL), 1);
     assert_int_equal(q(f, "SELECT level FROM stock_level WHERE month = '2022-03'", NULL, NULL), 2);
     assert_int_equal(q(f, "SELECT level FROM stock_keys", NULL, NULL), 2);
-    assert_int_equal(rollup_check_levels(f->db), 0);
+    assert_int_equal(rollup_check_sums(f->db), 0);
     assert_int_equal(db_exec(f->db, "UPDATE stock_level SET level = level + 1 WHERE month = '2022-02'"), 0);
-    assert_int_equal(rollup_check_levels(f->db), 1);
+    assert_int_equal(rollup_check_sums(f->db), 1);
 
-    assert_int_equal(rollup_new(f->db, ROLLUP_NO_LEVELS, &r), 0);
+    assert_int_equal(rollup_new(f->db, ROLLUP_TOWNSHIP, &r), 0);
     rollup_destroy(&r);
     assert_int_equal(rollup_has_levels(f->db), 0);
     assert_int_equal(q(f, "SELECT count(*) FROM sqlite_master WHERE name GLOB 'stock_level*'", NULL, NULL), 0);

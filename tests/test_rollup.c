@@ -1,5 +1,6 @@
-/* rollup: the stock levels the triggers keep stay the sums of the deltas
- * whatever order rows arrive, change or vanish in; flows keep none. */
+/* rollup: the sums a county's triggers keep (stock levels, flow totals,
+ * events per village) stay the sums of the rollups whatever order rows
+ * arrive, change or vanish in. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,7 +33,7 @@ static int setup(void **state)
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->path, sizeof f->path, "%s/r.db", f->dir);
     assert_int_equal(db_open(f->path, &f->db), 0);
-    assert_int_equal(rollup_new(f->db, ROLLUP_LEVELS, &f->r), 0);
+    assert_int_equal(rollup_new(f->db, ROLLUP_COUNTY, &f->r), 0);
     *state = f;
     return 0;
 }
@@ -94,7 +95,7 @@ static void test_span_filled_both_ways(void **state)
     assert_int_equal(level(f, V1, "2022-07"), -999);
     assert_int_equal(one(f, "SELECT level FROM stock_keys"), 7);
     assert_int_equal(one(f, "SELECT first_month || last_month = '2021-122022-06' FROM stock_keys"), 1);
-    assert_int_equal(rollup_check_levels(f->db), 0);
+    assert_int_equal(rollup_check_sums(f->db), 0);
     /* a flow metric keeps no level */
     assert_int_equal(rollup_add(f->r, T, V1, "2022-03", "events.registration", 4, NULL, NULL), 0);
     assert_int_equal(one(f, "SELECT count(*) FROM stock_keys"), 1);
@@ -108,7 +109,7 @@ static void month_of(int m, char out[8])
 
 /* The county's absolute values (rollup_put), replaced and deleted in a
  * random order, against a model of the sums: the triggers agree with it
- * and with rollup_check_levels at every step. */
+ * and with rollup_check_sums at every step. */
 static void test_random_order_against_a_model(void **state)
 {
     struct fx *f = *state;
@@ -132,7 +133,7 @@ static void test_random_order_against_a_model(void **state)
             model[v][m] = value;
         }
         if (step % 40 == 39)
-            assert_int_equal(rollup_check_levels(f->db), 0);
+            assert_int_equal(rollup_check_sums(f->db), 0);
     }
     for (int v = 0; v < 2; v++) {
         int64_t sum = 0, total = 0;
@@ -161,10 +162,59 @@ static void test_random_order_against_a_model(void **state)
             assert_int_equal(sum, where == 1 ? 0 : total);
         }
     }
-    assert_int_equal(rollup_check_levels(f->db), 0);
+    assert_int_equal(rollup_check_sums(f->db), 0);
     /* a level set wrong by hand is found */
     assert_int_equal(db_exec(f->db, "UPDATE stock_keys SET level = level + 1 WHERE village = '" V2 "'"), 0);
-    assert_int_equal(rollup_check_levels(f->db), 1);
+    assert_int_equal(rollup_check_sums(f->db), 1);
+}
+
+/* Flows put, replaced and deleted in a random order: the township's sum of
+ * each metric and month, and each village's events per month, equal a
+ * model's, and a total set wrong by hand is found. */
+static void test_flow_totals_against_a_model(void **state)
+{
+    struct fx *f = *state;
+    static const char *const villages[] = {V1, V2};
+    static const char *const metrics[] = {"events.inspection", "events.registration", "pub.copies"};
+    int64_t model[2][3][12] = {{{0}}};
+    uint64_t version = 1;
+    srand(1129);
+    for (int step = 0; step < 400; step++) {
+        int v = rand() % 2, k = rand() % 3, m = rand() % 12;
+        char month[8], sql[256];
+        month_of(m, month);
+        if (rand() % 5 == 0) {
+            snprintf(sql, sizeof sql,
+                     "DELETE FROM rollup WHERE village = '%s' AND metric = '%s' AND month = '%s'",
+                     villages[v], metrics[k], month);
+            assert_int_equal(db_exec(f->db, sql), 0);
+            model[v][k][m] = 0;
+        } else {
+            int64_t value = rand() % 50;
+            assert_int_equal(rollup_put(f->r, T, villages[v], month, metrics[k], value, version++), 1);
+            model[v][k][m] = value;
+        }
+    }
+    for (int m = 0; m < 12; m++) {
+        char month[8], sql[256];
+        month_of(m, month);
+        for (int k = 0; k < 3; k++) {
+            snprintf(sql, sizeof sql,
+                     "SELECT coalesce((SELECT value FROM flow_total WHERE metric = '%s' AND month = '%s'), 0)",
+                     metrics[k], month);
+            assert_int_equal(one(f, sql), model[0][k][m] + model[1][k][m]);
+        }
+        for (int v = 0; v < 2; v++) {
+            snprintf(sql, sizeof sql,
+                     "SELECT coalesce((SELECT events FROM village_events WHERE village = '%s'"
+                     " AND month = '%s'), 0)", villages[v], month);
+            assert_int_equal(one(f, sql), model[v][0][m] + model[v][1][m]);
+        }
+    }
+    assert_int_equal(rollup_check_sums(f->db), 0);
+    assert_int_equal(db_exec(f->db, "UPDATE flow_total SET value = value + 1 WHERE (metric, month) ="
+                                    " (SELECT metric, month FROM flow_total LIMIT 1)"), 0);
+    assert_int_equal(rollup_check_sums(f->db), 1);
 }
 
 int main(void)
@@ -172,6 +222,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_span_filled_both_ways, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_order_against_a_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flow_totals_against_a_model, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

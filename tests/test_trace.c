@@ -297,7 +297,7 @@ static void test_county_database(void **state)
     int n;
     snprintf(path, sizeof path, "%s/county.db", f->dir);
     assert_int_equal(db_open(path, &db), 0);
-    assert_int_equal(rollup_new(db, ROLLUP_LEVELS, &r), 0);
+    assert_int_equal(rollup_new(db, ROLLUP_COUNTY, &r), 0);
     assert_int_equal(rollup_put(r, TOWN, V1, "2022-02", "insp.routine_distribution", 3, 1), 1);
     assert_int_equal(rollup_put(r, TOWN, V1, "2022-03", "insp.routine_distribution", 2, 1), 1);
     assert_int_equal(rollup_put(r, TOWN, V2, "2022-08", "insp.routine_distribution", 9, 1), 1);
