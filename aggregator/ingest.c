@@ -75,10 +75,12 @@ static const char *const SCHEMA =
     "CREATE TABLE IF NOT EXISTS quarantine ("
     " id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, origin TEXT, stream TEXT,"
     " seq INTEGER, event_id TEXT, reason TEXT NOT NULL, payload BLOB);"
+    /* An event is (village, event_id), as in the ledger: two villages'
+     * events with one id are two events of the entity, in that order. */
     "CREATE TABLE IF NOT EXISTS entity_events ("
     " entity TEXT NOT NULL, occurred_on TEXT NOT NULL, event_id TEXT NOT NULL,"
     " village TEXT NOT NULL, metric TEXT,"
-    " PRIMARY KEY (entity, occurred_on, event_id)) WITHOUT ROWID;";
+    " PRIMARY KEY (entity, occurred_on, event_id, village)) WITHOUT ROWID;";
 
 static int sink_begin(void *arg);
 static int sink_item(void *arg, const struct link_item *it, struct link_refusal *ref);
@@ -119,17 +121,18 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
                    &ing->ins_entity) < 0 ||
         db_prepare(db,
                    "SELECT village, metric, occurred_on, event_id FROM entity_events"
-                   " WHERE entity = ?1 ORDER BY occurred_on DESC, event_id DESC LIMIT 1",
+                   " WHERE entity = ?1 ORDER BY occurred_on DESC, event_id DESC, village DESC"
+                   " LIMIT 1",
                    &ing->last_entity) < 0 ||
         db_prepare(db,
                    "SELECT village, metric FROM entity_events WHERE entity = ?1 AND"
-                   " (occurred_on < ?2 OR (occurred_on = ?2 AND event_id < ?3))"
-                   " ORDER BY occurred_on DESC, event_id DESC LIMIT 1",
+                   " (occurred_on, event_id, village) < (?2, ?3, ?4)"
+                   " ORDER BY occurred_on DESC, event_id DESC, village DESC LIMIT 1",
                    &ing->prev_entity) < 0 ||
         db_prepare(db,
                    "SELECT occurred_on FROM entity_events WHERE entity = ?1 AND"
-                   " (occurred_on > ?2 OR (occurred_on = ?2 AND event_id > ?3))"
-                   " ORDER BY occurred_on, event_id LIMIT 1",
+                   " (occurred_on, event_id, village) > (?2, ?3, ?4)"
+                   " ORDER BY occurred_on, event_id, village LIMIT 1",
                    &ing->next_entity) < 0 ||
         db_prepare(db,
                    "SELECT value FROM rollup WHERE township = ?1 AND metric = ?2 AND month = ?3"
@@ -231,7 +234,8 @@ static void copy_state(sqlite3_stmt *st, char *village, size_t vlen, char *metri
 
 /* A stock entity (an operator, a staff member) is in one state per moment:
  * (village, metric) or nothing. Its state at a month's end is that of its
- * latest event on or before that day, ordered by (occurred_on, event_id).
+ * latest event on or before that day, ordered by (occurred_on, event_id,
+ * village).
  * A new event changes the state only from its own month up to (not
  * including) the month of the entity's next event, so the month-delta rows
  * change at those two months and nowhere else, whatever order events
@@ -250,8 +254,13 @@ static int stock_event(ingest_t *ing, const char *entity, const Shibao__V1__Even
     if (s == SQLITE_ROW) {
         const char *on = (const char *)sqlite3_column_text(st, 2);
         const char *id_ = (const char *)sqlite3_column_text(st, 3);
+        const char *v = (const char *)sqlite3_column_text(st, 0);
         int c = strcmp(on ? on : "", ev->occurred_on);
-        later = c > 0 || (c == 0 && strcmp(id_ ? id_ : "", ev->event_id) > 0);
+        if (c == 0)
+            c = strcmp(id_ ? id_ : "", ev->event_id);
+        if (c == 0)
+            c = strcmp(v ? v : "", ev->village_id);
+        later = c > 0;
         if (!later)
             copy_state(st, prev_village, sizeof prev_village, prev_metric, sizeof prev_metric);
     } else if (s != SQLITE_DONE) {
@@ -264,6 +273,7 @@ static int stock_event(ingest_t *ing, const char *entity, const Shibao__V1__Even
         sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, ev->village_id, -1, SQLITE_STATIC);
         s = sqlite3_step(st);
         if (s == SQLITE_ROW)
             copy_state(st, prev_village, sizeof prev_village, prev_metric, sizeof prev_metric);
@@ -275,6 +285,7 @@ static int stock_event(ingest_t *ing, const char *entity, const Shibao__V1__Even
         sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, ev->village_id, -1, SQLITE_STATIC);
         s = sqlite3_step(st);
         if (s == SQLITE_ROW)
             snprintf(next_month, sizeof next_month, "%.7s", (const char *)sqlite3_column_text(st, 0));

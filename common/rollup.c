@@ -46,7 +46,7 @@ static const char *const SCHEMA =
  * county's absolute values, a hand-made bench database) keeps them right,
  * in its own transaction. A delta moves the levels of its month and every
  * later month of the span: at the end of the span (the usual case) one row.
- * The invariant above is what `shibao-aggregator verify` checks. */
+ * The invariant above is what `shibao-reporter verify` checks. */
 #define KEY_IS(t) "township = " t ".township AND metric = " t ".metric AND village = " t ".village"
 /* The key's rows from month m to the end of its span, found by the primary
  * key month by month rather than scanned through the township's rows. */

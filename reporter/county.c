@@ -70,11 +70,29 @@ static int text_ok(const char *s, size_t max)
     return n > 0 && n <= max && validate_utf8(s, n);
 }
 
+/* The month after this one, "YYYY-MM": the latest a stock figure may be
+ * (a township counts no event dated after its today; a day of clock skew
+ * at a month's end is allowed). */
+static void next_month(char out[8])
+{
+    char today[11];
+    int y, m;
+    date_today(today);
+    if (!date_parse(today, &y, &m, NULL)) {
+        snprintf(out, 8, "%s", ROLLUP_LAST_MONTH);
+        return;
+    }
+    month_add(&y, &m, 1);
+    snprintf(out, 8, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
+}
+
 /* Checks the whole batch before touching the database: a batch is applied
  * entirely or refused entirely. */
 static int check(const Shibao__V1__FigureBatch *fb, const char *origin, const char *user_id,
                  char *why, size_t n)
 {
+    char latest_stock[8];
+    next_month(latest_stock);
     if (!validate_code(fb->township, 9)) {
         snprintf(why, n, "township: not a 9-digit code");
         return -1;
@@ -105,6 +123,15 @@ static int check(const Shibao__V1__FigureBatch *fb, const char *origin, const ch
         }
         if (!text_ok(f->metric, 47) || f->version == 0) {
             snprintf(why, n, "figures[%zu]: metric or version missing", i);
+            return -1;
+        }
+        /* A stock's levels are kept for every month of its span (rollup.c):
+         * one figure far in the future would write a row for each month
+         * up to it. */
+        if (strncmp(f->metric, ROLLUP_STOCK_PREFIX, strlen(ROLLUP_STOCK_PREFIX)) == 0 &&
+            strcmp(f->month, latest_stock) > 0) {
+            snprintf(why, n, "figures[%zu].month: a stock at %s, after %s", i, f->month,
+                     latest_stock);
             return -1;
         }
         /* Bounds no real township reaches (a trillion events) keep every sum

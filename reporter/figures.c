@@ -165,7 +165,7 @@ void figures_init(struct figures *out, const struct period *p)
 
 /* A read transaction, so that every query of one report sees the same
  * snapshot while the aggregator keeps committing; skipped when the caller
- * already holds one (figures_county around figures of each township). */
+ * already holds one (figures_all_townships around its townships). */
 static int snapshot_begin(sqlite3 *db, int *began)
 {
     *began = 0;

@@ -47,8 +47,9 @@ static int teardown(void **state)
     return 0;
 }
 
-static int apply(struct fx *f, const char *town, const char *village, const char *metric,
-                 int64_t value, uint64_t version, const char *user, struct link_refusal *ref)
+static int apply_at(struct fx *f, const char *month, const char *town, const char *village,
+                    const char *metric, int64_t value, uint64_t version, const char *user,
+                    struct link_refusal *ref)
 {
     Shibao__V1__FigureBatch fb = SHIBAO__V1__FIGURE_BATCH__INIT;
     Shibao__V1__Figure fig = SHIBAO__V1__FIGURE__INIT, *pf = &fig;
@@ -57,7 +58,7 @@ static int apply(struct fx *f, const char *town, const char *village, const char
     fb.n_figures = 1;
     fb.figures = &pf;
     fig.village = (char *)village;
-    fig.month = "2022-03";
+    fig.month = (char *)month;
     fig.metric = (char *)metric;
     fig.value = value;
     fig.version = version;
@@ -72,6 +73,12 @@ static int apply(struct fx *f, const char *town, const char *village, const char
     int rc = county_apply(f->c, buf, len, town, user, ref);
     free(buf);
     return rc;
+}
+
+static int apply(struct fx *f, const char *town, const char *village, const char *metric,
+                 int64_t value, uint64_t version, const char *user, struct link_refusal *ref)
+{
+    return apply_at(f, "2022-03", town, village, metric, value, version, user, ref);
 }
 
 static long long value(struct fx *f, const char *sql)
@@ -111,7 +118,13 @@ static void test_foreign_or_malformed_refused(void **state)
     /* no version */
     assert_int_equal(apply(f, "420102001", "420102001201", "m", 1, 0, NULL, &ref), 1);
     assert_int_equal(county_apply(f->c, (const uint8_t *)"\x0a\xff", 2, NULL, NULL, &ref), 1);
+    /* a stock far in the future (its levels would fill every month up to it);
+     * a flow then is only a number */
+    assert_int_equal(apply_at(f, "2999-12", "420102001", "420102001201", "stock.reg.SMALL_SHOP", 1, 1,
+                              NULL, &ref), 1);
+    assert_non_null(strstr(ref.reason, "figures[0].month: a stock at 2999-12"));
     assert_int_equal(value(f, "SELECT count(*) FROM rollup"), 0);
+    assert_int_equal(value(f, "SELECT count(*) FROM stock_level"), 0);
     assert_int_equal(value(f, "SELECT count(*) FROM profile"), 0);
 }
 

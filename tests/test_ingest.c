@@ -124,6 +124,26 @@ static void test_duplicate_counts_once(void **state)
     assert_int_equal(q(f, "SELECT count(*) FROM quarantine", NULL, NULL), 0);
 }
 
+/* An event is (village, event_id): the same id from a second village is
+ * that village's event, stored and counted, and a stock entity with both
+ * is in one place at a time whatever order they arrive in (verify replays
+ * them in another). */
+static void test_same_id_two_villages(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(reg(f, ID(05), V2, "2022-01-10", "op1", 10, 1), 0);
+    assert_int_equal(reg(f, ID(05), V1, "2022-01-10", "op1", 10, 1), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM ledger", NULL, NULL), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM entity_events", NULL, NULL), 2);
+    /* one operator, open in one village: the later of the two (by village) */
+    assert_int_equal(stock(f, "stock.reg.GROCERY_STORE", "2022-06"), 1);
+    assert_int_equal(q(f, "SELECT coalesce(sum(value), 0) FROM rollup WHERE"
+                          " metric = 'stock.reg.GROCERY_STORE' AND village = ?1", V2, NULL), 1);
+    assert_int_equal(reg(f, ID(06), V2, "2022-02-01", "op1", 10, 0), 0); /* closed there */
+    assert_int_equal(stock(f, "stock.reg.GROCERY_STORE", "2022-06"), 0);
+    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+}
+
 static void test_refused_goes_to_quarantine(void **state)
 {
     struct fx *f = *state;
@@ -525,6 +545,7 @@ int main(void)
     log_init("test_ingest", SB_LOG_ERROR - 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_duplicate_counts_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_id_two_villages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_goes_to_quarantine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_authenticated_village_only, setup, teardown),
         cmocka_unit_test(test_stock_any_order),
