@@ -1037,12 +1037,27 @@ out:
 
 /* The figures of one township; the caller holds the snapshot. On failure
  * o holds no villages. */
-static int compute(sqlite3 *db, struct stcache *cache, const char *township,
-                   const struct period *p, const struct judge *j, struct figures *o)
+/* What the database keeps beside the rollups (common/rollup.h), read once
+ * per report rather than per township. */
+struct kept {
+    int levels, totals;
+};
+
+static int kept_of(sqlite3 *db, struct kept *k)
+{
+    k->levels = rollup_has_levels(db);
+    k->totals = rollup_has_totals(db);
+    return k->levels < 0 || k->totals < 0 ? -1 : 0;
+}
+
+static int compute(sqlite3 *db, struct stcache *cache, const struct kept *k,
+                   const char *township, const struct period *p, const struct judge *j,
+                   struct figures *o)
 {
     int rc = -1;
     struct seen s = {0};
-    struct q q = {.db = db, .township = township, .p = p, .cache = cache};
+    struct q q = {.db = db, .township = township, .p = p, .levels = k->levels,
+                  .totals = k->totals, .cache = cache};
     struct vmap vm = {0};
     const char *names[MAX_METRICS];
     int n = 0;
@@ -1062,8 +1077,6 @@ static int compute(sqlite3 *db, struct stcache *cache, const char *township,
     if (presence(&q, &s) < 0 || completeness_rows(&q, &vm, o) < 0)
         goto out;
 
-    if ((q.totals = rollup_has_totals(db)) < 0)
-        goto out;
     for (int i = 0; i < N_OF(VILLAGE_FLOWS); i++)
         names[n++] = VILLAGE_FLOWS[i];
     if (!q.totals) {
@@ -1078,8 +1091,6 @@ static int compute(sqlite3 *db, struct stcache *cache, const char *township,
         goto out;
 
     /* Stocks: skipped when no registration or staffing was ever recorded. */
-    if ((q.levels = rollup_has_levels(db)) < 0)
-        goto out;
     if (s.reg && stock_rows(&q, &vm, o) < 0)
         goto out;
     if (s.staff && staffed_villages(&q, &staffed) < 0)
@@ -1277,7 +1288,8 @@ int figures_township_opt(sqlite3 *db, const char *township, const struct period 
         set_err(err, errlen, "township code too long: %.32s", township);
         goto out;
     }
-    if (compute(db, NULL, township, p, &j, out) < 0) {
+    struct kept k;
+    if (kept_of(db, &k) < 0 || compute(db, NULL, &k, township, p, &j, out) < 0) {
         set_err(err, errlen, "township %s: cannot compute figures: %s", township,
                 sqlite3_errmsg(db));
         goto out;
@@ -1350,12 +1362,14 @@ int figures_all_townships(sqlite3 *db, const struct period *p, const struct figu
     char **codes = NULL;
     struct judge j;
     struct stcache cache = {0};
+    struct kept k;
     struct figures *t = NULL;
     *towns = NULL;
     *ntowns = 0;
     if (judge_of(opt, &j, err, errlen) < 0)
         goto out;
-    if (snapshot_begin(db, &began) < 0 || figures_townships(db, &codes, &n) < 0) {
+    if (snapshot_begin(db, &began) < 0 || figures_townships(db, &codes, &n) < 0 ||
+        kept_of(db, &k) < 0) {
         set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         goto out;
     }
@@ -1368,7 +1382,7 @@ int figures_all_townships(sqlite3 *db, const struct period *p, const struct figu
             log_warn("figures: township code too long, skipped: %.32s", codes[i]);
             continue;
         }
-        if (compute(db, &cache, codes[i], p, &j, &t[done]) < 0) {
+        if (compute(db, &cache, &k, codes[i], p, &j, &t[done]) < 0) {
             set_err(err, errlen, "township %s: cannot compute figures: %s", codes[i],
                     sqlite3_errmsg(db));
             goto out;
