@@ -13,7 +13,7 @@
  * Receiver: a ROUTER (ZMQ_ROUTER_MANDATORY, ZMQ_MAXMSGSIZE) bound on an
  * endpoint. It works in bursts of the batches waiting on the socket (up to 8
  * or 1 MiB); the bursts of one call share one BEGIN IMMEDIATE transaction
- * and one fsync (one per 40,000 new items), and all their acks go out after
+ * and one fsync (one per 10,000 new items), and all their acks go out after
  * the commit. A batch that fails after writing (a database error) takes
  * its group down unacknowledged, to be resent; for a minute after that
  * each batch has a savepoint and is applied or undone on its own (a
