@@ -232,6 +232,16 @@ static void copy_state(sqlite3_stmt *st, char *village, size_t vlen, char *metri
         snprintf(metric, mlen, "%s", (const char *)m);
 }
 
+/* ?1..?4 of the entity statements: the entity and the event's place in
+ * its order, (occurred_on, event_id, village). */
+static void bind_entity_event(sqlite3_stmt *st, const char *entity, const Shibao__V1__Event *ev)
+{
+    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ev->village_id, -1, SQLITE_STATIC);
+}
+
 /* A stock entity (an operator, a staff member) is in one state per moment:
  * (village, metric) or nothing. Its state at a month's end is that of its
  * latest event on or before that day, ordered by (occurred_on, event_id,
@@ -270,10 +280,7 @@ static int stock_event(ingest_t *ing, const char *entity, const Shibao__V1__Even
 
     if (later) { /* it arrived out of order: look on both sides of it */
         st = ing->prev_entity;
-        sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, ev->village_id, -1, SQLITE_STATIC);
+        bind_entity_event(st, entity, ev);
         s = sqlite3_step(st);
         if (s == SQLITE_ROW)
             copy_state(st, prev_village, sizeof prev_village, prev_metric, sizeof prev_metric);
@@ -282,10 +289,7 @@ static int stock_event(ingest_t *ing, const char *entity, const Shibao__V1__Even
         sqlite3_reset(st);
 
         st = ing->next_entity;
-        sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, ev->village_id, -1, SQLITE_STATIC);
+        bind_entity_event(st, entity, ev);
         s = sqlite3_step(st);
         if (s == SQLITE_ROW)
             snprintf(next_month, sizeof next_month, "%.7s", (const char *)sqlite3_column_text(st, 0));
@@ -295,10 +299,7 @@ static int stock_event(ingest_t *ing, const char *entity, const Shibao__V1__Even
     }
 
     st = ing->ins_entity;
-    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ev->village_id, -1, SQLITE_STATIC);
+    bind_entity_event(st, entity, ev);
     if (metric)
         sqlite3_bind_text(st, 5, metric, -1, SQLITE_STATIC);
     else
