@@ -13,13 +13,14 @@
  * Receiver: a ROUTER (ZMQ_ROUTER_MANDATORY, ZMQ_MAXMSGSIZE) bound on an
  * endpoint. It works in bursts of the batches waiting on the socket (up to 8
  * or 1 MiB); the bursts of one call share one BEGIN IMMEDIATE transaction
- * and one fsync (one per 10,000 new items), and all their acks go out after
- * the commit. A batch that fails after writing (a database error) takes
+ * and one fsync (one per 10,000 new items from each sender in the group,
+ * up to 40,000), and all their acks go out after the commit. A batch that fails after writing (a database error) takes
  * its group down unacknowledged, to be resent; for a minute after that
  * each batch has a savepoint and is applied or undone on its own (a
  * savepoint per batch always cost 8 % of ingest). While a burst is
  * written, a second thread decodes the next one and runs the sink's
- * prepare (decoding, validation) on its items; the socket and the database
+ * prepare (decoding, validation) on its items, joined by the writer when
+ * it is done writing; the socket and the database
  * are used by the caller's thread only, in arrival order. For each Batch it skips
  * items <= the stream's committed seq (a resend), refuses a batch whose
  * prev_seq is beyond it (a gap: something was lost on the way), hands every
@@ -123,8 +124,9 @@ struct link_sink {
      * validation), run on a second thread while the receiver writes the
      * messages before them, so the writer only writes. Sets
      * items[i].prepared (NULL is allowed: item() then does the work itself).
-     * Runs concurrently with the other callbacks: it may read only what
-     * does not change after the sink is made. release() frees one prepared
+     * Runs concurrently with the other callbacks, and with itself on other
+     * items (both threads prepare a burst, batch by batch): it may read
+     * only what does not change after the sink is made. release() frees one prepared
      * object after its item() (or instead, for an item never delivered),
      * on the second thread too, concurrently with the other callbacks: it
      * may touch only that object. Both NULL or both set. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,9 +48,10 @@ struct sink {
     size_t ncalls;
     const char *last_user_id;
     int saw_user_id;
-    /* prepare/release: each item is "prepared" on the receiver's second
-     * thread into a copy of its seq; item() checks it got its own. */
-    long prepared, released, mismatched, unprepared;
+    /* prepare/release: each item is "prepared" into a copy of its seq, on
+     * both of the receiver's threads at once; item() checks it got its own. */
+    atomic_long prepared, released;
+    long mismatched, unprepared;
 };
 
 static void sink_prepare(void *arg, struct link_item *items, size_t n)
@@ -59,7 +61,7 @@ static void sink_prepare(void *arg, struct link_item *items, size_t n)
         uint64_t *p = malloc(sizeof *p);
         if (p) {
             *p = items[i].seq;
-            k->prepared++; /* read only after the receiver joined this thread */
+            atomic_fetch_add(&k->prepared, 1);
         }
         items[i].prepared = p;
     }
@@ -67,7 +69,7 @@ static void sink_prepare(void *arg, struct link_item *items, size_t n)
 
 static void sink_release(void *arg, void *prepared)
 {
-    ((struct sink *)arg)->released++;
+    atomic_fetch_add(&((struct sink *)arg)->released, 1);
     free(prepared);
 }
 
@@ -217,7 +219,7 @@ static int teardown(void **state)
      * prepared object released, delivered or not (duplicates, rollbacks). */
     assert_int_equal(f->sink.mismatched, 0);
     assert_int_equal(f->sink.unprepared, 0);
-    assert_int_equal(f->sink.released, f->sink.prepared);
+    assert_int_equal(atomic_load(&f->sink.released), atomic_load(&f->sink.prepared));
     sqlite3_finalize(f->sink.ins);
     free(f->sink.calls);
     db_close(&f->rdb);
