@@ -15,6 +15,8 @@
 #   BENCH_ONLY ["baselines ingest catchup latency report mqtt"]  a subset
 #   BENCH_SMALL [0]             1: a tiny run that only checks the bench works
 #   BENCH_OUT [bench/out]       work directory (report databases are cached here)
+#   BENCH_REUSE [0]             1: keep the generated events and pre-filled outboxes
+#                               of the last run in BENCH_OUT (for A/B runs of two builds)
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -104,7 +106,11 @@ record() { # FIG RUN JSON: one measurement
 say() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # ------------------------------------------------------------------ setup
-rm -rf "$OUT/run" "$LOG" && mkdir -p "$OUT/run" "$LOG"
+if [ "${BENCH_REUSE:-0}" = 1 ]; then
+    rm -rf "$OUT/run/keys" "$OUT/run/town-template.db" "$LOG" && mkdir -p "$OUT/run" "$LOG"
+else
+    rm -rf "$OUT/run" "$LOG" && mkdir -p "$OUT/run" "$LOG"
+fi
 : >"$RESULTS"
 T_START=$(date +%s)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -246,6 +252,17 @@ deliver() {
     [ -n "${BENCH_KEEP:-}" ] || rm -rf "$d"
 }
 
+# raw_beside FIG RUN: baseline 2 once, just before a run of FIG: the box
+# this bench runs on changes speed by a quarter within minutes (baseline 2
+# alone: 237,000-333,000 rows/s in one afternoon), so a ratio to baseline
+# runs made minutes earlier measured the box as much as the product.
+raw_beside() {
+    local j
+    j=$("$BB/sqlite_raw" --db "$OUT/run/raw.db" --events "$OUT/run/events.pbs") &&
+        record sqlite_raw_beside_$1 "$2" "$j"
+    rm -f "$OUT/run/raw.db"*
+}
+
 ingest() {
     gen_ingest_events
     if [ ! -f "$OUT/run/ingest-pre/done" ]; then
@@ -254,12 +271,14 @@ ingest() {
     fi
     local r
     for r in $(seq 1 $RUNS); do
-        say "ingest: $VILLAGES collectors -> 1 aggregator, run $r/$RUNS"
+        say "ingest: $VILLAGES collectors -> 1 aggregator, run $r/$RUNS (baseline 2 just before)"
+        raw_beside ingest $r
         deliver ingest $r "$OUT/run/ingest-pre" "${VILL[@]}"
     done
 }
 
 catchup() {
+    gen_ingest_events
     local v=${VILL[0]} pre=$OUT/run/catchup-pre
     if [ ! -f "$pre/done" ]; then
         say "pre-filling one outbox with a $EVENTS-event backlog (submit)"
@@ -270,7 +289,8 @@ catchup() {
     fi
     local r
     for r in $(seq 1 $RUNS); do
-        say "catch-up: 1 collector with a backlog of $EVENTS, run $r/$RUNS"
+        say "catch-up: 1 collector with a backlog of $EVENTS, run $r/$RUNS (baseline 2 just before)"
+        raw_beside catchup $r
         deliver catchup $r "$pre" "$v"
     done
 }

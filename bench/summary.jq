@@ -10,6 +10,25 @@ def runs($fig): map(select(.fig == $fig));
 def sized($fig; $n): map(select(.fig == $fig and .size == $n));
 def fig($id; $lab; $unit; $s): {id: $id, label: $lab, unit: $unit, value: $s};
 def ratio($a; $b): if $a == null or $b == null or $b.median == 0 then null else $a.median / $b.median end;
+# Each run of $fig over the baseline 2 run made just before it (run.sh
+# raw_beside): per-run ratios, so that the box's drift between the baseline
+# phase and the product runs does not enter the ratio.
+def paired($runs; $raws): [$runs[] as $x | $raws[] | select(.run == $x.run) | $x.rate / .rate];
+def rstats($xs): $xs | sort | if length == 0 then null
+  else {median: (if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end),
+        min: .[0], max: .[-1], n: length} end;
+# The baseline and ratio of a product figure: paired when raw_beside ran,
+# else against the baseline phase's median.
+def against($runs; $raws; $s; $sql):
+  if ($raws | length) > 0 then
+    ($raws | map(.rate) | rstats(.)) as $b | rstats(paired($runs; $raws)) as $p |
+    {baseline: {id: "sqlite_raw just before each run", median: $b.median, n: $b.n}, ratio: $p.median,
+     ratios: $p, ratio_phase: ratio($s; $sql)}
+  else {baseline: {id: "sqlite_raw", median: $sql.median}, ratio: ratio($s; $sql)} end;
+def r2: . * 100 | round / 100;
+def note_pairs($v): if $v.ratios then
+  "; ratio per run \($v.ratios.min | r2)-\($v.ratios.max | r2) (median of the \($v.ratios.n) pairs); against the baseline phase's median: \($v.ratio_phase | if . then r2 else "-" end)"
+  else "" end;
 def judge($ok): if $ok == null then null else (if $ok then "PASS" else "MISS" end) end;
 
 . as $r |
@@ -26,6 +45,8 @@ def judge($ok): if $ok == null then null else (if $ok then "PASS" else "MISS" en
 ($ing | stats(.rate)) as $ingr |
 ($cu | stats(.rate)) as $cur |
 ($mq | stats(.rate)) as $mqr |
+against($ing; $r | runs("sqlite_raw_beside_ingest"); $ingr; $sql) as $ingv |
+against($cu; $r | runs("sqlite_raw_beside_catchup"); $cur; $sql) as $cuv |
 ($config.report_sizes) as $sizes |
 {
   machine: $machine,
@@ -50,18 +71,18 @@ def judge($ok): if $ok == null then null else (if $ok then "PASS" else "MISS" en
     # ---------------------------------------------------------------- product
     (if ($ing | length) > 0 then
         fig("ingest"; "4. ingest: 8 collectors -> aggregator, \($ing[0].events) events, CURVE \(if $config.curve then "on" else "OFF" end)"; "events/s"; $ingr)
-        + {baseline: {id: "sqlite_raw", median: $sql.median}, ratio: ratio($ingr; $sql), target: ">= 0.90 x baseline 2",
-           status: judge(if ratio($ingr; $sql) == null then null else ratio($ingr; $sql) >= 0.90 and ($ing | all(.exactly_once)) end),
-           note: "exactly once (ledger = sent, nothing refused) in \($ing | map(select(.exactly_once)) | length)/\($ing | length) runs"},
+        + $ingv + {target: ">= 0.90 x baseline 2",
+           status: judge(if $ingv.ratio == null then null else $ingv.ratio >= 0.90 and ($ing | all(.exactly_once)) end),
+           note: "exactly once (ledger = sent, nothing refused) in \($ing | map(select(.exactly_once)) | length)/\($ing | length) runs\(note_pairs($ingv))"},
         # what eight senders' windows in flight cost the receiver
         (fig("ingest_hwm_aggregator"; "   peak memory (VmHWM), aggregator, 8 senders"; "MiB"; ($ing | stats(.hwm_aggregator_kib / 1024)))
           + {target: "<= 64 MiB", status: judge(($ing | stats(.hwm_aggregator_kib / 1024)).max <= 64)})
      else empty end),
     (if ($cu | length) > 0 then
         (fig("catchup"; "5. catch-up: 1 collector, backlog \($cu[0].events)"; "events/s"; $cur)
-          + {baseline: {id: "sqlite_raw", median: $sql.median}, ratio: ratio($cur; $sql), target: ">= 0.70 x baseline 2",
-             status: judge(if ratio($cur; $sql) == null then null else ratio($cur; $sql) >= 0.70 and ($cu | all(.exactly_once)) end),
-             note: "exactly once in \($cu | map(select(.exactly_once)) | length)/\($cu | length) runs"}),
+          + $cuv + {target: ">= 0.70 x baseline 2",
+             status: judge(if $cuv.ratio == null then null else $cuv.ratio >= 0.70 and ($cu | all(.exactly_once)) end),
+             note: "exactly once in \($cu | map(select(.exactly_once)) | length)/\($cu | length) runs\(note_pairs($cuv))"}),
         (fig("catchup_hwm_collector"; "   peak memory (VmHWM), collector"; "MiB"; ($cu | stats(.hwm_collector_kib / 1024)))
           + {target: "<= 64 MiB", status: judge(($cu | stats(.hwm_collector_kib / 1024)).max <= 64)}),
         (fig("catchup_hwm_aggregator"; "   peak memory (VmHWM), aggregator"; "MiB"; ($cu | stats(.hwm_aggregator_kib / 1024)))
