@@ -594,7 +594,7 @@ static void examine(const char *township, const char *today, const uint8_t *payl
     char reason[256];
     x->reason = NULL;
     memset(x->event_id, 0, sizeof x->event_id); /* copied whole into a refusal */
-    x->ev = codec_decode_event(payload, len);
+    x->ev = codec_decode_event_arena(payload, len);
     if (!x->ev) {
         refuse_as(x, "payload: not a decodable shibao.v1.Event");
         return;
@@ -604,7 +604,7 @@ static void examine(const char *township, const char *today, const uint8_t *payl
      * valid event's id is one (validation checked it). */
     int valid = validate_event(x->ev, township, today, reason, sizeof reason) == 0;
     if (x->ev->event_id && (valid || uuid_valid(x->ev->event_id)))
-        snprintf(x->event_id, sizeof x->event_id, "%s", x->ev->event_id);
+        memcpy(x->event_id, x->ev->event_id, UUID_STR_LEN - 1); /* a UUID: 36 characters */
     if (!valid) {
         refuse_as(x, reason);
         return;
@@ -614,7 +614,7 @@ static void examine(const char *township, const char *today, const uint8_t *payl
 
 static void examined_free(struct examined *x)
 {
-    codec_free(x->ev);
+    codec_free_arena(x->ev);
     if (x->reason != OUT_OF_MEMORY)
         free(x->reason);
 }

@@ -22,6 +22,15 @@ ProtobufCMessage *codec_decode(const ProtobufCMessageDescriptor *desc,
                                const void *buf, size_t len, size_t budget);
 void codec_free(void *msg);
 
+/* The same decode, for the receiving hot path: the message and everything
+ * in it come from one chain of blocks (usually one) instead of a malloc per
+ * field and string, and are freed at once. Free it with codec_free_arena()
+ * only (never codec_free() or protobuf_c_message_free_unpacked()), and
+ * put no memory of your own into it. NULL if undecodable or over budget. */
+ProtobufCMessage *codec_decode_arena(const ProtobufCMessageDescriptor *desc,
+                                     const void *buf, size_t len, size_t budget);
+void codec_free_arena(void *msg);
+
 /* Encodes msg into a new malloc'd buffer (*out, caller frees). 0 or -1. */
 int codec_encode(const ProtobufCMessage *msg, uint8_t **out, size_t *len);
 
@@ -30,6 +39,10 @@ int codec_encode(const ProtobufCMessage *msg, uint8_t **out, size_t *len);
     ((Shibao__V1__Event *)codec_decode(&shibao__v1__event__descriptor, (buf), (len), 0))
 #define codec_decode_link(buf, len, budget) \
     ((Shibao__V1__LinkMessage *)codec_decode(&shibao__v1__link_message__descriptor, (buf), (len), (budget)))
+#define codec_decode_event_arena(buf, len) \
+    ((Shibao__V1__Event *)codec_decode_arena(&shibao__v1__event__descriptor, (buf), (len), 0))
+#define codec_decode_link_arena(buf, len, budget) \
+    ((Shibao__V1__LinkMessage *)codec_decode_arena(&shibao__v1__link_message__descriptor, (buf), (len), (budget)))
 #define codec_decode_figures(buf, len) \
     ((Shibao__V1__FigureBatch *)codec_decode(&shibao__v1__figure_batch__descriptor, (buf), (len), 0))
 

@@ -1081,7 +1081,7 @@ struct burst {
  * Touches nothing but the message (and the sink's prepare). */
 static void rmsg_prepare(link_receiver_t *r, struct rmsg *g)
 {
-    g->m = codec_decode_link(zmq_msg_data(&g->frame), zmq_msg_size(&g->frame), 0);
+    g->m = codec_decode_link_arena(zmq_msg_data(&g->frame), zmq_msg_size(&g->frame), 0);
     if (!g->m)
         g->why = "frame: not a LinkMessage";
     else if (g->m->kind_case != SHIBAO__V1__LINK_MESSAGE__KIND_BATCH)
@@ -1158,7 +1158,7 @@ static void burst_free(struct burst *bu)
                     r->sink.release(r->sink.arg, g->items[i].prepared);
             free(g->items);
         }
-        codec_free(g->m);
+        codec_free_arena(g->m);
         zmq_msg_close(&g->frame);
     }
     bu->n = 0;
