@@ -15,6 +15,7 @@
 #   BENCH_ONLY ["baselines ingest catchup latency report mqtt"]  a subset
 #   BENCH_SMALL [0]             1: a tiny run that only checks the bench works
 #   BENCH_OUT [bench/out]       work directory (report databases are cached here)
+#   BENCH_RESULTS [bench/results.json]  where the summary goes
 #   BENCH_REUSE [0]             1: keep the generated events and pre-filled outboxes
 #                               of the last run in BENCH_OUT (for A/B runs of two builds)
 set -u
@@ -462,7 +463,8 @@ CONFIG=$(jq -nc --argjson runs "$RUNS" --argjson events "$EVENTS" --argjson curv
     '{runs: $runs, events: $events, curve: ($curve == 1), curve_in_link_c: $curve_in_link,
       latency_seconds: $lat_s, latency_rate: $lat_rate, report_sizes: ($sizes | split(" ") | map(tonumber)),
       mqtt_events: $mqtt, bench_seconds: $secs}')
+SUMMARY=${BENCH_RESULTS:-$ROOT/bench/results.json}
 jq -s --argjson machine "$MACHINE" --argjson config "$CONFIG" -f "$ROOT/bench/summary.jq" "$RESULTS" \
-    >"$ROOT/bench/results.json" || { echo "bench: summary failed"; exit 1; }
-jq -r -f "$ROOT/bench/table.jq" "$ROOT/bench/results.json"
-echo "(bench/results.json; raw runs in $RESULTS; logs in $LOG)"
+    >"$SUMMARY" || { echo "bench: summary failed"; exit 1; }
+jq -r -f "$ROOT/bench/table.jq" "$SUMMARY"
+echo "($SUMMARY; raw runs in $RESULTS; logs in $LOG)"
