@@ -86,12 +86,12 @@ unit: $(UNIT_BIN)
 e2e: $(PROGS)
 
 test: deps
-	$(MAKE) all unit
+	$(MAKE) all unit $(BENCH_BIN)
 	BUILD=$(BUILD) tests/run.sh
 
 asan:
 	$(MAKE) deps
-	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all unit
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all unit $(BENCH_BIN)
 	BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 tests/run.sh
 
 demo: deps
