@@ -82,6 +82,58 @@ static const char *const SCHEMA =
     " village TEXT NOT NULL, metric TEXT,"
     " PRIMARY KEY (entity, occurred_on, event_id, village)) WITHOUT ROWID;";
 
+/* 1 when a table of this name exists without village in its primary key:
+ * the ledger and entity_events of databases made before both were keyed
+ * by village too (0 when it is keyed so or absent, -1 on error). */
+static int keyed_without_village(sqlite3 *db, const char *table)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (db_prepare(db, "SELECT pk FROM pragma_table_info(?1) WHERE name = 'village'", &st) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        rc = sqlite3_column_int(st, 0) == 0;
+    else if (s == SQLITE_DONE)
+        rc = 0;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* CREATE TABLE IF NOT EXISTS leaves an older table as it is: one keyed by
+ * event_id alone would still take the same id from a second village for
+ * "already recorded" (and let a village shadow another's events). Such a
+ * table is copied once into the current one, in one transaction. */
+static int migrate_keys(sqlite3 *db)
+{
+    int old_ledger = keyed_without_village(db, "ledger");
+    int old_entity = keyed_without_village(db, "entity_events");
+    if (old_ledger < 0 || old_entity < 0)
+        return -1;
+    if (!old_ledger && !old_entity)
+        return 0;
+    log_info("ingest: keying the ledger and stock entities by village as well (once; the rows are copied)");
+    if (db_begin(db) < 0)
+        return -1;
+    if ((old_ledger && db_exec(db, "ALTER TABLE ledger RENAME TO ledger_unkeyed") < 0) ||
+        (old_entity && db_exec(db, "ALTER TABLE entity_events RENAME TO entity_events_unkeyed") < 0) ||
+        db_exec(db, SCHEMA) < 0 ||
+        (old_ledger &&
+         db_exec(db, "INSERT INTO ledger(event_id, village, occurred_on, body, payload, stream, seq,"
+                     " received_at) SELECT event_id, village, occurred_on, body, payload, stream, seq,"
+                     " received_at FROM ledger_unkeyed; DROP TABLE ledger_unkeyed") < 0) ||
+        (old_entity &&
+         db_exec(db, "INSERT INTO entity_events(entity, occurred_on, event_id, village, metric)"
+                     " SELECT entity, occurred_on, event_id, village, metric FROM entity_events_unkeyed;"
+                     " DROP TABLE entity_events_unkeyed") < 0) ||
+        db_commit(db) < 0) {
+        db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
 static int sink_begin(void *arg);
 static int sink_item(void *arg, const struct link_item *it, struct link_refusal *ref);
 static int sink_end(void *arg);
@@ -101,7 +153,8 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
     ing->sink = (struct link_sink){ing,      sink_begin,   sink_item,   sink_end,
                                    sink_abort, sink_prepare, sink_release};
     ing->deadline_days = INGEST_DEADLINE_DAYS;
-    if (db_exec(db, SCHEMA) < 0 || rollup_new(db, ROLLUP_TOWNSHIP, &ing->rollup) < 0 || tally_new(&ing->tally) < 0)
+    if (migrate_keys(db) < 0 || db_exec(db, SCHEMA) < 0 ||
+        rollup_new(db, ROLLUP_TOWNSHIP, &ing->rollup) < 0 || tally_new(&ing->tally) < 0)
         goto out;
     for (int i = 0; i < FM_COUNT; i++)
         if ((ing->fixed[i] = tally_metric(ing->tally, FIXED_METRICS[i])) < 0)

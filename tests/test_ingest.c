@@ -144,6 +144,59 @@ static void test_same_id_two_villages(void **state)
     assert_int_equal(ingest_verify(f->db, TOWN), 0);
 }
 
+static long long pk_of(struct fx *f, const char *table)
+{
+    return q(f, "SELECT pk FROM pragma_table_info(?1) WHERE name = 'village'", table, NULL);
+}
+
+/* A database from before the ledger and the stock entities were keyed by
+ * village too: its rows are copied into the current tables when ingest
+ * opens it, and from then on the same id from a second village is that
+ * village's event, as in a new database. */
+static void test_old_keys_migrated(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(reg(f, ID(05), V1, "2022-01-10", "op1", 10, 1), 0);
+    ingest_destroy(&f->ing);
+    /* the tables as those versions made them, with this database's rows */
+    assert_int_equal(
+        db_exec(f->db,
+                "BEGIN;"
+                "ALTER TABLE ledger RENAME TO l; ALTER TABLE entity_events RENAME TO e;"
+                "CREATE TABLE ledger (event_id TEXT PRIMARY KEY, village TEXT NOT NULL,"
+                " occurred_on TEXT NOT NULL, body TEXT NOT NULL, payload BLOB NOT NULL,"
+                " stream INTEGER, seq INTEGER, received_at INTEGER NOT NULL) WITHOUT ROWID;"
+                "CREATE TABLE entity_events (entity TEXT NOT NULL, occurred_on TEXT NOT NULL,"
+                " event_id TEXT NOT NULL, village TEXT NOT NULL, metric TEXT,"
+                " PRIMARY KEY (entity, occurred_on, event_id)) WITHOUT ROWID;"
+                "INSERT INTO ledger SELECT event_id, village, occurred_on, body, payload, stream,"
+                " seq, received_at FROM l;"
+                "INSERT INTO entity_events SELECT entity, occurred_on, event_id, village, metric FROM e;"
+                "DROP TABLE l; DROP TABLE e; COMMIT;"),
+        0);
+    assert_int_equal(pk_of(f, "ledger"), 0);
+    long long sum = q(f, "SELECT sum(length(payload)) + sum(received_at) FROM ledger", NULL, NULL);
+
+    assert_int_equal(ingest_new(f->db, TOWN, f->ob, &f->ing), 0);
+    assert_int_equal(pk_of(f, "ledger"), 1);
+    assert_int_equal(pk_of(f, "entity_events"), 4);
+    assert_int_equal(q(f, "SELECT count(*) FROM ledger WHERE village = ?1 AND event_id = ?2", V1, ID(05)), 1);
+    assert_int_equal(q(f, "SELECT sum(length(payload)) + sum(received_at) FROM ledger", NULL, NULL), sum);
+    assert_int_equal(q(f, "SELECT count(*) FROM entity_events", NULL, NULL), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%unkeyed%'", NULL, NULL), 0);
+    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+
+    assert_int_equal(reg(f, ID(05), V2, "2022-01-10", "op1", 10, 1), 0); /* another village's */
+    assert_int_equal(reg(f, ID(05), V1, "2022-01-10", "op1", 10, 1), 1); /* a resend */
+    assert_int_equal(q(f, "SELECT count(*) FROM ledger", NULL, NULL), 2);
+    assert_int_equal(stock(f, "stock.reg.GROCERY_STORE", "2022-06"), 1);
+    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    /* opened again: nothing left to do */
+    ingest_destroy(&f->ing);
+    assert_int_equal(ingest_new(f->db, TOWN, f->ob, &f->ing), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM ledger", NULL, NULL), 2);
+}
+
 static void test_refused_goes_to_quarantine(void **state)
 {
     struct fx *f = *state;
@@ -546,6 +599,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_duplicate_counts_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_id_two_villages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_old_keys_migrated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_goes_to_quarantine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_authenticated_village_only, setup, teardown),
         cmocka_unit_test(test_stock_any_order),
