@@ -91,7 +91,7 @@ test: deps
 
 asan:
 	$(MAKE) deps
-	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all unit $(BENCH_BIN)
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all unit $(BENCH_SRC:bench/%.c=build-asan/bench/%)
 	BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 tests/run.sh
 
 demo: deps
