@@ -274,6 +274,14 @@ static inline int bench_blobs_load(const char *path, struct bench_blobs *b)
     return 0;
 }
 
+static inline void bench_blobs_free(struct bench_blobs *b)
+{
+    free(b->data);
+    free(b->off);
+    free(b->len);
+    *b = (struct bench_blobs){0};
+}
+
 /* The flat table of the naive design (baseline 2, the MQTT peer's subscriber
  * and the naive report): a text event_id primary key plus the event's fields. */
 #define BENCH_NAIVE_SCHEMA                                                                   \

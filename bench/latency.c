@@ -284,5 +284,14 @@ int main(int argc, char **argv)
            nlat ? lat[nlat - 1] : -1, nsubs ? submit_sum * 1000 / nsubs : 0, max_slip * 1000, poll_errors, poll_error);
     sqlite3_finalize(st);
     sqlite3_close(db);
+    free(lat);
+    posix_spawn_file_actions_destroy(&fa);
+    for (int v = 0; v < nv; v++) {
+        free(vs[v].vis);
+        free(vs[v].order);
+    }
+    for (int i = 0; i < nsubs; i++)
+        free(subs[i].path);
+    free(subs);
     return (failed || unseen) ? 1 : 0;
 }

@@ -309,7 +309,10 @@ int main(int argc, char **argv)
         mosquitto_disconnect(pubs[k].m);
         mosquitto_loop_stop(pubs[k].m, false);
         mosquitto_destroy(pubs[k].m);
+        pthread_mutex_destroy(&pubs[k].mu);
+        pthread_cond_destroy(&pubs[k].cv);
     }
+    free(pubs);
     mosquitto_disconnect(sm);
     mosquitto_loop_stop(sm, false);
     mosquitto_destroy(sm);
@@ -328,5 +331,6 @@ int main(int argc, char **argv)
            "\"arrived\":%ld,\"duplicates\":%ld,\"undecodable\":%ld,\"seconds\":%.3f,"
            "\"rate\":%.0f,\"publish_seconds\":%.3f}\n",
            b.n, sent, acked, failed, counted, s.dups, s.bad, dt, counted / dt, t_published - t0);
+    bench_blobs_free(&b);
     return 0;
 }

@@ -129,5 +129,6 @@ int main(int argc, char **argv)
     db_close(&db);
     free(order);
     free(items);
+    bench_blobs_free(&b);
     return 0;
 }

@@ -104,5 +104,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < b.n; i++)
         shibao__v1__event__free_unpacked(ev[i], NULL);
     free(ev);
+    bench_blobs_free(&b);
     return 0;
 }
