@@ -136,7 +136,7 @@ static int migrate_keys(sqlite3 *db)
 
 static int sink_begin(void *arg);
 static int sink_item(void *arg, const struct link_item *it, struct link_refusal *ref);
-static int sink_end(void *arg);
+static int sink_flush(void *arg);
 static void sink_prepare(void *arg, struct link_item *items, size_t n);
 static void sink_release(void *arg, void *prepared);
 static void sink_abort(void *arg);
@@ -150,8 +150,16 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
     ing->db = db;
     ing->upstream = upstream;
     snprintf(ing->township, sizeof ing->township, "%s", township);
-    ing->sink = (struct link_sink){ing,      sink_begin,   sink_item,   sink_end,
-                                   sink_abort, sink_prepare, sink_release};
+    /* the rollups are written once per group (flush), not per batch (end):
+     * a group of 40 batches from 8 villages touches each key once, not up
+     * to 40 times */
+    ing->sink = (struct link_sink){.arg = ing,
+                                   .begin = sink_begin,
+                                   .item = sink_item,
+                                   .abort = sink_abort,
+                                   .prepare = sink_prepare,
+                                   .release = sink_release,
+                                   .flush = sink_flush};
     ing->deadline_days = INGEST_DEADLINE_DAYS;
     if (migrate_keys(db) < 0 || db_exec(db, SCHEMA) < 0 ||
         rollup_new(db, ROLLUP_TOWNSHIP, &ing->rollup) < 0 || tally_new(&ing->tally) < 0)
@@ -460,7 +468,8 @@ static int set_once(ingest_t *ing, const char *village, const char *month, unsig
 /* (village, month) was reported: by a work event dated in that month or by a
  * nil report for it. Records the first receipt day, the nil report, and, past
  * the month's deadline, one late batch and the latest late day. Each is
- * decided once per transaction, whatever number of events say it. */
+ * decided once, whatever number of events say it: the first two once per
+ * flush (a group of batches), the lateness once per batch. */
 static int reported(ingest_t *ing, const char *village, const char *month, int nil)
 {
     int y, m;
@@ -481,7 +490,9 @@ static int reported(ingest_t *ing, const char *village, const char *month, int n
     if (stored_value(ing, village, month, INGEST_M_LATE_LAST_DAY, &last) < 0 ||
         add(ing, village, month, ing->fixed[FM_LATE_BATCHES], 1) < 0)
         return -1;
-    /* set-to-max through a delta: the new day less the stored one */
+    /* set-to-max through a delta: the new day less the value so far (the
+     * stored one plus what earlier batches of the group queued) */
+    last += tally_value(ing->tally, village, month, ing->fixed[FM_LATE_LAST_DAY]);
     return day > last ? add(ing, village, month, ing->fixed[FM_LATE_LAST_DAY], day - last) : 0;
 }
 
@@ -799,9 +810,15 @@ out:
 
 /* ------------------------------------------------------------ sink */
 
+/* A batch's own state: its receipt day, its stream, and whether its
+ * lateness was counted (once per batch). The sums, and the marks of what
+ * is set once, stay until the group's flush. */
 static int sink_begin(void *arg)
 {
-    clear_pending(arg);
+    ingest_t *ing = arg;
+    ing->receipt_day = 0;
+    ing->stream_id = 0;
+    tally_unmark(ing->tally, MARK_DEADLINE);
     return 0;
 }
 
@@ -816,7 +833,7 @@ static int sink_item(void *arg, const struct link_item *it, struct link_refusal 
     return rc;
 }
 
-static int sink_end(void *arg) { return ingest_flush(arg); }
+static int sink_flush(void *arg) { return ingest_flush(arg); }
 
 /* Decoding and validation, on the receiver's second thread: the writer is
  * left with the database work. One clock read per batch, as on the writer. */

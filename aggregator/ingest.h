@@ -7,9 +7,10 @@
  * already there (a resubmission counts once), and add its contribution to the
  * rolled-up counts. A refused event goes to the quarantine table with its
  * reason and is reported back to the village; it never reaches the rollups.
- * At the end of the batch the changed rollups are written once each and, with
- * an upstream outbox, their absolute values and versions are queued for the
- * county in the same transaction.
+ * Before the receiver commits a group of batches (the sink's flush) the
+ * changed rollups are written once each and, with an upstream outbox, their
+ * absolute values and versions are queued for the county in the same
+ * transaction.
  *
  * Completeness (issue 6): every event dated in month M, and every nil report
  * for M, marks (village, M) reported: report.first_day is set once to the day

@@ -178,6 +178,26 @@ int tally_mark(tally_t *t, const char *village, const char *month, unsigned bit)
     return 1;
 }
 
+void tally_unmark(tally_t *t, unsigned bit)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        t->cells[i].marks &= ~bit;
+}
+
+int64_t tally_value(const tally_t *t, const char *village, const char *month, int metric)
+{
+    if (!t->cap || metric < 0)
+        return 0;
+    size_t i = key_hash(village, month) & (t->cap - 1);
+    while (t->cells[i].used) {
+        const struct cell *c = &t->cells[i];
+        if (same_key(c, village, month))
+            return (size_t)metric < c->nsums ? c->sums[metric] : 0;
+        i = (i + 1) & (t->cap - 1);
+    }
+    return 0;
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
     const struct tally_entry *x = a, *y = b;

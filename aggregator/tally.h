@@ -13,7 +13,8 @@
  *
  * Marks are once-per-transaction decisions about a (village, month) (its
  * first-report day was looked up, its lateness counted): bits that live
- * and die with the sums.
+ * and die with the sums, unless cleared sooner (tally_unmark: a decision
+ * taken once per batch while the sums span a group of batches).
  *
  * Not thread-safe; one tally per ingest. */
 
@@ -48,6 +49,12 @@ int tally_add(tally_t *t, const char *village, const char *month, int metric, in
 /* Sets mark bit (1 << 0 ... 1 << 31) of (village, month): 1 if it was not
  * set, 0 if it was, -1 as tally_add. */
 int tally_mark(tally_t *t, const char *village, const char *month, unsigned bit);
+
+/* Clears mark bit of every (village, month). */
+void tally_unmark(tally_t *t, unsigned bit);
+
+/* The sum held for (village, month, metric), 0 if none. */
+int64_t tally_value(const tally_t *t, const char *village, const char *month, int metric);
 
 /* The nonzero sums, sorted by (metric, month, village): the rollup's own
  * key order, so neighbouring writes touch the same pages. *out belongs to

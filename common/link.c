@@ -856,6 +856,11 @@ static int group_close(link_receiver_t *r)
     int rc = 0;
     if (!r->grouped)
         return 0;
+    if (!r->group_failed && r->sink.flush && r->sink.flush(r->sink.arg) < 0) {
+        /* careful from now on: each batch then flushes on its own */
+        r->group_failed = 1;
+        r->careful_until = now_ms() + CAREFUL_MS;
+    }
     if (r->group_failed || sqlite3_get_autocommit(r->db) || db_commit(r->db) < 0) {
         db_rollback(r->db);
         if (r->sink.abort)
@@ -996,6 +1001,10 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
         }
         if (r->sink.end && r->sink.end(r->sink.arg) < 0) {
             why = "sink failed to finish the batch";
+            goto abort;
+        }
+        if (r->batch_sp && r->sink.flush && r->sink.flush(r->sink.arg) < 0) {
+            why = "sink failed to write the batch";
             goto abort;
         }
         upto = b->items[b->n_items - 1]->seq;

@@ -118,7 +118,7 @@ struct link_sink {
     int (*item)(void *arg, const struct link_item *it, struct link_refusal *ref);
     /* After the last item, before commit. May be NULL. 0 or -1 (abort). */
     int (*end)(void *arg);
-    /* After a rollback, to drop any in-memory state of the batch. May be NULL. */
+    /* After a rollback, to drop any in-memory state not yet flushed. May be NULL. */
     void (*abort)(void *arg);
     /* Optional: the work on items that needs no database (decoding,
      * validation), run on a second thread while the receiver writes the
@@ -132,6 +132,13 @@ struct link_sink {
      * may touch only that object. Both NULL or both set. */
     void (*prepare)(void *arg, struct link_item *items, size_t n);
     void (*release)(void *arg, void *prepared);
+    /* Optional: writes what the batches since the last flush left in memory
+     * (a sum per key, say, written once for a whole group rather than once
+     * per batch). Called before the group's commit, and after each batch's
+     * end() while batches have savepoints of their own (so that a batch
+     * rolled back alone takes only its own state with it). 0, or -1: the
+     * batch, or the group, is rolled back and abort() called. */
+    int (*flush)(void *arg);
 };
 
 typedef struct link_receiver link_receiver_t;

@@ -29,7 +29,7 @@ int county_new(sqlite3 *db, county_t **out)
     if (!c)
         return -1;
     c->db = db;
-    c->sink = (struct link_sink){c, NULL, sink_item, NULL, NULL, NULL, NULL};
+    c->sink = (struct link_sink){.arg = c, .item = sink_item};
     if (rollup_new(db, ROLLUP_COUNTY, &c->rollup) < 0) {
         free(c);
         return -1;

@@ -545,6 +545,58 @@ static void test_late_metrics(void **state)
     assert_int_equal(ingest_verify(f->db, TOWN), 0);
 }
 
+/* One group of batches through the sink, as the link receiver writes it:
+ * each batch begun, its items, its end, received on its own day; one flush
+ * and one commit for the whole group. One event per batch. */
+static void group_of(struct fx *f, const char *const *days, Shibao__V1__Event *evs, int n)
+{
+    const struct link_sink *s = ingest_sink(f->ing);
+    assert_int_equal(db_begin(f->db), 0);
+    for (int i = 0; i < n; i++) {
+        uint8_t *buf;
+        size_t len;
+        assert_int_equal(codec_encode(&evs[i].base, &buf, &len), 0);
+        assert_int_equal(setenv("SHIBAO_TODAY", days[i], 1), 0);
+        struct link_item it = {.origin = V1, .stream = "s-1", .seq = (uint64_t)i + 1,
+                               .payload = buf, .len = len};
+        struct link_refusal ref;
+        assert_int_equal(s->begin(s->arg), 0);
+        assert_int_equal(s->item(s->arg, &it, &ref), 0);
+        assert_true(!s->end || s->end(s->arg) == 0);
+        free(buf);
+    }
+    assert_int_equal(s->flush(s->arg), 0);
+    assert_int_equal(db_commit(f->db), 0);
+    unsetenv("SHIBAO_TODAY");
+}
+
+/* The rollups of a group are written once, at its flush; what is decided
+ * once per batch (a late batch) or once at all (the first receipt day)
+ * comes out as if each batch had been written on its own. */
+static void test_group_of_batches(void **state)
+{
+    struct fx *f = *state;
+    Shibao__V1__Event ev[4];
+    static const char *const days[] = {"2022-02-11", "2022-02-11", "2022-03-01", "2022-02-15"};
+    study_event(&ev[0], ID(81), "2022-01-05");
+    study_event(&ev[1], ID(82), "2022-01-06");
+    study_event(&ev[2], ID(83), "2022-01-07");
+    study_event(&ev[3], ID(84), "2022-01-08");
+    group_of(f, days, ev, 4);
+    assert_int_equal(metric_at(f, "2022-01", "events.publicity"), 4);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), 4);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_LAST_DAY), day(2022, 3, 1));
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_FIRST_DAY), day(2022, 2, 11));
+    /* the next group sees what this one stored */
+    study_event(&ev[0], ID(85), "2022-01-09");
+    static const char *const later[] = {"2022-03-02"};
+    group_of(f, later, ev, 1);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), 5);
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_LAST_DAY), day(2022, 3, 2));
+    assert_int_equal(metric_at(f, "2022-01", INGEST_M_FIRST_DAY), day(2022, 2, 11));
+    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+}
+
 static void test_enrolled_villages(void **state)
 {
     struct fx *f = *state;
@@ -610,6 +662,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_day_set_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nil_report, setup, teardown),
         cmocka_unit_test_setup_teardown(test_late_metrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_of_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enrolled_villages, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,12 +33,27 @@ static int64_t now_ms(void)
 
 /* ---------------------------------------------------------- test sink */
 
+/* An accepted item, kept in memory until the sink's flush. */
+struct held {
+    char stream[64], origin[64];
+    uint64_t seq;
+    uint8_t payload[256];
+    size_t len;
+};
+
 /* Stores every accepted item in table got of the receiver's database, in the
  * receiver's transaction: a rolled-back batch leaves nothing, a duplicate
- * delivery leaves two rows. */
+ * delivery leaves two rows. Like ingest, it holds the items in memory
+ * until the receiver asks it to flush (before each commit, and after each
+ * batch while batches have savepoints), and drops what it holds on abort:
+ * a receiver that flushed too late or too seldom would lose or keep rows
+ * the exactly-once checks count. */
 struct sink {
     sqlite3 *db;
     sqlite3_stmt *ins;
+    struct held *held;
+    size_t nheld, capheld;
+    int flushes;
     int refuse_every;   /* refuse seqs divisible by this (0: none) */
     uint64_t abort_at;  /* return -1 the first time this seq comes (0: never) */
     int abort_always;   /* ... and every time after */
@@ -99,12 +114,36 @@ static int sink_item(void *arg, const struct link_item *it, struct link_refusal 
         snprintf(ref->reason, sizeof ref->reason, "payload: refused by test");
         return 1;
     }
-    sqlite3_bind_text(k->ins, 1, it->stream, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(k->ins, 2, (sqlite3_int64)it->seq);
-    sqlite3_bind_blob(k->ins, 3, it->payload, (int)it->len, SQLITE_STATIC);
-    sqlite3_bind_text(k->ins, 4, it->origin, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(k->ins) == SQLITE_DONE ? 0 : -1;
-    sqlite3_reset(k->ins);
+    if (k->nheld == k->capheld) {
+        k->capheld = k->capheld ? 2 * k->capheld : 1024;
+        k->held = realloc(k->held, k->capheld * sizeof *k->held);
+        assert_non_null(k->held);
+    }
+    struct held *h = &k->held[k->nheld++];
+    snprintf(h->stream, sizeof h->stream, "%s", it->stream);
+    snprintf(h->origin, sizeof h->origin, "%s", it->origin);
+    h->seq = it->seq;
+    assert_true(it->len <= sizeof h->payload);
+    memcpy(h->payload, it->payload, it->len);
+    h->len = it->len;
+    return 0;
+}
+
+static int sink_flush(void *arg)
+{
+    struct sink *k = arg;
+    int rc = 0;
+    k->flushes++;
+    for (size_t i = 0; rc == 0 && i < k->nheld; i++) {
+        struct held *h = &k->held[i];
+        sqlite3_bind_text(k->ins, 1, h->stream, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(k->ins, 2, (sqlite3_int64)h->seq);
+        sqlite3_bind_blob(k->ins, 3, h->payload, (int)h->len, SQLITE_STATIC);
+        sqlite3_bind_text(k->ins, 4, h->origin, -1, SQLITE_STATIC);
+        rc = sqlite3_step(k->ins) == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(k->ins);
+    }
+    k->nheld = 0;
     return rc;
 }
 
@@ -114,7 +153,12 @@ static int sink_end(void *arg)
     return 0;
 }
 
-static void sink_abort(void *arg) { ((struct sink *)arg)->aborts++; }
+static void sink_abort(void *arg)
+{
+    struct sink *k = arg;
+    k->aborts++;
+    k->nheld = 0;
+}
 
 /* ---------------------------------------------------------- fixture */
 
@@ -145,8 +189,14 @@ static void on_refusal(void *arg, uint64_t seq, const char *event_id, const char
 
 static void receiver_up(struct fx *f)
 {
-    struct link_sink sk = {&f->sink,   sink_begin,   sink_item,   sink_end,
-                           sink_abort, sink_prepare, sink_release};
+    struct link_sink sk = {.arg = &f->sink,
+                           .begin = sink_begin,
+                           .item = sink_item,
+                           .end = sink_end,
+                           .abort = sink_abort,
+                           .prepare = sink_prepare,
+                           .release = sink_release,
+                           .flush = sink_flush};
     assert_int_equal(link_receiver_new(f->zctx, f->endpoint, f->rdb, &sk, &f->o, &f->r), 0);
 }
 
@@ -220,6 +270,9 @@ static int teardown(void **state)
     assert_int_equal(f->sink.mismatched, 0);
     assert_int_equal(f->sink.unprepared, 0);
     assert_int_equal(atomic_load(&f->sink.released), atomic_load(&f->sink.prepared));
+    /* nothing accepted was left unwritten */
+    assert_int_equal(f->sink.nheld, 0);
+    free(f->sink.held);
     sqlite3_finalize(f->sink.ins);
     free(f->sink.calls);
     db_close(&f->rdb);

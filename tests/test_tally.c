@@ -83,8 +83,31 @@ static void test_marks(void **state)
     assert_int_equal(tally_mark(t, "420102001201", "2022-03", 2u), 1);
     assert_int_equal(tally_mark(t, "420102001202", "2022-03", 1u), 1);
     assert_int_equal(tally_mark(t, "420102001201", "2022-04", 1u), 1);
+    /* one bit cleared everywhere, the others kept */
+    tally_unmark(t, 1u);
+    assert_int_equal(tally_mark(t, "420102001201", "2022-03", 1u), 1);
+    assert_int_equal(tally_mark(t, "420102001202", "2022-03", 1u), 1);
+    assert_int_equal(tally_mark(t, "420102001201", "2022-03", 2u), 0);
     tally_clear(t);
     assert_int_equal(tally_mark(t, "420102001201", "2022-03", 1u), 1);
+    tally_destroy(&t);
+}
+
+/* What is held for a key, before it is written. */
+static void test_value(void **state)
+{
+    (void)state;
+    tally_t *t = NULL;
+    assert_int_equal(tally_new(&t), 0);
+    int m = tally_metric(t, "late.last_day");
+    assert_int_equal(tally_value(t, "420102001201", "2022-03", m), 0); /* empty tally */
+    assert_int_equal(tally_add(t, "420102001201", "2022-03", m, 40), 0);
+    assert_int_equal(tally_add(t, "420102001201", "2022-03", m, 2), 0);
+    assert_int_equal(tally_value(t, "420102001201", "2022-03", m), 42);
+    assert_int_equal(tally_value(t, "420102001202", "2022-03", m), 0);
+    assert_int_equal(tally_value(t, "420102001201", "2022-03", tally_metric(t, "other")), 0);
+    tally_clear(t);
+    assert_int_equal(tally_value(t, "420102001201", "2022-03", m), 0);
     tally_destroy(&t);
 }
 
@@ -129,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_metric_ids),
         cmocka_unit_test(test_sums_sorted),
         cmocka_unit_test(test_marks),
+        cmocka_unit_test(test_value),
         cmocka_unit_test(test_many_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
