@@ -750,23 +750,38 @@ int ingest_event(ingest_t *ing, const uint8_t *payload, size_t len, const char *
 
 /* ------------------------------------------------------------ flush */
 
+/* Figures per FigureBatch queued for the county: about 200 KB. A group of
+ * batches backfilling years for many villages can touch hundreds of
+ * thousands of keys; one message of them all would pass the receiver's
+ * size limit (4 MiB) and never be delivered. The county applies each
+ * figure on its own (by version), so the pieces need no order. */
+#define FEED_FIGURES_MAX 2048
+
 static int queue_upstream(ingest_t *ing, Shibao__V1__Figure **figs, size_t nfigs)
 {
     if (!ing->upstream || (nfigs == 0 && ing->nprofile == 0))
         return 0;
-    Shibao__V1__FigureBatch fb = SHIBAO__V1__FIGURE_BATCH__INIT;
-    fb.township = ing->township;
-    fb.n_figures = nfigs;
-    fb.figures = figs;
-    fb.n_profile = ing->nprofile;
-    fb.profile = ing->pending_profile;
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    if (codec_encode(&fb.base, &buf, &len) < 0)
-        return -1;
-    int rc = outbox_put(ing->upstream, NULL, buf, len, NULL) < 0 ? -1 : 0;
-    free(buf);
-    return rc;
+    size_t off = 0;
+    do {
+        Shibao__V1__FigureBatch fb = SHIBAO__V1__FIGURE_BATCH__INIT;
+        fb.township = ing->township;
+        fb.n_figures = nfigs - off < FEED_FIGURES_MAX ? nfigs - off : FEED_FIGURES_MAX;
+        fb.figures = figs + off;
+        if (off == 0) { /* the profile goes with the first piece */
+            fb.n_profile = ing->nprofile;
+            fb.profile = ing->pending_profile;
+        }
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        if (codec_encode(&fb.base, &buf, &len) < 0)
+            return -1;
+        int rc = outbox_put(ing->upstream, NULL, buf, len, NULL);
+        free(buf);
+        if (rc < 0)
+            return -1;
+        off += fb.n_figures;
+    } while (off < nfigs);
+    return 0;
 }
 
 int ingest_flush(ingest_t *ing)

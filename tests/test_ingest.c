@@ -339,6 +339,57 @@ static void test_feed_queued_with_batch(void **state)
     assert_true(outbox_pending(f->ob) >= 3);
 }
 
+/* A transaction that touches more keys than one feed message should hold
+ * (here 10 villages x 120 months, a backfill of ten years) queues several
+ * FigureBatches, each well under the receiver's size limit, together
+ * carrying every key once. */
+static void test_feed_split(void **state)
+{
+    struct fx *f = *state;
+    static Shibao__V1__Publicity p = SHIBAO__V1__PUBLICITY__INIT;
+    p.kind = SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_STUDY_SESSION;
+    assert_int_equal(setenv("SHIBAO_TODAY", "2022-12-31", 1), 0);
+    assert_int_equal(db_begin(f->db), 0);
+    for (int k = 0; k < 1200; k++) {
+        char id[40], village[16], date[11];
+        snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", 1000 + k);
+        snprintf(village, sizeof village, "4201020012%02d", 1 + k / 120);
+        snprintf(date, sizeof date, "%04d-%02d-01", 2013 + k % 120 / 12, 1 + k % 12);
+        Shibao__V1__Event ev = SHIBAO__V1__EVENT__INIT;
+        ev.event_id = id;
+        ev.village_id = village;
+        ev.occurred_on = date;
+        ev.body_case = SHIBAO__V1__EVENT__BODY_PUBLICITY;
+        ev.publicity = &p;
+        uint8_t *buf;
+        size_t len;
+        struct link_refusal ref;
+        assert_int_equal(codec_encode(&ev.base, &buf, &len), 0);
+        assert_int_equal(ingest_event(f->ing, buf, len, NULL, &ref), 0);
+        free(buf);
+    }
+    assert_int_equal(ingest_flush(f->ing), 0);
+    assert_int_equal(db_commit(f->db), 0);
+    unsetenv("SHIBAO_TODAY");
+    long long keys = q(f, "SELECT count(*) FROM rollup", NULL, NULL);
+    assert_true(keys > 2 * 2048);
+    sqlite3_stmt *st;
+    assert_int_equal(db_prepare(f->db, "SELECT payload FROM outbox ORDER BY seq", &st), 0);
+    long long figures = 0, messages = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int len = sqlite3_column_bytes(st, 0);
+        assert_true(len < 512 * 1024);
+        Shibao__V1__FigureBatch *fb = codec_decode_figures(sqlite3_column_blob(st, 0), (size_t)len);
+        assert_non_null(fb);
+        figures += (long long)fb->n_figures;
+        messages++;
+        codec_free(fb);
+    }
+    sqlite3_finalize(st);
+    assert_true(messages >= 3);
+    assert_int_equal(figures, keys);
+}
+
 static void test_verify_detects_tampering(void **state)
 {
     struct fx *f = *state;
@@ -657,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_stock_any_order),
         cmocka_unit_test(test_same_day_events),
         cmocka_unit_test_setup_teardown(test_feed_queued_with_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_detects_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_levels_from_rollups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_day_set_once, setup, teardown),
