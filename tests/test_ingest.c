@@ -351,7 +351,7 @@ static void test_feed_split(void **state)
     assert_int_equal(setenv("SHIBAO_TODAY", "2022-12-31", 1), 0);
     assert_int_equal(db_begin(f->db), 0);
     for (int k = 0; k < 1200; k++) {
-        char id[40], village[16], date[11];
+        char id[48], village[32], date[32];
         snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", 1000 + k);
         snprintf(village, sizeof village, "4201020012%02d", 1 + k / 120);
         snprintf(date, sizeof date, "%04d-%02d-01", 2013 + k % 120 / 12, 1 + k % 12);
