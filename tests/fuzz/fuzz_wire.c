@@ -118,6 +118,11 @@ static void feed_batch(const Shibao__V1__Batch *b, int verify)
         fprintf(stderr, "fuzz_wire: the sink failed to end a batch\n");
         abort();
     }
+    /* what the receiver does before it commits the batch's group */
+    if (sink->flush && sink->flush(sink->arg) != 0) {
+        fprintf(stderr, "fuzz_wire: the sink failed to flush a batch\n");
+        abort();
+    }
     if (verify) {
         int diffs = ingest_verify(g_db, TOWNSHIP);
         if (diffs != 0) {
@@ -125,7 +130,11 @@ static void feed_batch(const Shibao__V1__Batch *b, int verify)
             abort();
         }
     }
+    /* rolled back, as the receiver does after a failed group: the sink
+     * drops whatever it still holds */
     db_rollback(g_db);
+    if (sink->abort)
+        sink->abort(sink->arg);
 }
 
 /* The whole input as one item's payload. */
