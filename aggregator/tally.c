@@ -119,6 +119,16 @@ static int grow(tally_t *t)
     return 0;
 }
 
+/* The slot of (village, month): its cell, or the free slot where it
+ * belongs. The table must have room (cap > 0, never full). */
+static size_t probe(const tally_t *t, const char *village, const char *month)
+{
+    size_t i = key_hash(village, month) & (t->cap - 1);
+    while (t->cells[i].used && !same_key(&t->cells[i], village, month))
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
 /* The cell of (village, month), made if absent; NULL if the key does not
  * fit or memory runs out. */
 static struct cell *cell_of(tally_t *t, const char *village, const char *month)
@@ -130,13 +140,9 @@ static struct cell *cell_of(tally_t *t, const char *village, const char *month)
         return NULL;
     if ((t->n + 1) * 2 > t->cap && grow(t) < 0)
         return NULL;
-    size_t i = key_hash(village, month) & (t->cap - 1);
-    while (t->cells[i].used) {
-        if (same_key(&t->cells[i], village, month))
-            return t->last = &t->cells[i];
-        i = (i + 1) & (t->cap - 1);
-    }
-    struct cell *c = &t->cells[i];
+    struct cell *c = &t->cells[probe(t, village, month)];
+    if (c->used)
+        return t->last = c;
     memcpy(c->village, village, vlen + 1);
     memcpy(c->month, month, 8);
     c->used = 1;
@@ -188,14 +194,8 @@ int64_t tally_value(const tally_t *t, const char *village, const char *month, in
 {
     if (!t->cap || metric < 0)
         return 0;
-    size_t i = key_hash(village, month) & (t->cap - 1);
-    while (t->cells[i].used) {
-        const struct cell *c = &t->cells[i];
-        if (same_key(c, village, month))
-            return (size_t)metric < c->nsums ? c->sums[metric] : 0;
-        i = (i + 1) & (t->cap - 1);
-    }
-    return 0;
+    const struct cell *c = &t->cells[probe(t, village, month)];
+    return c->used && (size_t)metric < c->nsums ? c->sums[metric] : 0;
 }
 
 static int entry_cmp(const void *a, const void *b)
