@@ -1156,6 +1156,18 @@ static int start_worker(pthread_t *t, struct worker_job *job)
     return started;
 }
 
+/* Ends a job started with start_worker (threaded) by joining in its
+ * preparing, then waiting for the second thread; or does it all here. */
+static void job_finish(int threaded, pthread_t *worker, struct worker_job *job)
+{
+    if (!threaded) {
+        worker_job_run(job);
+        return;
+    }
+    burst_prepare(job->prepare); /* what the second thread has not taken yet */
+    pthread_join(*worker, NULL);
+}
+
 static void burst_free(struct burst *bu)
 {
     link_receiver_t *r = bu->r;
@@ -1266,34 +1278,19 @@ int link_receiver_on_readable(link_receiver_t *r)
     atomic_init(&done->taken, 0);
     if (burst_recv(r, cur) < 0)
         rc = -1;
-    if (cur->n > 1) { /* the first burst: both threads prepare it */
-        pthread_t worker;
-        struct worker_job job = {cur, done};
-        int threaded = start_worker(&worker, &job);
-        burst_prepare(cur);
-        if (threaded)
-            pthread_join(worker, NULL);
-    } else {
-        burst_prepare(cur);
-    }
+    pthread_t worker;
+    struct worker_job first = {cur, done}; /* the first burst: both threads prepare it */
+    job_finish(cur->n > 1 && start_worker(&worker, &first), &worker, &first);
     for (int round = 0; cur->n > 0; round++) {
-        pthread_t worker;
         struct worker_job job = {next, done};
-        int threaded = 0;
         /* The next burst is prepared while this one is written; the last
          * round of a call only writes, so nothing waits for the next call. */
         if (rc == 0 && round + 1 < BURSTS_PER_CALL && burst_recv(r, next) < 0)
             rc = -1;
-        if (next->n > 0 || done->n > 0)
-            threaded = start_worker(&worker, &job);
+        int threaded = (next->n > 0 || done->n > 0) && start_worker(&worker, &job);
         if (rc == 0 && burst_apply(r, cur) < 0)
             rc = -1;
-        if (threaded) {
-            burst_prepare(next); /* what the second thread has not taken yet */
-            pthread_join(worker, NULL);
-        }
-        else
-            worker_job_run(&job);
+        job_finish(threaded, &worker, &job);
         /* what was written is freed by the next round's worker */
         struct burst *t = done;
         done = cur;
