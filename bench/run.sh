@@ -79,11 +79,17 @@ start() { # LOGNAME CMD...: background, by PID; sets LAST_PID
 
 stop_all() { cleanup; }
 
+# A port below the kernel's range for outgoing connections (32768 up by
+# default) that no socket uses: one picked from 20000-49999 was once taken
+# by a client connection between the check and the bind ("Address already
+# in use"), since only listening sockets were checked.
 free_port() {
-    local p
+    local p lo
+    lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    [ "${lo:-0}" -gt 21000 ] || lo=32768
     while :; do
-        p=$((20000 + RANDOM % 30000))
-        ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo $p; return; }
+        p=$((20000 + RANDOM % (lo - 20000)))
+        ss -Htan "sport = :$p" 2>/dev/null | grep -q . || { echo $p; return; }
     done
 }
 

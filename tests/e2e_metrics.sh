@@ -6,14 +6,15 @@ source "$(dirname "$0")/lib.sh"
 TOWN=420102001
 V=420102001201
 N=2500
-# a loopback port nobody listens on
+# a loopback port no socket uses, below the range the kernel gives outgoing
+# connections (32768 up), so none can take it before the bind
 for _ in $(seq 50); do
-    PORT=$((20000 + RANDOM % 20000))
-    ss -Hltn "sport = :$PORT" 2>/dev/null | grep -q . || break
+    PORT=$((20000 + RANDOM % 12000))
+    ss -Htan "sport = :$PORT" 2>/dev/null | grep -q . || break
 done
 for _ in $(seq 50); do
-    PORT2=$((20000 + RANDOM % 20000))
-    [ "$PORT2" != "$PORT" ] && ! ss -Hltn "sport = :$PORT2" 2>/dev/null | grep -q . && break
+    PORT2=$((20000 + RANDOM % 12000))
+    [ "$PORT2" != "$PORT" ] && ! ss -Htan "sport = :$PORT2" 2>/dev/null | grep -q . && break
 done
 scrape() { curl -sf "http://127.0.0.1:${2:-$PORT}/metrics"; }
 metric() { scrape "" "${2:-$PORT}" | awk -v m="$1" '$1 == m {print $2}'; }
