@@ -1,6 +1,7 @@
 #include "ingest.h"
 #include "codec.h"
 #include "db.h"
+#include "entity.h"
 #include "log.h"
 #include "period.h"
 #include "rollup.h"
@@ -38,8 +39,12 @@ struct ingest {
     outbox_t *upstream;
     rollup_t *rollup;
     struct link_sink sink;
-    sqlite3_stmt *ins_ledger, *ins_quarantine, *ins_entity, *last_entity, *prev_entity, *next_entity,
-        *get_rollup, *get_stream, *ins_stream;
+    entity_t *entity;        /* the stock entities' histories, and whose each is */
+    /* The register rule (entity.h) is decided on arrival: it depends on
+     * what has arrived. A replay in another order (verify) leaves it to a
+     * check of its own, with the arrival times. */
+    int register_rule;
+    sqlite3_stmt *ins_ledger, *del_ledger, *ins_quarantine, *get_rollup, *get_stream, *ins_stream;
     /* The stream id of the batch in hand (0: not looked up). Forgotten with
      * the batch: a rolled-back batch may have made the row. */
     char stream[64];
@@ -75,12 +80,10 @@ static const char *const SCHEMA =
     "CREATE TABLE IF NOT EXISTS quarantine ("
     " id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, origin TEXT, stream TEXT,"
     " seq INTEGER, event_id TEXT, reason TEXT NOT NULL, payload BLOB);"
-    /* An event is (village, event_id), as in the ledger: two villages'
-     * events with one id are two events of the entity, in that order. */
-    "CREATE TABLE IF NOT EXISTS entity_events ("
-    " entity TEXT NOT NULL, occurred_on TEXT NOT NULL, event_id TEXT NOT NULL,"
-    " village TEXT NOT NULL, metric TEXT,"
-    " PRIMARY KEY (entity, occurred_on, event_id, village)) WITHOUT ROWID;";
+    /* Changes to what the tables mean, each made once per database (when
+     * it was made: a rule checked by verify holds from then on). */
+    "CREATE TABLE IF NOT EXISTS ingest_migrations ("
+    " name TEXT PRIMARY KEY, done_at INTEGER NOT NULL);";
 
 /* 1 when a table of this name exists without village in its primary key:
  * the ledger and entity_events of databases made before both were keyed
@@ -118,7 +121,7 @@ static int migrate_keys(sqlite3 *db)
         return -1;
     if ((old_ledger && db_exec(db, "ALTER TABLE ledger RENAME TO ledger_unkeyed") < 0) ||
         (old_entity && db_exec(db, "ALTER TABLE entity_events RENAME TO entity_events_unkeyed") < 0) ||
-        db_exec(db, SCHEMA) < 0 ||
+        db_exec(db, SCHEMA) < 0 || entity_create(db) < 0 ||
         (old_ledger &&
          db_exec(db, "INSERT INTO ledger(event_id, village, occurred_on, body, payload, stream, seq,"
                      " received_at) SELECT event_id, village, occurred_on, body, payload, stream, seq,"
@@ -135,6 +138,8 @@ static int migrate_keys(sqlite3 *db)
 }
 
 static int sink_begin(void *arg);
+static void clear_pending(ingest_t *ing);
+static int migrate_village_businesses(ingest_t *ing);
 static int sink_item(void *arg, const struct link_item *it, struct link_refusal *ref);
 static int sink_flush(void *arg);
 static void sink_prepare(void *arg, struct link_item *items, size_t n);
@@ -161,7 +166,8 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
                                    .release = sink_release,
                                    .flush = sink_flush};
     ing->deadline_days = INGEST_DEADLINE_DAYS;
-    if (migrate_keys(db) < 0 || db_exec(db, SCHEMA) < 0 ||
+    ing->register_rule = 1;
+    if (migrate_keys(db) < 0 || db_exec(db, SCHEMA) < 0 || entity_new(db, &ing->entity) < 0 ||
         rollup_new(db, ROLLUP_TOWNSHIP, &ing->rollup) < 0 || tally_new(&ing->tally) < 0)
         goto out;
     for (int i = 0; i < FM_COUNT; i++)
@@ -172,35 +178,19 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
                    " seq, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
                    " ON CONFLICT DO NOTHING",
                    &ing->ins_ledger) < 0 ||
+        db_prepare(db, "DELETE FROM ledger WHERE village = ?1 AND event_id = ?2",
+                   &ing->del_ledger) < 0 ||
         db_prepare(db,
                    "INSERT INTO quarantine(received_at, origin, stream, seq, event_id, reason,"
                    " payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                    &ing->ins_quarantine) < 0 ||
         db_prepare(db,
-                   "INSERT INTO entity_events(entity, occurred_on, event_id, village, metric)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-                   &ing->ins_entity) < 0 ||
-        db_prepare(db,
-                   "SELECT village, metric, occurred_on, event_id FROM entity_events"
-                   " WHERE entity = ?1 ORDER BY occurred_on DESC, event_id DESC, village DESC"
-                   " LIMIT 1",
-                   &ing->last_entity) < 0 ||
-        db_prepare(db,
-                   "SELECT village, metric FROM entity_events WHERE entity = ?1 AND"
-                   " (occurred_on, event_id, village) < (?2, ?3, ?4)"
-                   " ORDER BY occurred_on DESC, event_id DESC, village DESC LIMIT 1",
-                   &ing->prev_entity) < 0 ||
-        db_prepare(db,
-                   "SELECT occurred_on FROM entity_events WHERE entity = ?1 AND"
-                   " (occurred_on, event_id, village) > (?2, ?3, ?4)"
-                   " ORDER BY occurred_on, event_id, village LIMIT 1",
-                   &ing->next_entity) < 0 ||
-        db_prepare(db,
                    "SELECT value FROM rollup WHERE township = ?1 AND metric = ?2 AND month = ?3"
                    " AND village = ?4",
                    &ing->get_rollup) < 0 ||
         db_prepare(db, "SELECT id FROM ledger_streams WHERE stream = ?1", &ing->get_stream) < 0 ||
-        db_prepare(db, "INSERT INTO ledger_streams(stream) VALUES (?1)", &ing->ins_stream) < 0)
+        db_prepare(db, "INSERT INTO ledger_streams(stream) VALUES (?1)", &ing->ins_stream) < 0 ||
+        migrate_village_businesses(ing) < 0)
         goto out;
     *out = ing;
     ing = NULL;
@@ -230,11 +220,9 @@ void ingest_destroy(ingest_t **p)
         return;
     clear_pending(ing);
     sqlite3_finalize(ing->ins_ledger);
+    sqlite3_finalize(ing->del_ledger);
     sqlite3_finalize(ing->ins_quarantine);
-    sqlite3_finalize(ing->ins_entity);
-    sqlite3_finalize(ing->last_entity);
-    sqlite3_finalize(ing->prev_entity);
-    sqlite3_finalize(ing->next_entity);
+    entity_destroy(&ing->entity);
     sqlite3_finalize(ing->get_rollup);
     sqlite3_finalize(ing->get_stream);
     sqlite3_finalize(ing->ins_stream);
@@ -284,113 +272,161 @@ static int add(ingest_t *ing, const char *village, const char *month, int metric
 
 /* ------------------------------------------------------------ stocks */
 
-/* The state (village, metric) in columns 0 and 1 of st's row. */
-static void copy_state(sqlite3_stmt *st, char *village, size_t vlen, char *metric, size_t mlen)
-{
-    const unsigned char *v = sqlite3_column_text(st, 0), *m = sqlite3_column_text(st, 1);
-    snprintf(village, vlen, "%s", v ? (const char *)v : "");
-    if (m)
-        snprintf(metric, mlen, "%s", (const char *)m);
-}
-
-/* ?1..?4 of the entity statements: the entity and the event's place in
- * its order, (occurred_on, event_id, village). */
-static void bind_entity_event(sqlite3_stmt *st, const char *entity, const Shibao__V1__Event *ev)
-{
-    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->occurred_on, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ev->event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ev->village_id, -1, SQLITE_STATIC);
-}
-
-/* A stock entity (an operator, a staff member) is in one state per moment:
- * (village, metric) or nothing. Its state at a month's end is that of its
- * latest event on or before that day, ordered by (occurred_on, event_id,
- * village).
- * A new event changes the state only from its own month up to (not
- * including) the month of the entity's next event, so the month-delta rows
- * change at those two months and nowhere else, whatever order events
- * arrive in. */
+/* A stock entity (an operator, a staff member) of a village is in one
+ * state per moment: counted under a metric or not (entity.h). A new event
+ * changes the state only from its own month up to (not including) the
+ * month of the entity's next event, so the month-delta rows change at
+ * those two months and nowhere else, whatever order events arrive in. */
 static int stock_event(ingest_t *ing, const char *entity, const Shibao__V1__Event *ev,
                        const char *metric, int id)
 {
-    int rc = -1, s, later = 0;
-    char prev_village[16] = "", prev_metric[48] = "", next_month[8] = "";
-    /* The entity's latest event first: events mostly arrive in order, and
-     * then it is the one before this one and there is none after, one
-     * statement instead of two. */
-    sqlite3_stmt *st = ing->last_entity;
-    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
-    s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
-        const char *on = (const char *)sqlite3_column_text(st, 2);
-        const char *id_ = (const char *)sqlite3_column_text(st, 3);
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        int c = strcmp(on ? on : "", ev->occurred_on);
-        if (c == 0)
-            c = strcmp(id_ ? id_ : "", ev->event_id);
-        if (c == 0)
-            c = strcmp(v ? v : "", ev->village_id);
-        later = c > 0;
-        if (!later)
-            copy_state(st, prev_village, sizeof prev_village, prev_metric, sizeof prev_metric);
-    } else if (s != SQLITE_DONE) {
-        goto sqlerr;
-    }
-    sqlite3_reset(st);
-
-    if (later) { /* it arrived out of order: look on both sides of it */
-        st = ing->prev_entity;
-        bind_entity_event(st, entity, ev);
-        s = sqlite3_step(st);
-        if (s == SQLITE_ROW)
-            copy_state(st, prev_village, sizeof prev_village, prev_metric, sizeof prev_metric);
-        else if (s != SQLITE_DONE)
-            goto sqlerr;
-        sqlite3_reset(st);
-
-        st = ing->next_entity;
-        bind_entity_event(st, entity, ev);
-        s = sqlite3_step(st);
-        if (s == SQLITE_ROW)
-            snprintf(next_month, sizeof next_month, "%.7s", (const char *)sqlite3_column_text(st, 0));
-        else if (s != SQLITE_DONE)
-            goto sqlerr;
-        sqlite3_reset(st);
-    }
-
-    st = ing->ins_entity;
-    bind_entity_event(st, entity, ev);
-    if (metric)
-        sqlite3_bind_text(st, 5, metric, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 5);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto sqlerr;
-    sqlite3_reset(st);
-
+    struct entity_around ar;
+    const char *v = ev->village_id;
+    if (entity_record(ing->entity, entity, v, ev->occurred_on, ev->event_id, metric, &ar) < 0)
+        return -1;
     char month[8];
     snprintf(month, sizeof month, "%.7s", ev->occurred_on);
-    if (strcmp(month, next_month) == 0)
+    if (strcmp(month, ar.next_month) == 0)
         return 0; /* superseded within its own month: no month end sees it */
-    int same = metric && prev_metric[0] && strcmp(metric, prev_metric) == 0 &&
-               strcmp(ev->village_id, prev_village) == 0;
-    if (same || (!metric && !prev_metric[0]))
+    int same = metric && ar.prev_metric[0] && strcmp(metric, ar.prev_metric) == 0;
+    if (same || (!metric && !ar.prev_metric[0]))
         return 0;
-    int prev = prev_metric[0] ? tally_metric(ing->tally, prev_metric) : -1;
-    if (prev_metric[0] && prev < 0)
+    int prev = ar.prev_metric[0] ? tally_metric(ing->tally, ar.prev_metric) : -1;
+    if (ar.prev_metric[0] && prev < 0)
         return -1;
-    if ((metric && add(ing, ev->village_id, month, id, 1) < 0) ||
-        (prev >= 0 && add(ing, prev_village, month, prev, -1) < 0))
+    if ((metric && add(ing, v, month, id, 1) < 0) || (prev >= 0 && add(ing, v, month, prev, -1) < 0))
         return -1;
-    if (next_month[0] &&
-        ((metric && add(ing, ev->village_id, next_month, id, -1) < 0) ||
-         (prev >= 0 && add(ing, prev_village, next_month, prev, 1) < 0)))
+    if (ar.next_month[0] &&
+        ((metric && add(ing, v, ar.next_month, id, -1) < 0) ||
+         (prev >= 0 && add(ing, v, ar.next_month, prev, 1) < 0)))
         return -1;
     return 0;
-sqlerr:
-    log_error("ingest: entity %s: %s", entity, sqlite3_errmsg(ing->db));
-    sqlite3_reset(st);
+}
+
+/* Before a business belonged to its village, an operator id was one
+ * business township-wide: events of several villages about one id moved
+ * it between them, and one village's closure closed another's shop. Such
+ * histories are counted again, once, as the villages' own: the stock rows
+ * get the difference (new less old), and the county hears of it. */
+#define MIGRATION_VILLAGE_BUSINESSES "businesses-of-their-village"
+
+struct recount {
+    ingest_t *ing;
+    char entity[320];
+    char old_village[16], old_metric[48]; /* the one township-wide state */
+    struct { char village[16], metric[48]; } *mine; /* each village's own */
+    size_t n, cap;
+    long entities;
+};
+
+static int recount_add(struct recount *r, const char *village, const char *month,
+                       const char *metric, int64_t v)
+{
+    int id = tally_metric(r->ing->tally, metric);
+    return id < 0 ? -1 : add(r->ing, village, month, id, v);
+}
+
+static int recount_event(void *arg, const char *entity, const char *village,
+                         const char *occurred_on, const char *metric)
+{
+    struct recount *r = arg;
+    char month[8];
+    size_t i;
+    snprintf(month, sizeof month, "%.7s", occurred_on);
+    if (strcmp(entity, r->entity) != 0) {
+        snprintf(r->entity, sizeof r->entity, "%s", entity);
+        r->old_village[0] = r->old_metric[0] = '\0';
+        r->n = 0;
+        r->entities++;
+    }
+    /* the old count taken away: each event moved the one state */
+    if (r->old_metric[0] && recount_add(r, r->old_village, month, r->old_metric, 1) < 0)
+        return -1;
+    if (metric && recount_add(r, village, month, metric, -1) < 0)
+        return -1;
+    snprintf(r->old_village, sizeof r->old_village, "%s", village);
+    snprintf(r->old_metric, sizeof r->old_metric, "%s", metric ? metric : "");
+    /* the new count put in: each event moves its own village's state */
+    for (i = 0; i < r->n && strcmp(r->mine[i].village, village) != 0; i++)
+        ;
+    if (i == r->n) {
+        if (r->n == r->cap) {
+            size_t cap = r->cap ? r->cap * 2 : 8;
+            void *m = realloc(r->mine, cap * sizeof *r->mine);
+            if (!m)
+                return -1;
+            r->mine = m;
+            r->cap = cap;
+        }
+        snprintf(r->mine[i].village, sizeof r->mine[i].village, "%s", village);
+        r->mine[i].metric[0] = '\0';
+        r->n++;
+    }
+    if ((r->mine[i].metric[0] && recount_add(r, village, month, r->mine[i].metric, -1) < 0) ||
+        (metric && recount_add(r, village, month, metric, 1) < 0))
+        return -1;
+    snprintf(r->mine[i].metric, sizeof r->mine[i].metric, "%s", metric ? metric : "");
+    return 0;
+}
+
+/* The time the rules of a migration hold from: 1 found (*at), 0 not yet
+ * made, -1 error. */
+static int migration_done(sqlite3 *db, const char *name, long long *at)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, s;
+    /* a database no version with migrations has opened has no table */
+    if (db_prepare(db, "SELECT 1 FROM sqlite_schema WHERE name = 'ingest_migrations'", &st) < 0)
+        return -1;
+    s = sqlite3_step(st);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (s != SQLITE_ROW)
+        return s == SQLITE_DONE ? 0 : -1;
+    if (db_prepare(db, "SELECT done_at FROM ingest_migrations WHERE name = ?1", &st) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        *at = sqlite3_column_int64(st, 0);
+        rc = 1;
+    } else if (s == SQLITE_DONE) {
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int migrate_village_businesses(ingest_t *ing)
+{
+    long long at;
+    struct recount r = {.ing = ing};
+    int done = migration_done(ing->db, MIGRATION_VILLAGE_BUSINESSES, &at);
+    if (done != 0)
+        return done < 0 ? -1 : 0;
+    int rc = -1;
+    sqlite3_stmt *st = NULL;
+    if (db_begin(ing->db) < 0)
+        return -1;
+    if (entity_each_shared(ing->db, recount_event, &r) < 0 || ingest_flush(ing) < 0 ||
+        db_prepare(ing->db, "INSERT INTO ingest_migrations(name, done_at) VALUES (?1, ?2)", &st) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, MIGRATION_VILLAGE_BUSINESSES, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+    if (sqlite3_step(st) != SQLITE_DONE || db_commit(ing->db) < 0)
+        goto out;
+    if (r.entities)
+        log_info("ingest: %ld operator ids used by several villages are now one business per"
+                 " village; their stocks were counted again", r.entities);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    free(r.mine);
+    if (rc < 0) {
+        log_error("ingest: counting businesses per village: %s", sqlite3_errmsg(ing->db));
+        clear_pending(ing);
+        db_rollback(ing->db);
+    }
     return rc;
 }
 
@@ -632,6 +668,45 @@ static sqlite3_int64 stream_id(ingest_t *ing, const char *stream)
     return id;
 }
 
+/* The register rule (entity.h): 0 the event may be counted, 1 refused
+ * (the reason in ref), -1 error. */
+static int register_rule(ingest_t *ing, const Shibao__V1__Event *ev, struct link_refusal *ref)
+{
+    if (ev->body_case != SHIBAO__V1__EVENT__BODY_REGISTRATION ||
+        ev->registration->action == SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED)
+        return 0;
+    char entity[320], owner[16];
+    snprintf(entity, sizeof entity, "op:%s", ev->registration->operator_id);
+    int r = entity_closure_allowed(ing->entity, entity, ev->village_id, owner, sizeof owner);
+    if (r == 1) {
+        /* the id as sent, cut on a character boundary: the reason goes
+         * back in the ack, which must stay valid UTF-8 */
+        const char *op = ev->registration->operator_id;
+        int n = (int)strlen(op);
+        if (n > 64)
+            for (n = 64; n > 0 && ((unsigned char)op[n] & 0xc0) == 0x80; n--)
+                ;
+        snprintf(ref->reason, sizeof ref->reason,
+                 "registration.operator_id: %.*s is registered by village %s, not by village %s:"
+                 " a village closes only the businesses of its own register",
+                 n, op, owner, ev->village_id);
+    }
+    return r;
+}
+
+/* Takes back the ledger row apply_item just wrote (a refusal after it). */
+static int unrecord(ingest_t *ing, const Shibao__V1__Event *ev)
+{
+    sqlite3_stmt *st = ing->del_ledger;
+    sqlite3_bind_text(st, 1, ev->village_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ev->event_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc < 0)
+        log_error("ingest: ledger: %s", sqlite3_errmsg(ing->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
 /* An item before it touches the database: decoded and validated. Made on
  * the receiver's second thread (sink_prepare), or by apply_item itself. */
 struct examined {
@@ -733,6 +808,16 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
         snprintf(ref->reason, sizeof ref->reason, "event_id: already recorded");
         rc = 2;
         goto out;
+    }
+    /* After the ledger's word on duplicates: a resend of a closure the
+     * rule let through is still "already recorded", whatever came since. */
+    if (ing->register_rule) {
+        int r = register_rule(ing, ev, ref);
+        if (r != 0) {
+            rc = r < 0 || unrecord(ing, ev) < 0 ||
+                 quarantine(ing, it, ref->event_id, ref->reason) < 0 ? -1 : 1;
+            goto out;
+        }
     }
     rc = count_event(ing, ev) < 0 ? -1 : 0;
 out:
@@ -1042,8 +1127,11 @@ int ingest_verify(sqlite3 *db, const char *township)
     ingest_t *ing = NULL;
     sqlite3_stmt *st = NULL, *a = NULL, *b = NULL;
     struct link_refusal ref;
-    if (sqlite3_open(":memory:", &scratch) != SQLITE_OK || ingest_new(scratch, township, NULL, &ing) < 0)
+    long long since = 0;
+    if (sqlite3_open(":memory:", &scratch) != SQLITE_OK || ingest_new(scratch, township, NULL, &ing) < 0 ||
+        migration_done(db, MIGRATION_VILLAGE_BUSINESSES, &since) < 0)
         goto out;
+    ing->register_rule = 0; /* checked below, in arrival order */
     /* Replay the ledger in a different order from the one it arrived in:
      * the rollups must not depend on arrival order. */
     if (db_prepare(db, "SELECT payload FROM ledger ORDER BY village DESC, event_id DESC", &st) < 0 ||
@@ -1098,7 +1186,12 @@ int ingest_verify(sqlite3 *db, const char *township)
     }
     if (sa != SQLITE_DONE || sb != SQLITE_DONE)
         goto out;
-    rc = diffs;
+    /* A database of a version before the rule has no row: nothing to hold
+     * its earlier events to. */
+    int broken = since ? entity_check_register(db, since) : 0;
+    if (broken < 0)
+        goto out;
+    rc = diffs + broken;
 out:
     sqlite3_finalize(st);
     sqlite3_finalize(a);

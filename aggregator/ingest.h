@@ -21,10 +21,15 @@
  * once per batch, and late.last_day keeps the latest such day. A nil report
  * contributes to no work figure.
  *
+ * A food business belongs to its village (entity.h): the registry stock
+ * of a village changes only with that village's own events, and a closure
+ * of an operator id that only other villages have registered is refused
+ * ("registration.operator_id: … is registered by village …").
+ *
  * Tables: ledger(event_id, village, occurred_on, body, payload, stream, seq,
  * received_at) where stream is an id in ledger_streams(id, stream),
- * quarantine(...), entity_events(entity, occurred_on, event_id, village,
- * metric) for the registry and staffing stocks. */
+ * quarantine(...), ingest_migrations(name, done_at): the changes of meaning
+ * made once per database. The stocks' histories are entity.h's. */
 #ifndef SHIBAO_INGEST_H
 #define SHIBAO_INGEST_H
 
@@ -79,7 +84,9 @@ int ingest_set_profile(ingest_t *ing, const char *key, const char *value);
 int ingest_resync(ingest_t *ing);
 
 /* Recomputes every rollup from the ledger into a scratch database and
- * compares. Returns the number of differing keys (0: consistent), or -1.
+ * compares, and checks the register rule on the events received since it
+ * holds (entity_check_register). Returns the number of differing keys and
+ * broken rules (0: consistent), or -1.
  * Each difference is logged. Receipt-time metrics (late.*, village.*) are
  * not compared, and report.first_day only for its presence. */
 int ingest_verify(sqlite3 *db, const char *township);

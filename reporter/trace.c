@@ -378,9 +378,14 @@ static int trace_registry(sqlite3 *db, const char *township, unsigned cats, cons
         if (!ev)
             continue;
         int r = 0;
-        if (ev->body_case == SHIBAO__V1__EVENT__BODY_REGISTRATION)
-            r = latest_offer(&m, ev->registration->operator_id, st, (int)ev->registration->category,
+        if (ev->body_case == SHIBAO__V1__EVENT__BODY_REGISTRATION) {
+            /* the aggregator's entity: a business of one village (its
+             * operator id after the village's 12 digits and a colon) */
+            char key[300];
+            snprintf(key, sizeof key, "%s:%s", ev->village_id, ev->registration->operator_id);
+            r = latest_offer(&m, key, st, (int)ev->registration->category,
                              (int)ev->registration->action, ev->registration->operator_name);
+        }
         codec_free(ev);
         if (r < 0)
             goto oom;
@@ -397,7 +402,7 @@ static int trace_registry(sqlite3 *db, const char *township, unsigned cats, cons
             e->what < 0 || e->what > 31 || !((cats >> e->what) & 1u))
             continue;
         json_t *f = row(l, e->village, e->date, e->event_id);
-        jset(l, f, "operator_id", json_string(e->key));
+        jset(l, f, "operator_id", json_string(e->key + strlen(e->village) + 1));
         jset(l, f, "operator_name", json_string(e->name));
         jset(l, f, "category", json_string(suffix(&shibao__v1__category__descriptor, e->what)));
         jset(l, f, "action", json_string("OPENED"));

@@ -104,8 +104,8 @@ collector_sec() { if [ -n "${INSECURE:-}" ]; then echo --insecure; else echo "--
 # 4 digits>-4000-8000-<counter, 12 digits>, counter FIRST..FIRST+COUNT-1:
 # unique per (village, tag, counter), so the submitted id set is known
 # without reading the files back. Bodies: every kind, dates in 2022H1;
-# registrations and staffing share small entity pools (some operators
-# township-wide, moving between villages), so stocks see out-of-order
+# registrations and staffing share small entity pools (some operator ids
+# used by every village, each its own shop), so stocks see out-of-order
 # events for the same entity.
 gen_events() {
     awk -v vill="$1" -v tag="$2" -v first="$3" -v count="$4" -v seed="$5" '
@@ -130,9 +130,13 @@ gen_events() {
                 o = 1 + int(rand() * 4);
                 body = sprintf("\"inspection\":{\"operatorId\":\"op-%s-%d\",\"category\":\"CATEGORY_%s\",\"kind\":\"INSPECTION_KIND_%s\",\"outcome\":\"INSPECTION_OUTCOME_%s\",\"threeNoItems\":%d,\"expiredItems\":%d,\"unqualifiedStaff\":%d%s}", vtag, int(rand() * 300), cat[1 + int(rand() * 12)], ikind[1 + int(rand() * 4)], iout[o], int(rand() * 3), int(rand() * 4), int(rand() * 2), o == 2 ? ",\"rectifyBy\":\"2022-12-31\"" : "");
             } else if (r < 0.90) {
-                if (rand() < 0.2) op = sprintf("op-%s-shared-%d", town, int(rand() * 50));
+                # an id every village uses (each its own shop: only opened,
+                # as a closure of an id another village registered first is
+                # refused), or one of the village alone
+                shared = rand() < 0.2;
+                if (shared) op = sprintf("op-%s-shared-%d", town, int(rand() * 50));
                 else op = sprintf("op-%s-%d", vtag, int(rand() * 300));
-                body = sprintf("\"registration\":{\"operatorId\":\"%s\",\"operatorName\":\"店%s\",\"category\":\"CATEGORY_%s\",\"action\":\"REGISTRATION_ACTION_%s\"}", op, op, cat[1 + int(rand() * 12)], rand() < 0.7 ? "OPENED" : "CLOSED");
+                body = sprintf("\"registration\":{\"operatorId\":\"%s\",\"operatorName\":\"店%s\",\"category\":\"CATEGORY_%s\",\"action\":\"REGISTRATION_ACTION_%s\"}", op, op, cat[1 + int(rand() * 12)], shared || rand() < 0.7 ? "OPENED" : "CLOSED");
             } else if (r < 0.95) {
                 body = sprintf("\"staffing\":{\"role\":\"STAFF_ROLE_%s\",\"personName\":\"人员%d\",\"action\":\"STAFFING_ACTION_%s\"}", role[1 + int(rand() * 2)], int(rand() * 20), rand() < 0.6 ? "ASSIGNED" : "RELEASED");
             } else {

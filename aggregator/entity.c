@@ -1,0 +1,258 @@
+#include "entity.h"
+#include "db.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct entity {
+    sqlite3 *db;
+    sqlite3_stmt *ins, *last, *prev, *next, *mine, *theirs;
+};
+
+/* Keyed by entity first, so one entity's history is one range, then in
+ * its order; village is last in the key and filtered in each statement:
+ * an operator id shared by a few villages costs a few skipped rows. */
+static const char *const SCHEMA =
+    "CREATE TABLE IF NOT EXISTS entity_events ("
+    " entity TEXT NOT NULL, occurred_on TEXT NOT NULL, event_id TEXT NOT NULL,"
+    " village TEXT NOT NULL, metric TEXT,"
+    " PRIMARY KEY (entity, occurred_on, event_id, village)) WITHOUT ROWID;";
+
+int entity_create(sqlite3 *db) { return db_exec(db, SCHEMA); }
+
+int entity_new(sqlite3 *db, entity_t **out)
+{
+    int rc = -1;
+    entity_t *e = calloc(1, sizeof *e);
+    if (!e)
+        goto out;
+    e->db = db;
+    if (entity_create(db) < 0 ||
+        db_prepare(db,
+                   "INSERT INTO entity_events(entity, occurred_on, event_id, village, metric)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                   &e->ins) < 0 ||
+        db_prepare(db,
+                   "SELECT metric, occurred_on, event_id FROM entity_events"
+                   " WHERE entity = ?1 AND village = ?4"
+                   " ORDER BY occurred_on DESC, event_id DESC LIMIT 1",
+                   &e->last) < 0 ||
+        db_prepare(db,
+                   "SELECT metric FROM entity_events WHERE entity = ?1 AND village = ?4 AND"
+                   " (occurred_on, event_id) < (?2, ?3)"
+                   " ORDER BY occurred_on DESC, event_id DESC LIMIT 1",
+                   &e->prev) < 0 ||
+        db_prepare(db,
+                   "SELECT occurred_on FROM entity_events WHERE entity = ?1 AND village = ?4 AND"
+                   " (occurred_on, event_id) > (?2, ?3)"
+                   " ORDER BY occurred_on, event_id LIMIT 1",
+                   &e->next) < 0 ||
+        db_prepare(db,
+                   "SELECT 1 FROM entity_events WHERE entity = ?1 AND village = ?2"
+                   " AND metric IS NOT NULL LIMIT 1",
+                   &e->mine) < 0 ||
+        db_prepare(db,
+                   "SELECT village FROM entity_events WHERE entity = ?1 AND village <> ?2"
+                   " AND metric IS NOT NULL LIMIT 1",
+                   &e->theirs) < 0)
+        goto out;
+    *out = e;
+    e = NULL;
+    rc = 0;
+out:
+    entity_destroy(&e);
+    return rc;
+}
+
+void entity_destroy(entity_t **p)
+{
+    entity_t *e = p ? *p : NULL;
+    if (!e)
+        return;
+    sqlite3_finalize(e->ins);
+    sqlite3_finalize(e->last);
+    sqlite3_finalize(e->prev);
+    sqlite3_finalize(e->next);
+    sqlite3_finalize(e->mine);
+    sqlite3_finalize(e->theirs);
+    free(e);
+    *p = NULL;
+}
+
+/* ?1..?4: the entity, the event's place in its order, its village. */
+static void bind_event(sqlite3_stmt *st, const char *entity, const char *village,
+                       const char *occurred_on, const char *event_id)
+{
+    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, occurred_on, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, village, -1, SQLITE_STATIC);
+}
+
+static void copy_metric(sqlite3_stmt *st, char *metric, size_t len)
+{
+    const unsigned char *m = sqlite3_column_text(st, 0);
+    snprintf(metric, len, "%s", m ? (const char *)m : "");
+}
+
+int entity_record(entity_t *e, const char *entity, const char *village, const char *occurred_on,
+                  const char *event_id, const char *metric, struct entity_around *around)
+{
+    int s, later = 0;
+    around->prev_metric[0] = around->next_month[0] = '\0';
+    /* The entity's latest event first: events mostly arrive in order, and
+     * then it is the one before this one and there is none after, one
+     * statement instead of two. */
+    sqlite3_stmt *st = e->last;
+    bind_event(st, entity, village, occurred_on, event_id);
+    s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        const char *on = (const char *)sqlite3_column_text(st, 1);
+        const char *id = (const char *)sqlite3_column_text(st, 2);
+        int c = strcmp(on ? on : "", occurred_on);
+        if (c == 0)
+            c = strcmp(id ? id : "", event_id);
+        later = c > 0;
+        if (!later)
+            copy_metric(st, around->prev_metric, sizeof around->prev_metric);
+    } else if (s != SQLITE_DONE) {
+        goto sqlerr;
+    }
+    sqlite3_reset(st);
+
+    if (later) { /* it arrived out of order: look on both sides of it */
+        st = e->prev;
+        bind_event(st, entity, village, occurred_on, event_id);
+        s = sqlite3_step(st);
+        if (s == SQLITE_ROW)
+            copy_metric(st, around->prev_metric, sizeof around->prev_metric);
+        else if (s != SQLITE_DONE)
+            goto sqlerr;
+        sqlite3_reset(st);
+
+        st = e->next;
+        bind_event(st, entity, village, occurred_on, event_id);
+        s = sqlite3_step(st);
+        if (s == SQLITE_ROW)
+            snprintf(around->next_month, sizeof around->next_month, "%.7s",
+                     (const char *)sqlite3_column_text(st, 0));
+        else if (s != SQLITE_DONE)
+            goto sqlerr;
+        sqlite3_reset(st);
+    }
+
+    st = e->ins;
+    bind_event(st, entity, village, occurred_on, event_id);
+    if (metric)
+        sqlite3_bind_text(st, 5, metric, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto sqlerr;
+    sqlite3_reset(st);
+    return 0;
+sqlerr:
+    log_error("entity %s: %s", entity, sqlite3_errmsg(e->db));
+    sqlite3_reset(st);
+    return -1;
+}
+
+int entity_closure_allowed(entity_t *e, const char *entity, const char *village, char *owner,
+                           size_t ownerlen)
+{
+    int rc = -1, s;
+    sqlite3_stmt *st = e->mine;
+    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, village, -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s == SQLITE_ROW)
+        return 0; /* in the village's own register */
+    if (s != SQLITE_DONE)
+        goto sqlerr;
+    st = e->theirs;
+    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, village, -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        snprintf(owner, ownerlen, "%s", (const char *)sqlite3_column_text(st, 0));
+        rc = 1;
+    } else if (s == SQLITE_DONE) {
+        rc = 0; /* nobody's: closing it changes no stock */
+    } else {
+        goto sqlerr;
+    }
+    sqlite3_reset(st);
+    return rc;
+sqlerr:
+    log_error("entity %s: %s", entity, sqlite3_errmsg(e->db));
+    sqlite3_reset(st);
+    return -1;
+}
+
+int entity_each_shared(sqlite3 *db,
+                       int (*fn)(void *arg, const char *entity, const char *village,
+                                 const char *occurred_on, const char *metric),
+                       void *arg)
+{
+    int rc = -1, s;
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db,
+                   "SELECT entity, village, occurred_on, metric FROM entity_events"
+                   " WHERE entity IN (SELECT entity FROM entity_events WHERE entity LIKE 'op:%'"
+                   "  GROUP BY entity HAVING count(DISTINCT village) > 1)"
+                   " ORDER BY entity, occurred_on, event_id, village",
+                   &st) < 0)
+        return -1;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(arg, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+               (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3)) < 0)
+            goto out;
+    if (s != SQLITE_DONE) {
+        log_error("entity: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int entity_check_register(sqlite3 *db, long long since)
+{
+    int rc = -1, s, n = 0;
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db,
+                   "SELECT c.village, substr(c.entity, 4), c.event_id,"
+                   " (SELECT o.village FROM entity_events o JOIN ledger lo"
+                   "   ON lo.village = o.village AND lo.event_id = o.event_id"
+                   "  WHERE o.entity = c.entity AND o.village <> c.village AND o.metric IS NOT NULL"
+                   "  AND lo.received_at < lc.received_at LIMIT 1)"
+                   " FROM entity_events c JOIN ledger lc"
+                   "  ON lc.village = c.village AND lc.event_id = c.event_id"
+                   " WHERE c.entity LIKE 'op:%' AND c.metric IS NULL AND lc.received_at >= ?1"
+                   " AND NOT EXISTS (SELECT 1 FROM entity_events m WHERE m.entity = c.entity"
+                   "  AND m.village = c.village AND m.metric IS NOT NULL)",
+                   &st) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, since);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+            continue;
+        log_error("verify: village %s closed operator %s (event %s), which is registered by"
+                  " village %s, not by it",
+                  sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+                  sqlite3_column_text(st, 2), sqlite3_column_text(st, 3));
+        n++;
+    }
+    if (s != SQLITE_DONE) {
+        log_error("verify: register: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = n;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
