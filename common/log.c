@@ -74,8 +74,15 @@ const char *log_quote(const char *s, char *buf, size_t n)
         /* room kept for "...", the closing quote and the NUL; a cut never
          * splits a UTF-8 sequence */
         if (o + k + 5 > n) {
-            while (o > 1 && ((unsigned char)buf[o - 1] & 0x80))
-                o--;
+            size_t lead = o;
+            while (lead > 1 && ((unsigned char)buf[lead - 1] & 0xc0) == 0x80)
+                lead--;
+            if (lead > 1 && ((unsigned char)buf[lead - 1] & 0xc0) == 0xc0) {
+                unsigned char c0 = (unsigned char)buf[lead - 1];
+                size_t want = c0 >= 0xf0 ? 4 : c0 >= 0xe0 ? 3 : 2;
+                if (o - (lead - 1) < want)
+                    o = lead - 1; /* an incomplete sequence: dropped */
+            }
             memcpy(buf + o, "...", 3);
             o += 3;
             break;
