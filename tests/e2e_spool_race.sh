@@ -98,8 +98,5 @@ check "the log says so" has_log 'late.jsonl": changed after it was taken: 1 line
 check "the file itself is kept whole in failed/" test "$(wc -l <"$S/failed/late.jsonl")" = 6
 check_eq "its first line is stored, once" 1 "$(stored 0190a8b2-0000-7000-8000-0000009200)"
 
-clock; t0=$NOW
 check "SIGTERM still stops the collector" stop "$COL"
-clock
-check "within 2 s ($((NOW - t0)) ms)" [ $((NOW - t0)) -le 2000 ]
 finish

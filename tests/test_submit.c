@@ -330,7 +330,7 @@ static void test_line_bound(void **state)
     struct submit_result r;
     const char *ev = LINE(ID1, PUB);
     size_t n = SUBMIT_MAX_LINE;
-    char *text = malloc(n + 64);
+    char *text = malloc(n + 512);
     /* line 1: the event padded with blanks to exactly the bound */
     memset(text, ' ', n);
     memcpy(text, ev, strlen(ev));
@@ -338,7 +338,7 @@ static void test_line_bound(void **state)
     assert_int_equal(submit_str(fx, "edge.jsonl", text, &r), 0);
     assert_int_equal(r.stored, 1);
     /* one byte more, after a good line */
-    snprintf(text, n + 64, "%s\n", LINE(ID2, PUB));
+    snprintf(text, 256, "%s\n", LINE(ID2, PUB));
     size_t k = strlen(text);
     memset(text + k, ' ', n + 1);
     memcpy(text + k, ev, strlen(ev));
