@@ -21,6 +21,20 @@ LDFLAGS  := $(SAN)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
+# Test hooks (SHIBAO_TODAY, common/period.h) are compiled into what the
+# tests run (make all, test, asan, bench) and never into what is installed:
+# make install and make deb build with TEST_HOOKS=0. period.o, the one
+# object they change, is rebuilt whenever the setting changes.
+ifneq ($(filter install deb lintian,$(MAKECMDGOALS)),)
+TEST_HOOKS ?= 0
+endif
+TEST_HOOKS ?= 1
+# holds the setting period.o was last built with; rewritten (newer) when
+# it changes
+HOOKS_STAMP := $(BUILD)/test-hooks
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(HOOKS_STAMP) 2>/dev/null)" = "$(TEST_HOOKS)" ] || \
+        echo "$(TEST_HOOKS)" >$(HOOKS_STAMP); })
+
 GEN_C    := $(BUILD)/gen/shibao.pb-c.c
 GEN_H    := $(BUILD)/gen/shibao.pb-c.h
 LIB_SRC  := $(wildcard common/*.c) \
@@ -54,6 +68,9 @@ $(BUILD)/gen/shibao.pb-c.o: $(GEN_C)
 $(BUILD)/%.o: %.c $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/common/period.o: CFLAGS += $(if $(filter 1,$(TEST_HOOKS)),-DSHIBAO_TEST_HOOKS)
+$(BUILD)/common/period.o: $(HOOKS_STAMP)
 
 $(LIB): $(LIB_OBJ)
 	rm -f $@

@@ -817,6 +817,10 @@ int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const ch
 
     if (submitter_new(village, name, errs, res, &s) < 0)
         return -1;
+    if (submitter_check_text(s, buf, len)) {
+        rc = submitter_commit(s, db, ob);
+        goto out;
+    }
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
         pos = 3;
     /* the header: the first record that is not blank */

@@ -176,7 +176,9 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
     int rc = 1;
     void *zctx = zmq_ctx_new();
     link_sender_t *s = NULL;
-    if (o->spool && spool_prepare(o->spool) < 0)
+    spool_t *sp = NULL;
+    if (o->spool && (spool_prepare(o->spool) < 0 ||
+                     spool_new(o->spool, SPOOL_SETTLE_MS, SPOOL_WATCH_MS, &sp) < 0))
         goto out;
     if (link_sender_new(zctx, o->connect, ob, o->village, &o->link, &s) < 0)
         goto out;
@@ -186,9 +188,9 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
     daemon_install_signals();
     int64_t next_scan = 0;
     while (!daemon_stopping()) {
-        if (o->spool && daemon_now_ms() >= next_scan) {
+        if (sp && daemon_now_ms() >= next_scan) {
             /* A failed scan leaves its files in place for the next one. */
-            spool_scan(o->spool, db, ob, o->village);
+            spool_scan(sp, db, ob, o->village);
             next_scan = daemon_now_ms() + 500;
         }
         if (link_sender_step(s, 200) < 0) {
@@ -204,6 +206,7 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
              (long long)outbox_pending(ob));
     rc = 0;
 out:
+    spool_destroy(&sp);
     link_sender_destroy(&s);
     zmq_ctx_term(zctx);
     return rc;

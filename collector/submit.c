@@ -256,6 +256,36 @@ void submitter_bad(submitter_t *s, int line, const char *fmt, ...)
     fputc('\n', s->errs);
 }
 
+int submitter_check_text(submitter_t *s, const char *buf, size_t len)
+{
+    int line = 1, rc = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i == len || buf[i] == '\n') {
+            size_t n = i - start;
+            if (n > 0 && buf[i - 1] == '\r')
+                n--;
+            if (n > SUBMIT_MAX_LINE) {
+                submitter_bad(s, line, "line longer than %u bytes", SUBMIT_MAX_LINE);
+                rc = 1;
+            }
+            line++;
+            start = i + 1;
+            continue;
+        }
+        unsigned char c = (unsigned char)buf[i];
+        if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+            /* a binary file (or a secret, or a device's output): its bytes
+             * are not text a message may quote, so none is */
+            submitter_bad(s, line, "not a text file (byte 0x%02x at column %zu); its contents are"
+                                   " not shown",
+                          c, i - start + 1);
+            return 1;
+        }
+    }
+    return rc;
+}
+
 int submitter_add(submitter_t *s, ProtobufCMessage *m, int line, submit_field_fn field, void *arg)
 {
     char err[512];
@@ -349,6 +379,10 @@ int submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *na
 
     if (submitter_new(village, name, errs, res, &s) < 0)
         return -1;
+    if (submitter_check_text(s, buf, len)) {
+        rc = submitter_commit(s, db, ob);
+        goto out;
+    }
     size_t pos = 0;
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
         pos = 3;
@@ -376,62 +410,92 @@ out:
     return rc;
 }
 
-/* Reads all of f up to SUBMIT_MAX_FILE. 0, 1 (too large) or -1 (I/O). */
-static int read_all(FILE *f, const char *name, char **out, size_t *outlen)
+/* Appends n bytes to *buf (grown by doubling). 0 or -1 (no memory). */
+static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+    if (*len + n > *cap) {
+        size_t ncap = *cap ? *cap : 64 * 1024;
+        while (ncap < *len + n)
+            ncap *= 2;
+        char *q = realloc(*buf, ncap);
+        if (!q)
+            return -1;
+        *buf = q;
+        *cap = ncap;
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+    return 0;
+}
+
+int submit_read(FILE *f, const char *name, FILE *errs, char **out, size_t *outlen,
+                size_t *nread)
 {
     int rc = -1;
-    size_t cap = 64 * 1024, len = 0;
-    char *buf = NULL;
+    size_t len = 0, cap = 0, total = 0;
+    /* bytes of the current line so far; beyond keep, they are counted, not kept */
+    size_t linelen = 0;
+    const size_t keep = SUBMIT_MAX_LINE + 2; /* a CR, and one byte too many */
+    char *buf = NULL, chunk[64 * 1024];
     struct stat st;
 
     /* a regular file tells its size up front: refuse a huge one unread */
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
-        if ((uint64_t)st.st_size > SUBMIT_MAX_FILE) {
-            rc = 1;
-            goto out;
-        }
-        cap = (size_t)st.st_size + 1;
-    }
-    buf = malloc(cap);
-    if (!buf) {
-        log_error("submit: %s: out of memory", name);
-        goto out;
-    }
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_size > SUBMIT_MAX_FILE)
+        goto too_large;
     for (;;) {
-        if (len == cap) {
-            if (cap > SUBMIT_MAX_FILE) {
-                rc = 1;
-                goto out;
-            }
-            size_t ncap = cap * 2 > SUBMIT_MAX_FILE + 1 ? SUBMIT_MAX_FILE + 1 : cap * 2;
-            char *p = realloc(buf, ncap);
-            if (!p) {
+        size_t n = fread(chunk, 1, sizeof chunk, f);
+        if (n == 0)
+            break;
+        total += n;
+        if (total > SUBMIT_MAX_FILE)
+            goto too_large;
+        for (size_t i = 0; i < n;) {
+            const char *nl = memchr(chunk + i, '\n', n - i);
+            size_t seg = nl ? (size_t)(nl - (chunk + i)) : n - i;
+            size_t room = linelen < keep ? keep - linelen : 0;
+            size_t k = seg < room ? seg : room;
+            if (append(&buf, &len, &cap, chunk + i, k) < 0 ||
+                (nl && append(&buf, &len, &cap, "\n", 1) < 0)) {
                 log_error("submit: %s: out of memory", name);
                 goto out;
             }
-            buf = p;
-            cap = ncap;
+            linelen = nl ? 0 : linelen + seg;
+            i += seg + (nl ? 1 : 0);
         }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
     }
     if (ferror(f)) {
         log_error("submit: cannot read %s: %s", name, strerror(errno));
         goto out;
     }
-    if (len > SUBMIT_MAX_FILE) {
-        rc = 1;
+    if (!buf && !(buf = malloc(1))) {
+        log_error("submit: %s: out of memory", name);
         goto out;
     }
     *out = buf;
     *outlen = len;
+    if (nread)
+        *nread = total;
     buf = NULL;
     rc = 0;
+    goto out;
+too_large:
+    /* the file itself is wrong, not the system: refused, like a bad line */
+    if (errs)
+        fprintf(errs, "%s: file is larger than %u MiB; split it\n", name,
+                SUBMIT_MAX_FILE / (1024 * 1024));
+    rc = 1;
 out:
     free(buf);
     return rc;
+}
+
+const char *submit_shown_name(const char *path, char *buf, size_t n)
+{
+    for (const char *p = path; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return log_quote(path, buf, n);
+    return path;
 }
 
 int submit_file(sqlite3 *db, outbox_t *ob, const char *village, const char *path,
@@ -445,7 +509,8 @@ int submit_file_with(sqlite3 *db, outbox_t *ob, const char *village, const char 
 {
     int rc = -1;
     int is_stdin = strcmp(path, "-") == 0;
-    const char *name = is_stdin ? "<stdin>" : path;
+    char shown[1024];
+    const char *name = is_stdin ? "<stdin>" : submit_shown_name(path, shown, sizeof shown);
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
     char *buf = NULL;
     size_t len = 0;
@@ -456,12 +521,8 @@ int submit_file_with(sqlite3 *db, outbox_t *ob, const char *village, const char 
         log_error("submit: cannot open %s: %s", name, strerror(errno));
         goto out;
     }
-    int r = read_all(f, name, &buf, &len);
+    int r = submit_read(f, name, errs, &buf, &len, NULL);
     if (r == 1) {
-        /* the file itself is wrong, not the system: refused, like a bad line */
-        if (errs)
-            fprintf(errs, "%s: file is larger than %u MiB; split it\n", name,
-                    SUBMIT_MAX_FILE / (1024 * 1024));
         if (res)
             res->bad = 1;
         rc = 1;

@@ -29,6 +29,12 @@ struct submit_result {
 int submit_file(sqlite3 *db, outbox_t *ob, const char *village, const char *path,
                 FILE *errs, struct submit_result *res);
 
+/* The longest line taken, in bytes, not counting its line break: 1 MiB, a
+ * thousand times a real event. A longer line is refused as
+ * "FILE:LINE: line longer than 1048576 bytes", and reading a file never
+ * holds more than this much of one line in memory. */
+#define SUBMIT_MAX_LINE (1024u * 1024)
+
 /* The same for a buffer already in memory (name is used in messages). */
 int submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *name,
                   const char *buf, size_t len, FILE *errs, struct submit_result *res);
@@ -37,10 +43,22 @@ int submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *na
 typedef int (*submit_buffer_fn)(sqlite3 *db, outbox_t *ob, const char *village,
                                 const char *name, const char *buf, size_t len, FILE *errs,
                                 struct submit_result *res);
-/* submit_file with another reader: the file read whole (size-limited), or
+/* submit_file with another reader: the file read with submit_read, or
  * stdin for "-". */
 int submit_file_with(sqlite3 *db, outbox_t *ob, const char *village, const char *path,
                      submit_buffer_fn fn, FILE *errs, struct submit_result *res);
+
+/* Reads f to its end for a reader: each line cut after SUBMIT_MAX_LINE + 2
+ * bytes (so a longer one is still seen, and refused, by
+ * submitter_check_text), the whole at most the size limit of a file.
+ * Returns 0 (*buf malloc'd, the caller frees it; *nread: the bytes read
+ * from f), 1 refused: too large (said on errs as "NAME: ..."), -1 I/O
+ * error (logged). */
+int submit_read(FILE *f, const char *name, FILE *errs, char **buf, size_t *len, size_t *nread);
+
+/* path as FILE in messages: path itself, or quoted (log_quote) when it holds
+ * a control byte, so a file name cannot forge a line. Returns path or buf. */
+const char *submit_shown_name(const char *path, char *buf, size_t n);
 
 /* What every reader shares once it has parsed a record into an Event: the
  * event_id filled, the village checked, the aggregator's validation,
@@ -64,6 +82,12 @@ int submitter_add(submitter_t *s, ProtobufCMessage *ev, int line, submit_field_f
 /* A record the reader could not parse: reported "NAME:LINE: " + the text. */
 void submitter_bad(submitter_t *s, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* What every reader checks of a text before parsing it: no line longer
+ * than SUBMIT_MAX_LINE (each reported "NAME:LINE: line longer than N
+ * bytes"), and no control byte but TAB, CR and LF: a binary file is refused
+ * once, "NAME:LINE: not a text file (...)", and nothing of it is ever
+ * quoted in a message. 0 fine, 1 refused (the reader stops there). */
+int submitter_check_text(submitter_t *s, const char *buf, size_t len);
 /* Stores every accepted event in one transaction, unless a record was bad.
  * 0 stored (or nothing new), 1 refused, -1 error (nothing stored). */
 int submitter_commit(submitter_t *s, sqlite3 *db, outbox_t *ob);

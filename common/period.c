@@ -127,11 +127,13 @@ int date_parse(const char *s, int *y, int *m, int *d)
 
 void date_today(char buf[11])
 {
+#ifdef SHIBAO_TEST_HOOKS
     const char *o = getenv("SHIBAO_TODAY");
     if (o && date_parse(o, NULL, NULL, NULL)) {
         memcpy(buf, o, 11);
         return;
     }
+#endif
     time_t now = time(NULL);
     struct tm tm;
     localtime_r(&now, &tm);

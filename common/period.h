@@ -31,7 +31,12 @@ const char *period_phrase(const struct period *p, char *buf, size_t n);
 int date_parse(const char *s, int *y, int *m, int *d);
 /* 1 if s is YYYY-MM with a month 1..12. */
 int month_parse(const char *s, int *y, int *m);
-/* Today's local date as YYYY-MM-DD; SHIBAO_TODAY overrides it (tests). */
+/* Today's local date as YYYY-MM-DD. In a test build only (SHIBAO_TEST_HOOKS,
+ * which the Makefile defines for make all/test and never for make install
+ * or make deb) the environment's SHIBAO_TODAY, a valid date, overrides it:
+ * the tests' way to make "late" and "tomorrow" any day. A build time
+ * switch, not a run time one, so no environment can move a production
+ * clock: the installed programs do not read the variable at all. */
 void date_today(char buf[11]);
 /* Days from 1970-01-01 of a valid date (for "not beyond tomorrow"). */
 long date_days(int y, int m, int d);

@@ -70,6 +70,17 @@ check "dpkg says shibao is installed" installed
 for p in collector aggregator reporter; do
     check_eq "/usr/bin/shibao-$p --version" "shibao-$p 0.1.0" "$(timeout 10 /usr/bin/shibao-$p --version 2>&1)"
 done
+# The test clock (SHIBAO_TODAY) is compiled into test builds only: the
+# packaged collector (taken from the .deb itself) takes an event of today
+# whatever the variable says, where the test build, told it is 2000-01-01,
+# refuses it as "after tomorrow".
+TODAY_EV='{"occurredOn":"'$(date +%F)'","publicity":{"kind":"PUBLICITY_KIND_LECTURE","participants":3}}'
+today_submit() { echo "$TODAY_EV" | SHIBAO_TODAY=2000-01-01 timeout 10 "$1" submit --outbox "$T/today-$2.db" --village $VILLAGE - >"$T/today-$2.log" 2>&1; }
+dpkg-deb --fsys-tarfile "$DEB" | tar -xO ./usr/bin/shibao-collector >"$T/deb-collector" && chmod +x "$T/deb-collector"
+check "the packaged collector ignores SHIBAO_TODAY" today_submit "$T/deb-collector" deb
+if today_submit "$BIN/shibao-collector" test; then bad "the test build honours SHIBAO_TODAY"
+else ok "the test build honours SHIBAO_TODAY"; fi
+check "(refusing the event as after tomorrow)" grep -q 'after tomorrow (today is 2000-01-01)' "$T/today-test.log"
 check_eq "shibao-aggregator on PATH is the packaged one" /usr/bin/shibao-aggregator "$(command -v shibao-aggregator)"
 check "the shibao system user exists" sh -c "getent passwd shibao >/dev/null"
 uid=$(id -u shibao 2>/dev/null || echo 99999)

@@ -15,7 +15,7 @@ collector() {  # nothing listens on the endpoint: this test is about the spool
 }
 collector
 mv "$T/big.tmp" "$T/spool/big.jsonl"
-submitting() { [ "$(grep -c 'spool: .*big.jsonl: submitting' "$T/collector.log")" -ge "$1" ]; }
+submitting() { [ "$(grep -c 'spool: .*big.jsonl": submitting' "$T/collector.log")" -ge "$1" ]; }
 check "the collector starts on the $N-line file" wait_until 60 submitting 1
 
 clock; t0=$NOW
@@ -25,7 +25,7 @@ clock; ms=$((NOW - t0))
 check "it exits within 2 s of SIGTERM in the middle of the file (took $ms ms)" [ "$ms" -le 2000 ]
 wait "$COL"; rc=$?
 check_eq "with status 0" 0 "$rc"
-check "it says the file was left for the next start" grep -q "big.jsonl: stopping; nothing of it stored" "$T/collector.log"
+check "it says the file was left for the next start" grep -q 'big.jsonl": stopping; nothing of it stored' "$T/collector.log"
 check "the file is still in the spool" test -f "$T/spool/big.jsonl"
 check_eq "nothing of it is in the outbox" 0 "$(outbox_waiting "$T/$V.db")"
 
@@ -33,6 +33,6 @@ collector
 done_whole() { [ -f "$T/spool/done/big.jsonl" ] && [ "$(outbox_waiting "$T/$V.db")" = "$N" ]; }
 check "restarted, it submits the whole file once" wait_until 120 done_whole
 check_eq "the outbox holds exactly the file's events" "$N" "$(sqlite3 "$T/$V.db" 'SELECT count(*) FROM outbox_keys')"
-check_eq "the file was started twice, stored once" 2 "$(grep -c 'big.jsonl: submitting' "$T/collector.log")"
+check_eq "the file was started twice, stored once" 2 "$(grep -c 'big.jsonl": submitting' "$T/collector.log")"
 stop "$COL"
 finish

@@ -25,7 +25,8 @@ CC_FUZZ=${CC_FUZZ:-clang}
 # the Makefile's own package list, so a library the product adds links here too
 PKGS=$(sed -n 's/^PKGS *:*= *//p' Makefile | head -n 1)
 PKGS=${PKGS:-libzmq libprotobuf-c sqlite3 jansson inih}
-CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
+# a test build: with the test hooks (SHIBAO_TODAY pins the clock below)
+CFLAGS="-std=c11 -D_GNU_SOURCE -DSHIBAO_TEST_HOOKS -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
         -I$BUILD/gen -Icommon -Iaggregator -Ireporter -Icollector"
 

@@ -26,6 +26,7 @@ struct fx {
     char spool[96];
     sqlite3 *db;
     outbox_t *ob;
+    spool_t *sp;
 };
 
 static int setup(void **state)
@@ -41,6 +42,9 @@ static int setup(void **state)
         return -1;
     if (db_open(dbpath, &fx->db) < 0 || outbox_new(fx->db, &fx->ob) < 0)
         return -1;
+    /* every file taken at its first scan: these tests are about the rest */
+    if (spool_new(fx->spool, 0, SPOOL_WATCH_MS, &fx->sp) < 0)
+        return -1;
     *state = fx;
     return 0;
 }
@@ -48,6 +52,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *fx = *state;
+    spool_destroy(&fx->sp);
     outbox_destroy(&fx->ob);
     db_close(&fx->db);
     char cmd[128];
@@ -117,7 +122,7 @@ static void test_scan(void **state)
     snprintf(sub, sizeof sub, "%s/dir.jsonl", fx->spool);
     assert_int_equal(mkdir(sub, 0755), 0); /* not a regular file */
 
-    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 2);
+    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 2);
 
     assert_false(exists(fx, "a.jsonl"));
     assert_true(exists(fx, "done/a.jsonl"));
@@ -146,7 +151,7 @@ static void test_scan(void **state)
     assert_int_equal(outbox_has_key(fx->ob, "0190a8b2-0000-7000-8000-000000000003"), 0);
 
     /* nothing left to do */
-    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 0);
+    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 0);
 }
 
 /* Spreadsheets dropped in the spool are read as CSV (csvin). */
@@ -157,7 +162,7 @@ static void test_scan_csv(void **state)
     put(fx, "march.CSV", "日期,宣传类型,参加人数\n2024-03-01,集中学习,30\n2024-03-02,横幅,\n");
     put(fx, "bad.csv", "日期,宣传类型\n2024-03-01,开会\n");
     put(fx, ".tmp.csv", "日期,宣传类型\n2024-03-01,横幅\n");
-    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 2);
+    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 2);
     assert_true(exists(fx, "done/march.CSV"));
     assert_true(exists(fx, "failed/bad.csv"));
     assert_true(exists(fx, ".tmp.csv"));
@@ -174,17 +179,17 @@ static void test_same_name_again(void **state)
     struct fx *fx = *state;
     assert_int_equal(spool_prepare(fx->spool), 0);
     put(fx, "a.jsonl", LINE(1));
-    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 1);
+    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 1);
     put(fx, "a.jsonl", LINE(1));
-    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 1);
+    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 1);
     assert_true(exists(fx, "done/a.jsonl"));
     assert_true(exists(fx, "done/a.jsonl.1"));
     assert_int_equal(outbox_pending(fx->ob), 1);
 
     put(fx, "b.jsonl", BAD);
-    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 1);
+    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 1);
     put(fx, "b.jsonl", BAD);
-    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 1);
+    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 1);
     assert_true(exists(fx, "failed/b.jsonl.err"));
     assert_true(exists(fx, "failed/b.jsonl.1"));
     assert_true(exists(fx, "failed/b.jsonl.1.err"));
@@ -197,18 +202,21 @@ static void test_move_fails(void **state)
     struct fx *fx = *state;
     /* no done/ or failed/ */
     put(fx, "a.jsonl", LINE(1));
-    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), -1);
+    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), -1);
     assert_true(exists(fx, "a.jsonl"));
     /* committed anyway; the retry after prepare stores nothing new */
     assert_int_equal(outbox_pending(fx->ob), 1);
     assert_int_equal(spool_prepare(fx->spool), 0);
-    assert_int_equal(spool_scan(fx->spool, fx->db, fx->ob, VILLAGE), 1);
+    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 1);
     assert_int_equal(outbox_pending(fx->ob), 1);
     assert_true(exists(fx, "done/a.jsonl"));
 
     char missing[160];
     snprintf(missing, sizeof missing, "%s/nope", fx->dir);
-    assert_int_equal(spool_scan(missing, fx->db, fx->ob, VILLAGE), -1);
+    spool_t *none = NULL;
+    assert_int_equal(spool_new(missing, 0, 0, &none), 0);
+    assert_int_equal(spool_scan(none, fx->db, fx->ob, VILLAGE), -1);
+    spool_destroy(&none);
 }
 
 int main(void)

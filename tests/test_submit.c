@@ -322,6 +322,47 @@ static void test_stdin(void **state)
                         "<stdin>:2: publicity.kind: missing or PUBLICITY_KIND_UNSPECIFIED\n");
 }
 
+/* A line over SUBMIT_MAX_LINE is refused by its number, whatever its
+ * content; one at the bound is read. */
+static void test_line_bound(void **state)
+{
+    struct fx *fx = *state;
+    struct submit_result r;
+    const char *ev = LINE(ID1, PUB);
+    size_t n = SUBMIT_MAX_LINE;
+    char *text = malloc(n + 512);
+    /* line 1: the event padded with blanks to exactly the bound */
+    memset(text, ' ', n);
+    memcpy(text, ev, strlen(ev));
+    strcpy(text + n, "\n");
+    assert_int_equal(submit_str(fx, "edge.jsonl", text, &r), 0);
+    assert_int_equal(r.stored, 1);
+    /* one byte more, after a good line */
+    snprintf(text, 256, "%s\n", LINE(ID2, PUB));
+    size_t k = strlen(text);
+    memset(text + k, ' ', n + 1);
+    memcpy(text + k, ev, strlen(ev));
+    strcpy(text + k + n + 1, "\r\n");
+    assert_int_equal(submit_str(fx, "over.jsonl", text, &r), 1);
+    assert_string_equal(errors(fx), "over.jsonl:2: line longer than 1048576 bytes\n");
+    assert_int_equal(outbox_has_key(fx->ob, ID2), 0);
+    free(text);
+}
+
+/* A binary file is refused once, and no byte of it is quoted. */
+static void test_binary(void **state)
+{
+    struct fx *fx = *state;
+    struct submit_result r;
+    static const char bin[] = LINE(ID1, PUB) "\nSECRET\x01{\"x\":1}\n\x00\x7f";
+    assert_int_equal(submit_buffer(fx->db, fx->ob, VILLAGE, "bin.jsonl", bin, sizeof bin - 1,
+                                   fx->errs, &r),
+                     1);
+    assert_string_equal(errors(fx), "bin.jsonl:2: not a text file (byte 0x01 at column 7); its"
+                                    " contents are not shown\n");
+    assert_int_equal(outbox_pending(fx->ob), 0);
+}
+
 int main(void)
 {
     log_init("test_submit", SB_LOG_WARN);
@@ -338,6 +379,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_many, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stdin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_line_bound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_binary, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
