@@ -2,6 +2,7 @@
 #include "codec.h"
 #include "db.h"
 #include "log.h"
+#include "ratelimit.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -16,10 +17,6 @@
 #define ORIGIN_MAX 64
 #define STREAM_MAX 128
 #define ROUTING_ID_MAX 256
-/* At most this many lines of one noisy kind per minute: a hostile or broken
- * peer must not be able to fill the journal. */
-#define LOG_BURST 10
-#define LOG_PERIOD_MS 60000
 /* zmq_poll slice in link_sender_step, so resends run on time. */
 #define STEP_SLICE_MS 100
 /* Messages per burst: the unit prepared ahead on the second thread. The
@@ -87,30 +84,8 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-struct ratelimit {
-    int64_t start;
-    int count;
-    uint64_t suppressed;
-};
-
-static int rl_allow(struct ratelimit *rl)
-{
-    int64_t now = now_ms();
-    if (rl->start == 0 || now - rl->start >= LOG_PERIOD_MS) {
-        if (rl->suppressed)
-            log_warn("link: %llu similar messages suppressed in the last minute",
-                     (unsigned long long)rl->suppressed);
-        rl->start = now;
-        rl->count = 0;
-        rl->suppressed = 0;
-    }
-    if (rl->count < LOG_BURST) {
-        rl->count++;
-        return 1;
-    }
-    rl->suppressed++;
-    return 0;
-}
+/* At most 10 lines of one noisy kind a minute (ratelimit.h). */
+static int rl_allow(struct ratelimit *rl) { return ratelimit_allow(rl, "link"); }
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
 {

@@ -1,4 +1,5 @@
 #include "metrics.h"
+#include "httpd.h"
 #include "log.h"
 #include "netaddr.h"
 
@@ -13,7 +14,7 @@
 #include <time.h>
 
 struct metrics {
-    struct MHD_Daemon *mhd;
+    httpd_t *server;
     pthread_mutex_t lock;
     char *text;
     size_t len;
@@ -73,11 +74,7 @@ int metrics_new(const char *addr, int allow_public, metrics_t **out)
     if (!m)
         return -1;
     pthread_mutex_init(&m->lock, NULL);
-    m->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                              on_request, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)16,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
-    if (!m->mhd) {
+    if (httpd_new(&sa, allow_public, "metrics", on_request, m, &m->server) < 0) {
         log_error("--metrics: cannot listen on %s", addr);
         pthread_mutex_destroy(&m->lock);
         free(m);
@@ -93,7 +90,7 @@ void metrics_destroy(metrics_t **pm)
     metrics_t *m = pm ? *pm : NULL;
     if (!m)
         return;
-    MHD_stop_daemon(m->mhd);
+    httpd_destroy(&m->server);
     pthread_mutex_destroy(&m->lock);
     free(m->text);
     free(m);

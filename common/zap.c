@@ -1,6 +1,6 @@
 #include "zap.h"
-#include "daemon.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "roster.h"
 
 #include <stdlib.h>
@@ -11,8 +11,7 @@ struct zap {
     void *sock;
     sqlite3 *db;
     struct zap_stats stats;
-    int64_t window_start;
-    int logged, suppressed;
+    struct ratelimit rl; /* refusal lines */
 };
 
 int zap_new(void *zctx, sqlite3 *db, zap_t **out)
@@ -46,21 +45,12 @@ void zap_destroy(zap_t **pz)
 void *zap_socket(zap_t *z) { return z->sock; }
 void zap_stats(const zap_t *z, struct zap_stats *out) { *out = z->stats; }
 
-/* At most 10 refusal lines a minute: a flood of bad handshakes must not
- * fill the disk with logs. */
+/* At most 10 refusal lines a minute (ratelimit.h): a flood of bad
+ * handshakes must not fill the disk with logs. */
 static void log_refusal(zap_t *z, const char *address, const char *why)
 {
-    int64_t now = daemon_now_ms();
-    if (now - z->window_start >= 60000) {
-        if (z->suppressed)
-            log_warn("%d more connection refusals not logged", z->suppressed);
-        z->window_start = now;
-        z->logged = z->suppressed = 0;
-    }
-    if (z->logged++ < 10)
+    if (ratelimit_allow(&z->rl, "zap"))
         log_warn("refused connection from %s: %s", address, why);
-    else
-        z->suppressed++;
 }
 
 static int reply(zap_t *z, const char *request_id, size_t id_len, const char *status,

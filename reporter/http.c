@@ -1,8 +1,7 @@
 /* http: the live page.
  *
  * Threading. libmicrohttpd runs its own polling thread (one thread for all
- * connections, MHD_USE_INTERNAL_POLLING_THREAD without thread-per-connection)
- * and every request is rendered in that thread from the server's OWN
+ * connections, epoll, with the limits of common/httpd.h) and every request is rendered in that thread from the server's OWN
  * read-only SQLite connection, which no other thread ever uses. Chosen over
  * folding MHD's descriptors into the serve loop's zmq_poll because rendering
  * the county page reads every township's rollups: done in the serve loop it
@@ -12,6 +11,7 @@
  * keeps committing, neither waits for the other, and the writer's
  * connection stays confined to the serve loop. */
 #include "http.h"
+#include "httpd.h"
 #include "netaddr.h"
 #include "db.h"
 #include "figures.h"
@@ -24,20 +24,16 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 struct http {
-    struct MHD_Daemon *mhd;
+    httpd_t *server;
     sqlite3 *db;  /* read-only; used by the MHD thread only */
     int refresh;
     struct figures_options opt;
-    int port;
 };
 
 /* ---------------------------------------------------------------- address */
@@ -275,17 +271,6 @@ done:
 
 /* ---------------------------------------------------------------- server */
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    (void)cls;
-    char line[512];
-    vsnprintf(line, sizeof line, fmt, ap);
-    size_t n = strlen(line);
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    log_warn("http: %s", line);
-}
-
 static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, const char *type,
                              void *body, size_t len, enum MHD_ResponseMemoryMode mode)
 {
@@ -340,7 +325,6 @@ int http_start(const char *addr, int allow_public, const char *db_path, int refr
     int rc = -1;
     struct sockaddr_in sa;
     char err[256];
-    sigset_t block, old;
     http_t *h = calloc(1, sizeof *h);
     if (!h)
         return -1;
@@ -355,30 +339,13 @@ int http_start(const char *addr, int allow_public, const char *db_path, int refr
     }
     if (db_open_readonly(db_path, &h->db) < 0)
         goto out;
-    /* The server thread inherits this thread's signal mask: with the stop
-     * signals blocked there, SIGTERM always lands in the serve loop and
-     * interrupts its zmq_poll at once. */
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    h->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                              on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
-                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15, MHD_OPTION_END);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (!h->mhd) {
+    if (httpd_new(&sa, allow_public, "http", on_request, h, &h->server) < 0) {
         log_error("--http: cannot listen on %s", addr);
         goto out;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
-    h->port = info ? info->port : ntohs(sa.sin_port);
     char host[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
-    log_info("http: the county page at http://%s:%d/ (%s)", host, h->port,
+    log_info("http: the county page at http://%s:%d/ (%s)", host, httpd_port(h->server),
              (ntohl(sa.sin_addr.s_addr) >> 24) == 127 ? "this machine only" : "PUBLIC: no login");
     *out = h;
     h = NULL;
@@ -388,15 +355,14 @@ out:
     return rc;
 }
 
-int http_port(const http_t *h) { return h->port; }
+int http_port(const http_t *h) { return httpd_port(h->server); }
 
 void http_stop(http_t **ph)
 {
     http_t *h = ph ? *ph : NULL;
     if (!h)
         return;
-    if (h->mhd)
-        MHD_stop_daemon(h->mhd); /* joins the thread: the connection is free after */
+    httpd_destroy(&h->server); /* joins the thread: the connection is free after */
     db_close(&h->db);
     free(h);
     *ph = NULL;
