@@ -211,7 +211,7 @@ static int load_profile(sqlite3 *db, ingest_t *ing, const char *path)
 /* SIGHUP: the configuration file's log-level and profile, then the profile
  * itself, without touching a connection. Anything wrong keeps what runs: a
  * typo must not stop ingest. Other settings need a restart; the roster needs
- * nothing (it is read at every handshake). */
+ * nothing (it is read at every handshake, and checked at every batch). */
 static void reload(sqlite3 *db, ingest_t *ing, struct opts *o)
 {
     const char *path = o->config_path ? o->config_path : SHIBAO_CONFIG_DIR "/aggregator.conf";

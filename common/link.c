@@ -1,4 +1,5 @@
 #include "link.h"
+#include "admit.h"
 #include "codec.h"
 #include "db.h"
 #include "log.h"
@@ -501,6 +502,7 @@ struct link_receiver {
     struct link_sink sink;
     struct link_options o;
     sqlite3_stmt *get, *put;
+    admit_t *admit; /* CURVE only: is each batch's peer still enrolled? */
     struct link_stats stats;
     /* Refusals of the batch in hand, grown only when something is refused. */
     struct link_refusal *refs;
@@ -591,6 +593,8 @@ int link_receiver_new(void *zctx, const char *endpoint, sqlite3 *db,
     if (configure(r->sock, &r->o) < 0 || configure_curve(r->sock, &r->o, 1) < 0 ||
         set_opt(r->sock, ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY") < 0)
         goto out;
+    if (r->o.curve_secret && admit_new(db, &r->admit) < 0)
+        goto out;
     if (zmq_setsockopt(r->sock, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg) < 0) {
         log_error("link: cannot set ZMQ_MAXMSGSIZE: %s", zmq_strerror(errno));
         goto out;
@@ -616,6 +620,7 @@ void link_receiver_destroy(link_receiver_t **pr)
         zmq_close(r->sock);
     sqlite3_finalize(r->get);
     sqlite3_finalize(r->put);
+    admit_destroy(&r->admit);
     free(r->refs);
     free(r->ack_refs);
     free(r->ack_ref_ptrs);
@@ -898,6 +903,24 @@ static struct link_item batch_item(const Shibao__V1__Batch *b, size_t i)
     };
 }
 
+/* Answers a batch from a peer whose key was revoked (or replaced) since it
+ * connected: nothing of it is taken, the answer acknowledges nothing (its
+ * sender keeps the items), and after the first such answer has had time to
+ * arrive, the connection is shut (admit.h). */
+static void refuse_unenrolled(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_t *frame,
+                              const char *peer, const Shibao__V1__Batch *b, uint64_t stored)
+{
+    r->stats.revoked++;
+    if (rl_allow(&r->rl_warn))
+        log_warn("link: batch of %s refused: its key is revoked or no longer enrolled", peer);
+    Shibao__V1__Ack ack = SHIBAO__V1__ACK__INIT;
+    ack.stream = b->stream;
+    ack.acked_seq = stored;
+    ack.error = "peer: key revoked or no longer enrolled";
+    reply(r, id, idlen, &ack);
+    admit_refused(r->admit, frame, peer);
+}
+
 static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_t *frame,
                       const Shibao__V1__Batch *b, const struct link_item *pre)
 {
@@ -915,6 +938,20 @@ static int take_batch(link_receiver_t *r, const void *id, size_t idlen, zmq_msg_
     if (stream_get(r, b->stream, &stored, origin, sizeof origin) < 0)
         goto out;
     const char *peer = zmq_msg_gets(frame, "User-Id");
+    if (peer && peer[0] && r->admit) {
+        /* Checked in the open transaction: a `revoke` committed since the
+         * handshake is seen, and none can commit before this batch does. */
+        int v = admit_check(r->admit, frame, peer);
+        if (v < 0)
+            goto out;
+        if (v == 0) {
+            batch_skip(r);
+            open = 0;
+            refuse_unenrolled(r, id, idlen, frame, peer, b, stored);
+            rc = 0;
+            goto out;
+        }
+    }
     if (peer && peer[0] && strcmp(peer, b->origin) != 0) {
         /* An authenticated peer speaks only as itself. */
         batch_skip(r);

@@ -25,7 +25,10 @@
  * items <= the stream's committed seq (a resend), refuses a batch whose
  * prev_seq is beyond it (a gap: something was lost on the way), hands every
  * new item to the sink, records the stream's new seq in link_streams, and
- * acks only after the commit. A crash before the commit loses nothing (the sender
+ * acks only after the commit. With CURVE it first checks, per batch, that
+ * the peer's key is still enrolled (admit.h): a key revoked while its
+ * connection is open gets its batches refused, then the connection shut.
+ * A crash before the commit loses nothing (the sender
  * resends); a crash after it double-counts nothing (the seq is committed with
  * the data).
  *
@@ -163,6 +166,7 @@ int link_receiver_on_readable(link_receiver_t *r);
 extern const double link_commit_bounds[LINK_COMMIT_BUCKETS - 1];
 struct link_stats {
     uint64_t batches, items_new, items_dup, refused, gaps, malformed;
+    uint64_t revoked;                          /* batches refused: the peer's key was revoked since it connected */
     uint64_t commits;                          /* committed batches with new items */
     double commit_seconds;                     /* total time from BEGIN to COMMIT */
     uint64_t commit_le[LINK_COMMIT_BUCKETS];   /* commits per latency bucket (not cumulative) */

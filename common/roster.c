@@ -89,3 +89,22 @@ out:
     sqlite3_finalize(st);
     return rc;
 }
+
+int roster_holds(sqlite3 *db, const char *code, const char *key)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, s;
+    if (db_prepare(db, "SELECT public_key, revoked_at IS NULL FROM roster WHERE code = ?1", &st) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+    s = sqlite3_step(st);
+    if (s == SQLITE_DONE) {
+        rc = 0;
+    } else if (s == SQLITE_ROW) {
+        const char *enrolled = (const char *)sqlite3_column_text(st, 0);
+        rc = sqlite3_column_int(st, 1) && (!key || (enrolled && strcmp(enrolled, key) == 0));
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -4,7 +4,8 @@
  *   roster(code PK, public_key UNIQUE, enrolled_at, revoked_at)
  *
  * Enrolling a code again replaces its key (a village's new PC); a revoked
- * code is refused from its next connection on. */
+ * code is refused from its next handshake on (zap.h) and, on a connection
+ * already open, from its next batch on (admit.h). */
 #ifndef SHIBAO_ROSTER_H
 #define SHIBAO_ROSTER_H
 
@@ -22,5 +23,8 @@ int roster_list(sqlite3 *db, FILE *out);
 /* The code enrolled (and not revoked) for public_key (Z85) into code
  * (>= 16 bytes). Returns 1 found, 0 unknown, 2 revoked, -1 error. */
 int roster_lookup(sqlite3 *db, const char *public_key, char *code, size_t n);
+/* Whether code is enrolled, not revoked, and (key non-NULL) with that key
+ * (Z85). 1 yes, 0 no, -1 error. */
+int roster_holds(sqlite3 *db, const char *code, const char *key);
 
 #endif

@@ -3,6 +3,8 @@
 #include "ratelimit.h"
 #include "roster.h"
 
+#include <arpa/inet.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -53,11 +55,24 @@ static void log_refusal(zap_t *z, const char *address, const char *why)
         log_warn("refused connection from %s: %s", address, why);
 }
 
+/* key (Z85, or "") goes back as ZAP metadata: name length, name, value
+ * length (4 bytes, network order), value. */
 static int reply(zap_t *z, const char *request_id, size_t id_len, const char *status,
-                 const char *text, const char *user_id)
+                 const char *text, const char *user_id, const char *key)
 {
-    const char *frames[6] = {"1.0", request_id, status, text, user_id, ""};
-    size_t lens[6] = {3, id_len, 3, strlen(text), strlen(user_id), 0};
+    uint8_t meta[1 + sizeof ZAP_KEY_PROPERTY + 4 + 40];
+    size_t name_len = strlen(ZAP_KEY_PROPERTY), key_len = strlen(key), meta_len = 0;
+    if (key_len > 0 && key_len <= 40) {
+        meta[meta_len++] = (uint8_t)name_len;
+        memcpy(meta + meta_len, ZAP_KEY_PROPERTY, name_len);
+        meta_len += name_len;
+        uint32_t n = htonl((uint32_t)key_len);
+        memcpy(meta + meta_len, &n, 4);
+        memcpy(meta + meta_len + 4, key, key_len);
+        meta_len += 4 + key_len;
+    }
+    const void *frames[6] = {"1.0", request_id, status, text, user_id, meta};
+    size_t lens[6] = {3, id_len, 3, strlen(text), strlen(user_id), meta_len};
     for (int i = 0; i < 6; i++)
         if (zmq_send(z->sock, frames[i], lens[i], i < 5 ? ZMQ_SNDMORE : 0) < 0)
             return -1;
@@ -105,6 +120,7 @@ int zap_on_readable(zap_t *z)
             } else {
                 text = r == 2 ? "key revoked" : r == 0 ? "key not enrolled" : "roster unavailable";
                 code[0] = '\0';
+                key[0] = '\0';
             }
         } else if (n == 7) {
             text = "only CURVE is accepted";
@@ -118,7 +134,7 @@ int zap_on_readable(zap_t *z)
             z->stats.refused++;
             log_refusal(z, address, text);
         }
-        if (reply(z, request_id, id_len, status, text, code) < 0)
+        if (reply(z, request_id, id_len, status, text, code, key) < 0)
             return -1;
     }
 }

@@ -30,6 +30,7 @@
 #define V1 "420102001201"
 #define V2 "420102001202"
 #define V3 "420102001203"
+#define V4 "420102001204"
 #define HONEST_EVENTS 3000
 
 static char g_dir[64], g_bin[512], g_ep[128], g_db[128];
@@ -72,12 +73,15 @@ static long long query(const char *sql)
     return v;
 }
 
-/* A raw client: a DEALER with the given key prefix (NULL: plaintext). */
-static void *client(const char *prefix)
+/* A raw client: a DEALER with the given key prefix (NULL: plaintext),
+ * reporting its disconnections on the inproc endpoint monitor (or none). */
+static void *client_watched(const char *prefix, const char *monitor)
 {
     void *s = zmq_socket(g_ctx, ZMQ_DEALER);
     int linger = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    if (monitor)
+        assert_int_equal(zmq_socket_monitor(s, monitor, ZMQ_EVENT_DISCONNECTED), 0);
     if (prefix) {
         struct keypair kp;
         char path[128], err[256], server[41];
@@ -92,6 +96,8 @@ static void *client(const char *prefix)
     assert_int_equal(zmq_connect(s, g_ep), 0);
     return s;
 }
+
+static void *client(const char *prefix) { return client_watched(prefix, NULL); }
 
 /* An encoded LinkMessage{batch} of one publicity event. */
 static size_t batch(uint8_t **out, const char *origin, const char *stream, uint64_t seq,
@@ -157,8 +163,8 @@ static int group_setup(void **state)
     snprintf(g_db, sizeof g_db, "%s/town.db", g_dir);
     assert_int_equal(sh("cd %s && %s/shibao-aggregator keygen town >/dev/null && "
                         "%s/shibao-collector keygen v1 >/dev/null && %s/shibao-collector keygen v2 >/dev/null && "
-                        "%s/shibao-collector keygen v3 >/dev/null",
-                        g_dir, g_bin, g_bin, g_bin, g_bin), 0);
+                        "%s/shibao-collector keygen v3 >/dev/null && %s/shibao-collector keygen v4 >/dev/null",
+                        g_dir, g_bin, g_bin, g_bin, g_bin, g_bin), 0);
     assert_int_equal(sh("%s/shibao-aggregator enroll --db %s --village " V1 " --key %s/v1.pub >/dev/null && "
                         "%s/shibao-aggregator enroll --db %s --village " V2 " --key %s/v2.pub >/dev/null",
                         g_bin, g_db, g_dir, g_bin, g_db, g_dir), 0);
@@ -347,6 +353,96 @@ static void test_flood_of_connections(void **state)
     assert_int_equal(sh("test $(grep -c 'refused connection' %s) -le 20", log), 0);
 }
 
+/* Sends one batch of V4 (seq, with its own event) on s. */
+static int send_v4(void *s, const char *stream, uint64_t seq, const char *event_id)
+{
+    uint8_t *buf;
+    size_t len = batch(&buf, V4, stream, seq, event_id, V4);
+    int rc = zmq_send(s, buf, len, ZMQ_DONTWAIT);
+    free(buf);
+    return rc;
+}
+
+/* Finding 5: `revoke`, run beside the aggregator while the village's
+ * connection is open, takes effect at that connection's next batch: the
+ * batch is answered with a refusal (its sender keeps its events), nothing
+ * more is counted, the connection is then shut and its reconnection
+ * refused; the other villages go on; enrolling again lets it deliver. */
+static void test_revocation_cuts_open_connection(void **state)
+{
+    assert_int_equal(sh("%s/shibao-aggregator enroll --db %s --village " V4 " --key %s/v4.pub >/dev/null",
+                        g_bin, g_db, g_dir), 0);
+    void *s = client_watched("v4", "inproc://v4-monitor");
+    void *mon = zmq_socket(g_ctx, ZMQ_PAIR);
+    int linger = 0;
+    zmq_setsockopt(mon, ZMQ_LINGER, &linger, sizeof linger);
+    assert_int_equal(zmq_connect(mon, "inproc://v4-monitor"), 0);
+    char stream[UUID_STR_LEN], id1[UUID_STR_LEN], id2[UUID_STR_LEN];
+    uuid_v7(stream);
+    uuid_v7(id1);
+    uuid_v7(id2);
+    assert_true(send_v4(s, stream, 1, id1) >= 0);
+    Shibao__V1__LinkMessage *m;
+    Shibao__V1__Ack *ack = await_ack(s, 20000, &m);
+    assert_non_null(ack);
+    assert_int_equal(ack->acked_seq, 1);
+    assert_string_equal(ack->error, "");
+    codec_free(m);
+
+    /* another process revokes; the connection stays open */
+    assert_int_equal(sh("%s/shibao-aggregator revoke --db %s --village " V4 " >/dev/null", g_bin, g_db), 0);
+    assert_true(send_v4(s, stream, 2, id2) >= 0);
+    ack = await_ack(s, 10000, &m);
+    assert_non_null(ack); /* answered, not silently dropped */
+    assert_non_null(strstr(ack->error, "revoked"));
+    assert_int_equal(ack->acked_seq, 1);
+    codec_free(m);
+    assert_int_equal(query("SELECT count(*) FROM ledger WHERE village = '" V4 "'"), 1);
+
+    /* the other villages are served as before */
+    test_enrolled_village_is_served(state);
+
+    /* The peer keeps sending, as its sender's resends do, until its
+     * connection is shut; every answer meanwhile is a refusal. */
+    int closed = 0;
+    int64_t deadline = daemon_now_ms() + 10000;
+    while (!closed && daemon_now_ms() < deadline) {
+        assert_true(send_v4(s, stream, 2, id2) >= 0);
+        zmq_pollitem_t it[2] = {{mon, 0, ZMQ_POLLIN, 0}, {s, 0, ZMQ_POLLIN, 0}};
+        assert_true(zmq_poll(it, 2, 200) >= 0);
+        if (it[0].revents & ZMQ_POLLIN)
+            closed = 1;
+        while ((ack = await_ack(s, 0, &m)) != NULL) {
+            assert_non_null(strstr(ack->error, "revoked"));
+            codec_free(m);
+        }
+    }
+    assert_true(closed);
+    /* Its reconnection meets the handshake's check: nothing comes back
+     * (libzmq even gives up on the connection: the send may find none). */
+    while ((ack = await_ack(s, 0, &m)) != NULL)
+        codec_free(m);
+    send_v4(s, stream, 2, id2);
+    assert_null(await_ack(s, 1500, &m));
+    assert_int_equal(query("SELECT count(*) FROM ledger WHERE village = '" V4 "'"), 1);
+    zmq_close(mon);
+    zmq_close(s);
+
+    /* enrolled again, it connects (a restarted collector) and delivers
+     * where it left off, each event once */
+    assert_int_equal(sh("%s/shibao-aggregator enroll --db %s --village " V4 " --key %s/v4.pub >/dev/null",
+                        g_bin, g_db, g_dir), 0);
+    s = client("v4");
+    assert_true(send_v4(s, stream, 2, id2) >= 0);
+    ack = await_ack(s, 10000, &m);
+    assert_non_null(ack);
+    assert_string_equal(ack->error, "");
+    assert_int_equal(ack->acked_seq, 2);
+    codec_free(m);
+    zmq_close(s);
+    assert_int_equal(query("SELECT count(*) FROM ledger WHERE village = '" V4 "'"), 2);
+}
+
 static void test_revoked_key_refused_from_next_connection(void **state)
 {
     (void)state;
@@ -386,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_village_cannot_speak_for_another),
         cmocka_unit_test(test_garbage_and_oversized_harm_nothing),
         cmocka_unit_test(test_flood_of_connections),
+        cmocka_unit_test(test_revocation_cuts_open_connection),
         cmocka_unit_test(test_revoked_key_refused_from_next_connection),
         cmocka_unit_test(test_honest_village_counted_exactly),
     };
