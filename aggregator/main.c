@@ -330,8 +330,8 @@ static int status(sqlite3 *db, int json)
         {"feed items waiting for the county", "feed_waiting", "SELECT count(*) FROM outbox"},
         /* "nothing waiting" is not "all delivered": what the county refused
          * (its reason says which figures) */
-        {"feed items refused by the county", "feed_refused", "SELECT count(*) FROM outbox_refusals"},
-        {"last refusal by the county", "feed_last_refusal",
+        {"feed refusals by the county (items refused whole or in part)", "feed_refused", "SELECT count(*) FROM outbox_refusals"},
+        {"last feed refusal by the county", "feed_last_refusal",
          "SELECT coalesce((SELECT at || ', item ' || seq || ': ' || reason"
          " FROM outbox_refusals ORDER BY seq DESC LIMIT 1), 'none')"},
     };
