@@ -198,11 +198,11 @@ static void refuse_figure(struct refused *r, size_t i, const char *why)
 
 /* Index order of the piece's figures by stock key (metric, village), then
  * month: a key's figures side by side, its earliest month first. */
-static const Shibao__V1__FigureBatch *g_sort_fb;
-static int by_key(const void *a, const void *b)
+static int by_key(const void *a, const void *b, void *arg)
 {
-    const Shibao__V1__Figure *x = g_sort_fb->figures[*(const size_t *)a];
-    const Shibao__V1__Figure *y = g_sort_fb->figures[*(const size_t *)b];
+    const Shibao__V1__FigureBatch *fb = arg;
+    const Shibao__V1__Figure *x = fb->figures[*(const size_t *)a];
+    const Shibao__V1__Figure *y = fb->figures[*(const size_t *)b];
     int c = strcmp(x->metric, y->metric);
     if (!c)
         c = strcmp(x->village, y->village);
@@ -230,8 +230,7 @@ static int check_levels(county_t *c, const Shibao__V1__FigureBatch *fb, struct r
     for (size_t i = 0; i < fb->n_figures; i++)
         if (!r->fig[i] && is_stock(fb->figures[i]->metric))
             idx[n++] = i;
-    g_sort_fb = fb;
-    qsort(idx, n, sizeof *idx, by_key);
+    qsort_r(idx, n, sizeof *idx, by_key, (void *)fb);
     for (size_t k = 0; k < n;) {
         const Shibao__V1__Figure *f = fb->figures[idx[k]];
         size_t end = k + 1;
