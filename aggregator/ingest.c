@@ -2,6 +2,7 @@
 #include "codec.h"
 #include "db.h"
 #include "entity.h"
+#include "limit.h"
 #include "log.h"
 #include "period.h"
 #include "rollup.h"
@@ -57,6 +58,7 @@ struct ingest {
     char today[11];    /* the same day as YYYY-MM-DD */
     Shibao__V1__ProfileEntry **pending_profile;
     size_t nprofile;
+    limit_t *limit; /* borrowed; NULL: no per-village ceiling */
 };
 
 static const char *const SCHEMA =
@@ -925,7 +927,12 @@ static int sink_begin(void *arg)
 static int sink_item(void *arg, const struct link_item *it, struct link_refusal *ref)
 {
     ingest_t *ing = arg;
+    int over = limit_check(ing->limit, it, ref);
+    if (over)
+        return over < 0 || quarantine(ing, it, ref->event_id, ref->reason) < 0 ? -1 : 1;
     int rc = apply_item(ing, it, it->payload, it->len, it->user_id, ref);
+    if (rc == 0)
+        limit_count(ing->limit, it);
     if (rc == 2)
         return 0; /* a duplicate is accepted: it is already counted */
     if (rc == 1)
@@ -934,6 +941,8 @@ static int sink_item(void *arg, const struct link_item *it, struct link_refusal 
 }
 
 static int sink_flush(void *arg) { return ingest_flush(arg); }
+
+void ingest_set_limit(ingest_t *ing, limit_t *limit) { ing->limit = limit; }
 
 /* Decoding and validation, on the receiver's second thread: the writer is
  * left with the database work. One clock read per batch, as on the writer. */

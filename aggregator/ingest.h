@@ -34,6 +34,7 @@
 #define SHIBAO_INGEST_H
 
 #include <sqlite3.h>
+#include "limit.h"
 #include "link.h"
 #include "outbox.h"
 
@@ -63,6 +64,10 @@ void ingest_set_deadline_days(ingest_t *ing, int days);
  * and on SIGHUP; idempotent. Runs its own transaction. Returns how many
  * villages changed, or -1. */
 int ingest_enrolled_villages(ingest_t *ing);
+
+/* Events from the link beyond a village's daily ceiling are quarantined
+ * (limit.h). limit borrowed; NULL (the default): none. */
+void ingest_set_limit(ingest_t *ing, limit_t *limit);
 
 /* The sink to give link_receiver_new(). Valid while ing lives. */
 const struct link_sink *ingest_sink(ingest_t *ing);

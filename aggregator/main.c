@@ -56,6 +56,8 @@ static const char USAGE[] =
     "      --window N         max unacknowledged items in flight upstream\n"
     "      --deadline-days N  data for a month arriving more than N days after it\n"
     "                         ends is late and counted as a revision (default 10)\n"
+    "      --village-events-per-day N  quarantine a village's events beyond N new\n"
+    "                         ones a day (a flood); 0: no limit (default 20000)\n"
     "      --metrics HOST:PORT  Prometheus metrics at http://HOST:PORT/metrics (loopback)\n"
     "      --metrics-public   allow --metrics on a non-loopback address\n"
     "      --json             (status) print JSON\n"
@@ -72,6 +74,7 @@ struct opts {
     const char *config_path; /* --config, or NULL for the default file */
     char *reloaded_profile;  /* the profile path a SIGHUP read from the file */
     int insecure, metrics_public, json, deadline_days;
+    long village_per_day;
     struct link_options link;
     struct keypair kp;
     char peer[KEY_Z85_LEN + 1];
@@ -87,6 +90,7 @@ static const struct option longopts[] = {
         {"insecure", no_argument, NULL, 'I'},       {"config", required_argument, NULL, 'C'},
         {"metrics", required_argument, NULL, 'M'},  {"metrics-public", no_argument, NULL, 'P'},
         {"json", no_argument, NULL, 'J'},           {"deadline-days", required_argument, NULL, 'D'},
+        {"village-events-per-day", required_argument, NULL, 'E'},
         {NULL, 0, NULL, 0},
 };
 
@@ -94,6 +98,7 @@ static int parse(int argc, char **argv, struct opts *o)
 {
     o->cmd = "run";
     o->deadline_days = INGEST_DEADLINE_DAYS;
+    o->village_per_day = LIMIT_DEFAULT_PER_DAY;
     if (argc > 1 && argv[1][0] != '-') {
         o->cmd = argv[1];
         argv++;
@@ -128,6 +133,17 @@ static int parse(int argc, char **argv, struct opts *o)
                 return 2;
             }
             o->deadline_days = (int)v;
+            break;
+        }
+        case 'E': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 100000000) {
+                fprintf(stderr, "shibao-aggregator: --village-events-per-day: expected 0 (no limit)"
+                                " to 100000000 events\n");
+                return 2;
+            }
+            o->village_per_day = v;
             break;
         }
         case 'L': {
@@ -312,6 +328,12 @@ static int status(sqlite3 *db, int json)
         {"events refused (quarantine)", "quarantined_events", "SELECT count(*) FROM quarantine"},
         {"village streams", "village_streams", "SELECT count(*) FROM link_streams"},
         {"feed items waiting for the county", "feed_waiting", "SELECT count(*) FROM outbox"},
+        /* "nothing waiting" is not "all delivered": what the county refused
+         * (its reason says which figures) */
+        {"feed refusals by the county (items refused whole or in part)", "feed_refused", "SELECT count(*) FROM outbox_refusals"},
+        {"last feed refusal by the county", "feed_last_refusal",
+         "SELECT coalesce((SELECT at || ', item ' || seq || ': ' || reason"
+         " FROM outbox_refusals ORDER BY seq DESC LIMIT 1), 'none')"},
     };
     return status_print(db, c, sizeof c / sizeof c[0], json);
 }
@@ -326,6 +348,7 @@ int main(int argc, char **argv)
     sqlite3 *db = NULL;
     outbox_t *ob = NULL;
     ingest_t *ing = NULL;
+    limit_t *limit = NULL;
     rc = 1;
     if (db_open(o.db, &db) < 0)
         goto out;
@@ -357,6 +380,9 @@ int main(int argc, char **argv)
         goto out;
     }
     ingest_set_deadline_days(ing, o.deadline_days);
+    if (limit_new(db, o.village_per_day, &limit) < 0)
+        goto out;
+    ingest_set_limit(ing, limit);
     /* The first start with a county after running without one: the whole
      * state goes up once, so the county misses nothing from before. */
     if (o.upstream && outbox_last(ob) == 0) {
@@ -372,6 +398,7 @@ out:
     keys_clear(&o.kp);
     free(o.reloaded_profile);
     ingest_destroy(&ing);
+    limit_destroy(&limit);
     outbox_destroy(&ob);
     db_close(&db);
     return rc;

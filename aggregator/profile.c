@@ -17,6 +17,17 @@ struct load_ctx {
     int failed;
 };
 
+/* A value goes into the county's reports as one line: the same rule as an
+ * event's text (validate_text), and not empty. */
+static int check_value(struct load_ctx *c, const char *key, const char *value)
+{
+    if (!*value) {
+        snprintf(c->err, c->errlen, "%s: missing (an empty value)", key);
+        return -1;
+    }
+    return validate_text(key, value, VALIDATE_MAX_STRING, c->err, c->errlen);
+}
+
 /* Debian's libinih passes no line number to handlers; a handler returning 0
  * makes ini_parse() return the first failing line, so messages are completed
  * with it afterwards. */
@@ -24,16 +35,12 @@ struct load_ctx {
 static int on_village(struct load_ctx *c, const char *code, const char *name)
 {
     struct profile *p = c->p;
-    size_t n = strlen(name);
     if (!validate_code(code, 12)) {
         snprintf(c->err, c->errlen, "%s: not a 12-digit village code", code);
         return -1;
     }
-    if (n == 0 || n > VALIDATE_MAX_STRING || !validate_utf8(name, n)) {
-        snprintf(c->err, c->errlen, "%s: the name must be 1-%d bytes of UTF-8", code,
-                 VALIDATE_MAX_STRING);
+    if (check_value(c, code, name) < 0)
         return -1;
-    }
     char *copy = strdup(name);
     if (!copy) {
         snprintf(c->err, c->errlen, "%s: out of memory", code);
@@ -75,12 +82,8 @@ static int on_entry(void *arg, const char *section, const char *key, const char 
     for (int i = 0; i < PROFILE_KEYS; i++) {
         if (strcmp(key, profile_keys[i]) != 0)
             continue;
-        size_t n = strlen(value);
-        if (n == 0 || n > VALIDATE_MAX_STRING || !validate_utf8(value, n)) {
-            snprintf(c->err, c->errlen, "%s: must be 1-%d bytes of UTF-8", key,
-                     VALIDATE_MAX_STRING);
+        if (check_value(c, key, value) < 0)
             goto bad;
-        }
         if (i == 5) {
             char *end;
             long v = strtol(value, &end, 10);

@@ -225,7 +225,7 @@ deliver() {
     cp "$pre"/*.db "$d/"
     cp "$(town_template)" "$d/town.db"
     port=$(free_port)
-    start "$fig-$run-aggregator" "$BIN/shibao-aggregator" --db "$d/town.db" --township $TOWN \
+    start "$fig-$run-aggregator" "$BIN/shibao-aggregator" --db "$d/town.db" --township $TOWN --village-events-per-day 0 \
         --listen "tcp://127.0.0.1:$port" "${AGG_SEC[@]}"
     agg=$LAST_PID
     wait_listening "$port" "$agg" || { echo "bench: the aggregator did not start (log $LOG)"; return 1; }
@@ -321,7 +321,7 @@ latency() {
         wait_listening "$cport" "$LAST_PID" || { echo "bench: the county did not start"; return 1; }
         tport=$(free_port)
         while [ "$tport" = "$cport" ]; do tport=$(free_port); done
-        start latency-$r-aggregator "$BIN/shibao-aggregator" --db "$d/town.db" --township $TOWN \
+        start latency-$r-aggregator "$BIN/shibao-aggregator" --db "$d/town.db" --township $TOWN --village-events-per-day 0 \
             --listen "tcp://127.0.0.1:$tport" "${AGG_SEC[@]}" \
             --upstream "tcp://127.0.0.1:$cport" "${AGG_UP[@]}"
         wait_listening "$tport" "$LAST_PID" || { echo "bench: the aggregator did not start"; return 1; }

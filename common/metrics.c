@@ -188,6 +188,13 @@ void metrics_publish_receiver(metrics_t *m, link_receiver_t *recv, zap_t *zap, o
         fprintf(f, "# HELP shibao_feed_backlog Feed items the next tier has not yet acknowledged.\n"
                    "# TYPE shibao_feed_backlog gauge\nshibao_feed_backlog %llu\n",
                 (unsigned long long)(last > acked ? last - acked : 0));
+        /* An empty backlog is not a delivered feed: the next tier may have
+         * refused figures (its reasons: `status`). */
+        int64_t refused = outbox_refused(up);
+        if (refused >= 0)
+            counter(f, "shibao_feed_refused_total",
+                    "Feed items the next tier refused, whole or in part (kept across restarts).",
+                    (unsigned long long)refused);
     }
     fclose(f);
     metrics_publish(m, buf, len);

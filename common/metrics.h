@@ -12,7 +12,7 @@
  *   shibao_link_commit_seconds (histogram),
  *   shibao_sender_backlog{origin}, shibao_sender_last_contact_seconds{origin},
  *   shibao_connections_accepted_total, shibao_connections_refused_total,
- *   shibao_feed_backlog. */
+ *   shibao_feed_backlog, shibao_feed_refused_total. */
 #ifndef SHIBAO_METRICS_H
 #define SHIBAO_METRICS_H
 

@@ -363,3 +363,14 @@ int outbox_record_refusal(outbox_t *ob, uint64_t seq, const char *event_id, cons
     sqlite3_reset(st);
     return rc;
 }
+
+int64_t outbox_refused(outbox_t *ob)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n = -1;
+    if (db_prepare(ob->db, "SELECT count(*) FROM outbox_refusals", &st) == 0 &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}

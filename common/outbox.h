@@ -53,7 +53,11 @@ typedef int (*outbox_item_fn)(void *arg, uint64_t seq, const void *payload, size
 int outbox_read(outbox_t *ob, uint64_t after, size_t max_items, size_t max_bytes,
                 outbox_item_fn fn, void *arg);
 
-/* Keeps a refusal the receiver reported, so the village can see why. */
+/* Keeps a refusal the receiver reported, so the sender's operator can see
+ * why (an item refused whole or, on the county hop, in part). */
 int outbox_record_refusal(outbox_t *ob, uint64_t seq, const char *event_id, const char *reason);
+/* How many items the receiver has refused, whole or in part (kept
+ * refusals), or -1 on error. */
+int64_t outbox_refused(outbox_t *ob);
 
 #endif

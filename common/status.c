@@ -4,29 +4,43 @@
 #include <stdio.h>
 
 /* A database the daemon has not yet initialised lacks some tables: that is
- * zero of everything, not an error. */
-static long long count(sqlite3 *db, const char *sql)
+ * zero of everything, not an error. A query answering text (a reason) is
+ * shown as text. */
+static json_t *value(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st = NULL;
-    long long v = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
+    json_t *v = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+            v = json_string((const char *)sqlite3_column_text(st, 0));
+            if (!v)
+                v = json_string("(text that is not UTF-8)");
+        }
+        else
+            v = json_integer(sqlite3_column_int64(st, 0));
+    }
     sqlite3_finalize(st);
-    return v;
+    return v ? v : json_integer(0);
 }
 
 int status_print(sqlite3 *db, const struct status_count *c, size_t n, int json)
 {
     if (!json) {
-        for (size_t i = 0; i < n; i++)
-            printf("%s: %lld\n", c[i].label, count(db, c[i].sql));
+        for (size_t i = 0; i < n; i++) {
+            json_t *v = value(db, c[i].sql);
+            if (json_is_string(v))
+                printf("%s: %s\n", c[i].label, json_string_value(v));
+            else
+                printf("%s: %lld\n", c[i].label, (long long)json_integer_value(v));
+            json_decref(v);
+        }
         return 0;
     }
     int rc = 1;
     sqlite3_stmt *st = NULL;
     json_t *root = json_object(), *streams = json_array();
     for (size_t i = 0; i < n; i++)
-        json_object_set_new(root, c[i].key, json_integer(count(db, c[i].sql)));
+        json_object_set_new(root, c[i].key, value(db, c[i].sql));
     if (sqlite3_prepare_v2(db, "SELECT origin, stream, seq FROM link_streams ORDER BY origin, stream",
                            -1, &st, NULL) == SQLITE_OK)
         while (sqlite3_step(st) == SQLITE_ROW)

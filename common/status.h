@@ -10,7 +10,7 @@
 struct status_count {
     const char *label;  /* text: "events in ledger" */
     const char *key;    /* json: "ledger_events" */
-    const char *sql;    /* one integer; a table not yet created counts 0 */
+    const char *sql;    /* one integer (or text); a table not yet created counts 0 */
 };
 
 /* Prints to stdout. 0 or 1 (the exit status). */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codec.h"
 #include "period.h"
 #include "uuid.h"
 
@@ -70,6 +71,50 @@ int validate_utf8(const char *s, size_t len)
     return 1;
 }
 
+/* Decodes the code point at p (valid UTF-8, checked before). */
+static uint32_t code_point(const unsigned char *p, size_t *n)
+{
+    if (p[0] < 0x80) {
+        *n = 1;
+        return p[0];
+    }
+    if ((p[0] & 0xe0) == 0xc0) {
+        *n = 2;
+        return ((uint32_t)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
+    }
+    if ((p[0] & 0xf0) == 0xe0) {
+        *n = 3;
+        return ((uint32_t)(p[0] & 0x0f) << 12) | ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+    }
+    *n = 4;
+    return ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3f) << 12) |
+           ((uint32_t)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
+}
+
+static int is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+           cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+int validate_text(const char *field, const char *s, size_t max, char *err, size_t errlen)
+{
+    if (!s || !*s)
+        return 0;
+    size_t len = strlen(s);
+    if (len > max)
+        return fail(err, errlen, field, "%zu bytes, longer than the limit of %zu", len, max);
+    if (!validate_utf8(s, len))
+        return fail(err, errlen, field, "not valid UTF-8");
+    for (size_t i = 0, n; i < len; i += n) {
+        uint32_t cp = code_point((const unsigned char *)s + i, &n);
+        if (is_control(cp))
+            return fail(err, errlen, field, "control character U+%04X at byte %zu is not allowed",
+                        (unsigned)cp, i);
+    }
+    return 0;
+}
+
 /* Copies s for quoting in an error: a value that failed a check may hold
  * anything, and an error must stay one printable line. */
 static const char *shown(const char *s, char *buf, size_t n)
@@ -90,19 +135,13 @@ static int empty(const char *s)
     return !s || !*s;
 }
 
-/* Every string, required or not: valid UTF-8 and within the length limit. */
+/* Every string, required or not: one line of text within the length limit. */
 static int check_string(const char *field, const char *s, int required, char *err,
                         size_t errlen)
 {
     if (empty(s))
         return required ? fail(err, errlen, field, "missing") : 0;
-    size_t n = strlen(s);
-    if (n > VALIDATE_MAX_STRING)
-        return fail(err, errlen, field, "%zu bytes, longer than the limit of %d", n,
-                    VALIDATE_MAX_STRING);
-    if (!validate_utf8(s, n))
-        return fail(err, errlen, field, "not valid UTF-8");
-    return 0;
+    return validate_text(field, s, VALIDATE_MAX_STRING, err, errlen);
 }
 
 static int check_uuid(const char *field, const char *s, int required, char *err, size_t errlen)
@@ -295,4 +334,58 @@ int validate_event(const Shibao__V1__Event *ev, const char *township, const char
                     ev->occurred_on, today);
 
     return check_body(ev, today, err, errlen);
+}
+
+/* 1 if suffix is the suffix of a specified value of desc (not UNSPECIFIED). */
+static int enum_suffix_known(const ProtobufCEnumDescriptor *desc, const char *suffix)
+{
+    for (unsigned i = 0; i < desc->n_values; i++) {
+        const char *s = codec_enum_suffix(desc, desc->values[i].value);
+        if (desc->values[i].value != 0 && s && strcmp(s, suffix) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int validate_metric(const char *metric, char *err, size_t errlen)
+{
+    static const char *const fixed[] = {
+        "insp.routine_distribution", "insp.three_no_items", "insp.expired_items",
+        "insp.unqualified_staff", "pub.participants", "pub.copies", "report.first_day",
+        "report.nil", "late.batches", "late.last_day", "village.enrolled",
+    };
+    static const struct {
+        const char *prefix;
+        const ProtobufCEnumDescriptor *desc;
+    } named[] = {
+        {"stock.reg.", &shibao__v1__category__descriptor},
+        {"stock.staff.", &shibao__v1__staff_role__descriptor},
+        {"reg.", &shibao__v1__registration_action__descriptor},
+        {"insp.kind.", &shibao__v1__inspection_kind__descriptor},
+        {"insp.outcome.", &shibao__v1__inspection_outcome__descriptor},
+        {"insp.cat.", &shibao__v1__category__descriptor},
+        {"rect.", &shibao__v1__rectification_status__descriptor},
+        {"pub.", &shibao__v1__publicity_kind__descriptor},
+    };
+    char b[48];
+    if (check_string("metric", metric, 1, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if (strcmp(metric, fixed[i]) == 0)
+            return 0;
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
+        size_t n = strlen(named[i].prefix);
+        if (strncmp(metric, named[i].prefix, n) == 0 && enum_suffix_known(named[i].desc, metric + n))
+            return 0;
+    }
+    /* events.<body>: a field of the Event's body, named by the schema */
+    if (strncmp(metric, "events.", 7) == 0) {
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field_by_name(&shibao__v1__event__descriptor, metric + 7);
+        if (f && f->id >= SHIBAO__V1__EVENT__BODY_REGISTRATION &&
+            f->id != SHIBAO__V1__EVENT__BODY_NIL_REPORT)
+            return 0;
+    }
+    return fail(err, errlen, "metric", "\"%s\" is not a metric the township makes",
+                shown(metric, b, sizeof b));
 }

@@ -1,5 +1,6 @@
 #include "county.h"
 #include "codec.h"
+#include "db.h"
 #include "log.h"
 #include "period.h"
 #include "rollup.h"
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #define COUNTY_MAX_VALUE 1000000000000LL
+#define COUNTY_MAX_DELTA 1000000LL
 
 struct county {
     sqlite3 *db;
@@ -64,12 +66,6 @@ static int speaks_for(const char *code, const char *township)
     return n > 0 && strncmp(code, township, n) == 0;
 }
 
-static int text_ok(const char *s, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    return n > 0 && n <= max && validate_utf8(s, n);
-}
-
 /* The month after this one, "YYYY-MM": the latest a stock figure may be
  * (a township counts no event dated after its today; a day of clock skew
  * at a month's end is allowed). */
@@ -86,13 +82,11 @@ static void next_month(char out[8])
     snprintf(out, 8, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
 }
 
-/* Checks the whole batch before touching the database: a batch is applied
- * entirely or refused entirely. */
-static int check(const Shibao__V1__FigureBatch *fb, const char *origin, const char *user_id,
-                 char *why, size_t n)
+/* What the batch as a whole must be: a township this peer speaks for. Else
+ * nothing of it is applied. */
+static int check_batch(const Shibao__V1__FigureBatch *fb, const char *origin, const char *user_id,
+                       char *why, size_t n)
 {
-    char latest_stock[8];
-    next_month(latest_stock);
     if (!validate_code(fb->township, 9)) {
         snprintf(why, n, "township: not a 9-digit code");
         return -1;
@@ -106,63 +100,251 @@ static int check(const Shibao__V1__FigureBatch *fb, const char *origin, const ch
         snprintf(why, n, "township: %s does not match the link origin %s", fb->township, origin);
         return -1;
     }
+    return 0;
+}
+
+static int is_stock(const char *metric)
+{
+    return strncmp(metric, ROLLUP_STOCK_PREFIX, strlen(ROLLUP_STOCK_PREFIX)) == 0;
+}
+
+/* One figure on its own. A bad one is refused alone: the rest of its piece
+ * is applied (one village's poisoned figure must not freeze the others'). */
+static int check_figure(const Shibao__V1__FigureBatch *fb, size_t i, const char *latest_stock,
+                        char *why, size_t n)
+{
+    const Shibao__V1__Figure *f = fb->figures[i];
+    char err[200];
+    if (!validate_code(f->village, 12) || strncmp(f->village, fb->township, 9) != 0) {
+        snprintf(why, n, "figures[%zu].village: not a village of township %s", i, fb->township);
+        return -1;
+    }
+    if (!month_parse(f->month, NULL, NULL)) {
+        snprintf(why, n, "figures[%zu].month: not YYYY-MM", i);
+        return -1;
+    }
+    if (strcmp(f->month, ROLLUP_FIRST_MONTH) < 0 || strcmp(f->month, ROLLUP_LAST_MONTH) > 0) {
+        snprintf(why, n, "figures[%zu].month: %s is not in " ROLLUP_FIRST_MONTH " ... "
+                 ROLLUP_LAST_MONTH, i, f->month);
+        return -1;
+    }
+    if (validate_metric(f->metric, err, sizeof err) < 0) {
+        snprintf(why, n, "figures[%zu].%.160s", i, err);
+        return -1;
+    }
+    if (f->version == 0 || f->version > (uint64_t)INT64_MAX) {
+        /* a version must fit SQLite's signed integer or an old one could
+         * overwrite a newer figure */
+        snprintf(why, n, "figures[%zu].version: missing or out of range", i);
+        return -1;
+    }
+    /* A stock's levels are kept for every month of its span (rollup.c):
+     * one figure far in the future would write a row for each month
+     * up to it. */
+    if (is_stock(f->metric) && strcmp(f->month, latest_stock) > 0) {
+        snprintf(why, n, "figures[%zu].month: a stock at %s, after %s", i, f->month, latest_stock);
+        return -1;
+    }
+    /* Bounds no real township reaches keep every sum the reports make far
+     * from overflow: a flow (a count, a day) is never negative nor a
+     * trillion; a stock's or the roster's monthly change is never a
+     * million businesses, persons or villages either way. */
+    int delta = is_stock(f->metric) || strcmp(f->metric, "village.enrolled") == 0;
+    long long lo = delta ? -COUNTY_MAX_DELTA : 0, hi = delta ? COUNTY_MAX_DELTA : COUNTY_MAX_VALUE;
+    if (f->value < lo || f->value > hi) {
+        snprintf(why, n, "figures[%zu].value: %lld is out of range for %s (%lld ... %lld)", i,
+                 (long long)f->value, f->metric, lo, hi);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_entry(const Shibao__V1__ProfileEntry *e, size_t i, char *why, size_t n)
+{
+    char field[48], err[200];
+    snprintf(field, sizeof field, "profile[%zu].key", i);
+    if (!e->key || !*e->key || validate_text(field, e->key, 64, err, sizeof err) < 0) {
+        snprintf(why, n, "%s", e->key && *e->key ? err : "profile key missing");
+        return -1;
+    }
+    snprintf(field, sizeof field, "profile[%zu].value", i);
+    if (!e->value || !*e->value || validate_text(field, e->value, VALIDATE_MAX_STRING, err, sizeof err) < 0) {
+        snprintf(why, n, "%s", e->value && *e->value ? err : "profile value missing");
+        return -1;
+    }
+    if (e->version == 0 || e->version > (uint64_t)INT64_MAX) {
+        snprintf(why, n, "profile[%zu].version: missing or out of range", i);
+        return -1;
+    }
+    return 0;
+}
+
+/* What one piece's application refused, and why (the first reason). */
+struct refused {
+    char *fig, *ent;   /* per figure, per profile entry: 1 refused */
+    size_t nfig, nent; /* how many refused */
+    char first[200];
+};
+
+static void refuse_figure(struct refused *r, size_t i, const char *why)
+{
+    if (r->fig[i])
+        return;
+    if (r->nfig + r->nent == 0)
+        snprintf(r->first, sizeof r->first, "%s", why);
+    r->fig[i] = 1;
+    r->nfig++;
+}
+
+/* Index order of the piece's figures by stock key (metric, village), then
+ * month: a key's figures side by side, its earliest month first. */
+static int by_key(const void *a, const void *b, void *arg)
+{
+    const Shibao__V1__FigureBatch *fb = arg;
+    const Shibao__V1__Figure *x = fb->figures[*(const size_t *)a];
+    const Shibao__V1__Figure *y = fb->figures[*(const size_t *)b];
+    int c = strcmp(x->metric, y->metric);
+    if (!c)
+        c = strcmp(x->village, y->village);
+    return c ? c : strcmp(x->month, y->month);
+}
+
+/* A stock is a number of businesses or persons: never below zero at any
+ * month's end. Its figures are monthly changes, which a hostile township
+ * could set to drive the level negative (a registered total of
+ * -999999999888). The levels are checked once the whole piece is applied
+ * (a late closing lowers one month and raises the next: both are in the
+ * piece, in either order), from the earliest month the piece touches; every
+ * figure of a key found negative is refused. 1 if any was, 0, -1 error. */
+static int check_levels(county_t *c, const Shibao__V1__FigureBatch *fb, struct refused *r)
+{
+    static const char sql[] =
+        "SELECT min(level) FROM stock_level WHERE township = ?1 AND metric = ?2 AND village = ?3"
+        " AND month IN (SELECT month FROM months WHERE month >= ?4 AND month <="
+        "  (SELECT last_month FROM stock_keys WHERE township = ?1 AND metric = ?2 AND village = ?3))";
+    int rc = -1, found = 0;
+    size_t n = 0, *idx = malloc((fb->n_figures ? fb->n_figures : 1) * sizeof *idx);
+    sqlite3_stmt *st = NULL;
+    if (!idx || db_prepare(c->db, sql, &st) < 0)
+        goto out;
+    for (size_t i = 0; i < fb->n_figures; i++)
+        if (!r->fig[i] && is_stock(fb->figures[i]->metric))
+            idx[n++] = i;
+    qsort_r(idx, n, sizeof *idx, by_key, (void *)fb);
+    for (size_t k = 0; k < n;) {
+        const Shibao__V1__Figure *f = fb->figures[idx[k]];
+        size_t end = k + 1;
+        while (end < n && strcmp(fb->figures[idx[end]]->metric, f->metric) == 0 &&
+               strcmp(fb->figures[idx[end]]->village, f->village) == 0)
+            end++;
+        sqlite3_bind_text(st, 1, fb->township, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, f->metric, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, f->village, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, f->month, -1, SQLITE_STATIC);
+        int s = sqlite3_step(st);
+        int negative = s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+                       sqlite3_column_int64(st, 0) < 0;
+        long long level = negative ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        if (s != SQLITE_ROW) {
+            log_error("county: stock levels: %s", sqlite3_errmsg(c->db));
+            goto out;
+        }
+        for (; k < end; k++)
+            if (negative) {
+                char why[200];
+                snprintf(why, sizeof why, "figures[%zu].value: stock %s of village %s would be %lld"
+                         " at or after %s, below zero", idx[k], f->metric, f->village, level, f->month);
+                refuse_figure(r, idx[k], why);
+                found = 1;
+            }
+    }
+    rc = found;
+out:
+    sqlite3_finalize(st);
+    free(idx);
+    return rc;
+}
+
+/* Writes the figures and entries not refused. 0 or -1. */
+static int put_all(county_t *c, const Shibao__V1__FigureBatch *fb, const struct refused *r)
+{
     for (size_t i = 0; i < fb->n_figures; i++) {
         const Shibao__V1__Figure *f = fb->figures[i];
-        if (!validate_code(f->village, 12) || strncmp(f->village, fb->township, 9) != 0) {
-            snprintf(why, n, "figures[%zu].village: not a village of township %s", i, fb->township);
+        if (!r->fig[i] && rollup_put(c->rollup, fb->township, f->village, f->month, f->metric,
+                                     f->value, f->version) < 0)
             return -1;
-        }
-        if (!month_parse(f->month, NULL, NULL)) {
-            snprintf(why, n, "figures[%zu].month: not YYYY-MM", i);
-            return -1;
-        }
-        if (strcmp(f->month, ROLLUP_FIRST_MONTH) < 0 || strcmp(f->month, ROLLUP_LAST_MONTH) > 0) {
-            snprintf(why, n, "figures[%zu].month: %s is not in " ROLLUP_FIRST_MONTH " ... "
-                     ROLLUP_LAST_MONTH, i, f->month);
-            return -1;
-        }
-        if (!text_ok(f->metric, 47) || f->version == 0) {
-            snprintf(why, n, "figures[%zu]: metric or version missing", i);
-            return -1;
-        }
-        /* A stock's levels are kept for every month of its span (rollup.c):
-         * one figure far in the future would write a row for each month
-         * up to it. */
-        if (strncmp(f->metric, ROLLUP_STOCK_PREFIX, strlen(ROLLUP_STOCK_PREFIX)) == 0 &&
-            strcmp(f->month, latest_stock) > 0) {
-            snprintf(why, n, "figures[%zu].month: a stock at %s, after %s", i, f->month,
-                     latest_stock);
-            return -1;
-        }
-        /* Bounds no real township reaches (a trillion events) keep every sum
-         * the reports make far from overflow; flows are never negative; a
-         * version must fit SQLite's signed integer or an old one could
-         * overwrite a newer figure. */
-        int stock = strncmp(f->metric, "stock.", 6) == 0;
-        if (f->value > COUNTY_MAX_VALUE || f->value < (stock ? -COUNTY_MAX_VALUE : 0)) {
-            snprintf(why, n, "figures[%zu].value: %lld is out of range", i, (long long)f->value);
-            return -1;
-        }
-        if (f->version > (uint64_t)INT64_MAX) {
-            snprintf(why, n, "figures[%zu].version: out of range", i);
-            return -1;
-        }
     }
     for (size_t i = 0; i < fb->n_profile; i++) {
         const Shibao__V1__ProfileEntry *e = fb->profile[i];
-        if (!text_ok(e->key, 64) || !text_ok(e->value, VALIDATE_MAX_STRING) || e->version == 0 ||
-            e->version > (uint64_t)INT64_MAX) {
-            snprintf(why, n, "profile[%zu]: key, value or version missing or invalid", i);
+        if (!r->ent[i] && profile_put(c->rollup, fb->township, e->key, e->value, e->version, NULL) < 0)
             return -1;
-        }
     }
     return 0;
+}
+
+/* Applies what passes, in a savepoint: a key whose levels the piece drives
+ * below zero is undone by going back to the savepoint and applying again
+ * without it (each round refuses one key more, so this ends). 0 or -1. */
+static int apply_piece(county_t *c, const Shibao__V1__FigureBatch *fb, struct refused *r)
+{
+    if (db_exec(c->db, "SAVEPOINT county_piece") < 0)
+        return -1;
+    for (;;) {
+        int neg;
+        if (put_all(c, fb, r) < 0 || (neg = check_levels(c, fb, r)) < 0)
+            break;
+        if (!neg)
+            return db_exec(c->db, "RELEASE county_piece");
+        if (db_exec(c->db, "ROLLBACK TO county_piece") < 0)
+            break;
+    }
+    db_exec(c->db, "ROLLBACK TO county_piece; RELEASE county_piece");
+    return -1;
+}
+
+/* Forwarded: the piece as received when all of it was applied, else a new
+ * one of what was (the next tier applies exactly what this one did). */
+static int forward(county_t *c, const Shibao__V1__FigureBatch *fb, const struct refused *r,
+                   const uint8_t *payload, size_t len)
+{
+    if (!c->upstream)
+        return 0;
+    if (r->nfig + r->nent == 0)
+        return outbox_put(c->upstream, NULL, payload, len, NULL) < 0 ? -1 : 0;
+    if (r->nfig == fb->n_figures && r->nent == fb->n_profile)
+        return 0;
+    int rc = -1;
+    Shibao__V1__FigureBatch part = SHIBAO__V1__FIGURE_BATCH__INIT;
+    part.township = fb->township;
+    part.figures = malloc((fb->n_figures ? fb->n_figures : 1) * sizeof *part.figures);
+    part.profile = malloc((fb->n_profile ? fb->n_profile : 1) * sizeof *part.profile);
+    uint8_t *buf = NULL;
+    size_t blen = 0;
+    if (!part.figures || !part.profile)
+        goto out;
+    for (size_t i = 0; i < fb->n_figures; i++)
+        if (!r->fig[i])
+            part.figures[part.n_figures++] = fb->figures[i];
+    for (size_t i = 0; i < fb->n_profile; i++)
+        if (!r->ent[i])
+            part.profile[part.n_profile++] = fb->profile[i];
+    if (codec_encode(&part.base, &buf, &blen) < 0 || outbox_put(c->upstream, NULL, buf, blen, NULL) < 0)
+        goto out;
+    rc = 0;
+out:
+    free(buf);
+    free(part.figures);
+    free(part.profile);
+    return rc;
 }
 
 int county_apply(county_t *c, const uint8_t *payload, size_t len, const char *origin,
                  const char *user_id, struct link_refusal *ref)
 {
     int rc = -1;
+    struct refused r = {0};
+    char latest_stock[8], why[200];
     Shibao__V1__FigureBatch *fb = codec_decode_figures(payload, len);
     ref->event_id[0] = ref->reason[0] = '\0';
     if (!fb) {
@@ -170,30 +352,43 @@ int county_apply(county_t *c, const uint8_t *payload, size_t len, const char *or
         rc = 1;
         goto out;
     }
-    if (check(fb, origin, user_id, ref->reason, sizeof ref->reason) < 0) {
+    if (check_batch(fb, origin, user_id, ref->reason, sizeof ref->reason) < 0) {
         log_warn("refused feed from %s: %s", origin ? origin : "?", ref->reason);
         rc = 1;
         goto out;
     }
-    for (size_t i = 0; i < fb->n_figures; i++) {
-        const Shibao__V1__Figure *f = fb->figures[i];
-        if (rollup_put(c->rollup, fb->township, f->village, f->month, f->metric, f->value,
-                       f->version) < 0)
-            goto out;
-    }
-    for (size_t i = 0; i < fb->n_profile; i++) {
-        const Shibao__V1__ProfileEntry *e = fb->profile[i];
-        if (profile_put(c->rollup, fb->township, e->key, e->value, e->version, NULL) < 0)
-            goto out;
-    }
-    /* Forwarded as received: values are absolute and versioned by the
-     * township, so the next tier applies them exactly as this one did, and
-     * queueing in this transaction means a batch is forwarded if and only if
-     * it was applied here. */
-    if (c->upstream && outbox_put(c->upstream, NULL, payload, len, NULL) < 0)
+    r.fig = calloc(fb->n_figures + 1, 1);
+    r.ent = calloc(fb->n_profile + 1, 1);
+    if (!r.fig || !r.ent)
+        goto out;
+    next_month(latest_stock);
+    for (size_t i = 0; i < fb->n_figures; i++)
+        if (check_figure(fb, i, latest_stock, why, sizeof why) < 0)
+            refuse_figure(&r, i, why);
+    for (size_t i = 0; i < fb->n_profile; i++)
+        if (check_entry(fb->profile[i], i, why, sizeof why) < 0) {
+            if (r.nfig + r.nent == 0)
+                snprintf(r.first, sizeof r.first, "%s", why);
+            r.ent[i] = 1;
+            r.nent++;
+        }
+    /* Queued upstream in this transaction: a piece is forwarded if and
+     * only if it was applied here. */
+    if (apply_piece(c, fb, &r) < 0 || forward(c, fb, &r, payload, len) < 0)
         goto out;
     rc = 0;
+    if (r.nfig + r.nent) {
+        /* The refused figures are named back to the township (Refusal.reason),
+         * which shows them in its status, metrics and log. */
+        snprintf(ref->reason, sizeof ref->reason,
+                 "%.160s; %zu of %zu figures and %zu of %zu profile entries refused, the rest applied",
+                 r.first, r.nfig, fb->n_figures, r.nent, fb->n_profile);
+        log_warn("refused part of a feed from %s: %s", origin ? origin : "?", ref->reason);
+        rc = 1;
+    }
 out:
+    free(r.fig);
+    free(r.ent);
     codec_free(fb);
     return rc;
 }

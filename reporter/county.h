@@ -9,8 +9,15 @@
  *
  * A batch whose township is not the authenticated peer's code or under it
  * (a township speaks for itself; a county, 6 digits, or a city, 4, for the
- * townships whose feeds it forwards), nor its link origin's, or that carries
- * a malformed figure, is refused whole with its reason.
+ * townships whose feeds it forwards), nor its link origin's, is refused
+ * whole with its reason. Anything else is judged figure by figure, so that
+ * one poisoned figure cannot hold back the rest of its piece: a figure of
+ * a village outside the township, a month out of range, a metric the
+ * township does not make (validate_metric), a value out of its bounds, or
+ * stock changes that would take a stock below zero at any month's end, and
+ * a profile entry whose key or value is not one line of text
+ * (validate_text), are refused; the rest is applied, and the refusal names
+ * the first refused figure and how many were.
  *
  * Above the county (county -> city -> province) the same reporter forwards:
  * with an upstream outbox set, each applied batch is queued there unchanged,
@@ -32,8 +39,10 @@ const struct link_sink *county_sink(county_t *c);
  * transaction). 0. */
 int county_set_upstream(county_t *c, outbox_t *ob);
 
-/* Applies one encoded FigureBatch (caller's transaction). origin/user_id
- * may be NULL. 0 applied, 1 refused (ref filled), -1 error. */
+/* Applies one encoded FigureBatch (caller's transaction; a savepoint of its
+ * own inside it). origin/user_id may be NULL. 0 applied, 1 refused whole or
+ * in part (ref filled: "field: reason; N of M figures and K of L profile
+ * entries refused, the rest applied"), -1 error. */
 int county_apply(county_t *c, const uint8_t *payload, size_t len, const char *origin,
                  const char *user_id, struct link_refusal *ref);
 

@@ -51,7 +51,7 @@ start_role() {
     reporter)
         spawn reporter "$BIN/shibao-reporter" serve --db "$T/county.db" --listen "$CTY_EP" $(reporter_sec) ;;
     aggregator)
-        spawn aggregator "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --listen "$AGG_EP" \
+        spawn aggregator "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --village-events-per-day 0 --listen "$AGG_EP" \
             --upstream "$CTY_EP" --profile "$T/profile.ini" $(aggregator_sec) ;;
     c*)
         v=${VILLAGES[$(( ${r#c} - 1 ))]}

@@ -51,7 +51,7 @@ ok "namespaces $NSV, $NST, $NSC joined by veth pairs"
 
 check "keys made and every sender enrolled" setup_keys $TOWN "$V"
 spawn reporter ip netns exec $NSC "$BIN/shibao-reporter" serve --db "$T/county.db" --listen tcp://10.99.2.2:5560 $(reporter_sec)
-spawn aggregator ip netns exec $NST "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN \
+spawn aggregator ip netns exec $NST "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --village-events-per-day 0 \
     --listen tcp://10.99.1.2:5550 --upstream tcp://10.99.2.2:5560 $(aggregator_sec)
 spawn collector ip netns exec $NSV "$BIN/shibao-collector" run --outbox "$T/$V.db" --village "$V" \
     --connect tcp://10.99.1.2:5550 $(collector_sec "$V")

@@ -41,7 +41,7 @@ check "the collector kept running while the township was down" mine "$COL"
 
 # The township comes back.
 clock; t0=$NOW
-spawn aggregator "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --listen "$AGG_EP" \
+spawn aggregator "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --village-events-per-day 0 --listen "$AGG_EP" \
     --upstream "$CTY_EP" $(aggregator_sec)
 AGG=$LAST_PID
 # Polled cheaply (one row, not a count over the backlog), with a progress

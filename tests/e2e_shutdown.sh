@@ -32,7 +32,7 @@ start_role() {
     local r=$1 v
     case $r in
     reporter) spawn reporter "$BIN/shibao-reporter" serve --db "$T/county.db" --listen "$CTY_EP" $(reporter_sec) ;;
-    aggregator) spawn aggregator "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --listen "$AGG_EP" \
+    aggregator) spawn aggregator "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --village-events-per-day 0 --listen "$AGG_EP" \
                     --upstream "$CTY_EP" $(aggregator_sec) ;;
     c*) v=${VILLAGES[$(( ${r#c} - 1 ))]}
         spawn "collector-$v" "$BIN/shibao-collector" run --outbox "$T/$v.db" --village "$v" \

@@ -125,7 +125,119 @@ static void test_foreign_or_malformed_refused(void **state)
     assert_non_null(strstr(ref.reason, "figures[0].month: a stock at 2999-12"));
     assert_int_equal(value(f, "SELECT count(*) FROM rollup"), 0);
     assert_int_equal(value(f, "SELECT count(*) FROM stock_level"), 0);
-    assert_int_equal(value(f, "SELECT count(*) FROM profile"), 0);
+    /* a bad figure is refused alone: the profile entry beside it (version 1)
+     * was applied; the batch refused whole (another township's) left none */
+    assert_int_equal(value(f, "SELECT count(*) FROM profile"), 1);
+}
+
+/* Findings 6 and 9: one piece carrying an honest village's figure beside
+ * poisoned ones (a flow past the county's bound, a stock driven below
+ * zero, an unknown metric) and a profile entry forging a line: the honest
+ * figure and entry are applied, each bad one refused, and the refusal says
+ * which and how many. Upstream gets only what was applied. */
+static void test_poisoned_figures_refused_one_by_one(void **state)
+{
+    struct fx *f = *state;
+    struct link_refusal ref;
+    outbox_t *ob = NULL;
+    assert_int_equal(outbox_new(f->db, &ob), 0);
+    assert_int_equal(county_set_upstream(f->c, ob), 0);
+    Shibao__V1__FigureBatch fb = SHIBAO__V1__FIGURE_BATCH__INIT;
+    Shibao__V1__Figure fig[6], *pf[6];
+    static const struct {
+        const char *village, *month, *metric;
+        int64_t value;
+    } in[6] = {
+        {"420102001201", "2022-03", "insp.expired_items", 1000000000001LL}, /* the flooder */
+        {"420102001202", "2022-03", "pub.STUDY_SESSION", 637},              /* honest */
+        {"420102001202", "2022-03", "stock.reg.SMALL_SHOP", -999999999888LL},
+        {"420102001202", "2022-02", "stock.reg.GROCERY_STORE", -3},        /* level -3 */
+        {"420102001202", "2022-03", "registered_total", 5},
+        {"420102001203", "2022-01", "stock.reg.GROCERY_STORE", 2},          /* honest stock */
+    };
+    for (int i = 0; i < 6; i++) {
+        shibao__v1__figure__init(&fig[i]);
+        fig[i].village = (char *)in[i].village;
+        fig[i].month = (char *)in[i].month;
+        fig[i].metric = (char *)in[i].metric;
+        fig[i].value = in[i].value;
+        fig[i].version = 1;
+        pf[i] = &fig[i];
+    }
+    Shibao__V1__ProfileEntry pe[2], *ppe[2] = {&pe[0], &pe[1]};
+    shibao__v1__profile_entry__init(&pe[0]);
+    shibao__v1__profile_entry__init(&pe[1]);
+    pe[0].key = "name";
+    pe[0].value = "城关镇\n420102002 西山镇";
+    pe[0].version = 1;
+    pe[1].key = "head";
+    pe[1].value = "张伟";
+    pe[1].version = 1;
+    fb.township = "420102001";
+    fb.n_figures = 6;
+    fb.figures = pf;
+    fb.n_profile = 2;
+    fb.profile = ppe;
+    uint8_t *buf;
+    size_t len;
+    assert_int_equal(codec_encode(&fb.base, &buf, &len), 0);
+    assert_int_equal(db_begin(f->db), 0);
+    assert_int_equal(county_apply(f->c, buf, len, "420102001", "420102001", &ref), 1);
+    assert_int_equal(db_commit(f->db), 0);
+    free(buf);
+    assert_non_null(strstr(ref.reason, "figures[0].value: 1000000000001 is out of range"));
+    assert_non_null(strstr(ref.reason, "4 of 6 figures and 1 of 2 profile entries refused, the rest applied"));
+    /* the honest figures and entry */
+    assert_int_equal(value(f, "SELECT value FROM rollup WHERE metric = 'pub.STUDY_SESSION'"), 637);
+    assert_int_equal(value(f, "SELECT value FROM rollup WHERE village = '420102001203'"), 2);
+    assert_int_equal(value(f, "SELECT count(*) FROM rollup"), 2);
+    assert_int_equal(value(f, "SELECT count(*) FROM stock_level WHERE level < 0"), 0);
+    assert_int_equal(value(f, "SELECT count(*) FROM profile WHERE key = 'head'"), 1);
+    assert_int_equal(value(f, "SELECT count(*) FROM profile WHERE key = 'name'"), 0);
+    /* what goes up is what was applied */
+    sqlite3_stmt *st;
+    assert_int_equal(db_prepare(f->db, "SELECT payload FROM outbox WHERE seq = 1", &st), 0);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    Shibao__V1__FigureBatch *up =
+        codec_decode_figures(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    sqlite3_finalize(st);
+    assert_non_null(up);
+    assert_int_equal(up->n_figures, 2);
+    assert_int_equal(up->n_profile, 1);
+    codec_free(up);
+
+    /* a stock may fall, never below zero: a closing the month after two
+     * openings is applied; a late change lowering an earlier month is
+     * judged once the whole piece is in (the later month rises with it) */
+    fig[0].village = "420102001203";
+    fig[0].month = "2022-02";
+    fig[0].metric = "stock.reg.GROCERY_STORE";
+    fig[0].value = -1;
+    fb.n_figures = 1;
+    fb.n_profile = 0;
+    assert_int_equal(codec_encode(&fb.base, &buf, &len), 0);
+    assert_int_equal(county_apply(f->c, buf, len, "420102001", "420102001", &ref), 0);
+    free(buf);
+    fig[0].month = "2022-01";
+    fig[0].value = 0;
+    fig[0].version = 2;
+    fig[1] = fig[0];
+    fig[1].month = "2022-02";
+    fig[1].value = 0;
+    fb.n_figures = 2; /* Jan 2 -> 0 and Feb -1 -> 0 */
+    assert_int_equal(codec_encode(&fb.base, &buf, &len), 0);
+    assert_int_equal(county_apply(f->c, buf, len, "420102001", "420102001", &ref), 0);
+    free(buf);
+    /* the same lowering alone would leave February at -1: refused */
+    fig[0].value = -5;
+    fig[0].version = 3;
+    fb.n_figures = 1;
+    assert_int_equal(codec_encode(&fb.base, &buf, &len), 0);
+    assert_int_equal(county_apply(f->c, buf, len, "420102001", "420102001", &ref), 1);
+    free(buf);
+    assert_non_null(strstr(ref.reason, "below zero"));
+    assert_int_equal(value(f, "SELECT value FROM rollup WHERE village = '420102001203' AND month = '2022-01'"), 0);
+    outbox_destroy(&ob);
 }
 
 /* One figure of town, encoded. */
@@ -224,6 +336,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_foreign_or_malformed_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forwarders_speak_for_their_townships, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upstream_forwards_applied_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_poisoned_figures_refused_one_by_one, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,19 @@ static void expect_error(const char *text, const char *needle)
     unlink(g_path);
 }
 
+/* Finding 8: a value holding a newline, a carriage return, an escape or a
+ * bidirectional override would forge lines (or reorder text) in the county's
+ * report: refused, naming the line and the key. */
+static void test_control_characters_refused(void **state)
+{
+    (void)state;
+    expect_error("[township]\nname = 城关镇\x1b[1A420102002 西山镇\n", "2: name: control character U+001B");
+    expect_error("[township]\nhead = 张伟\rmayor\n", "2: head: control character U+000D");
+    expect_error("[township]\nname = ok\nmarket_office = \xe2\x80\xae关城\n",
+                 "3: market_office: control character U+202E");
+    expect_error("[villages]\n420102001201 = 东湖村\xc2\x9b\n", "2: 420102001201: control character U+009B");
+}
+
 static void test_errors_name_line_and_key(void **state)
 {
     (void)state;
@@ -86,6 +99,7 @@ static void test_errors_name_line_and_key(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_control_characters_refused),
         cmocka_unit_test(test_good_profile),
         cmocka_unit_test(test_villages_section),
         cmocka_unit_test(test_errors_name_line_and_key),

@@ -202,6 +202,77 @@ static void test_bad_strings(void **state)
 }
 
 /* today defaults to date_today(), which SHIBAO_TODAY overrides */
+/* Finding 8: text that a report, a log or a terminal shows is one line and
+ * reads as written: no C0 (newline, CR, ESC, tab), DEL, C1, nor the
+ * bidirectional controls that reorder it. */
+static void test_control_characters(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        const char *why;
+    } bad[] = {
+        {"东湖村\n420102002 西山镇", "U+000A at byte 9"},
+        {"name\rforged", "U+000D at byte 4"},
+        {"\x1b[2Jclear", "U+001B at byte 0"},
+        {"tab\there", "U+0009 at byte 3"},
+        {"del\x7f", "U+007F at byte 3"},
+        {"c1\xc2\x85nel", "U+0085 at byte 2"},
+        {"abc\xe2\x80\xae" "cba", "U+202E at byte 3"},
+        {"\xe2\x81\xa6isolate", "U+2066 at byte 0"},
+        {"\xe2\x80\x8fmark", "U+200F at byte 0"},
+        {"\xd8\x9cletter", "U+061C at byte 0"},
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(validate_text("name", bad[i].s, 256, err, sizeof err), -1);
+        assert_non_null(strstr(err, "name: control character "));
+        assert_non_null(strstr(err, bad[i].why));
+    }
+    /* what is not a control passes: CJK, punctuation, U+2028-free text,
+     * a zero-width joiner (emoji), U+00A0 */
+    assert_int_equal(validate_text("name", "城关镇 (东区)·\xc2\xa0\xe2\x80\x8d", 256, err, sizeof err), 0);
+    assert_int_equal(validate_text("name", "", 256, err, sizeof err), 0);
+
+    /* every text field of an event is held to it, and the error names it */
+    Shibao__V1__Event *e = parse(valid[0]);
+    char *saved = e->registration->operator_name;
+    e->registration->operator_name = "店\xe2\x80\xae名";
+    assert_int_equal(validate_event(e, NULL, TODAY, err, sizeof err), -1);
+    assert_string_equal(err, "registration.operator_name: control character U+202E at byte 3 is not allowed");
+    e->registration->operator_name = saved;
+    saved = e->registration->operator_id;
+    e->registration->operator_id = "op\r1";
+    assert_int_equal(validate_event(e, NULL, TODAY, err, sizeof err), -1);
+    assert_non_null(strstr(err, "registration.operator_id: control character U+000D"));
+    e->registration->operator_id = saved;
+    codec_free(e);
+}
+
+/* Finding 9: the county keeps only figures it can name. */
+static void test_metric_names(void **state)
+{
+    (void)state;
+    char err[256];
+    static const char *const good[] = {
+        "events.registration", "events.staffing", "stock.reg.GROCERY_STORE", "stock.staff.COORDINATOR",
+        "reg.OPENED", "insp.kind.ROUTINE", "insp.outcome.PRODUCTS_REMOVED", "insp.cat.SCHOOL_CANTEEN",
+        "insp.routine_distribution", "insp.expired_items", "rect.OVERDUE", "pub.STUDY_SESSION",
+        "pub.copies", "report.first_day", "report.nil", "late.batches", "late.last_day",
+        "village.enrolled",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_int_equal(validate_metric(good[i], err, sizeof err), 0);
+    static const char *const bad[] = {
+        "m", "registered_total", "stock.reg.UNSPECIFIED", "stock.reg.", "stock.bogus", "events.nil_report",
+        "events.event_id", "pub.MATERIALS\n", "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(validate_metric(bad[i], err, sizeof err), -1);
+        assert_non_null(strstr(err, "metric: "));
+    }
+}
+
 static void test_today_default(void **state)
 {
     (void)state;
@@ -251,6 +322,8 @@ int main(void)
         cmocka_unit_test(test_valid_events),
         cmocka_unit_test(test_invalid_events),
         cmocka_unit_test(test_bad_strings),
+        cmocka_unit_test(test_control_characters),
+        cmocka_unit_test(test_metric_names),
         cmocka_unit_test(test_today_default),
         cmocka_unit_test(test_utf8_and_code),
     };
