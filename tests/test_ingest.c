@@ -70,8 +70,9 @@ static int put(struct fx *f, Shibao__V1__Event *ev, struct link_refusal *ref)
     return rc;
 }
 
-static int reg(struct fx *f, const char *id, const char *village, const char *date,
-               const char *op, int category, int opened)
+/* Registers (or closes) an operator; the refusal reason, if any, in why. */
+static int reg_as(struct fx *f, const char *id, const char *village, const char *date,
+                  const char *op, int category, int opened, char *why, size_t whylen)
 {
     Shibao__V1__Event ev = SHIBAO__V1__EVENT__INIT;
     Shibao__V1__Registration r = SHIBAO__V1__REGISTRATION__INIT;
@@ -85,7 +86,16 @@ static int reg(struct fx *f, const char *id, const char *village, const char *da
     r.action = opened ? SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED
                       : SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_CLOSED;
     struct link_refusal ref;
-    return put(f, &ev, &ref);
+    int rc = put(f, &ev, &ref);
+    snprintf(why, whylen, "%s", rc ? ref.reason : "");
+    return rc;
+}
+
+static int reg(struct fx *f, const char *id, const char *village, const char *date,
+               const char *op, int category, int opened)
+{
+    char why[256];
+    return reg_as(f, id, village, date, op, category, opened, why, sizeof why);
 }
 
 static long long q(struct fx *f, const char *sql, const char *a, const char *b)
@@ -124,25 +134,11 @@ static void test_duplicate_counts_once(void **state)
     assert_int_equal(q(f, "SELECT count(*) FROM quarantine", NULL, NULL), 0);
 }
 
-/* Registers (or closes) an operator; the refusal reason in why. */
+/* A grocery store's registration (category 10). */
 static int reg_why(struct fx *f, const char *id, const char *village, const char *date,
                    const char *op, int opened, char *why, size_t whylen)
 {
-    Shibao__V1__Event ev = SHIBAO__V1__EVENT__INIT;
-    Shibao__V1__Registration r = SHIBAO__V1__REGISTRATION__INIT;
-    ev.event_id = (char *)id;
-    ev.village_id = (char *)village;
-    ev.occurred_on = (char *)date;
-    ev.body_case = SHIBAO__V1__EVENT__BODY_REGISTRATION;
-    ev.registration = &r;
-    r.operator_id = (char *)op;
-    r.category = 10;
-    r.action = opened ? SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED
-                      : SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_CLOSED;
-    struct link_refusal ref;
-    int rc = put(f, &ev, &ref);
-    snprintf(why, whylen, "%s", rc ? ref.reason : "");
-    return rc;
+    return reg_as(f, id, village, date, op, 10, opened, why, whylen);
 }
 
 /* Stock of metric at the end of month in one village. */
