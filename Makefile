@@ -141,8 +141,9 @@ clean:
 # make install / uninstall: PREFIX (default /usr/local) and DESTDIR honoured.
 #   The programs read /etc/shibao/PROGRAM.conf whatever the PREFIX; the
 #   example files go to $(DOCDIR)/examples, the units (ExecStart under
-#   $(BINDIR)) to $(UNITDIR). The units run as the shibao user, which
-#   make install does not create (the deb does).
+#   $(BINDIR)) to $(UNITDIR). The units run as the users shibao-aggregator,
+#   shibao-collector and shibao-reporter, which make install does not
+#   create, nor /var/spool/shibao (the deb does).
 # make deb: a hardened build in $(BUILD)-deb, staged with make install and
 #   packed with dpkg-deb (packaging/deb/mkdeb.sh); make lintian checks it.
 PREFIX   ?= /usr/local

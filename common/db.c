@@ -2,8 +2,12 @@
 #include "daemon.h"
 #include "log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Waits up to 10 s for another connection's lock (`submit` beside the
  * daemon, a report reading), but gives up at once when the process is asked
@@ -61,9 +65,29 @@ static const char *const PRAGMAS =
     " PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=4000;"
     " PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;";
 
+/* SQLite creates a new database 0644 less the umask, readable by every
+ * local user when a command is run by hand; its -wal and -shm copy the
+ * main file's mode. So a new file is created here first, 0600, and SQLite
+ * opens it (an empty file is a valid new database). O_EXCL: an existing
+ * file, or a symlink, is left to SQLite untouched. */
+static int create_private(const char *path)
+{
+    if (!path[0] || strcmp(path, ":memory:") == 0)
+        return 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return close(fd);
+    if (errno == EEXIST)
+        return 0;
+    log_error("%s: cannot create database: %s", path, strerror(errno));
+    return -1;
+}
+
 int db_open(const char *path, sqlite3 **out)
 {
     sqlite3 *db = NULL;
+    if (create_private(path) < 0)
+        return -1;
     if (open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db) < 0)
         return -1;
     /* Turning a new file to WAL takes a lock SQLite does not wait for with

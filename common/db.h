@@ -6,7 +6,8 @@
 
 #include <sqlite3.h>
 
-/* Opens (creating if absent) path. On success *out is owned by the caller:
+/* Opens (creating if absent) path. A new file is created mode 0600 (its
+ * -wal and -shm follow), whatever the umask. On success *out is owned by the caller:
  * close with db_close(). Returns 0 or -1 (logged, naming the file). */
 int db_open(const char *path, sqlite3 **out);
 /* Opens an existing file read-only (reports). */

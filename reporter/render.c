@@ -1,4 +1,5 @@
 #include "render.h"
+#include "csvcell.h"
 #include "html.h"
 #include "log.h"
 
@@ -459,44 +460,50 @@ static int md_county(FILE *out, const struct figures *total, const struct figure
 
 /* ---------------------------------------------------------------- csv */
 
+/* Every cell goes through csvcell: text neutralised and quoted, figure
+ * values as bare numbers (csvcell.h). */
 #define CSV_BOM "\xEF\xBB\xBF"
 
-static void csv_field(FILE *out, const char *s)
+static void csv_text(FILE *out, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
+    fputc(',', out);
+    csvcell_text(out, s);
+}
+
+static void csv_number(FILE *out, int64_t v)
+{
+    fputc(',', out);
+    csvcell_number(out, v);
+}
+
+/* A figure's value: a number, its text, or an empty cell when absent. */
+static void csv_figure(FILE *out, const struct figure *f)
+{
+    if (!f->present)
+        csv_text(out, "");
+    else if (f->type == FIG_TEXT)
+        csv_text(out, f->text);
+    else
+        csv_number(out, f->value);
 }
 
 /* One row per figure, then the supporting figures without a number; one
  * value column per struct in cols. */
 static void csv_rows(FILE *out, const struct figures *const *cols, int ncols)
 {
-    char buf[32];
     for (int i = 1; i <= FIGURES_N; i++) {
-        fprintf(out, "%d,", i);
-        csv_field(out, cols[0]->f[i].label);
-        fprintf(out, ",%s", cols[0]->f[i].key);
-        for (int c = 0; c < ncols; c++) {
-            fputc(',', out);
-            csv_field(out, data_value(&cols[c]->f[i], buf, sizeof buf));
-        }
+        csvcell_number(out, i);
+        csv_text(out, cols[0]->f[i].label);
+        csv_text(out, cols[0]->f[i].key);
+        for (int c = 0; c < ncols; c++)
+            csv_figure(out, &cols[c]->f[i]);
         fputs("\r\n", out);
     }
     for (int s = 0; s < N_SUP; s++) {
-        fputc(',', out);
-        csv_field(out, SUP[s].label);
-        fprintf(out, ",%s", SUP[s].key);
+        csv_text(out, SUP[s].label);
+        csv_text(out, SUP[s].key);
         for (int c = 0; c < ncols; c++)
-            fprintf(out, ",%" PRId64, sup_value(cols[c], s));
+            csv_number(out, sup_value(cols[c], s));
         fputs("\r\n", out);
     }
 }
@@ -521,19 +528,20 @@ static void csv_status_rows(FILE *out, const struct figures *const *cols, int nc
     if (!any)
         return;
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
-        fprintf(out, ",%s,%s", rows[r].label, rows[r].key);
+        csv_text(out, rows[r].label);
+        csv_text(out, rows[r].key);
         for (int c = 0; c < ncols; c++) {
             const struct figures *f = cols[c];
             switch (r) {
-            case 0: fprintf(out, ",%d", f->months_expected); break;
-            case 1: fprintf(out, ",%d", f->months_reported); break;
-            case 2: fprintf(out, ",%s", f->months_expected ? rate(f->months_reported, f->months_expected, buf, sizeof buf) : ""); break;
-            case 3: fprintf(out, ",%d", f->months_ontime); break;
-            case 4: fprintf(out, ",%s", f->months_reported ? rate(f->months_ontime, f->months_reported, buf, sizeof buf) : ""); break;
-            case 5: fprintf(out, ",%d", f->months_nil); break;
-            case 6: fprintf(out, ",%d", f->villages_silent); break;
-            case 7: fprintf(out, ",%d", f->revision); break;
-            default: fprintf(out, ",%s", f->revised_on); break;
+            case 0: csv_number(out, f->months_expected); break;
+            case 1: csv_number(out, f->months_reported); break;
+            case 2: csv_text(out, f->months_expected ? rate(f->months_reported, f->months_expected, buf, sizeof buf) : ""); break;
+            case 3: csv_number(out, f->months_ontime); break;
+            case 4: csv_text(out, f->months_reported ? rate(f->months_ontime, f->months_reported, buf, sizeof buf) : ""); break;
+            case 5: csv_number(out, f->months_nil); break;
+            case 6: csv_number(out, f->villages_silent); break;
+            case 7: csv_number(out, f->revision); break;
+            default: csv_text(out, f->revised_on); break;
             }
         }
         fputs("\r\n", out);
@@ -550,14 +558,22 @@ static void csv_villages(FILE *out, const struct figures *f)
           "宣传资料（份）,在营食品经营者（户）\r\n", out);
     for (int i = 0; i < f->nvillages; i++) {
         const struct village_figures *v = &f->villages[i];
-        fprintf(out, "%s,", v->code);
-        csv_field(out, v->name);
-        fprintf(out, ",%d,%d,%d,%d,%s,%s,%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64
-                     ",%" PRId64 ",%" PRId64 "\r\n",
-                v->months_expected, v->months_reported, v->months_ontime, v->months_nil,
-                v->last_reported, v->silent ? "是" : "否", v->inspections, v->inspections_ordered,
-                v->inspections_removed_destroyed, v->routine_distribution, v->study_sessions,
-                v->copies, v->registered);
+        csvcell_text(out, v->code);
+        csv_text(out, v->name);
+        csv_number(out, v->months_expected);
+        csv_number(out, v->months_reported);
+        csv_number(out, v->months_ontime);
+        csv_number(out, v->months_nil);
+        csv_text(out, v->last_reported);
+        csv_text(out, v->silent ? "是" : "否");
+        csv_number(out, v->inspections);
+        csv_number(out, v->inspections_ordered);
+        csv_number(out, v->inspections_removed_destroyed);
+        csv_number(out, v->routine_distribution);
+        csv_number(out, v->study_sessions);
+        csv_number(out, v->copies);
+        csv_number(out, v->registered);
+        fputs("\r\n", out);
     }
 }
 
@@ -585,8 +601,7 @@ static int csv_county(FILE *out, const struct figures *total, const struct figur
             snprintf(head, sizeof head, "%s（%s）", towns[i].name, towns[i].township);
         else
             snprintf(head, sizeof head, "%s", towns[i].township);
-        fputc(',', out);
-        csv_field(out, head);
+        csv_text(out, head);
         cols[i] = &towns[i];
     }
     fputs(",全县\r\n", out);

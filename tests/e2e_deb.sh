@@ -2,13 +2,16 @@
 # The Debian package end to end (issue 7), as a township's IT clerk gets it:
 # `make deb` builds it, lintian finds no error in it, apt installs it with
 # its dependencies, and then: the programs answer --version from /usr/bin,
-# the shibao system user and /var/lib/shibao exist, the configuration files
-# are conffiles, the manuals are where `man` looks, `systemd-analyze verify`
-# accepts the units, and the installed programs, run as the shibao user with
-# --config files the way the units run them, carry an event from a village
-# to the township's ledger and stop cleanly on SIGTERM. Last, `apt-get
-# purge` removes the programs, the units, /etc/shibao, /var/lib/shibao and
-# the user.
+# one system user per service and its state directory /var/lib/shibao/ROLE
+# exist, and the collector's spool /var/spool/shibao, the configuration
+# files are conffiles, the manuals are where `man` looks, `systemd-analyze
+# verify` accepts the units and `systemd-analyze security` rates them OK
+# (finding 12), and the installed programs, each run as its service's user
+# with --config files the way the units run them, carry an event from a
+# village (one submitted, one dropped into the spool) to the township's
+# ledger, make their databases 0600, and stop cleanly on SIGTERM. Last,
+# `apt-get purge` removes the programs, the units, /etc/shibao,
+# /var/lib/shibao, /var/spool/shibao and the users.
 #
 # Installs a package on this machine, so it needs root (CI runs as root on a
 # throwaway machine): run as another user it fails, it does not skip. Every
@@ -82,11 +85,17 @@ if today_submit "$BIN/shibao-collector" test; then bad "the test build honours S
 else ok "the test build honours SHIBAO_TODAY"; fi
 check "(refusing the event as after tomorrow)" grep -q 'after tomorrow (today is 2000-01-01)' "$T/today-test.log"
 check_eq "shibao-aggregator on PATH is the packaged one" /usr/bin/shibao-aggregator "$(command -v shibao-aggregator)"
-check "the shibao system user exists" sh -c "getent passwd shibao >/dev/null"
-uid=$(id -u shibao 2>/dev/null || echo 99999)
-check "shibao is a system user (uid $uid < 1000)" test "$uid" -lt 1000
-check_eq "shibao cannot log in" /usr/sbin/nologin "$(getent passwd shibao | cut -d: -f7)"
-check_eq "/var/lib/shibao: owner, group and mode" "shibao shibao 750" "$(stat -c '%U %G %a' /var/lib/shibao 2>&1)"
+ROLES=(aggregator collector reporter)
+for r in "${ROLES[@]}"; do
+    check "the shibao-$r system user exists" sh -c "getent passwd shibao-$r >/dev/null"
+    uid=$(id -u shibao-$r 2>/dev/null || echo 99999)
+    check "shibao-$r is a system user (uid $uid < 1000)" test "$uid" -lt 1000
+    check_eq "shibao-$r cannot log in" /usr/sbin/nologin "$(getent passwd shibao-$r | cut -d: -f7)"
+    check_eq "/var/lib/shibao/$r: owner, group and mode" "shibao-$r shibao-$r 750" \
+        "$(stat -c '%U %G %a' /var/lib/shibao/$r 2>&1)"
+done
+check_eq "/var/spool/shibao: owner, group and mode" "shibao-collector shibao-collector 2770" \
+    "$(stat -c '%U %G %a' /var/spool/shibao 2>&1)"
 for f in aggregator reporter; do
     check "/etc/shibao/$f.conf is a conffile" sh -c "dpkg-query -W -f='\${Conffiles}' shibao | grep -q ' /etc/shibao/$f.conf '"
 done
@@ -105,55 +114,72 @@ sed 's/^/   systemd-analyze: /' "$T/verify.log"
 check_eq "systemd-analyze verify on the installed units (exit status)" 0 "$rc"
 check_eq "systemd-analyze verify says nothing" 0 "$(wc -l <"$T/verify.log")"
 for u in "${UNITS[@]}"; do
-    for want in User=shibao Restart=on-failure NoNewPrivileges=yes ProtectSystem=strict \
-                ReadWritePaths=/var/lib/shibao PrivateTmp=yes; do
+    r=$(basename "$u" | sed 's/^shibao-\([a-z]*\).*/\1/')
+    for want in User=shibao-$r StateDirectory=shibao/$r Restart=on-failure NoNewPrivileges=yes \
+                ProtectSystem=strict PrivateTmp=yes; do
         check "$(basename "$u"): $want" grep -qx "$want" "$u"
     done
+    level=$(timeout 60 systemd-analyze security --offline=true --no-pager "$u" 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]* [A-Z]*\).*/\1/p')
+    check "$(basename "$u"): systemd-analyze security rates it at most 3.0 OK (${level:-?})" \
+        awk -v s="$level" 'BEGIN { split(s, a, " "); exit !(s != "" && a[1] + 0 <= 3.0 && a[2] == "OK") }'
 done
+check "the collector may write the spool" grep -qx ReadWritePaths=/var/spool/shibao "${UNITS[2]}"
 check "collector template reads /etc/shibao/collector-%i.conf" \
     grep -q '^ExecStart=/usr/bin/shibao-collector run --config /etc/shibao/collector-%i.conf$' "${UNITS[2]}"
 
 # ---------------------------------------------------------------- the installed programs at work
-# As the units run them: the shibao user, --config files, state in
-# /var/lib/shibao. (No systemd here to start the units themselves.)
-# (every command as shibao: a file root made in /var/lib/shibao would lock the service out)
-AS_SHIBAO=(setpriv --reuid=shibao --regid=shibao --init-groups)
-S=/var/lib/shibao
-chmod 0755 "$T"   # the config files below must be readable by shibao
-check "keygen as shibao (township)" timeout 10 "${AS_SHIBAO[@]}" /usr/bin/shibao-aggregator keygen --config "" $S/e2e-town
-check "keygen as shibao (village)" timeout 10 "${AS_SHIBAO[@]}" /usr/bin/shibao-collector keygen --config "" $S/e2e-village
-check_eq "secret key mode" 600 "$(stat -c %a $S/e2e-town.key 2>&1)"
+# As the units run them: each service's user, --config files, state in its
+# /var/lib/shibao/ROLE, the collector's spool in /var/spool/shibao. (No
+# systemd here to start the units themselves.) Every command as the
+# service's user: a file root made there would lock the service out.
+AS_AGG=(setpriv --reuid=shibao-aggregator --regid=shibao-aggregator --init-groups)
+AS_COL=(setpriv --reuid=shibao-collector --regid=shibao-collector --init-groups)
+SA=/var/lib/shibao/aggregator SC=/var/lib/shibao/collector SP=/var/spool/shibao
+PORT=$(pick_port)
+chmod 0755 "$T"   # the config files below must be readable by the services' users
+check "keygen as shibao-aggregator (township)" timeout 10 "${AS_AGG[@]}" /usr/bin/shibao-aggregator keygen --config "" $SA/e2e-town
+check "keygen as shibao-collector (village)" timeout 10 "${AS_COL[@]}" /usr/bin/shibao-collector keygen --config "" $SC/e2e-village
+check_eq "secret key mode" 600 "$(stat -c %a $SA/e2e-town.key 2>&1)"
+install -o shibao-collector -g shibao-collector -m 0644 $SA/e2e-town.pub $SC/e2e-town.pub
 cat >"$T/aggregator.conf" <<EOF
 # as in /etc/shibao/aggregator.conf
-db = $S/e2e-town.db
+db = $SA/e2e-town.db
 township = $TOWN
-listen = ipc://$S/e2e-agg.sock
-key = $S/e2e-town
+listen = tcp://127.0.0.1:$PORT
+key = $SA/e2e-town
 log-level = info
 EOF
 cat >"$T/collector.conf" <<EOF
-outbox = $S/e2e-village.db
+outbox = $SC/e2e-village.db
 village = $VILLAGE
-connect = ipc://$S/e2e-agg.sock
-key = $S/e2e-village
-server-key = $S/e2e-town.pub
+connect = tcp://127.0.0.1:$PORT
+key = $SC/e2e-village
+server-key = $SC/e2e-town.pub
+spool = $SP
 EOF
 check "enroll the village (database from the configuration file)" \
-    timeout 10 "${AS_SHIBAO[@]}" /usr/bin/shibao-aggregator enroll --config "$T/aggregator.conf" --village $VILLAGE --key $S/e2e-village.pub
+    timeout 10 "${AS_AGG[@]}" /usr/bin/shibao-aggregator enroll --config "$T/aggregator.conf" --village $VILLAGE --key "$(cat $SC/e2e-village.pub)"
 echo '{"occurredOn":"2022-03-04","publicity":{"kind":"PUBLICITY_KIND_BANNER","participants":12}}' >"$T/day.jsonl"
 chmod 0644 "$T/day.jsonl"
-check "submit an event" timeout 10 "${AS_SHIBAO[@]}" /usr/bin/shibao-collector submit --config "$T/collector.conf" "$T/day.jsonl"
-start aggregator "${AS_SHIBAO[@]}" /usr/bin/shibao-aggregator run --config "$T/aggregator.conf"
+check "submit an event" timeout 10 "${AS_COL[@]}" /usr/bin/shibao-collector submit --config "$T/collector.conf" "$T/day.jsonl"
+check_eq "the township database is private" 600 "$(stat -c %a $SA/e2e-town.db 2>&1)"
+check_eq "the village outbox is private" 600 "$(stat -c %a $SC/e2e-village.db 2>&1)"
+# a data-entry tool (here root) drops a second event into the spool, written
+# under another name and renamed when complete
+echo '{"occurredOn":"2022-03-05","publicity":{"kind":"PUBLICITY_KIND_BANNER","participants":7}}' >$SP/.day2.tmp
+chmod 0644 $SP/.day2.tmp && mv $SP/.day2.tmp $SP/day2.jsonl
+start aggregator "${AS_AGG[@]}" /usr/bin/shibao-aggregator run --config "$T/aggregator.conf"
 AGG=$LAST_PID
-start collector "${AS_SHIBAO[@]}" /usr/bin/shibao-collector run --config "$T/collector.conf"
+start collector "${AS_COL[@]}" /usr/bin/shibao-collector run --config "$T/collector.conf"
 COL=$LAST_PID
-ledger() { "${AS_SHIBAO[@]}" sqlite3 -cmd '.timeout 5000' $S/e2e-town.db 'SELECT count(*) FROM ledger' 2>&1; }
-waiting() { "${AS_SHIBAO[@]}" /usr/bin/shibao-collector status --config "$T/collector.conf" 2>&1 | awk -F': ' '/^waiting/ {print $2}'; }
-in_ledger() { [ "$(ledger)" = 1 ]; }
+ledger() { "${AS_AGG[@]}" sqlite3 -cmd '.timeout 5000' $SA/e2e-town.db 'SELECT count(*) FROM ledger' 2>&1; }
+waiting() { "${AS_COL[@]}" /usr/bin/shibao-collector status --config "$T/collector.conf" 2>&1 | awk -F': ' '/^waiting/ {print $2}'; }
+in_ledger() { [ "$(ledger)" = 2 ]; }
 acknowledged() { [ "$(waiting)" = 0 ]; }
-check "the event reaches the township's ledger" wait_until 30 in_ledger
-check_eq "the township's ledger holds it once" 1 "$(ledger)"
+check "both events (submitted, spooled) reach the township's ledger" wait_until 30 in_ledger
+check_eq "the township's ledger holds them once" 2 "$(ledger)"
 check "the village outbox is acknowledged" wait_until 10 acknowledged
+check "the spooled file is moved to done/" test -f $SP/done/day2.jsonl
 for p in "$COL collector" "$AGG aggregator"; do
     set -- $p
     clock; t0=$NOW
@@ -163,8 +189,12 @@ for p in "$COL collector" "$AGG aggregator"; do
     check_eq "$2 exits with status 0 on SIGTERM" 0 "$REAPED_RC"
     check "$2 stops within 2 s (took $((NOW - t0)) ms)" test $((NOW - t0)) -le 2000
 done
-check_eq "files the programs made are the shibao user's" "" \
-    "$(find $S \! -user shibao -printf '%p ' 2>/dev/null)"
+check_eq "files the aggregator made are shibao-aggregator's" "" \
+    "$(find $SA \! -user shibao-aggregator -printf '%p ' 2>/dev/null)"
+check_eq "files the collector made are shibao-collector's" "" \
+    "$(find $SC \! -user shibao-collector -printf '%p ' 2>/dev/null)"
+check_eq "the spool's done/ is shibao-collector's" shibao-collector "$(stat -c %U $SP/done 2>&1)"
+check "the collector cannot read the aggregator's directory" sh -c "! ${AS_COL[*]} ls $SA >/dev/null 2>&1"
 check "a bad configuration is refused with FILE:LINE: key" sh -c \
     "printf 'db = x\nlisten = tcp://*:1\ncolour = red\n' >'$T/bad.conf'; /usr/bin/shibao-aggregator status --config '$T/bad.conf' 2>&1 | grep -q '$T/bad.conf:3: colour: unknown key'"
 
@@ -176,7 +206,10 @@ for u in "${UNITS[@]}"; do check "$(basename "$u") is gone" test ! -e "$u"; done
 check "the manuals are gone" test ! -e /usr/share/man/man1/shibao-aggregator.1.gz
 check "/etc/shibao is gone" test ! -e /etc/shibao
 check "/var/lib/shibao is gone" test ! -e /var/lib/shibao
-check "the shibao user is gone" sh -c "! getent passwd shibao >/dev/null"
-check "the shibao group is gone" sh -c "! getent group shibao >/dev/null"
+check "/var/spool/shibao is gone" test ! -e /var/spool/shibao
+for r in "${ROLES[@]}"; do
+    check "the shibao-$r user is gone" sh -c "! getent passwd shibao-$r >/dev/null"
+    check "the shibao-$r group is gone" sh -c "! getent group shibao-$r >/dev/null"
+done
 CLEAN_EXIT=1
 finish
