@@ -274,7 +274,6 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, struct opts *o)
     log_info("township %s listening on %s%s%s (%s)", o->township, o->listen,
              o->upstream ? ", feeding " : "", o->upstream ? o->upstream : "",
              o->insecure ? "INSECURE plaintext" : "CURVE, enrolled villages only");
-    daemon_install_signals();
     int failed = 0;
     int64_t next_metrics = 0;
     while (!daemon_stopping()) {
@@ -361,7 +360,8 @@ int main(int argc, char **argv)
         if (diffs == 0)
             printf("verify: every rollup equals a recount from the ledger\n");
         else if (diffs > 0)
-            printf("verify: %d rollup keys differ from a recount (see log)\n", diffs);
+            printf("verify: %d rollup keys differ from a recount or events break the register rule"
+                   " (see log)\n", diffs);
         rc = diffs == 0 ? 0 : 1;
         goto out;
     }
@@ -379,6 +379,9 @@ int main(int argc, char **argv)
         rc = 2;
         goto out;
     }
+    /* Before the profile is read: a SIGHUP (or SIGTERM) sent as soon as the
+     * profile is visible must be a request, not the signal's default end. */
+    daemon_install_signals();
     ingest_set_deadline_days(ing, o.deadline_days);
     if (limit_new(db, o.village_per_day, &limit) < 0)
         goto out;
