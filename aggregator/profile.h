@@ -1,4 +1,4 @@
-/* profile: the township's own facts the report needs (GUIDE.md placeholders
+/* profile: the township's own facts the report needs (docs/FIGURES.md placeholders
  * 16-20 and 24), from a small INI file the township edits:
  *
  *   [township]

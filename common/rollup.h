@@ -48,7 +48,7 @@
  *   village.enrolled              +1 at the month of enrolment, -1 at the month of
  *                                 revocation (roster): expected while the sum is > 0
  *
- * Profile keys (the township edits them; GUIDE.md placeholders):
+ * Profile keys (the township edits them; docs/FIGURES.md placeholders):
  *   name, head (16), enforcement_head (17), market_office (18, 24),
  *   market_director (19), office_staff (20); village.<code>: a village's name. */
 #ifndef SHIBAO_ROLLUP_H

@@ -1,6 +1,6 @@
 /* figures: the one figure model behind every report format.
  *
- * Computes the report's 25 placeholders (GUIDE.md) plus supporting figures
+ * Computes the report's 25 placeholders (docs/FIGURES.md) plus supporting figures
  * for one township, or for all townships of a county database, from the
  * rollup and profile tables only (never the ledger: rendering cost does not
  * grow with the number of events). */
@@ -16,7 +16,7 @@
 enum figure_type { FIG_COUNT, FIG_TEXT };
 
 struct figure {
-    int num;               /* 1..25: the placeholder's number in GUIDE.md */
+    int num;               /* 1..25: the placeholder's number in docs/FIGURES.md */
     const char *key;       /* stable name, e.g. "registered_total" (json/csv) */
     const char *label;     /* Chinese label, e.g. "食品生产经营者（户）" */
     enum figure_type type;

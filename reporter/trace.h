@@ -1,7 +1,7 @@
 /* trace: the events behind one figure of the report (issue 6).
  *
  * On a township database the ledger holds every event, so the figure is
- * recomputed from the events themselves, by GUIDE.md's definitions and not
+ * recomputed from the events themselves, by docs/FIGURES.md's definitions and not
  * from the rollups, and each event that counts is listed:
  *   - flows (22, 23, 25): the period's events matching the definition;
  *   - registry stocks (1-15): the operators whose latest registration on or

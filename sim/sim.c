@@ -521,7 +521,7 @@ long sim_run(const struct sim_options *o)
         return -1;
     }
     int staff = 3 + (int)(o->seed % 5);
-    fprintf(pf, "; township profile: the names the report needs (GUIDE.md 16-20, 24)\n"
+    fprintf(pf, "; township profile: the names the report needs (docs/FIGURES.md 16-20, 24)\n"
                 "[township]\nname = 城关镇\nhead = 张伟\nenforcement_head = 李强\n"
                 "market_office = 城关\nmarket_director = 王芳\noffice_staff = %d\n"
                 "[villages]\n", staff);

@@ -12,7 +12,7 @@
  * without a word (a silent village). The profile names every village.
  *
  * The expected figures are computed here directly from the generated events
- * with the plain definitions of GUIDE.md (no rollups, no deltas), so they are
+ * with the plain definitions of docs/FIGURES.md (no rollups, no deltas), so they are
  * an independent check of the pipeline; expected.json's "completeness" holds
  * each village's months reported, nil-only months and silence, as a report
  * made after the period shows them with the default thresholds. */
