@@ -1,4 +1,5 @@
 #include "submit.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -102,20 +103,7 @@ static void seen_free(struct seen *t)
 
 /* A value from the input quoted in a message: cut, and control bytes
  * masked, so the error stays one line. */
-static const char *shown(const char *s, char *buf, size_t n)
-{
-    size_t i = 0;
-    for (; s[i] && i + 4 < n && i < 40; i++)
-        buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-    if (s[i] && i + 4 < n) {
-        while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
-            i--;
-        memcpy(buf + i, "...", 3);
-        i += 3;
-    }
-    buf[i] = '\0';
-    return buf;
-}
+static const char *shown(const char *s, char *buf, size_t n) { return text_quote(s, 40, buf, n); }
 
 static int blank(const char *s, size_t n)
 {

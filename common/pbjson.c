@@ -1,4 +1,5 @@
 #include "pbjson.h"
+#include "text.h"
 
 #include <errno.h>
 #include <float.h>
@@ -27,20 +28,7 @@ struct ctx {
 
 /* Copies s into dst for quoting in a message: control bytes become '?' so
  * an error line stays one line on a terminal or in a .err file. */
-static void quote_value(char *dst, size_t n, const char *s)
-{
-    size_t i = 0;
-    for (; s[i] && i < PBJSON_QUOTE_MAX && i + 4 < n; i++)
-        dst[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-    if (s[i] && i + 4 < n) {
-        /* do not cut a UTF-8 sequence in half */
-        while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
-            i--;
-        memcpy(dst + i, "...", 3);
-        i += 3;
-    }
-    dst[i] = '\0';
-}
+static void quote_value(char *dst, size_t n, const char *s) { text_quote(s, PBJSON_QUOTE_MAX, dst, n); }
 
 static int fail(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(struct ctx *c, const char *fmt, ...)

@@ -1,4 +1,5 @@
 #include "validate.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -117,18 +118,7 @@ int validate_text(const char *field, const char *s, size_t max, char *err, size_
 
 /* Copies s for quoting in an error: a value that failed a check may hold
  * anything, and an error must stay one printable line. */
-static const char *shown(const char *s, char *buf, size_t n)
-{
-    size_t i = 0;
-    for (; s[i] && i + 4 < n && i < 40; i++)
-        buf[i] = ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f) ? '?' : s[i];
-    if (s[i] && i + 4 < n) {
-        memcpy(buf + i, "...", 3);
-        i += 3;
-    }
-    buf[i] = '\0';
-    return buf;
-}
+static const char *shown(const char *s, char *buf, size_t n) { return text_quote(s, 40, buf, n); }
 
 static int empty(const char *s)
 {

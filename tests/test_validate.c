@@ -158,6 +158,28 @@ static void test_invalid_events(void **state)
     }
 }
 
+/* A value quoted in an error keeps its Chinese (it used to read "???"),
+ * and a long one is cut on a character boundary. */
+static void test_error_quotes_chinese(void **state)
+{
+    (void)state;
+    Shibao__V1__Event *e = parse("{\"eventId\":\"00000000-0000-4000-8000-000000000001\","
+                                 "\"villageId\":\"张家村\",\"occurredOn\":\"2022-03-01\","
+                                 "\"nilReport\":{\"month\":\"2022-02\"}}");
+    char err[256] = "";
+    assert_int_equal(validate_event(e, NULL, TODAY, err, sizeof err), -1);
+    codec_free(e);
+    assert_string_equal(err, "village_id: \"张家村\" is not a 12-digit division code");
+    e = parse("{\"eventId\":\"00000000-0000-4000-8000-000000000001\","
+              "\"villageId\":\"张家村张家村张家村张家村张家村\",\"occurredOn\":\"2022-03-01\","
+              "\"nilReport\":{\"month\":\"2022-02\"}}");
+    assert_int_equal(validate_event(e, NULL, TODAY, err, sizeof err), -1);
+    codec_free(e);
+    /* 40 bytes are 13 characters and a third: 13 shown, then "..." */
+    assert_string_equal(err, "village_id: \"张家村张家村张家村张家村张...\" is not a 12-digit division code");
+    assert_true(validate_utf8(err, strlen(err)));
+}
+
 /* Strings JSON cannot carry (jansson refuses invalid UTF-8) still arrive in
  * protobuf from the wire, so these are built directly. */
 static void test_bad_strings(void **state)
@@ -322,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_valid_events),
         cmocka_unit_test(test_invalid_events),
         cmocka_unit_test(test_bad_strings),
+        cmocka_unit_test(test_error_quotes_chinese),
         cmocka_unit_test(test_control_characters),
         cmocka_unit_test(test_metric_names),
         cmocka_unit_test(test_today_default),
