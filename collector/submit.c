@@ -432,6 +432,9 @@ int submit_read(FILE *f, const char *name, FILE *errs, char **out, size_t *outle
         (uint64_t)st.st_size > SUBMIT_MAX_FILE)
         goto too_large;
     for (;;) {
+        /* a daemon asked to stop leaves a long file unread (submitter_add) */
+        if (daemon_stopping())
+            goto out;
         size_t n = fread(chunk, 1, sizeof chunk, f);
         if (n == 0)
             break;

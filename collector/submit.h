@@ -53,7 +53,7 @@ int submit_file_with(sqlite3 *db, outbox_t *ob, const char *village, const char 
  * submitter_check_text), the whole at most the size limit of a file.
  * Returns 0 (*buf malloc'd, the caller frees it; *nread: the bytes read
  * from f), 1 refused: too large (said on errs as "NAME: ..."), -1 I/O
- * error (logged). */
+ * error (logged) or a daemon asked to stop (daemon_stopping: unread). */
 int submit_read(FILE *f, const char *name, FILE *errs, char **buf, size_t *len, size_t *nread);
 
 /* path as FILE in messages: path itself, or quoted (log_quote) when it holds
