@@ -1,0 +1,338 @@
+/* link: the sender (DEALER): the window, batches from the outbox, acks, go-back-N. */
+#include "link_int.h"
+#include "codec.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+/* zmq_poll slice in link_sender_step, so resends run on time. */
+#define STEP_SLICE_MS 100
+
+struct link_sender {
+    void *sock;
+    outbox_t *ob;
+    char *origin;
+    struct link_options o;
+    uint64_t acked;      /* highest seq the receiver committed, as far as we know */
+    uint64_t sent_upto;  /* highest seq sent since the last go-back */
+    uint64_t rewound_at; /* acked at the last go-back (UINT64_MAX: none yet) */
+    int64_t last_progress;
+    link_refusal_fn refusal_fn;
+    void *refusal_arg;
+    /* The batch in hand, reused from one batch to the next. Payloads are
+     * copied into data (outbox_read's pointers live only during its
+     * callback); items point into it once the read is over. */
+    Shibao__V1__Item *items;
+    Shibao__V1__Item **item_ptrs;
+    size_t *offsets;
+    size_t items_cap, ptrs_cap, offsets_cap, nitems;
+    uint8_t *data;
+    size_t data_cap, data_len;
+    uint8_t *frame;
+    size_t frame_cap;
+    int collect_failed;
+    struct ratelimit rl_warn, rl_refusal;
+};
+
+int link_sender_new(void *zctx, const char *endpoint, outbox_t *ob, const char *origin,
+                    const struct link_options *opts, link_sender_t **out)
+{
+    int rc = -1;
+    link_sender_t *s = calloc(1, sizeof *s);
+    if (!s || !(s->origin = strdup(origin ? origin : ""))) {
+        log_error("link: out of memory");
+        goto out;
+    }
+    link_options_fill(&s->o, opts);
+    s->ob = ob;
+    s->acked = outbox_acked(ob);
+    s->sent_upto = s->acked;
+    s->rewound_at = UINT64_MAX;
+    s->last_progress = now_ms();
+    s->sock = zmq_socket(zctx, ZMQ_DEALER);
+    if (!s->sock) {
+        log_error("link: cannot create a socket: %s", zmq_strerror(errno));
+        goto out;
+    }
+    /* IMMEDIATE: with no live connection a send fails at once instead of
+     * queueing the window in memory; on a reconnect the old pipe and what it
+     * held are dropped, and go-back-N resends from the ack. */
+    if (link_configure(s->sock, &s->o) < 0 || link_configure_curve(s->sock, &s->o, 0) < 0 ||
+        link_set_opt(s->sock, ZMQ_IMMEDIATE, 1, "ZMQ_IMMEDIATE") < 0)
+        goto out;
+    if (zmq_connect(s->sock, endpoint) < 0) {
+        log_error("link: cannot connect to %s: %s", endpoint, zmq_strerror(errno));
+        goto out;
+    }
+    *out = s;
+    s = NULL;
+    rc = 0;
+out:
+    link_sender_destroy(&s);
+    return rc;
+}
+
+void link_sender_destroy(link_sender_t **ps)
+{
+    link_sender_t *s = ps ? *ps : NULL;
+    if (!s)
+        return;
+    if (s->sock)
+        zmq_close(s->sock);
+    free(s->origin);
+    free(s->items);
+    free(s->item_ptrs);
+    free(s->offsets);
+    free(s->data);
+    free(s->frame);
+    free(s);
+    *ps = NULL;
+}
+
+void *link_sender_socket(link_sender_t *s) { return s->sock; }
+uint64_t link_sender_acked(const link_sender_t *s) { return s->acked; }
+
+void link_sender_set_refusal_cb(link_sender_t *s, link_refusal_fn fn, void *arg)
+{
+    s->refusal_fn = fn;
+    s->refusal_arg = arg;
+}
+
+static int collect(void *arg, uint64_t seq, const void *payload, size_t len)
+{
+    link_sender_t *s = arg;
+    size_t n = s->nitems;
+    if (grow((void **)&s->items, &s->items_cap, n + 1, sizeof *s->items) < 0 ||
+        grow((void **)&s->item_ptrs, &s->ptrs_cap, n + 1, sizeof *s->item_ptrs) < 0 ||
+        grow((void **)&s->offsets, &s->offsets_cap, n + 1, sizeof *s->offsets) < 0 ||
+        grow((void **)&s->data, &s->data_cap, s->data_len + len + 1, 1) < 0) {
+        s->collect_failed = 1;
+        return 1;
+    }
+    shibao__v1__item__init(&s->items[n]);
+    s->items[n].seq = seq;
+    s->items[n].payload.len = len;
+    s->offsets[n] = s->data_len;
+    memcpy(s->data + s->data_len, payload, len);
+    s->data_len += len;
+    s->nitems = n + 1;
+    return 0;
+}
+
+static void go_back(link_sender_t *s, const char *why)
+{
+    log_debug("link: resending from %llu (%s)", (unsigned long long)s->acked + 1, why);
+    s->sent_upto = s->acked;
+    s->rewound_at = s->acked;
+    s->last_progress = now_ms();
+}
+
+/* Sends the batch collected in s. 1 sent, 0 the socket cannot take it now,
+ * -1 error. */
+static int send_batch(link_sender_t *s, uint64_t prev_seq)
+{
+    for (size_t i = 0; i < s->nitems; i++) {
+        s->items[i].payload.data = s->data + s->offsets[i];
+        s->item_ptrs[i] = &s->items[i];
+    }
+    Shibao__V1__Batch b = SHIBAO__V1__BATCH__INIT;
+    b.origin = s->origin;
+    b.stream = (char *)outbox_stream(s->ob);
+    b.prev_seq = prev_seq;
+    b.n_items = s->nitems;
+    b.items = s->item_ptrs;
+    uint64_t last = outbox_last(s->ob);
+    b.backlog = last > s->acked ? last - s->acked : 0;
+    Shibao__V1__LinkMessage m = SHIBAO__V1__LINK_MESSAGE__INIT;
+    m.kind_case = SHIBAO__V1__LINK_MESSAGE__KIND_BATCH;
+    m.batch = &b;
+    size_t len = protobuf_c_message_get_packed_size(&m.base);
+    if (grow((void **)&s->frame, &s->frame_cap, len + 1, 1) < 0)
+        return -1;
+    protobuf_c_message_pack(&m.base, s->frame);
+    if (len > s->o.max_msg && rl_allow(&s->rl_warn))
+        log_warn("link: a batch of %zu bytes exceeds max_msg %zu: the receiver may drop it",
+                 len, s->o.max_msg);
+    if (zmq_send(s->sock, s->frame, len, ZMQ_DONTWAIT) < 0) {
+        if (errno == EAGAIN || errno == EINTR)
+            return 0;
+        log_error("link: cannot send: %s", zmq_strerror(errno));
+        return -1;
+    }
+    return 1;
+}
+
+int link_sender_pump(link_sender_t *s)
+{
+    /* An ack that could not be stored last time (busy database) is retried
+     * here rather than waiting for the next ack. */
+    if (s->acked > outbox_acked(s->ob) && outbox_ack(s->ob, s->acked) < 0)
+        return -1;
+    if (s->sent_upto > s->acked && now_ms() - s->last_progress >= s->o.resend_ms)
+        go_back(s, "no acknowledgement in time");
+    while (s->sent_upto - s->acked < (uint64_t)s->o.window) {
+        size_t room = (size_t)((uint64_t)s->o.window - (s->sent_upto - s->acked));
+        size_t max_items = (size_t)s->o.batch_items < room ? (size_t)s->o.batch_items : room;
+        s->nitems = 0;
+        s->data_len = 0;
+        s->collect_failed = 0;
+        int n = outbox_read(s->ob, s->sent_upto, max_items, s->o.batch_bytes, collect, s);
+        if (n < 0 || s->collect_failed)
+            return -1;
+        if (s->nitems == 0)
+            break;
+        int sent = send_batch(s, s->sent_upto);
+        if (sent < 0)
+            return -1;
+        if (sent == 0)
+            break; /* no connection or a full pipe: the next pump tries again */
+        /* The resend clock starts when something goes in flight, not at the
+         * last ack, however long ago that was. */
+        if (s->sent_upto == s->acked)
+            s->last_progress = now_ms();
+        s->sent_upto = s->items[s->nitems - 1].seq;
+    }
+    return 0;
+}
+
+static void handle_refusal(link_sender_t *s, const Shibao__V1__Refusal *r)
+{
+    const char *event_id = r->event_id ? r->event_id : "";
+    const char *reason = r->reason ? r->reason : "";
+    if (outbox_record_refusal(s->ob, r->seq, event_id, reason) < 0)
+        log_error("link: refusal of item %llu not recorded", (unsigned long long)r->seq);
+    if (rl_allow(&s->rl_refusal))
+        log_warn("link: receiver refused item %llu (event %s): %s", (unsigned long long)r->seq,
+                 event_id[0] ? event_id : "?", reason);
+    if (s->refusal_fn)
+        s->refusal_fn(s->refusal_arg, r->seq, event_id, reason);
+}
+
+static void handle_ack(link_sender_t *s, const void *buf, size_t len)
+{
+    Shibao__V1__LinkMessage *m = codec_decode_link(buf, len, 0);
+    if (!m || m->kind_case != SHIBAO__V1__LINK_MESSAGE__KIND_ACK) {
+        if (rl_allow(&s->rl_warn))
+            log_warn("link: ignoring a message from the receiver that is not an ack");
+        goto out;
+    }
+    const Shibao__V1__Ack *a = m->ack;
+    const char *stream = outbox_stream(s->ob);
+    if (a->stream[0] && strcmp(a->stream, stream) != 0) {
+        log_debug("link: ignoring an ack for stream %.64s", a->stream);
+        goto out;
+    }
+    if (a->error[0]) {
+        /* A refused batch acknowledges nothing; it is resent later. */
+        if (rl_allow(&s->rl_warn))
+            log_warn("link: receiver refused a batch: %.200s", a->error);
+        goto out;
+    }
+    if (!a->stream[0])
+        goto out;
+    if (a->acked_seq > INT64_MAX) {
+        if (rl_allow(&s->rl_warn))
+            log_warn("link: ignoring an ack for seq %llu, out of range",
+                     (unsigned long long)a->acked_seq);
+        goto out;
+    }
+    if (a->acked_seq > s->acked) {
+        s->acked = a->acked_seq;
+        s->last_progress = now_ms();
+        /* The receiver may hold more than we sent (we restarted with an ack
+         * that was never stored): carry on after what it holds. */
+        if (s->sent_upto < s->acked)
+            s->sent_upto = s->acked;
+    }
+    /* Refusals are stored before the ack that forgets their items. */
+    for (size_t i = 0; i < a->n_refusals; i++)
+        handle_refusal(s, a->refusals[i]);
+    if (a->gap) {
+        if (a->acked_seq < s->acked) {
+            if (rl_allow(&s->rl_warn))
+                log_error("link: receiver holds stream %s only up to %llu but acknowledged %llu: "
+                          "it lost committed data; the items in between are gone here",
+                          stream, (unsigned long long)a->acked_seq, (unsigned long long)s->acked);
+        } else if (s->rewound_at != s->acked) {
+            /* Every batch in flight behind a lost one comes back as a gap:
+             * going back once per ack value is enough. Should the resend be
+             * lost as well, the resend timer goes back again. */
+            go_back(s, "receiver reports a gap");
+        }
+    }
+out:
+    codec_free(m);
+}
+
+int link_sender_on_readable(link_sender_t *s)
+{
+    int rc = -1;
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    for (;;) {
+        if (zmq_msg_recv(&msg, s->sock, ZMQ_DONTWAIT) < 0) {
+            if (errno == EAGAIN || errno == EINTR)
+                break;
+            log_error("link: cannot receive: %s", zmq_strerror(errno));
+            goto out;
+        }
+        if (zmq_msg_more(&msg)) {
+            while (zmq_msg_more(&msg) && zmq_msg_recv(&msg, s->sock, 0) >= 0)
+                ;
+            if (rl_allow(&s->rl_warn))
+                log_warn("link: ignoring a multi-frame message from the receiver");
+            continue;
+        }
+        handle_ack(s, zmq_msg_data(&msg), zmq_msg_size(&msg));
+    }
+    /* All acks waiting are applied with one transaction, not one each. */
+    if (s->acked > outbox_acked(s->ob) && outbox_ack(s->ob, s->acked) < 0)
+        goto out;
+    rc = 0;
+out:
+    zmq_msg_close(&msg);
+    return rc;
+}
+
+int link_sender_step(link_sender_t *s, int timeout_ms)
+{
+    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        if (link_sender_pump(s) < 0)
+            return -1;
+        int64_t left = deadline - now_ms();
+        zmq_pollitem_t it = {s->sock, 0, ZMQ_POLLIN, 0};
+        int n = zmq_poll(&it, 1, left <= 0 ? 0 : left > STEP_SLICE_MS ? STEP_SLICE_MS : (long)left);
+        if (n < 0) {
+            if (errno == EINTR)
+                return 0;
+            log_error("link: poll: %s", zmq_strerror(errno));
+            return -1;
+        }
+        if (n > 0 && (it.revents & ZMQ_POLLIN)) {
+            if (link_sender_on_readable(s) < 0)
+                return -1;
+            return link_sender_pump(s);
+        }
+        if (now_ms() >= deadline)
+            return 0;
+    }
+}
+
+static int stop_at_first(void *arg, uint64_t seq, const void *payload, size_t len)
+{
+    (void)arg;
+    (void)seq;
+    (void)payload;
+    (void)len;
+    return 1;
+}
+
+int link_sender_idle(link_sender_t *s)
+{
+    /* One indexed row instead of count(*) over a backlog. */
+    return outbox_read(s->ob, 0, 1, 0, stop_at_first, NULL) == 0;
+}
