@@ -86,7 +86,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all deps test unit e2e demo asan bench fuzz fuzzers soak clean layer-flags
+.PHONY: all deps test unit e2e demo asan bench fuzz fuzzers soak clean
 .SECONDARY:
 
 all: $(PROGS) $(if $(filter build,$(BUILD)),bin-links)
@@ -144,14 +144,6 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(GEN_H) $(PROGRAM_LIBS) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INC_tests) -fsanitize=fuzzer $< $(PROGRAM_LIBS) $(COMMON_LIB) $(LDLIBS) -o $@
 fuzzers: $(FUZZ_BIN)
-
-# How a file in LAYER/ (common, aggregator, reporter, collector, sim, tests,
-# bench) is compiled, and what a program links against; for
-# tests/e2e_layers.sh, which checks that the layers hold with these flags.
-layer-flags:
-	$(info CFLAGS=$(CFLAGS) $(INC_$(LAYER)))
-	$(info LIBS=$(COMMON_LIB) $(LDLIBS))
-	@:
 
 # ---- dependencies (Debian 12, as root; otherwise the apt-get line to run)
 # make deps installs everything (as it always has); each goal below

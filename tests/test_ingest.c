@@ -186,7 +186,7 @@ static void test_same_id_two_villages(void **state)
 static void test_closing_another_villages_business(void **state)
 {
     struct fx *f = *state;
-    char why[256], op[16], id[40];
+    char why[256], op[16], id[48];
     for (int i = 0; i < 6; i++) {
         snprintf(op, sizeof op, "op-%d", i);
         snprintf(id, sizeof id, "00000000-0000-4000-8000-0000000001%02d", i);
