@@ -111,8 +111,9 @@ got=$(reaches bench render.h)
 check "bench/ cannot include the reporter's render.h (${got##*error: })" refused reporter/render.h "$got"
 
 # ---------------------------------------------------------------- calls, by linking
-# objs P: P's modules (main.o too) as built
-objs() { ls "$BUILD/$1"/*.o; }
+# objs P: the objects of P/'s sources (main.o too; not a stale object of a
+# source since removed)
+objs() { local s; for s in "$1"/*.c; do echo "$BUILD/${s%.c}.o"; done; }
 defined() { nm -g --defined-only "$@" 2>/dev/null | awk 'NF == 3 && $2 ~ /^[TDRBSGVW]$/ {print $3}' | LC_ALL=C sort -u; }
 undefined() { nm -g --undefined-only "$@" 2>/dev/null | awk '{print $NF}' | LC_ALL=C sort -u; }
 # a function P defines, to call from a probe (not main)
