@@ -3,28 +3,59 @@
 
 VERSION  := 0.1.0
 PKGS     := libzmq libprotobuf-c sqlite3 jansson inih libmicrohttpd
-DEB_PKGS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-            libsqlite3-dev sqlite3 libjansson-dev libinih-dev libcmocka-dev procps jq \
-            clang libclang-rt-14-dev iproute2 mosquitto mosquitto-clients valgrind \
-            scdoc man-db groff-base dpkg-dev lintian systemd adduser \
-            libmicrohttpd-dev chromium curl fonts-noto-cjk libmosquitto-dev
+
+# Debian packages, by what needs them. `make` needs BUILD_DEPS only;
+# `make deps-build` installs just those. Each other goal installs what it
+# runs (see the deps-* goals below); `make deps` installs them all.
+BUILD_DEPS := build-essential pkg-config protobuf-c-compiler libzmq3-dev libprotobuf-c-dev \
+              libsqlite3-dev libjansson-dev libinih-dev libmicrohttpd-dev
+# unit tests (cmocka) and the tools the end-to-end scripts call
+TEST_DEPS  := libcmocka-dev procps iproute2 jq sqlite3 curl python3 chromium fonts-noto-cjk valgrind
+# bench/: mqtt_peer links libmosquitto and bench/run.sh starts a broker
+BENCH_DEPS := libmosquitto-dev mosquitto mosquitto-clients procps iproute2 jq sqlite3
+# make man / install / deb / lintian (and e2e_deb, which installs the .deb)
+PKG_DEPS   := scdoc man-db groff-base dpkg-dev lintian systemd adduser
+# make fuzz: libFuzzer comes with clang's runtime
+FUZZ_DEPS  := clang libclang-rt-14-dev
+DEB_PKGS   := $(sort $(BUILD_DEPS) $(TEST_DEPS) $(BENCH_DEPS) $(PKG_DEPS) $(FUZZ_DEPS))
 
 BUILD    ?= build
 SAN      ?=
 CC       ?= cc
 OPT      ?= -O2
+# Only common/ (and the generated protobuf) is on every file's include
+# path; each directory adds its own below (LAYER_CFLAGS).
 CFLAGS   := -std=c11 -Wall -Wextra -Werror $(OPT) -g -D_GNU_SOURCE \
             -DSHIBAO_VERSION='"$(VERSION)"' $(SAN) -MMD -MP \
-            -I$(BUILD)/gen -Icommon -Iaggregator -Ireporter -Icollector \
+            -I$(BUILD)/gen -Icommon \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  := $(SAN)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
+# ---- layers
+# common/ is the bottom layer: it sees only its own headers. Each program
+# (aggregator, reporter, collector, sim) sees common/ and itself, never
+# another program, so `#include "render.h"` in collector/ does not compile.
+# tests/ (unit tests and fuzz harnesses) see every layer; bench/ sees the
+# aggregator (replay.c drives ingest's sink). The flags are chosen by the
+# first directory of the source path ($* in the compile rule), not by
+# target-specific variables, which would leak into the prerequisites of
+# whatever target set them.
+PROGRAMS         := aggregator reporter collector sim
+INC_common       :=
+INC_aggregator   := -Iaggregator
+INC_reporter     := -Ireporter
+INC_collector    := -Icollector
+INC_sim          := -Isim
+INC_tests        := $(PROGRAMS:%=-I%)
+INC_bench        := -Iaggregator
+LAYER_CFLAGS      = $(INC_$(firstword $(subst /, ,$*)))
+
 # Test hooks (SHIBAO_TODAY, common/period.h) are compiled into what the
-# tests run (make all, test, asan, bench) and never into what is installed:
-# make install and make deb build with TEST_HOOKS=0. period.o, the one
-# object they change, is rebuilt whenever the setting changes.
+# tests run (make all, test, asan, bench, fuzz) and never into what is
+# installed: make install and make deb build with TEST_HOOKS=0. period.o,
+# the one object they change, is rebuilt whenever the setting changes.
 ifneq ($(filter install deb lintian,$(MAKECMDGOALS)),)
 TEST_HOOKS ?= 0
 endif
@@ -35,20 +66,27 @@ HOOKS_STAMP := $(BUILD)/test-hooks
 $(shell mkdir -p $(BUILD) && { [ "$$(cat $(HOOKS_STAMP) 2>/dev/null)" = "$(TEST_HOOKS)" ] || \
         echo "$(TEST_HOOKS)" >$(HOOKS_STAMP); })
 
+# Sources are found by wildcard: a new common/*.c or PROGRAM/*.c builds
+# without a Makefile edit.
 GEN_C    := $(BUILD)/gen/shibao.pb-c.c
 GEN_H    := $(BUILD)/gen/shibao.pb-c.h
-LIB_SRC  := $(wildcard common/*.c) \
-            $(filter-out %/main.c,$(wildcard aggregator/*.c reporter/*.c collector/*.c sim/*.c))
-LIB_OBJ  := $(BUILD)/gen/shibao.pb-c.o $(LIB_SRC:%.c=$(BUILD)/%.o)
-LIB      := $(BUILD)/libshibao.a
-PROGS    := $(BUILD)/bin/shibao-collector $(BUILD)/bin/shibao-aggregator \
-            $(BUILD)/bin/shibao-reporter $(BUILD)/bin/shibao-sim
+# libshibao-common.a: common/ and the generated protobuf
+COMMON_OBJ := $(BUILD)/gen/shibao.pb-c.o $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
+COMMON_LIB := $(BUILD)/libshibao-common.a
+# each program's modules (all but main.c): PROGRAM_OBJ(aggregator) ...
+PROGRAM_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(filter-out %/main.c,$(wildcard $(1)/*.c)))
+# ... and the same as an archive, for tests and bench, which link modules
+# of several programs
+PROGRAM_LIBS := $(PROGRAMS:%=$(BUILD)/libshibao-%.a)
+PROGS    := $(PROGRAMS:%=$(BUILD)/bin/shibao-%)
 UNIT_SRC := $(wildcard tests/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all deps test unit e2e demo asan bench fuzz soak clean
+.PHONY: all deps test unit e2e demo asan bench fuzz fuzzers soak clean
 .SECONDARY:
 
 all: $(PROGS) $(if $(filter build,$(BUILD)),bin-links)
@@ -58,7 +96,7 @@ bin-links: $(PROGS)
 	@mkdir -p bin
 	@for p in $(PROGS); do ln -sf ../$$p bin/; done
 
-$(GEN_C) $(GEN_H): proto/shibao.proto
+$(GEN_C) $(GEN_H) &: proto/shibao.proto
 	@mkdir -p $(BUILD)/gen
 	protoc-c --proto_path=proto --c_out=$(BUILD)/gen proto/shibao.proto
 
@@ -67,65 +105,104 @@ $(BUILD)/gen/shibao.pb-c.o: $(GEN_C)
 
 $(BUILD)/%.o: %.c $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(LAYER_CFLAGS) -c $< -o $@
 
 $(BUILD)/common/period.o: CFLAGS += $(if $(filter 1,$(TEST_HOOKS)),-DSHIBAO_TEST_HOOKS)
 $(BUILD)/common/period.o: $(HOOKS_STAMP)
 
-$(LIB): $(LIB_OBJ)
+$(COMMON_LIB): $(COMMON_OBJ)
+$(BUILD)/libshibao-aggregator.a: $(call PROGRAM_OBJ,aggregator)
+$(BUILD)/libshibao-reporter.a: $(call PROGRAM_OBJ,reporter)
+$(BUILD)/libshibao-collector.a: $(call PROGRAM_OBJ,collector)
+$(BUILD)/libshibao-sim.a: $(call PROGRAM_OBJ,sim)
+$(BUILD)/libshibao-%.a:
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bin/shibao-%: $(BUILD)/%/main.o $(LIB)
+# A program links its own objects, every one of them (not an archive, from
+# which the linker would take only what main.o reaches), and the common
+# archive: a call into another program's module fails to link.
+$(BUILD)/bin/shibao-aggregator: $(call PROGRAM_OBJ,aggregator)
+$(BUILD)/bin/shibao-reporter: $(call PROGRAM_OBJ,reporter)
+$(BUILD)/bin/shibao-collector: $(call PROGRAM_OBJ,collector)
+$(BUILD)/bin/shibao-sim: $(call PROGRAM_OBJ,sim)
+$(BUILD)/bin/shibao-%: $(BUILD)/%/main.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(COMMON_LIB) $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
-	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) $(TEST_LIBS) -o $@
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(PROGRAM_LIBS) $(COMMON_LIB)
+	$(CC) $(LDFLAGS) $< $(PROGRAM_LIBS) $(COMMON_LIB) $(LDLIBS) $(TEST_LIBS) -o $@
 
 $(BUILD)/bench/mqtt_peer: LDLIBS += $(shell pkg-config --libs libmosquitto 2>/dev/null || echo -lmosquitto)
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
-	$(CC) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libshibao-aggregator.a $(COMMON_LIB)
+	$(CC) $(LDFLAGS) $< $(BUILD)/libshibao-aggregator.a $(COMMON_LIB) $(LDLIBS) -o $@
 
-# Installs what the build and the tests need, once, on a fresh Debian 12.
-deps:
-	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+# libFuzzer harnesses: only in the fuzz variant (make fuzz), where SAN has
+# -fsanitize=fuzzer-no-link for the libraries; the harness itself links
+# libFuzzer's main. Compiled like a unit test (INC_tests).
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(GEN_H) $(PROGRAM_LIBS) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC_tests) -fsanitize=fuzzer $< $(PROGRAM_LIBS) $(COMMON_LIB) $(LDLIBS) -o $@
+fuzzers: $(FUZZ_BIN)
+
+# ---- dependencies (Debian 12, as root; otherwise the apt-get line to run)
+# make deps installs everything (as it always has); each goal below
+# installs only what it needs.
+define install_deps
+	@missing=$$(for p in $(sort $(1)); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
-	  echo "make deps: installing $$missing"; \
+	  echo "make $@: installing $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
-	  echo "make deps: missing packages; run as root:"; \
+	  echo "make $@: missing packages; run as root:"; \
 	  echo "  apt-get install -y $$missing"; exit 1; \
 	fi
+endef
+.PHONY: deps-build deps-test deps-bench deps-pkg deps-fuzz
+deps:
+	$(call install_deps,$(DEB_PKGS))
+deps-build:
+	$(call install_deps,$(BUILD_DEPS))
+# the suite runs e2e_deb (make deb, apt) and e2e_bench_small (bench/run.sh)
+deps-test:
+	$(call install_deps,$(BUILD_DEPS) $(TEST_DEPS) $(BENCH_DEPS) $(PKG_DEPS))
+deps-bench:
+	$(call install_deps,$(BUILD_DEPS) $(BENCH_DEPS))
+deps-pkg:
+	$(call install_deps,$(BUILD_DEPS) $(PKG_DEPS))
+deps-fuzz:
+	$(call install_deps,$(BUILD_DEPS) $(FUZZ_DEPS))
 
 unit: $(UNIT_BIN)
 e2e: $(PROGS)
 
-test: deps
+test: deps-test
 	$(MAKE) all unit $(BENCH_BIN)
 	BUILD=$(BUILD) tests/run.sh
 
-asan:
-	$(MAKE) deps
+asan: deps-test
 	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all unit $(BENCH_SRC:bench/%.c=build-asan/bench/%)
 	BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 tests/run.sh
 
-demo: deps
+demo: deps-build
 	$(MAKE) all
 	BUILD=$(BUILD) tests/demo.sh
 
-bench: deps
+bench: deps-bench
 	$(MAKE) all $(BENCH_BIN)
 	BUILD=$(BUILD) bench/run.sh
 
-# libFuzzer harnesses (tests/fuzz/), built with clang; FUZZ_SECONDS each.
-fuzz: deps
-	$(MAKE) all
-	BUILD=$(BUILD) tests/fuzz.sh
+# libFuzzer harnesses (tests/fuzz/): a build variant like asan, in
+# build-fuzz with clang; tests/fuzz.sh runs each for FUZZ_SECONDS.
+FUZZ_BUILD := build-fuzz
+fuzz: deps-fuzz
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 \
+	    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" fuzzers
+	BUILD=$(FUZZ_BUILD) tests/fuzz.sh
 
 # The fault-injection suite at full scale (issue 3): long, not in CI.
-soak: deps
+soak: deps-test
 	$(MAKE) all
 	BUILD=$(BUILD) SOAK=1 tests/soak.sh
 
@@ -203,7 +280,7 @@ uninstall:
 	rm -f $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
 	rm -rf $(DESTDIR)$(DOCDIR)
 
-deb: deps
+deb: deps-pkg
 	rm -rf $(DEB_BUILD)/stage
 	$(MAKE) BUILD=$(DEB_BUILD) OPT="$(DEB_CFLAGS)" SAN="$(DEB_LDFLAGS)" install \
 	    DESTDIR=$(CURDIR)/$(DEB_BUILD)/stage PREFIX=/usr UNITDIR=/lib/systemd/system
