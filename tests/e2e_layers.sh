@@ -213,8 +213,10 @@ include_edges >"$T/edges"
 check "the include graph has edges ($(wc -l <"$T/edges"))" test "$(wc -l <"$T/edges")" -gt 50
 check_eq "no include cycle between header files" "" \
     "$(awk '$1 ~ /\.h$/' "$T/edges" | cycles | tr '\n' ';')"
-# modules: a .c and its .h are one node
-module_cycles=$(sed 's/\.[ch]\( \|$\)/\1/g' "$T/edges" | cycles)
+# modules: a .c and its .h are one node, and so is a module's private
+# header (NAME_int.h: the parts of one module split over several files)
+module_cycles=$(sed 's/_int\.h\( \|$\)/.h\1/g; s/\.[ch]\( \|$\)/\1/g' "$T/edges" | sort -u |
+    awk '$1 != $2' | cycles)
 # render.c includes html.h and html.c render.h: the review's known cycle
 # (ARCHITECTURE-REVIEW.md 2.2), broken by its step 2c; any other fails
 check_eq "no include cycle between modules but render <-> html" "" \
