@@ -4,6 +4,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "db.h"
+#include "count.h"
 #include "ingest.h"
 #include "link.h"
 #include "log.h"
@@ -12,6 +13,7 @@
 #include "profile.h"
 #include "status.h"
 #include "validate.h"
+#include "verify.h"
 #include "zap.h"
 
 #include <getopt.h>
@@ -97,7 +99,7 @@ static const struct option longopts[] = {
 static int parse(int argc, char **argv, struct opts *o)
 {
     o->cmd = "run";
-    o->deadline_days = INGEST_DEADLINE_DAYS;
+    o->deadline_days = COUNT_DEADLINE_DAYS;
     o->village_per_day = LIMIT_DEFAULT_PER_DAY;
     if (argc > 1 && argv[1][0] != '-') {
         o->cmd = argv[1];
@@ -356,7 +358,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (strcmp(o.cmd, "verify") == 0) {
-        int diffs = ingest_verify(db, o.township);
+        int diffs = verify_township(db, o.township);
         if (diffs == 0)
             printf("verify: every rollup equals a recount from the ledger\n");
         else if (diffs > 0)
