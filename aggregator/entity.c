@@ -20,7 +20,31 @@ static const char *const SCHEMA =
     " village TEXT NOT NULL, metric TEXT,"
     " PRIMARY KEY (entity, occurred_on, event_id, village)) WITHOUT ROWID;";
 
-int entity_create(sqlite3 *db) { return db_exec(db, SCHEMA); }
+/* CREATE TABLE IF NOT EXISTS leaves an older table as it is: one keyed
+ * without the village would make two villages' shops of one operator id
+ * one history. Such a table is copied once into the current one, in one
+ * transaction. */
+static int migrate_keys(sqlite3 *db)
+{
+    int old = db_column_unkeyed(db, "entity_events", "village");
+    if (old <= 0)
+        return old;
+    log_info("entity: keying the stock entities by village as well (once; the rows are copied)");
+    if (db_begin(db) < 0)
+        return -1;
+    if (db_exec(db, "ALTER TABLE entity_events RENAME TO entity_events_unkeyed") < 0 ||
+        db_exec(db, SCHEMA) < 0 ||
+        db_exec(db, "INSERT INTO entity_events(entity, occurred_on, event_id, village, metric)"
+                    " SELECT entity, occurred_on, event_id, village, metric FROM entity_events_unkeyed;"
+                    " DROP TABLE entity_events_unkeyed") < 0 ||
+        db_commit(db) < 0) {
+        db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
+static int create(sqlite3 *db) { return migrate_keys(db) < 0 || db_exec(db, SCHEMA) < 0 ? -1 : 0; }
 
 int entity_new(sqlite3 *db, entity_t **out)
 {
@@ -29,7 +53,7 @@ int entity_new(sqlite3 *db, entity_t **out)
     if (!e)
         goto out;
     e->db = db;
-    if (entity_create(db) < 0 ||
+    if (create(db) < 0 ||
         db_prepare(db,
                    "INSERT INTO entity_events(entity, occurred_on, event_id, village, metric)"
                    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",

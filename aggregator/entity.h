@@ -28,10 +28,9 @@
 
 typedef struct entity entity_t;
 
-/* The table, if absent (also used when migrating an older table). */
-int entity_create(sqlite3 *db);
-
-/* Prepares the statements on db (borrowed). 0 or -1 (logged). */
+/* Creates the table if absent (an older one, keyed without the village,
+ * is copied once into the current one, in its own transaction) and
+ * prepares the statements on db (borrowed). 0 or -1 (logged). */
 int entity_new(sqlite3 *db, entity_t **out);
 void entity_destroy(entity_t **e);
 

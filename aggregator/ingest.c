@@ -4,6 +4,7 @@
 #include "db.h"
 #include "entity.h"
 #include "feed.h"
+#include "ledger.h"
 #include "limit.h"
 #include "log.h"
 #include "period.h"
@@ -28,11 +29,7 @@ struct ingest {
      * what has arrived. A replay in another order (verify) leaves it to a
      * check of its own, with the arrival times. */
     int register_rule;
-    sqlite3_stmt *ins_ledger, *del_ledger, *ins_quarantine, *get_stream, *ins_stream;
-    /* The stream id of the batch in hand (0: not looked up). Forgotten with
-     * the batch: a rolled-back batch may have made the row. */
-    char stream[64];
-    sqlite3_int64 stream_id;
+    ledger_t *ledger;        /* the events, and the refused ones */
     tally_t *tally;          /* the rollup changes of the transaction in hand */
     count_t *count;          /* each event's contribution to them */
     feed_t *feed;            /* the county's copy of them */
@@ -41,83 +38,11 @@ struct ingest {
 };
 
 
+/* Changes to what the tables mean, each made once per database (when it
+ * was made: a rule checked by verify holds from then on). */
 static const char *const SCHEMA =
-    /* Keyed by village first: a village's event ids grow with time, so each
-     * village's rows are appended at the end of its own range whatever the
-     * other villages are doing. Keyed by event_id alone, the batches of a
-     * village behind the others landed among their rows, and a commit of
-     * 10,000 events rewrote 314 ledger pages instead of about 130. An event
-     * is the same event only from the same village (a village cannot store
-     * another's), which is also what stops one village from shadowing
-     * another's events by sending their ids first. */
-    "CREATE TABLE IF NOT EXISTS ledger ("
-    " event_id TEXT NOT NULL, village TEXT NOT NULL, occurred_on TEXT NOT NULL,"
-    " body TEXT NOT NULL, payload BLOB NOT NULL, stream INTEGER, seq INTEGER,"
-    " received_at INTEGER NOT NULL, PRIMARY KEY (village, event_id)) WITHOUT ROWID;"
-    /* A ledger row names its delivery stream by a small id: the stream's
-     * 36-character name on each of a million rows was a fifth of the
-     * ledger's bytes, and the cost of a commit is the pages it writes. */
-    "CREATE TABLE IF NOT EXISTS ledger_streams ("
-    " id INTEGER PRIMARY KEY, stream TEXT NOT NULL UNIQUE);"
-    "CREATE TABLE IF NOT EXISTS quarantine ("
-    " id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, origin TEXT, stream TEXT,"
-    " seq INTEGER, event_id TEXT, reason TEXT NOT NULL, payload BLOB);"
-    /* Changes to what the tables mean, each made once per database (when
-     * it was made: a rule checked by verify holds from then on). */
     "CREATE TABLE IF NOT EXISTS ingest_migrations ("
     " name TEXT PRIMARY KEY, done_at INTEGER NOT NULL);";
-
-/* 1 when a table of this name exists without village in its primary key:
- * the ledger and entity_events of databases made before both were keyed
- * by village too (0 when it is keyed so or absent, -1 on error). */
-static int keyed_without_village(sqlite3 *db, const char *table)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-    if (db_prepare(db, "SELECT pk FROM pragma_table_info(?1) WHERE name = 'village'", &st) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        rc = sqlite3_column_int(st, 0) == 0;
-    else if (s == SQLITE_DONE)
-        rc = 0;
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* CREATE TABLE IF NOT EXISTS leaves an older table as it is: one keyed by
- * event_id alone would still take the same id from a second village for
- * "already recorded" (and let a village shadow another's events). Such a
- * table is copied once into the current one, in one transaction. */
-static int migrate_keys(sqlite3 *db)
-{
-    int old_ledger = keyed_without_village(db, "ledger");
-    int old_entity = keyed_without_village(db, "entity_events");
-    if (old_ledger < 0 || old_entity < 0)
-        return -1;
-    if (!old_ledger && !old_entity)
-        return 0;
-    log_info("ingest: keying the ledger and stock entities by village as well (once; the rows are copied)");
-    if (db_begin(db) < 0)
-        return -1;
-    if ((old_ledger && db_exec(db, "ALTER TABLE ledger RENAME TO ledger_unkeyed") < 0) ||
-        (old_entity && db_exec(db, "ALTER TABLE entity_events RENAME TO entity_events_unkeyed") < 0) ||
-        db_exec(db, SCHEMA) < 0 || entity_create(db) < 0 ||
-        (old_ledger &&
-         db_exec(db, "INSERT INTO ledger(event_id, village, occurred_on, body, payload, stream, seq,"
-                     " received_at) SELECT event_id, village, occurred_on, body, payload, stream, seq,"
-                     " received_at FROM ledger_unkeyed; DROP TABLE ledger_unkeyed") < 0) ||
-        (old_entity &&
-         db_exec(db, "INSERT INTO entity_events(entity, occurred_on, event_id, village, metric)"
-                     " SELECT entity, occurred_on, event_id, village, metric FROM entity_events_unkeyed;"
-                     " DROP TABLE entity_events_unkeyed") < 0) ||
-        db_commit(db) < 0) {
-        db_rollback(db);
-        return -1;
-    }
-    return 0;
-}
 
 static int sink_begin(void *arg);
 static void clear_pending(ingest_t *ing);
@@ -147,26 +72,14 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
                                    .release = sink_release,
                                    .flush = sink_flush};
     ing->register_rule = 1;
-    if (migrate_keys(db) < 0 || db_exec(db, SCHEMA) < 0 || entity_new(db, &ing->entity) < 0 ||
+    if (ledger_create(db) < 0 || db_exec(db, SCHEMA) < 0 || ledger_new(db, &ing->ledger) < 0 ||
+        entity_new(db, &ing->entity) < 0 ||
         rollup_new(db, ROLLUP_TOWNSHIP, &ing->rollup) < 0 || tally_new(&ing->tally) < 0 ||
         count_new(db, township, ing->tally, ing->entity, &ing->count) < 0 ||
         feed_new(db, township, upstream, &ing->feed) < 0 ||
         (ing->enrolled = tally_metric(ing->tally, COUNT_M_ENROLLED)) < 0)
         goto out;
-    if (db_prepare(db,
-                   "INSERT INTO ledger(event_id, village, occurred_on, body, payload, stream,"
-                   " seq, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-                   " ON CONFLICT DO NOTHING",
-                   &ing->ins_ledger) < 0 ||
-        db_prepare(db, "DELETE FROM ledger WHERE village = ?1 AND event_id = ?2",
-                   &ing->del_ledger) < 0 ||
-        db_prepare(db,
-                   "INSERT INTO quarantine(received_at, origin, stream, seq, event_id, reason,"
-                   " payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                   &ing->ins_quarantine) < 0 ||
-        db_prepare(db, "SELECT id FROM ledger_streams WHERE stream = ?1", &ing->get_stream) < 0 ||
-        db_prepare(db, "INSERT INTO ledger_streams(stream) VALUES (?1)", &ing->ins_stream) < 0 ||
-        migrate_village_businesses(ing) < 0)
+    if (migrate_village_businesses(ing) < 0)
         goto out;
     *out = ing;
     ing = NULL;
@@ -182,7 +95,8 @@ static void clear_pending(ingest_t *ing)
         tally_clear(ing->tally);
     if (ing->count)
         count_clear(ing->count);
-    ing->stream_id = 0;
+    if (ing->ledger)
+        ledger_forget_stream(ing->ledger);
     if (ing->feed)
         feed_clear(ing->feed);
 }
@@ -193,11 +107,7 @@ void ingest_destroy(ingest_t **p)
     if (!ing)
         return;
     clear_pending(ing);
-    sqlite3_finalize(ing->ins_ledger);
-    sqlite3_finalize(ing->del_ledger);
-    sqlite3_finalize(ing->ins_quarantine);
-    sqlite3_finalize(ing->get_stream);
-    sqlite3_finalize(ing->ins_stream);
+    ledger_destroy(&ing->ledger);
     count_destroy(&ing->count);
     feed_destroy(&ing->feed);
     entity_destroy(&ing->entity);
@@ -352,57 +262,9 @@ out:
 static int quarantine(ingest_t *ing, const struct link_item *it, const char *event_id,
                       const char *reason)
 {
-    sqlite3_stmt *st = ing->ins_quarantine;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-    sqlite3_bind_text(st, 2, it ? it->origin : NULL, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, it ? it->stream : NULL, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, it ? (sqlite3_int64)it->seq : 0);
-    sqlite3_bind_text(st, 5, event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
-    /* Keep at most 64 KiB of a refused payload: enough to trace it, too
-     * little for a flood to fill the disk. */
-    if (it)
-        sqlite3_bind_blob(st, 7, it->payload, (int)(it->len < 65536 ? it->len : 65536), SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 7);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    if (rc < 0)
-        log_error("ingest: quarantine: %s", sqlite3_errmsg(ing->db));
-    sqlite3_reset(st);
-    return rc;
-}
-
-/* The id of a delivery stream's name, made on first use. 0 when there is
- * no stream (a replay), -1 on a database error. */
-static sqlite3_int64 stream_id(ingest_t *ing, const char *stream)
-{
-    if (!stream)
-        return 0;
-    if (ing->stream_id && strcmp(ing->stream, stream) == 0)
-        return ing->stream_id;
-    sqlite3_int64 id = -1;
-    sqlite3_stmt *st = ing->get_stream;
-    sqlite3_bind_text(st, 1, stream, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        id = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    if (s == SQLITE_DONE) {
-        st = ing->ins_stream;
-        sqlite3_bind_text(st, 1, stream, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_DONE)
-            id = sqlite3_last_insert_rowid(ing->db);
-        sqlite3_reset(st);
-    }
-    if (id < 0) {
-        log_error("ingest: stream %s: %s", stream, sqlite3_errmsg(ing->db));
-        return -1;
-    }
-    if (strlen(stream) < sizeof ing->stream) {
-        memcpy(ing->stream, stream, strlen(stream) + 1);
-        ing->stream_id = id;
-    }
-    return id;
+    return ledger_quarantine(ing->ledger, it ? it->origin : NULL, it ? it->stream : NULL,
+                             it ? it->seq : 0, event_id, reason, it ? it->payload : NULL,
+                             it ? it->len : 0);
 }
 
 /* The register rule (entity.h): 0 the event may be counted, 1 refused
@@ -429,19 +291,6 @@ static int register_rule(ingest_t *ing, const Shibao__V1__Event *ev, struct link
                  n, op, owner, ev->village_id);
     }
     return r;
-}
-
-/* Takes back the ledger row apply_item just wrote (a refusal after it). */
-static int unrecord(ingest_t *ing, const Shibao__V1__Event *ev)
-{
-    sqlite3_stmt *st = ing->del_ledger;
-    sqlite3_bind_text(st, 1, ev->village_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->event_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    if (rc < 0)
-        log_error("ingest: ledger: %s", sqlite3_errmsg(ing->db));
-    sqlite3_reset(st);
-    return rc;
 }
 
 /* An item before it touches the database: decoded and validated. Made on
@@ -519,28 +368,12 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
         rc = quarantine(ing, it, ref->event_id, ref->reason) < 0 ? -1 : 1;
         goto out;
     }
-    sqlite3_int64 sid = stream_id(ing, it ? it->stream : NULL);
-    if (sid < 0)
+    int put = ledger_put(ing->ledger, ev->village_id, ev->event_id, ev->occurred_on,
+                         codec_body_name(ev), payload, len, it ? it->stream : NULL,
+                         it ? it->seq : 0);
+    if (put < 0)
         goto out;
-    sqlite3_stmt *st = ing->ins_ledger;
-    sqlite3_bind_text(st, 1, ev->event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->village_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ev->occurred_on, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, codec_body_name(ev), -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 5, payload, (int)len, SQLITE_STATIC);
-    if (sid)
-        sqlite3_bind_int64(st, 6, sid);
-    else
-        sqlite3_bind_null(st, 6);
-    sqlite3_bind_int64(st, 7, it ? (sqlite3_int64)it->seq : 0);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE) {
-        log_error("ingest: ledger: %s", sqlite3_errmsg(ing->db));
-        goto out;
-    }
-    if (sqlite3_changes(ing->db) == 0) {
+    if (put == 1) {
         /* Already in the ledger: the same event resubmitted. Harmless. */
         snprintf(ref->reason, sizeof ref->reason, "event_id: already recorded");
         rc = 2;
@@ -551,7 +384,7 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
     if (ing->register_rule) {
         int r = register_rule(ing, ev, ref);
         if (r != 0) {
-            rc = r < 0 || unrecord(ing, ev) < 0 ||
+            rc = r < 0 || ledger_take_back(ing->ledger, ev->village_id, ev->event_id) < 0 ||
                  quarantine(ing, it, ref->event_id, ref->reason) < 0 ? -1 : 1;
             goto out;
         }
@@ -620,7 +453,7 @@ static int sink_begin(void *arg)
 {
     ingest_t *ing = arg;
     count_begin(ing->count);
-    ing->stream_id = 0;
+    ledger_forget_stream(ing->ledger);
     return 0;
 }
 

@@ -18,10 +18,9 @@
  * of an operator id that only other villages have registered is refused
  * ("registration.operator_id: … is registered by village …").
  *
- * Tables: ledger(event_id, village, occurred_on, body, payload, stream, seq,
- * received_at) where stream is an id in ledger_streams(id, stream),
- * quarantine(...), ingest_migrations(name, done_at): the changes of meaning
- * made once per database. The stocks' histories are entity.h's. */
+ * Table: ingest_migrations(name, done_at): the changes of meaning made
+ * once per database. The ledger and quarantine are ledger.h's, the stocks'
+ * histories entity.h's, the rollups rollup.h's. */
 #ifndef SHIBAO_INGEST_H
 #define SHIBAO_INGEST_H
 
