@@ -66,7 +66,7 @@ int entity_each_shared(sqlite3 *db,
  * break the register rule: a closure by a village of an operator it never
  * registered, which another village had registered before. Each is
  * logged; returns their number, or -1. Reads each event's arrival time
- * from the ledger (a join on its key, read only). */
+ * from the ledger (ledger.h, read only). */
 int entity_check_register(sqlite3 *db, long long since);
 
 #endif

@@ -3,36 +3,41 @@
 #include "db.h"
 #include "entity.h"
 #include "ingest.h"
+#include "ledger.h"
 #include "log.h"
 
 #include <string.h>
+
+struct replay {
+    ingest_t *ing;
+    long n;
+};
+
+static int recount(void *arg, const struct ledger_row *row)
+{
+    struct replay *r = arg;
+    struct link_refusal ref;
+    if (ingest_event(r->ing, row->payload, row->len, NULL, &ref) < 0)
+        return -1;
+    return ++r->n % 10000 == 0 ? ingest_flush(r->ing) : 0;
+}
 
 int verify_township(sqlite3 *db, const char *township)
 {
     int rc = -1, diffs = 0;
     sqlite3 *scratch = NULL;
     ingest_t *ing = NULL;
-    sqlite3_stmt *st = NULL, *a = NULL, *b = NULL;
-    struct link_refusal ref;
+    sqlite3_stmt *a = NULL, *b = NULL;
     long long since = 0;
     if (sqlite3_open(":memory:", &scratch) != SQLITE_OK || ingest_new(scratch, township, NULL, &ing) < 0 ||
         ingest_register_rule_since(db, &since) < 0)
         goto out;
     ingest_set_register_rule(ing, 0); /* checked below, in arrival order */
+    struct replay r = {ing, 0};
     /* Replay the ledger in a different order from the one it arrived in:
      * the rollups must not depend on arrival order. */
-    if (db_prepare(db, "SELECT payload FROM ledger ORDER BY village DESC, event_id DESC", &st) < 0 ||
-        db_begin(scratch) < 0)
-        goto out;
-    int s, n = 0;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (ingest_event(ing, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                         NULL, &ref) < 0)
-            goto out;
-        if (++n % 10000 == 0 && ingest_flush(ing) < 0)
-            goto out;
-    }
-    if (s != SQLITE_DONE || ingest_flush(ing) < 0 || db_commit(scratch) < 0)
+    if (db_begin(scratch) < 0 || ledger_replay(db, recount, &r) < 0 || ingest_flush(ing) < 0 ||
+        db_commit(scratch) < 0)
         goto out;
     /* What the township recorded on receipt (lateness, enrolment) a replay
      * cannot know, and the first receipt day differs by nature: only its
@@ -80,7 +85,6 @@ int verify_township(sqlite3 *db, const char *township)
         goto out;
     rc = diffs + broken;
 out:
-    sqlite3_finalize(st);
     sqlite3_finalize(a);
     sqlite3_finalize(b);
     ingest_destroy(&ing);

@@ -10,6 +10,7 @@
 struct ledger {
     sqlite3 *db;
     sqlite3_stmt *ins_ledger, *del_ledger, *ins_quarantine, *get_stream, *ins_stream;
+    sqlite3_stmt *since, *received;
     /* The id of the last stream looked up (0: none). Forgotten with the
      * batch: a rolled-back batch may have made the row. */
     char stream[64];
@@ -82,7 +83,12 @@ int ledger_new(sqlite3 *db, ledger_t **out)
                    " payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                    &l->ins_quarantine) < 0 ||
         db_prepare(db, "SELECT id FROM ledger_streams WHERE stream = ?1", &l->get_stream) < 0 ||
-        db_prepare(db, "INSERT INTO ledger_streams(stream) VALUES (?1)", &l->ins_stream) < 0)
+        db_prepare(db, "INSERT INTO ledger_streams(stream) VALUES (?1)", &l->ins_stream) < 0 ||
+        /* a village's rows are one range of the primary key */
+        db_prepare(db, "SELECT count(*) FROM ledger WHERE village = ?1 AND received_at >= ?2",
+                   &l->since) < 0 ||
+        db_prepare(db, "SELECT received_at FROM ledger WHERE village = ?1 AND event_id = ?2",
+                   &l->received) < 0)
         goto out;
     *out = l;
     l = NULL;
@@ -102,6 +108,8 @@ void ledger_destroy(ledger_t **p)
     sqlite3_finalize(l->ins_quarantine);
     sqlite3_finalize(l->get_stream);
     sqlite3_finalize(l->ins_stream);
+    sqlite3_finalize(l->since);
+    sqlite3_finalize(l->received);
     free(l);
     *p = NULL;
 }
@@ -202,6 +210,125 @@ int ledger_quarantine(ledger_t *l, const char *origin, const char *stream, uint6
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     if (rc < 0)
         log_error("ledger: quarantine: %s", sqlite3_errmsg(l->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ------------------------------------------------------------ readers */
+
+/* Steps st to its end, handing each row (village, occurred_on, event_id,
+ * payload) to fn. Finalizes st. */
+static int each_row(sqlite3 *db, sqlite3_stmt *st, ledger_fn *fn, void *arg)
+{
+    int rc = -1, s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ledger_row r = {
+            .village = (const char *)sqlite3_column_text(st, 0),
+            .occurred_on = (const char *)sqlite3_column_text(st, 1),
+            .event_id = (const char *)sqlite3_column_text(st, 2),
+            .payload = sqlite3_column_blob(st, 3),
+            .len = (size_t)sqlite3_column_bytes(st, 3),
+        };
+        if (fn(arg, &r) < 0)
+            goto out;
+    }
+    if (s != SQLITE_DONE) {
+        log_error("ledger: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ledger_each(sqlite3 *db, const char *township, const char *body, const char *first,
+                const char *last, ledger_fn *fn, void *arg)
+{
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db,
+                   "SELECT village, occurred_on, event_id, payload FROM ledger"
+                   " WHERE body = ?1 AND occurred_on <= ?3 AND (?2 IS NULL OR occurred_on >= ?2)"
+                   " AND substr(village, 1, 9) = ?4 ORDER BY occurred_on, event_id",
+                   &st) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, body, -1, SQLITE_STATIC);
+    if (first)
+        sqlite3_bind_text(st, 2, first, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, last, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, township, -1, SQLITE_STATIC);
+    return each_row(db, st, fn, arg);
+}
+
+int ledger_replay(sqlite3 *db, ledger_fn *fn, void *arg)
+{
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db,
+                   "SELECT village, occurred_on, event_id, payload FROM ledger"
+                   " ORDER BY village DESC, event_id DESC",
+                   &st) < 0)
+        return -1;
+    return each_row(db, st, fn, arg);
+}
+
+int ledger_exists(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                       " AND name = 'ledger')", &st) < 0)
+        return -1;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    if (rc < 0)
+        log_error("ledger: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static long long count_rows(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    long long n = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+long long ledger_count_events(sqlite3 *db) { return count_rows(db, "SELECT count(*) FROM ledger"); }
+
+long long ledger_count_quarantined(sqlite3 *db)
+{
+    return count_rows(db, "SELECT count(*) FROM quarantine");
+}
+
+int ledger_received_since(ledger_t *l, const char *village, long long since, long *count)
+{
+    sqlite3_stmt *st = l->since;
+    sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    if (rc == 0)
+        *count = (long)sqlite3_column_int64(st, 0);
+    else
+        log_error("ledger: %s", sqlite3_errmsg(l->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_received_at(ledger_t *l, const char *village, const char *event_id, long long *at)
+{
+    sqlite3_stmt *st = l->received;
+    sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st), rc = -1;
+    if (s == SQLITE_ROW) {
+        *at = sqlite3_column_int64(st, 0);
+        rc = 1;
+    } else if (s == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        log_error("ledger: %s", sqlite3_errmsg(l->db));
+    }
     sqlite3_reset(st);
     return rc;
 }

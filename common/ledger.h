@@ -31,8 +31,8 @@ typedef struct ledger ledger_t;
  * transaction. 0 or -1 (logged). */
 int ledger_create(sqlite3 *db);
 
-/* Prepares the writer's statements on db (borrowed); the tables must
- * exist. 0 or -1 (logged). */
+/* Prepares the statements on db (borrowed); the tables must exist. 0 or
+ * -1 (logged). */
 int ledger_new(sqlite3 *db, ledger_t **out);
 void ledger_destroy(ledger_t **l);
 
@@ -58,5 +58,47 @@ void ledger_forget_stream(ledger_t *l);
 int ledger_quarantine(ledger_t *l, const char *origin, const char *stream, uint64_t seq,
                       const char *event_id, const char *reason, const uint8_t *payload,
                       size_t len);
+
+/* ------------------------------------------------------------ readers */
+
+/* One event of the ledger, valid during the callback only. */
+struct ledger_row {
+    const char *village, *occurred_on, *event_id;
+    const uint8_t *payload;
+    size_t len;
+};
+
+/* Called per event: 0 to go on, -1 to stop (the iteration then fails). */
+typedef int ledger_fn(void *arg, const struct ledger_row *row);
+
+/* The events of township (9 digits) with body ("registration", ...; the
+ * Event's body field name) dated first (NULL: from the beginning) to last,
+ * "YYYY-MM-DD", in (occurred_on, event_id) order: the order of a stock
+ * entity's history. Read only. 0, or -1 (logged, or fn's -1). */
+int ledger_each(sqlite3 *db, const char *township, const char *body, const char *first,
+                const char *last, ledger_fn *fn, void *arg);
+
+/* Every event, by (village, event_id) descending: not the order the events
+ * arrived in, so a recount in it shows whether the rollups depend on that
+ * order. Read only. 0, or -1 (logged, or fn's -1). */
+int ledger_replay(sqlite3 *db, ledger_fn *fn, void *arg);
+
+/* 1 when db holds a ledger (a township's database), 0 when not (a
+ * county's), -1 on error (logged). */
+int ledger_exists(sqlite3 *db);
+
+/* The number of events in the ledger / refused events in quarantine, or
+ * -1 when it cannot be read (a database not yet initialised has no
+ * tables). Not logged: for status. */
+long long ledger_count_events(sqlite3 *db);
+long long ledger_count_quarantined(sqlite3 *db);
+
+/* How many events of village were received at or after since (seconds
+ * since the epoch): one range of the key. 0 (*count set) or -1 (logged). */
+int ledger_received_since(ledger_t *l, const char *village, long long since, long *count);
+
+/* When the event (village, event_id) was received: 1 (*at set, seconds
+ * since the epoch), 0 not in the ledger, -1 (logged). */
+int ledger_received_at(ledger_t *l, const char *village, const char *event_id, long long *at);
 
 #endif
