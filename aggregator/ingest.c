@@ -37,7 +37,6 @@ struct ingest {
     limit_t *limit; /* borrowed; NULL: no per-village ceiling */
 };
 
-
 /* Changes to what the tables mean, each made once per database (when it
  * was made: a rule checked by verify holds from then on). */
 static const char *const SCHEMA =
