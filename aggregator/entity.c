@@ -1,5 +1,6 @@
 #include "entity.h"
 #include "db.h"
+#include "ledger.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -20,7 +21,31 @@ static const char *const SCHEMA =
     " village TEXT NOT NULL, metric TEXT,"
     " PRIMARY KEY (entity, occurred_on, event_id, village)) WITHOUT ROWID;";
 
-int entity_create(sqlite3 *db) { return db_exec(db, SCHEMA); }
+/* CREATE TABLE IF NOT EXISTS leaves an older table as it is: one keyed
+ * without the village would make two villages' shops of one operator id
+ * one history. Such a table is copied once into the current one, in one
+ * transaction. */
+static int migrate_keys(sqlite3 *db)
+{
+    int old = db_column_unkeyed(db, "entity_events", "village");
+    if (old <= 0)
+        return old;
+    log_info("entity: keying the stock entities by village as well (once; the rows are copied)");
+    if (db_begin(db) < 0)
+        return -1;
+    if (db_exec(db, "ALTER TABLE entity_events RENAME TO entity_events_unkeyed") < 0 ||
+        db_exec(db, SCHEMA) < 0 ||
+        db_exec(db, "INSERT INTO entity_events(entity, occurred_on, event_id, village, metric)"
+                    " SELECT entity, occurred_on, event_id, village, metric FROM entity_events_unkeyed;"
+                    " DROP TABLE entity_events_unkeyed") < 0 ||
+        db_commit(db) < 0) {
+        db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
+static int create(sqlite3 *db) { return migrate_keys(db) < 0 || db_exec(db, SCHEMA) < 0 ? -1 : 0; }
 
 int entity_new(sqlite3 *db, entity_t **out)
 {
@@ -29,7 +54,7 @@ int entity_new(sqlite3 *db, entity_t **out)
     if (!e)
         goto out;
     e->db = db;
-    if (entity_create(db) < 0 ||
+    if (create(db) < 0 ||
         db_prepare(db,
                    "INSERT INTO entity_events(entity, occurred_on, event_id, village, metric)"
                    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
@@ -223,36 +248,63 @@ out:
 int entity_check_register(sqlite3 *db, long long since)
 {
     int rc = -1, s, n = 0;
-    sqlite3_stmt *st = NULL;
-    if (db_prepare(db,
-                   "SELECT c.village, substr(c.entity, 4), c.event_id,"
-                   " (SELECT o.village FROM entity_events o JOIN ledger lo"
-                   "   ON lo.village = o.village AND lo.event_id = o.event_id"
-                   "  WHERE o.entity = c.entity AND o.village <> c.village AND o.metric IS NOT NULL"
-                   "  AND lo.received_at < lc.received_at LIMIT 1)"
-                   " FROM entity_events c JOIN ledger lc"
-                   "  ON lc.village = c.village AND lc.event_id = c.event_id"
-                   " WHERE c.entity LIKE 'op:%' AND c.metric IS NULL AND lc.received_at >= ?1"
+    sqlite3_stmt *st = NULL, *owners = NULL;
+    ledger_t *ledger = NULL;
+    /* The closures by a village of an operator it never registered; then,
+     * by their arrival times (the ledger's), those received since the rule
+     * and after another village's registration of it. */
+    if (ledger_new(db, &ledger) < 0 ||
+        db_prepare(db,
+                   "SELECT c.village, substr(c.entity, 4), c.event_id, c.entity FROM entity_events c"
+                   " WHERE c.entity LIKE 'op:%' AND c.metric IS NULL"
                    " AND NOT EXISTS (SELECT 1 FROM entity_events m WHERE m.entity = c.entity"
                    "  AND m.village = c.village AND m.metric IS NOT NULL)",
-                   &st) < 0)
-        return -1;
-    sqlite3_bind_int64(st, 1, since);
+                   &st) < 0 ||
+        db_prepare(db,
+                   "SELECT village, event_id FROM entity_events WHERE entity = ?1 AND village <> ?2"
+                   " AND metric IS NOT NULL",
+                   &owners) < 0)
+        goto out;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+        const char *village = (const char *)sqlite3_column_text(st, 0);
+        const char *event_id = (const char *)sqlite3_column_text(st, 2);
+        long long closed, registered;
+        int r = ledger_received_at(ledger, village, event_id, &closed);
+        if (r < 0)
+            goto out;
+        if (r == 0 || closed < since)
+            continue;
+        const char *owner = NULL;
+        sqlite3_reset(owners);
+        sqlite3_bind_text(owners, 1, (const char *)sqlite3_column_text(st, 3), -1, SQLITE_STATIC);
+        sqlite3_bind_text(owners, 2, village, -1, SQLITE_STATIC);
+        int o;
+        while (!owner && (o = sqlite3_step(owners)) == SQLITE_ROW) {
+            r = ledger_received_at(ledger, (const char *)sqlite3_column_text(owners, 0),
+                                   (const char *)sqlite3_column_text(owners, 1), &registered);
+            if (r < 0)
+                goto out;
+            if (r == 1 && registered < closed)
+                owner = (const char *)sqlite3_column_text(owners, 0);
+        }
+        if (!owner && o != SQLITE_DONE)
+            goto db_error;
+        if (!owner)
             continue;
         log_error("verify: village %s closed operator %s (event %s), which is registered by"
                   " village %s, not by it",
-                  sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
-                  sqlite3_column_text(st, 2), sqlite3_column_text(st, 3));
+                  village, sqlite3_column_text(st, 1), event_id, owner);
         n++;
     }
-    if (s != SQLITE_DONE) {
-        log_error("verify: register: %s", sqlite3_errmsg(db));
-        goto out;
-    }
+    if (s != SQLITE_DONE)
+        goto db_error;
     rc = n;
+    goto out;
+db_error:
+    log_error("verify: register: %s", sqlite3_errmsg(db));
 out:
     sqlite3_finalize(st);
+    sqlite3_finalize(owners);
+    ledger_destroy(&ledger);
     return rc;
 }

@@ -28,10 +28,9 @@
 
 typedef struct entity entity_t;
 
-/* The table, if absent (also used when migrating an older table). */
-int entity_create(sqlite3 *db);
-
-/* Prepares the statements on db (borrowed). 0 or -1 (logged). */
+/* Creates the table if absent (an older one, keyed without the village,
+ * is copied once into the current one, in its own transaction) and
+ * prepares the statements on db (borrowed). 0 or -1 (logged). */
 int entity_new(sqlite3 *db, entity_t **out);
 void entity_destroy(entity_t **e);
 
@@ -67,7 +66,7 @@ int entity_each_shared(sqlite3 *db,
  * break the register rule: a closure by a village of an operator it never
  * registered, which another village had registered before. Each is
  * logged; returns their number, or -1. Reads each event's arrival time
- * from the ledger (a join on its key, read only). */
+ * from the ledger (ledger.h, read only). */
 int entity_check_register(sqlite3 *db, long long since);
 
 #endif

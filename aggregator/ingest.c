@@ -1,7 +1,10 @@
 #include "ingest.h"
 #include "codec.h"
+#include "count.h"
 #include "db.h"
 #include "entity.h"
+#include "feed.h"
+#include "ledger.h"
 #include "limit.h"
 #include "log.h"
 #include "period.h"
@@ -16,28 +19,9 @@
 #include <string.h>
 #include <time.h>
 
-/* Metrics named after an enum value ("insp.kind.ROUTINE"), by call site:
- * each name is made once, then found by (slot, value). */
-enum { EM_EVENTS, EM_REG_ACTION, EM_STOCK_REG, EM_INSP_KIND, EM_INSP_OUTCOME, EM_INSP_CAT,
-       EM_RECT, EM_PUB, EM_STAFF, EM_SLOTS };
-#define EM_VALUES 32
-
-/* Metrics with a fixed name, interned at start. */
-enum { FM_THREE_NO, FM_EXPIRED, FM_UNQUALIFIED, FM_ROUTINE_DIST, FM_PARTICIPANTS, FM_COPIES,
-       FM_FIRST_DAY, FM_NIL, FM_LATE_BATCHES, FM_LATE_LAST_DAY, FM_ENROLLED, FM_COUNT };
-static const char *const FIXED_METRICS[FM_COUNT] = {
-    "insp.three_no_items", "insp.expired_items", "insp.unqualified_staff",
-    "insp.routine_distribution", "pub.participants", "pub.copies", INGEST_M_FIRST_DAY,
-    INGEST_M_NIL, INGEST_M_LATE_BATCHES, INGEST_M_LATE_LAST_DAY, INGEST_M_ENROLLED};
-
-/* Once-per-batch decisions about a (village, month) (tally marks): the
- * tally is flushed to the rollups, and cleared, at the end of each batch. */
-enum { MARK_FIRST_DAY = 1u, MARK_NIL = 2u, MARK_DEADLINE = 4u };
-
 struct ingest {
     sqlite3 *db;
     char township[16];
-    outbox_t *upstream;
     rollup_t *rollup;
     struct link_sink sink;
     entity_t *entity;        /* the stock entities' histories, and whose each is */
@@ -45,99 +29,19 @@ struct ingest {
      * what has arrived. A replay in another order (verify) leaves it to a
      * check of its own, with the arrival times. */
     int register_rule;
-    sqlite3_stmt *ins_ledger, *del_ledger, *ins_quarantine, *get_rollup, *get_stream, *ins_stream;
-    /* The stream id of the batch in hand (0: not looked up). Forgotten with
-     * the batch: a rolled-back batch may have made the row. */
-    char stream[64];
-    sqlite3_int64 stream_id;
+    ledger_t *ledger;        /* the events, and the refused ones */
     tally_t *tally;          /* the rollup changes of the transaction in hand */
-    int fixed[FM_COUNT];     /* metric ids */
-    int enum_ids[EM_SLOTS][EM_VALUES]; /* metric id + 1; 0 not made yet */
-    int deadline_days;
-    long receipt_day;  /* of the batch in hand; 0 until first needed */
-    char today[11];    /* the same day as YYYY-MM-DD */
-    Shibao__V1__ProfileEntry **pending_profile;
-    size_t nprofile;
+    count_t *count;          /* each event's contribution to them */
+    feed_t *feed;            /* the county's copy of them */
+    int enrolled;            /* the metric id of village.enrolled */
     limit_t *limit; /* borrowed; NULL: no per-village ceiling */
 };
 
+/* Changes to what the tables mean, each made once per database (when it
+ * was made: a rule checked by verify holds from then on). */
 static const char *const SCHEMA =
-    /* Keyed by village first: a village's event ids grow with time, so each
-     * village's rows are appended at the end of its own range whatever the
-     * other villages are doing. Keyed by event_id alone, the batches of a
-     * village behind the others landed among their rows, and a commit of
-     * 10,000 events rewrote 314 ledger pages instead of about 130. An event
-     * is the same event only from the same village (a village cannot store
-     * another's), which is also what stops one village from shadowing
-     * another's events by sending their ids first. */
-    "CREATE TABLE IF NOT EXISTS ledger ("
-    " event_id TEXT NOT NULL, village TEXT NOT NULL, occurred_on TEXT NOT NULL,"
-    " body TEXT NOT NULL, payload BLOB NOT NULL, stream INTEGER, seq INTEGER,"
-    " received_at INTEGER NOT NULL, PRIMARY KEY (village, event_id)) WITHOUT ROWID;"
-    /* A ledger row names its delivery stream by a small id: the stream's
-     * 36-character name on each of a million rows was a fifth of the
-     * ledger's bytes, and the cost of a commit is the pages it writes. */
-    "CREATE TABLE IF NOT EXISTS ledger_streams ("
-    " id INTEGER PRIMARY KEY, stream TEXT NOT NULL UNIQUE);"
-    "CREATE TABLE IF NOT EXISTS quarantine ("
-    " id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, origin TEXT, stream TEXT,"
-    " seq INTEGER, event_id TEXT, reason TEXT NOT NULL, payload BLOB);"
-    /* Changes to what the tables mean, each made once per database (when
-     * it was made: a rule checked by verify holds from then on). */
     "CREATE TABLE IF NOT EXISTS ingest_migrations ("
     " name TEXT PRIMARY KEY, done_at INTEGER NOT NULL);";
-
-/* 1 when a table of this name exists without village in its primary key:
- * the ledger and entity_events of databases made before both were keyed
- * by village too (0 when it is keyed so or absent, -1 on error). */
-static int keyed_without_village(sqlite3 *db, const char *table)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-    if (db_prepare(db, "SELECT pk FROM pragma_table_info(?1) WHERE name = 'village'", &st) < 0)
-        return -1;
-    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        rc = sqlite3_column_int(st, 0) == 0;
-    else if (s == SQLITE_DONE)
-        rc = 0;
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* CREATE TABLE IF NOT EXISTS leaves an older table as it is: one keyed by
- * event_id alone would still take the same id from a second village for
- * "already recorded" (and let a village shadow another's events). Such a
- * table is copied once into the current one, in one transaction. */
-static int migrate_keys(sqlite3 *db)
-{
-    int old_ledger = keyed_without_village(db, "ledger");
-    int old_entity = keyed_without_village(db, "entity_events");
-    if (old_ledger < 0 || old_entity < 0)
-        return -1;
-    if (!old_ledger && !old_entity)
-        return 0;
-    log_info("ingest: keying the ledger and stock entities by village as well (once; the rows are copied)");
-    if (db_begin(db) < 0)
-        return -1;
-    if ((old_ledger && db_exec(db, "ALTER TABLE ledger RENAME TO ledger_unkeyed") < 0) ||
-        (old_entity && db_exec(db, "ALTER TABLE entity_events RENAME TO entity_events_unkeyed") < 0) ||
-        db_exec(db, SCHEMA) < 0 || entity_create(db) < 0 ||
-        (old_ledger &&
-         db_exec(db, "INSERT INTO ledger(event_id, village, occurred_on, body, payload, stream, seq,"
-                     " received_at) SELECT event_id, village, occurred_on, body, payload, stream, seq,"
-                     " received_at FROM ledger_unkeyed; DROP TABLE ledger_unkeyed") < 0) ||
-        (old_entity &&
-         db_exec(db, "INSERT INTO entity_events(entity, occurred_on, event_id, village, metric)"
-                     " SELECT entity, occurred_on, event_id, village, metric FROM entity_events_unkeyed;"
-                     " DROP TABLE entity_events_unkeyed") < 0) ||
-        db_commit(db) < 0) {
-        db_rollback(db);
-        return -1;
-    }
-    return 0;
-}
 
 static int sink_begin(void *arg);
 static void clear_pending(ingest_t *ing);
@@ -155,7 +59,6 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
     if (!ing)
         goto out;
     ing->db = db;
-    ing->upstream = upstream;
     snprintf(ing->township, sizeof ing->township, "%s", township);
     /* the rollups are written once per group (flush), not per batch (end):
      * a group of 40 batches from 8 villages touches each key once, not up
@@ -167,32 +70,15 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
                                    .prepare = sink_prepare,
                                    .release = sink_release,
                                    .flush = sink_flush};
-    ing->deadline_days = INGEST_DEADLINE_DAYS;
     ing->register_rule = 1;
-    if (migrate_keys(db) < 0 || db_exec(db, SCHEMA) < 0 || entity_new(db, &ing->entity) < 0 ||
-        rollup_new(db, ROLLUP_TOWNSHIP, &ing->rollup) < 0 || tally_new(&ing->tally) < 0)
+    if (ledger_create(db) < 0 || db_exec(db, SCHEMA) < 0 || ledger_new(db, &ing->ledger) < 0 ||
+        entity_new(db, &ing->entity) < 0 ||
+        rollup_new(db, ROLLUP_TOWNSHIP, &ing->rollup) < 0 || tally_new(&ing->tally) < 0 ||
+        count_new(db, township, ing->tally, ing->entity, &ing->count) < 0 ||
+        feed_new(db, township, upstream, &ing->feed) < 0 ||
+        (ing->enrolled = tally_metric(ing->tally, COUNT_M_ENROLLED)) < 0)
         goto out;
-    for (int i = 0; i < FM_COUNT; i++)
-        if ((ing->fixed[i] = tally_metric(ing->tally, FIXED_METRICS[i])) < 0)
-            goto out;
-    if (db_prepare(db,
-                   "INSERT INTO ledger(event_id, village, occurred_on, body, payload, stream,"
-                   " seq, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-                   " ON CONFLICT DO NOTHING",
-                   &ing->ins_ledger) < 0 ||
-        db_prepare(db, "DELETE FROM ledger WHERE village = ?1 AND event_id = ?2",
-                   &ing->del_ledger) < 0 ||
-        db_prepare(db,
-                   "INSERT INTO quarantine(received_at, origin, stream, seq, event_id, reason,"
-                   " payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                   &ing->ins_quarantine) < 0 ||
-        db_prepare(db,
-                   "SELECT value FROM rollup WHERE township = ?1 AND metric = ?2 AND month = ?3"
-                   " AND village = ?4",
-                   &ing->get_rollup) < 0 ||
-        db_prepare(db, "SELECT id FROM ledger_streams WHERE stream = ?1", &ing->get_stream) < 0 ||
-        db_prepare(db, "INSERT INTO ledger_streams(stream) VALUES (?1)", &ing->ins_stream) < 0 ||
-        migrate_village_businesses(ing) < 0)
+    if (migrate_village_businesses(ing) < 0)
         goto out;
     *out = ing;
     ing = NULL;
@@ -206,13 +92,12 @@ static void clear_pending(ingest_t *ing)
 {
     if (ing->tally)
         tally_clear(ing->tally);
-    ing->receipt_day = 0;
-    ing->stream_id = 0;
-    for (size_t i = 0; i < ing->nprofile; i++)
-        codec_free(ing->pending_profile[i]);
-    free(ing->pending_profile);
-    ing->pending_profile = NULL;
-    ing->nprofile = 0;
+    if (ing->count)
+        count_clear(ing->count);
+    if (ing->ledger)
+        ledger_forget_stream(ing->ledger);
+    if (ing->feed)
+        feed_clear(ing->feed);
 }
 
 void ingest_destroy(ingest_t **p)
@@ -221,13 +106,10 @@ void ingest_destroy(ingest_t **p)
     if (!ing)
         return;
     clear_pending(ing);
-    sqlite3_finalize(ing->ins_ledger);
-    sqlite3_finalize(ing->del_ledger);
-    sqlite3_finalize(ing->ins_quarantine);
+    ledger_destroy(&ing->ledger);
+    count_destroy(&ing->count);
+    feed_destroy(&ing->feed);
     entity_destroy(&ing->entity);
-    sqlite3_finalize(ing->get_rollup);
-    sqlite3_finalize(ing->get_stream);
-    sqlite3_finalize(ing->ins_stream);
     rollup_destroy(&ing->rollup);
     tally_destroy(&ing->tally);
     free(ing);
@@ -236,74 +118,11 @@ void ingest_destroy(ingest_t **p)
 
 const struct link_sink *ingest_sink(ingest_t *ing) { return &ing->sink; }
 
-void ingest_set_deadline_days(ingest_t *ing, int days) { ing->deadline_days = days; }
+void ingest_set_deadline_days(ingest_t *ing, int days) { count_set_deadline_days(ing->count, days); }
 
-/* ------------------------------------------------------------ deltas */
+void ingest_set_register_rule(ingest_t *ing, int on) { ing->register_rule = on; }
 
-/* The metric id made for (slot, value), or -1 if not made yet. */
-static int cached_metric(const ingest_t *ing, int slot, int value)
-{
-    return value >= 0 && value < EM_VALUES ? ing->enum_ids[slot][value] - 1 : -1;
-}
-
-/* Makes the metric named prefix + suffix for (slot, value): on a cache miss. */
-static int named_metric(ingest_t *ing, int slot, int value, const char *prefix, const char *suffix)
-{
-    if (!suffix)
-        return -1;
-    char name[64];
-    snprintf(name, sizeof name, "%s%s", prefix, suffix);
-    int id = tally_metric(ing->tally, name);
-    if (id >= 0 && value >= 0 && value < EM_VALUES)
-        ing->enum_ids[slot][value] = id + 1;
-    return id;
-}
-
-/* "prefix" + the enum value's name without its type prefix. */
-static int enum_metric(ingest_t *ing, int slot, const char *prefix,
-                       const ProtobufCEnumDescriptor *desc, int value)
-{
-    int id = cached_metric(ing, slot, value);
-    return id >= 0 ? id : named_metric(ing, slot, value, prefix, codec_enum_suffix(desc, value));
-}
-
-static int add(ingest_t *ing, const char *village, const char *month, int metric, int64_t v)
-{
-    return tally_add(ing->tally, village, month, metric, v);
-}
-
-/* ------------------------------------------------------------ stocks */
-
-/* A stock entity (an operator, a staff member) of a village is in one
- * state per moment: counted under a metric or not (entity.h). A new event
- * changes the state only from its own month up to (not including) the
- * month of the entity's next event, so the month-delta rows change at
- * those two months and nowhere else, whatever order events arrive in. */
-static int stock_event(ingest_t *ing, const char *entity, const Shibao__V1__Event *ev,
-                       const char *metric, int id)
-{
-    struct entity_around ar;
-    const char *v = ev->village_id;
-    if (entity_record(ing->entity, entity, v, ev->occurred_on, ev->event_id, metric, &ar) < 0)
-        return -1;
-    char month[8];
-    snprintf(month, sizeof month, "%.7s", ev->occurred_on);
-    if (strcmp(month, ar.next_month) == 0)
-        return 0; /* superseded within its own month: no month end sees it */
-    int same = metric && ar.prev_metric[0] && strcmp(metric, ar.prev_metric) == 0;
-    if (same || (!metric && !ar.prev_metric[0]))
-        return 0;
-    int prev = ar.prev_metric[0] ? tally_metric(ing->tally, ar.prev_metric) : -1;
-    if (ar.prev_metric[0] && prev < 0)
-        return -1;
-    if ((metric && add(ing, v, month, id, 1) < 0) || (prev >= 0 && add(ing, v, month, prev, -1) < 0))
-        return -1;
-    if (ar.next_month[0] &&
-        ((metric && add(ing, v, ar.next_month, id, -1) < 0) ||
-         (prev >= 0 && add(ing, v, ar.next_month, prev, 1) < 0)))
-        return -1;
-    return 0;
-}
+/* ------------------------------------------------------------ migrations */
 
 /* Before a business belonged to its village, an operator id was one
  * business township-wide: events of several villages about one id moved
@@ -325,7 +144,7 @@ static int recount_add(struct recount *r, const char *village, const char *month
                        const char *metric, int64_t v)
 {
     int id = tally_metric(r->ing->tally, metric);
-    return id < 0 ? -1 : add(r->ing, village, month, id, v);
+    return id < 0 ? -1 : tally_add(r->ing->tally, village, month, id, v);
 }
 
 static int recount_event(void *arg, const char *entity, const char *village,
@@ -399,6 +218,11 @@ static int migration_done(sqlite3 *db, const char *name, long long *at)
     return rc;
 }
 
+int ingest_register_rule_since(sqlite3 *db, long long *since)
+{
+    return migration_done(db, MIGRATION_VILLAGE_BUSINESSES, since);
+}
+
 static int migrate_village_businesses(ingest_t *ing)
 {
     long long at;
@@ -432,242 +256,14 @@ out:
     return rc;
 }
 
-static int is_distribution(int category)
-{
-    return category == SHIBAO__V1__CATEGORY__CATEGORY_WHOLESALER ||
-           category == SHIBAO__V1__CATEGORY__CATEGORY_SUPERMARKET ||
-           category == SHIBAO__V1__CATEGORY__CATEGORY_GROCERY_STORE ||
-           category == SHIBAO__V1__CATEGORY__CATEGORY_SMALL_SHOP;
-}
-
-/* ------------------------------------------------------------ completeness */
-
-/* The day the township received the batch in hand (days from 1970-01-01 of
- * its local date), read once per batch so every event of a batch agrees.
- * date_today() honours SHIBAO_TODAY: the tests' way to receive "late". */
-static long receipt_day(ingest_t *ing)
-{
-    if (!ing->receipt_day) {
-        int y, m, d;
-        date_today(ing->today);
-        if (!date_parse(ing->today, &y, &m, &d))
-            return 0; /* cannot happen: date_today gives a valid date */
-        ing->receipt_day = date_days(y, m, d);
-    }
-    return ing->receipt_day;
-}
-
-/* The batch's local date, "YYYY-MM-DD" (validation refuses events dated
- * after it): one clock and environment read per batch, not per event. */
-static const char *receipt_date(ingest_t *ing)
-{
-    return receipt_day(ing) > 0 ? ing->today : NULL;
-}
-
-/* The stored value of a rollup key: 1 found (*value set), 0 absent, -1. */
-static int stored_value(ingest_t *ing, const char *village, const char *month,
-                        const char *metric, int64_t *value)
-{
-    sqlite3_stmt *st = ing->get_rollup;
-    sqlite3_bind_text(st, 1, ing->township, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, month, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, village, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st), rc = -1;
-    if (s == SQLITE_ROW) {
-        *value = sqlite3_column_int64(st, 0);
-        rc = 1;
-    } else if (s == SQLITE_DONE) {
-        rc = 0;
-    } else {
-        log_error("ingest: rollup: %s", sqlite3_errmsg(ing->db));
-    }
-    sqlite3_reset(st);
-    return rc;
-}
-
-/* Sets the key to value unless it already has one (stored, or queued by
- * this transaction: the mark). The rollup only adds deltas, so "set once"
- * is a delta of the whole value, queued only after looking inside the
- * transaction. */
-static int set_once(ingest_t *ing, const char *village, const char *month, unsigned mark,
-                    int fm, int64_t value)
-{
-    int64_t old;
-    int r = tally_mark(ing->tally, village, month, mark);
-    if (r <= 0)
-        return r;
-    r = stored_value(ing, village, month, tally_metric_name(ing->tally, ing->fixed[fm]), &old);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
-    return add(ing, village, month, ing->fixed[fm], value);
-}
-
-/* (village, month) was reported: by a work event dated in that month or by a
- * nil report for it. Records the first receipt day, the nil report, and, past
- * the month's deadline, one late batch and the latest late day. Each is
- * decided once, whatever number of events say it: the first two once per
- * flush (a group of batches), the lateness once per batch. */
-static int reported(ingest_t *ing, const char *village, const char *month, int nil)
-{
-    int y, m;
-    long day = receipt_day(ing);
-    if (day <= 0)
-        return -1;
-    if (set_once(ing, village, month, MARK_FIRST_DAY, FM_FIRST_DAY, day) < 0 ||
-        (nil && set_once(ing, village, month, MARK_NIL, FM_NIL, 1) < 0))
-        return -1;
-    int r = tally_mark(ing->tally, village, month, MARK_DEADLINE);
-    if (r <= 0)
-        return r; /* this transaction already looked at this month's deadline */
-    if (!month_parse(month, &y, &m))
-        return -1;
-    if (day <= date_days(y, m, days_in_month(y, m)) + ing->deadline_days)
-        return 0;
-    int64_t last = 0;
-    if (stored_value(ing, village, month, INGEST_M_LATE_LAST_DAY, &last) < 0 ||
-        add(ing, village, month, ing->fixed[FM_LATE_BATCHES], 1) < 0)
-        return -1;
-    /* set-to-max through a delta: the new day less the value so far (the
-     * stored one plus what earlier batches of the group queued) */
-    last += tally_value(ing->tally, village, month, ing->fixed[FM_LATE_LAST_DAY]);
-    return day > last ? add(ing, village, month, ing->fixed[FM_LATE_LAST_DAY], day - last) : 0;
-}
-
-/* The event's contribution to the rollups (GUIDE.md's definitions). */
-static int count_event(ingest_t *ing, const Shibao__V1__Event *ev)
-{
-    char month[8];
-    const char *v = ev->village_id;
-    const int *fm = ing->fixed;
-    if (ev->body_case == SHIBAO__V1__EVENT__BODY_NIL_REPORT)
-        /* the month it speaks for, not the day it was written; no work figure */
-        return reported(ing, v, ev->nil_report->month, 1);
-    memcpy(month, ev->occurred_on, 7); /* validated: YYYY-MM-DD */
-    month[7] = '\0';
-    int body = cached_metric(ing, EM_EVENTS, (int)ev->body_case);
-    if (body < 0)
-        body = named_metric(ing, EM_EVENTS, (int)ev->body_case, "events.", codec_body_name(ev));
-    if (body < 0 || reported(ing, v, month, 0) < 0 || add(ing, v, month, body, 1) < 0)
-        return -1;
-    switch (ev->body_case) {
-    case SHIBAO__V1__EVENT__BODY_REGISTRATION: {
-        const Shibao__V1__Registration *r = ev->registration;
-        char entity[320];
-        int opened = r->action == SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED;
-        int action = enum_metric(ing, EM_REG_ACTION, "reg.", &shibao__v1__registration_action__descriptor, (int)r->action);
-        int stock = enum_metric(ing, EM_STOCK_REG, "stock.reg.", &shibao__v1__category__descriptor, (int)r->category);
-        if (action < 0 || stock < 0 || add(ing, v, month, action, 1) < 0)
-            return -1;
-        snprintf(entity, sizeof entity, "op:%s", r->operator_id);
-        return stock_event(ing, entity, ev, opened ? tally_metric_name(ing->tally, stock) : NULL, stock);
-    }
-    case SHIBAO__V1__EVENT__BODY_INSPECTION: {
-        const Shibao__V1__Inspection *in = ev->inspection;
-        int kind = enum_metric(ing, EM_INSP_KIND, "insp.kind.", &shibao__v1__inspection_kind__descriptor, (int)in->kind);
-        int outcome = enum_metric(ing, EM_INSP_OUTCOME, "insp.outcome.", &shibao__v1__inspection_outcome__descriptor, (int)in->outcome);
-        int cat = enum_metric(ing, EM_INSP_CAT, "insp.cat.", &shibao__v1__category__descriptor, (int)in->category);
-        if (kind < 0 || outcome < 0 || cat < 0 ||
-            add(ing, v, month, kind, 1) < 0 || add(ing, v, month, outcome, 1) < 0 ||
-            add(ing, v, month, cat, 1) < 0 ||
-            add(ing, v, month, fm[FM_THREE_NO], in->three_no_items) < 0 ||
-            add(ing, v, month, fm[FM_EXPIRED], in->expired_items) < 0 ||
-            add(ing, v, month, fm[FM_UNQUALIFIED], in->unqualified_staff) < 0)
-            return -1;
-        if (in->kind == SHIBAO__V1__INSPECTION_KIND__INSPECTION_KIND_ROUTINE && is_distribution((int)in->category))
-            return add(ing, v, month, fm[FM_ROUTINE_DIST], 1);
-        return 0;
-    }
-    case SHIBAO__V1__EVENT__BODY_RECTIFICATION: {
-        int st = enum_metric(ing, EM_RECT, "rect.", &shibao__v1__rectification_status__descriptor, (int)ev->rectification->status);
-        return st < 0 ? -1 : add(ing, v, month, st, 1);
-    }
-    case SHIBAO__V1__EVENT__BODY_PUBLICITY: {
-        const Shibao__V1__Publicity *p = ev->publicity;
-        int kind = enum_metric(ing, EM_PUB, "pub.", &shibao__v1__publicity_kind__descriptor, (int)p->kind);
-        if (kind < 0 || add(ing, v, month, kind, 1) < 0 ||
-            add(ing, v, month, fm[FM_PARTICIPANTS], p->participants) < 0)
-            return -1;
-        if (p->kind == SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_MATERIALS)
-            return add(ing, v, month, fm[FM_COPIES], p->copies);
-        return 0;
-    }
-    case SHIBAO__V1__EVENT__BODY_STAFFING: {
-        const Shibao__V1__Staffing *s = ev->staffing;
-        char entity[320];
-        const char *role = codec_enum_suffix(&shibao__v1__staff_role__descriptor, (int)s->role);
-        int stock = cached_metric(ing, EM_STAFF, (int)s->role);
-        if (stock < 0)
-            stock = named_metric(ing, EM_STAFF, (int)s->role, "stock.staff.", role);
-        if (!role || stock < 0)
-            return -1;
-        snprintf(entity, sizeof entity, "staff:%s:%s:%s", v, role, s->person_name);
-        return stock_event(ing, entity, ev,
-                           s->action == SHIBAO__V1__STAFFING_ACTION__STAFFING_ACTION_ASSIGNED
-                               ? tally_metric_name(ing->tally, stock) : NULL,
-                           stock);
-    }
-    default:
-        return -1;
-    }
-}
-
 /* ------------------------------------------------------------ events */
 
 static int quarantine(ingest_t *ing, const struct link_item *it, const char *event_id,
                       const char *reason)
 {
-    sqlite3_stmt *st = ing->ins_quarantine;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-    sqlite3_bind_text(st, 2, it ? it->origin : NULL, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, it ? it->stream : NULL, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, it ? (sqlite3_int64)it->seq : 0);
-    sqlite3_bind_text(st, 5, event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
-    /* Keep at most 64 KiB of a refused payload: enough to trace it, too
-     * little for a flood to fill the disk. */
-    if (it)
-        sqlite3_bind_blob(st, 7, it->payload, (int)(it->len < 65536 ? it->len : 65536), SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 7);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    if (rc < 0)
-        log_error("ingest: quarantine: %s", sqlite3_errmsg(ing->db));
-    sqlite3_reset(st);
-    return rc;
-}
-
-/* The id of a delivery stream's name, made on first use. 0 when there is
- * no stream (a replay), -1 on a database error. */
-static sqlite3_int64 stream_id(ingest_t *ing, const char *stream)
-{
-    if (!stream)
-        return 0;
-    if (ing->stream_id && strcmp(ing->stream, stream) == 0)
-        return ing->stream_id;
-    sqlite3_int64 id = -1;
-    sqlite3_stmt *st = ing->get_stream;
-    sqlite3_bind_text(st, 1, stream, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        id = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    if (s == SQLITE_DONE) {
-        st = ing->ins_stream;
-        sqlite3_bind_text(st, 1, stream, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_DONE)
-            id = sqlite3_last_insert_rowid(ing->db);
-        sqlite3_reset(st);
-    }
-    if (id < 0) {
-        log_error("ingest: stream %s: %s", stream, sqlite3_errmsg(ing->db));
-        return -1;
-    }
-    if (strlen(stream) < sizeof ing->stream) {
-        memcpy(ing->stream, stream, strlen(stream) + 1);
-        ing->stream_id = id;
-    }
-    return id;
+    return ledger_quarantine(ing->ledger, it ? it->origin : NULL, it ? it->stream : NULL,
+                             it ? it->seq : 0, event_id, reason, it ? it->payload : NULL,
+                             it ? it->len : 0);
 }
 
 /* The register rule (entity.h): 0 the event may be counted, 1 refused
@@ -694,19 +290,6 @@ static int register_rule(ingest_t *ing, const Shibao__V1__Event *ev, struct link
                  n, op, owner, ev->village_id);
     }
     return r;
-}
-
-/* Takes back the ledger row apply_item just wrote (a refusal after it). */
-static int unrecord(ingest_t *ing, const Shibao__V1__Event *ev)
-{
-    sqlite3_stmt *st = ing->del_ledger;
-    sqlite3_bind_text(st, 1, ev->village_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->event_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    if (rc < 0)
-        log_error("ingest: ledger: %s", sqlite3_errmsg(ing->db));
-    sqlite3_reset(st);
-    return rc;
 }
 
 /* An item before it touches the database: decoded and validated. Made on
@@ -767,7 +350,7 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
     struct examined local, *x = it ? it->prepared : NULL;
     if (!x) {
         x = &local;
-        examine(ing->township, receipt_date(ing), payload, len, x);
+        examine(ing->township, count_receipt_date(ing->count), payload, len, x);
     }
     Shibao__V1__Event *ev = x->ev;
     /* a copy per event: memcpy, as snprintf was 4 % of the writer's work */
@@ -784,28 +367,12 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
         rc = quarantine(ing, it, ref->event_id, ref->reason) < 0 ? -1 : 1;
         goto out;
     }
-    sqlite3_int64 sid = stream_id(ing, it ? it->stream : NULL);
-    if (sid < 0)
+    int put = ledger_put(ing->ledger, ev->village_id, ev->event_id, ev->occurred_on,
+                         codec_body_name(ev), payload, len, it ? it->stream : NULL,
+                         it ? it->seq : 0);
+    if (put < 0)
         goto out;
-    sqlite3_stmt *st = ing->ins_ledger;
-    sqlite3_bind_text(st, 1, ev->event_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ev->village_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ev->occurred_on, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, codec_body_name(ev), -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 5, payload, (int)len, SQLITE_STATIC);
-    if (sid)
-        sqlite3_bind_int64(st, 6, sid);
-    else
-        sqlite3_bind_null(st, 6);
-    sqlite3_bind_int64(st, 7, it ? (sqlite3_int64)it->seq : 0);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
-    int s = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (s != SQLITE_DONE) {
-        log_error("ingest: ledger: %s", sqlite3_errmsg(ing->db));
-        goto out;
-    }
-    if (sqlite3_changes(ing->db) == 0) {
+    if (put == 1) {
         /* Already in the ledger: the same event resubmitted. Harmless. */
         snprintf(ref->reason, sizeof ref->reason, "event_id: already recorded");
         rc = 2;
@@ -816,12 +383,12 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
     if (ing->register_rule) {
         int r = register_rule(ing, ev, ref);
         if (r != 0) {
-            rc = r < 0 || unrecord(ing, ev) < 0 ||
+            rc = r < 0 || ledger_take_back(ing->ledger, ev->village_id, ev->event_id) < 0 ||
                  quarantine(ing, it, ref->event_id, ref->reason) < 0 ? -1 : 1;
             goto out;
         }
     }
-    rc = count_event(ing, ev) < 0 ? -1 : 0;
+    rc = count_event(ing->count, ev) < 0 ? -1 : 0;
 out:
     if (x == &local)
         examined_free(&local);
@@ -837,40 +404,6 @@ int ingest_event(ingest_t *ing, const uint8_t *payload, size_t len, const char *
 
 /* ------------------------------------------------------------ flush */
 
-/* Figures per FigureBatch queued for the county: about 200 KB. A group of
- * batches backfilling years for many villages can touch hundreds of
- * thousands of keys; one message of them all would pass the receiver's
- * size limit (4 MiB) and never be delivered. The county applies each
- * figure on its own (by version), so the pieces need no order. */
-#define FEED_FIGURES_MAX 2048
-
-static int queue_upstream(ingest_t *ing, Shibao__V1__Figure **figs, size_t nfigs)
-{
-    if (!ing->upstream || (nfigs == 0 && ing->nprofile == 0))
-        return 0;
-    size_t off = 0;
-    do {
-        Shibao__V1__FigureBatch fb = SHIBAO__V1__FIGURE_BATCH__INIT;
-        fb.township = ing->township;
-        fb.n_figures = nfigs - off < FEED_FIGURES_MAX ? nfigs - off : FEED_FIGURES_MAX;
-        fb.figures = figs + off;
-        if (off == 0) { /* the profile goes with the first piece */
-            fb.n_profile = ing->nprofile;
-            fb.profile = ing->pending_profile;
-        }
-        uint8_t *buf = NULL;
-        size_t len = 0;
-        if (codec_encode(&fb.base, &buf, &len) < 0)
-            return -1;
-        int rc = outbox_put(ing->upstream, NULL, buf, len, NULL);
-        free(buf);
-        if (rc < 0)
-            return -1;
-        off += fb.n_figures;
-    } while (off < nfigs);
-    return 0;
-}
-
 int ingest_flush(ingest_t *ing)
 {
     int rc = -1;
@@ -878,7 +411,7 @@ int ingest_flush(ingest_t *ing)
     const struct tally_entry *e;
     size_t n = 0, nf = 0;
     /* The new absolute values are read only for a county to hear of them. */
-    int feed = ing->upstream != NULL;
+    int feed = feed_upstream(ing->feed);
     if (tally_entries(ing->tally, &e, &n) < 0)
         goto out;
     if (feed && n && (!(figs = calloc(n, sizeof *figs)) || !(pfigs = calloc(n, sizeof *pfigs))))
@@ -900,7 +433,7 @@ int ingest_flush(ingest_t *ing)
         f->version = version;
         pfigs[nf++] = f;
     }
-    if (queue_upstream(ing, pfigs, nf) < 0)
+    if (feed_queue(ing->feed, pfigs, nf) < 0)
         goto out;
     rc = 0;
 out:
@@ -918,9 +451,8 @@ out:
 static int sink_begin(void *arg)
 {
     ingest_t *ing = arg;
-    ing->receipt_day = 0;
-    ing->stream_id = 0;
-    tally_unmark(ing->tally, MARK_DEADLINE);
+    count_begin(ing->count);
+    ledger_forget_stream(ing->ledger);
     return 0;
 }
 
@@ -976,92 +508,17 @@ int ingest_set_profile(ingest_t *ing, const char *key, const char *value)
     int changed = profile_put(ing->rollup, ing->township, key, value, 0, &version);
     if (changed < 0)
         return -1;
-    if (changed == 0 || !ing->upstream)
+    if (changed == 0 || !feed_upstream(ing->feed))
         return 0;
-    Shibao__V1__ProfileEntry *e = malloc(sizeof *e);
-    Shibao__V1__ProfileEntry **arr = realloc(ing->pending_profile, (ing->nprofile + 1) * sizeof *arr);
-    if (!e || !arr) {
-        free(e);
-        if (arr)
-            ing->pending_profile = arr;
-        return -1;
-    }
-    ing->pending_profile = arr;
-    shibao__v1__profile_entry__init(e);
-    e->key = strdup(key);
-    e->value = strdup(value);
-    e->version = version;
-    arr[ing->nprofile++] = e;
-    if (!e->key || !e->value)
+    if (feed_profile(ing->feed, key, value, version) < 0)
         return -1;
     return ingest_flush(ing);
 }
 
 int ingest_resync(ingest_t *ing)
 {
-    int rc = -1;
-    sqlite3_stmt *st = NULL;
-    Shibao__V1__Figure figs[256], *pfigs[256];
-    size_t n = 0;
-    if (!ing->upstream)
-        return 0;
-    if (db_begin(ing->db) < 0)
-        return -1;
-    if (db_prepare(ing->db,
-                   "SELECT village, month, metric, value, version FROM rollup WHERE township = ?1",
-                   &st) < 0)
-        goto out;
-    sqlite3_bind_text(st, 1, ing->township, -1, SQLITE_STATIC);
-    char strs[256][3][48];
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        Shibao__V1__Figure *f = &figs[n];
-        shibao__v1__figure__init(f);
-        for (int c = 0; c < 3; c++)
-            snprintf(strs[n][c], sizeof strs[n][c], "%s", (const char *)sqlite3_column_text(st, c));
-        f->village = strs[n][0];
-        f->month = strs[n][1];
-        f->metric = strs[n][2];
-        f->value = sqlite3_column_int64(st, 3);
-        f->version = (uint64_t)sqlite3_column_int64(st, 4);
-        pfigs[n] = f;
-        if (++n == 256) {
-            if (queue_upstream(ing, pfigs, n) < 0)
-                goto out;
-            n = 0;
-        }
-    }
-    if (s != SQLITE_DONE || (n && queue_upstream(ing, pfigs, n) < 0))
-        goto out;
-    sqlite3_finalize(st);
-    st = NULL;
-    if (db_prepare(ing->db, "SELECT key, value, version FROM profile WHERE township = ?1", &st) < 0)
-        goto out;
-    sqlite3_bind_text(st, 1, ing->township, -1, SQLITE_STATIC);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        Shibao__V1__ProfileEntry *e = calloc(1, sizeof *e);
-        Shibao__V1__ProfileEntry **arr = realloc(ing->pending_profile, (ing->nprofile + 1) * sizeof *arr);
-        if (!e || !arr) {
-            free(e);
-            if (arr)
-                ing->pending_profile = arr;
-            goto out;
-        }
-        ing->pending_profile = arr;
-        shibao__v1__profile_entry__init(e);
-        e->key = strdup((const char *)sqlite3_column_text(st, 0));
-        e->value = strdup((const char *)sqlite3_column_text(st, 1));
-        e->version = (uint64_t)sqlite3_column_int64(st, 2);
-        arr[ing->nprofile++] = e;
-    }
-    if (s != SQLITE_DONE || queue_upstream(ing, NULL, 0) < 0)
-        goto out;
-    rc = db_commit(ing->db);
-out:
-    sqlite3_finalize(st);
+    int rc = feed_resync(ing->feed);
     clear_pending(ing);
-    if (rc < 0)
-        db_rollback(ing->db);
     return rc;
 }
 
@@ -1081,7 +538,7 @@ int ingest_enrolled_villages(ingest_t *ing)
     if (db_prepare(ing->db,
                    "SELECT code, substr(enrolled_at, 1, 7), substr(revoked_at, 1, 7),"
                    " (SELECT coalesce(sum(value), 0) FROM rollup WHERE township = ?1"
-                   "  AND metric = '" INGEST_M_ENROLLED "' AND village = r.code)"
+                   "  AND metric = '" COUNT_M_ENROLLED "' AND village = r.code)"
                    " FROM roster r WHERE length(code) = 12 AND substr(code, 1, 9) = ?1",
                    &st) < 0)
         goto out;
@@ -1099,7 +556,7 @@ int ingest_enrolled_villages(ingest_t *ing)
                      code ? code : "?", revoked ? "revocation" : "enrolment");
             continue;
         }
-        if (add(ing, code, month, ing->fixed[FM_ENROLLED], revoked ? -sum : 1 - sum) < 0)
+        if (tally_add(ing->tally, code, month, ing->enrolled, revoked ? -sum : 1 - sum) < 0)
             goto out;
         if (revoked)
             withdrawn++;
@@ -1127,85 +584,3 @@ out:
     return rc;
 }
 
-/* ------------------------------------------------------------ verify */
-
-int ingest_verify(sqlite3 *db, const char *township)
-{
-    int rc = -1, diffs = 0;
-    sqlite3 *scratch = NULL;
-    ingest_t *ing = NULL;
-    sqlite3_stmt *st = NULL, *a = NULL, *b = NULL;
-    struct link_refusal ref;
-    long long since = 0;
-    if (sqlite3_open(":memory:", &scratch) != SQLITE_OK || ingest_new(scratch, township, NULL, &ing) < 0 ||
-        migration_done(db, MIGRATION_VILLAGE_BUSINESSES, &since) < 0)
-        goto out;
-    ing->register_rule = 0; /* checked below, in arrival order */
-    /* Replay the ledger in a different order from the one it arrived in:
-     * the rollups must not depend on arrival order. */
-    if (db_prepare(db, "SELECT payload FROM ledger ORDER BY village DESC, event_id DESC", &st) < 0 ||
-        db_begin(scratch) < 0)
-        goto out;
-    int s, n = 0;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (ingest_event(ing, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                         NULL, &ref) < 0)
-            goto out;
-        if (++n % 10000 == 0 && ingest_flush(ing) < 0)
-            goto out;
-    }
-    if (s != SQLITE_DONE || ingest_flush(ing) < 0 || db_commit(scratch) < 0)
-        goto out;
-    /* What the township recorded on receipt (lateness, enrolment) a replay
-     * cannot know, and the first receipt day differs by nature: only its
-     * presence (the month was reported) is compared. */
-    static const char *const q =
-        "SELECT village, month, metric,"
-        " CASE WHEN metric = '" INGEST_M_FIRST_DAY "' THEN 1 ELSE value END"
-        " FROM rollup WHERE township = ?1 AND value != 0"
-        " AND metric NOT LIKE 'late.%' AND metric NOT LIKE 'village.%'"
-        " ORDER BY village, month, metric";
-    if (db_prepare(db, q, &a) < 0 || db_prepare(scratch, q, &b) < 0)
-        goto out;
-    sqlite3_bind_text(a, 1, township, -1, SQLITE_STATIC);
-    sqlite3_bind_text(b, 1, township, -1, SQLITE_STATIC);
-    int sa = sqlite3_step(a), sb = sqlite3_step(b);
-    while (sa == SQLITE_ROW || sb == SQLITE_ROW) {
-        int c = 0;
-        if (sa != SQLITE_ROW)
-            c = 1;
-        else if (sb != SQLITE_ROW)
-            c = -1;
-        else
-            for (int i = 0; i < 3 && c == 0; i++)
-                c = strcmp((const char *)sqlite3_column_text(a, i), (const char *)sqlite3_column_text(b, i));
-        sqlite3_stmt *row = c <= 0 ? a : b;
-        long long va = c <= 0 ? sqlite3_column_int64(a, 3) : 0;
-        long long vb = c >= 0 ? sqlite3_column_int64(b, 3) : 0;
-        if (va != vb) {
-            diffs++;
-            log_error("verify: %s %s %s: rollup %lld, recount %lld",
-                      sqlite3_column_text(row, 0), sqlite3_column_text(row, 1),
-                      sqlite3_column_text(row, 2), va, vb);
-        }
-        if (c <= 0)
-            sa = sqlite3_step(a);
-        if (c >= 0)
-            sb = sqlite3_step(b);
-    }
-    if (sa != SQLITE_DONE || sb != SQLITE_DONE)
-        goto out;
-    /* A database of a version before the rule has no row: nothing to hold
-     * its earlier events to. */
-    int broken = since ? entity_check_register(db, since) : 0;
-    if (broken < 0)
-        goto out;
-    rc = diffs + broken;
-out:
-    sqlite3_finalize(st);
-    sqlite3_finalize(a);
-    sqlite3_finalize(b);
-    ingest_destroy(&ing);
-    sqlite3_close(scratch);
-    return rc;
-}

@@ -5,31 +5,22 @@
  * `submit` (and, when the peer is authenticated, check that it speaks only
  * for its own village), record it in the ledger unless its event_id is
  * already there (a resubmission counts once), and add its contribution to the
- * rolled-up counts. A refused event goes to the quarantine table with its
+ * rolled-up counts (count.h). A refused event goes to the quarantine table with its
  * reason and is reported back to the village; it never reaches the rollups.
  * Before the receiver commits a group of batches (the sink's flush) the
  * changed rollups are written once each and, with an upstream outbox, their
  * absolute values and versions are queued for the county in the same
- * transaction.
- *
- * Completeness (issue 6): every event dated in month M, and every nil report
- * for M, marks (village, M) reported: report.first_day is set once to the day
- * the township first received it (date_days of its local date; SHIBAO_TODAY
- * overrides the date, for tests), report.nil to 1 for a nil report. Arriving
- * more than the deadline (default 10 days) after M's end is late:
- * late.batches counts the batches that brought late data for (village, M),
- * once per batch, and late.last_day keeps the latest such day. A nil report
- * contributes to no work figure.
+ * transaction (feed.h). Completeness (report.first_day, report.nil, late.*)
+ * rides the same rollups: count.h says how.
  *
  * A food business belongs to its village (entity.h): the registry stock
  * of a village changes only with that village's own events, and a closure
  * of an operator id that only other villages have registered is refused
  * ("registration.operator_id: … is registered by village …").
  *
- * Tables: ledger(event_id, village, occurred_on, body, payload, stream, seq,
- * received_at) where stream is an id in ledger_streams(id, stream),
- * quarantine(...), ingest_migrations(name, done_at): the changes of meaning
- * made once per database. The stocks' histories are entity.h's. */
+ * Table: ingest_migrations(name, done_at): the changes of meaning made
+ * once per database. The ledger and quarantine are ledger.h's, the stocks'
+ * histories entity.h's, the rollups rollup.h's. */
 #ifndef SHIBAO_INGEST_H
 #define SHIBAO_INGEST_H
 
@@ -40,21 +31,13 @@
 
 typedef struct ingest ingest_t;
 
-/* Rollup metrics of completeness and revisions (per village and month). */
-#define INGEST_M_FIRST_DAY "report.first_day"
-#define INGEST_M_NIL "report.nil"
-#define INGEST_M_LATE_BATCHES "late.batches"
-#define INGEST_M_LATE_LAST_DAY "late.last_day"
-#define INGEST_M_ENROLLED "village.enrolled"
-#define INGEST_DEADLINE_DAYS 10
-
 /* db and upstream (NULL: no county feed) are borrowed; township (9 digits)
  * is copied. Creates the tables if absent. 0 or -1 (logged). */
 int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t **out);
 void ingest_destroy(ingest_t **ing);
 
 /* Data for month M received after M's last day + days is late (default
- * INGEST_DEADLINE_DAYS). */
+ * COUNT_DEADLINE_DAYS, count.h). */
 void ingest_set_deadline_days(ingest_t *ing, int days);
 
 /* Brings the figures' expectations (the county's too) in line with the
@@ -88,12 +71,14 @@ int ingest_set_profile(ingest_t *ing, const char *key, const char *value);
  * lost its database). Runs its own transaction. 0 or -1. */
 int ingest_resync(ingest_t *ing);
 
-/* Recomputes every rollup from the ledger into a scratch database and
- * compares, and checks the register rule on the events received since it
- * holds (entity_check_register). Returns the number of differing keys and
- * broken rules (0: consistent), or -1.
- * Each difference is logged. Receipt-time metrics (late.*, village.*) are
- * not compared, and report.first_day only for its presence. */
-int ingest_verify(sqlite3 *db, const char *township);
+/* The register rule (entity.h) on (1, the default) or off (0): a replay
+ * of the ledger in another order than arrival (verify.h) counts every
+ * event and checks the rule on its own, in arrival order. */
+void ingest_set_register_rule(ingest_t *ing, int on);
+
+/* The time (seconds) from which db's events were received under the
+ * register rule: 1 (*since set), 0 a database no version with the rule
+ * has opened, -1 error. Read only. */
+int ingest_register_rule_since(sqlite3 *db, long long *since);
 
 #endif

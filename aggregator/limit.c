@@ -1,6 +1,6 @@
 #include "limit.h"
 #include "codec.h"
-#include "db.h"
+#include "ledger.h"
 #include "log.h"
 #include "uuid.h"
 #include "validate.h"
@@ -22,9 +22,8 @@ struct village_count {
 };
 
 struct limit {
-    sqlite3 *db;
     long per_day;
-    sqlite3_stmt *today;
+    ledger_t *ledger; /* the day's count of a village, on first sight */
     time_t day_start, day_end; /* the local day the counts are for */
     struct village_count *v;
     size_t nv;
@@ -37,12 +36,8 @@ int limit_new(sqlite3 *db, long per_day, limit_t **out)
         free(l);
         return -1;
     }
-    l->db = db;
     l->per_day = per_day;
-    /* received_at of the ledger (ingest.h): the village's rows are one
-     * range of its primary key */
-    if (db_prepare(db, "SELECT count(*) FROM ledger WHERE village = ?1 AND received_at >= ?2",
-                   &l->today) < 0) {
+    if (ledger_new(db, &l->ledger) < 0) {
         limit_destroy(&l);
         return -1;
     }
@@ -54,7 +49,7 @@ void limit_destroy(limit_t **p)
 {
     if (!p || !*p)
         return;
-    sqlite3_finalize((*p)->today);
+    ledger_destroy(&(*p)->ledger);
     free((*p)->v);
     free(*p);
     *p = NULL;
@@ -92,12 +87,8 @@ static struct village_count *find(limit_t *l, const char *code, long *count)
     for (size_t i = 0; i < l->nv; i++)
         if (strcmp(l->v[i].code, code) == 0)
             return &l->v[i];
-    sqlite3_bind_text(l->today, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(l->today, 2, (sqlite3_int64)l->day_start);
-    *count = sqlite3_step(l->today) == SQLITE_ROW ? (long)sqlite3_column_int64(l->today, 0) : -1;
-    sqlite3_reset(l->today);
-    if (*count < 0) {
-        log_error("limit: %s", sqlite3_errmsg(l->db));
+    if (ledger_received_since(l->ledger, code, (long long)l->day_start, count) < 0) {
+        *count = -1;
         return NULL;
     }
     if (l->nv == LIMIT_VILLAGES || strlen(code) >= sizeof l->v[0].code)

@@ -4,7 +4,9 @@
 #include "config.h"
 #include "daemon.h"
 #include "db.h"
+#include "count.h"
 #include "ingest.h"
+#include "ledger.h"
 #include "link.h"
 #include "log.h"
 #include "metrics.h"
@@ -12,6 +14,7 @@
 #include "profile.h"
 #include "status.h"
 #include "validate.h"
+#include "verify.h"
 #include "zap.h"
 
 #include <getopt.h>
@@ -97,7 +100,7 @@ static const struct option longopts[] = {
 static int parse(int argc, char **argv, struct opts *o)
 {
     o->cmd = "run";
-    o->deadline_days = INGEST_DEADLINE_DAYS;
+    o->deadline_days = COUNT_DEADLINE_DAYS;
     o->village_per_day = LIMIT_DEFAULT_PER_DAY;
     if (argc > 1 && argv[1][0] != '-') {
         o->cmd = argv[1];
@@ -323,16 +326,16 @@ out:
 static int status(sqlite3 *db, int json)
 {
     static const struct status_count c[] = {
-        {"events in ledger", "ledger_events", "SELECT count(*) FROM ledger"},
-        {"events refused (quarantine)", "quarantined_events", "SELECT count(*) FROM quarantine"},
-        {"village streams", "village_streams", "SELECT count(*) FROM link_streams"},
-        {"feed items waiting for the county", "feed_waiting", "SELECT count(*) FROM outbox"},
+        {"events in ledger", "ledger_events", NULL, ledger_count_events},
+        {"events refused (quarantine)", "quarantined_events", NULL, ledger_count_quarantined},
+        {"village streams", "village_streams", "SELECT count(*) FROM link_streams", NULL},
+        {"feed items waiting for the county", "feed_waiting", "SELECT count(*) FROM outbox", NULL},
         /* "nothing waiting" is not "all delivered": what the county refused
          * (its reason says which figures) */
-        {"feed refusals by the county (items refused whole or in part)", "feed_refused", "SELECT count(*) FROM outbox_refusals"},
+        {"feed refusals by the county (items refused whole or in part)", "feed_refused", "SELECT count(*) FROM outbox_refusals", NULL},
         {"last feed refusal by the county", "feed_last_refusal",
          "SELECT coalesce((SELECT at || ', item ' || seq || ': ' || reason"
-         " FROM outbox_refusals ORDER BY seq DESC LIMIT 1), 'none')"},
+         " FROM outbox_refusals ORDER BY seq DESC LIMIT 1), 'none')", NULL},
     };
     return status_print(db, c, sizeof c / sizeof c[0], json);
 }
@@ -356,7 +359,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (strcmp(o.cmd, "verify") == 0) {
-        int diffs = ingest_verify(db, o.township);
+        int diffs = verify_township(db, o.township);
         if (diffs == 0)
             printf("verify: every rollup equals a recount from the ledger\n");
         else if (diffs > 0)

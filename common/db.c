@@ -146,3 +146,20 @@ void db_rollback(sqlite3 *db)
     if (!sqlite3_get_autocommit(db))
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
+
+int db_column_unkeyed(sqlite3 *db, const char *table, const char *column)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (db_prepare(db, "SELECT pk FROM pragma_table_info(?1) WHERE name = ?2", &st) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        rc = sqlite3_column_int(st, 0) == 0;
+    else if (s == SQLITE_DONE)
+        rc = 0;
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -23,4 +23,9 @@ int db_begin(sqlite3 *db);     /* BEGIN IMMEDIATE: we always write after reading
 int db_commit(sqlite3 *db);
 void db_rollback(sqlite3 *db); /* safe when no transaction is open */
 
+/* 1 when table has column outside its primary key (a table an older
+ * version keyed differently, to migrate), 0 when the column is in the key
+ * or the table or column is absent, -1 on error. */
+int db_column_unkeyed(sqlite3 *db, const char *table, const char *column);
+
 #endif

@@ -39,7 +39,7 @@
  *   pub.<KIND>                    publicity events by kind (figure 22: pub.STUDY_SESSION)
  *   pub.participants / pub.copies sums (figure 23: pub.copies of MATERIALS)
  *
- * Completeness and revisions (aggregator/ingest.h; docs/REPORTS.md), per
+ * Completeness and revisions (aggregator/count.h; docs/REPORTS.md), per
  * village and the month reported (a nil report's month, else occurred_on's):
  *   report.first_day              day (from 1970-01-01) first received; set once
  *   report.nil                    1: a nil report (零报告) for the month

@@ -6,11 +6,15 @@
 /* A database the daemon has not yet initialised lacks some tables: that is
  * zero of everything, not an error. A query answering text (a reason) is
  * shown as text. */
-static json_t *value(sqlite3 *db, const char *sql)
+static json_t *value(sqlite3 *db, const struct status_count *c)
 {
     sqlite3_stmt *st = NULL;
     json_t *v = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    if (c->count) {
+        long long n = c->count(db);
+        return json_integer(n > 0 ? n : 0);
+    }
+    if (sqlite3_prepare_v2(db, c->sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
         if (sqlite3_column_type(st, 0) == SQLITE_TEXT) {
             v = json_string((const char *)sqlite3_column_text(st, 0));
             if (!v)
@@ -27,7 +31,7 @@ int status_print(sqlite3 *db, const struct status_count *c, size_t n, int json)
 {
     if (!json) {
         for (size_t i = 0; i < n; i++) {
-            json_t *v = value(db, c[i].sql);
+            json_t *v = value(db, &c[i]);
             if (json_is_string(v))
                 printf("%s: %s\n", c[i].label, json_string_value(v));
             else
@@ -40,7 +44,7 @@ int status_print(sqlite3 *db, const struct status_count *c, size_t n, int json)
     sqlite3_stmt *st = NULL;
     json_t *root = json_object(), *streams = json_array();
     for (size_t i = 0; i < n; i++)
-        json_object_set_new(root, c[i].key, value(db, c[i].sql));
+        json_object_set_new(root, c[i].key, value(db, &c[i]));
     if (sqlite3_prepare_v2(db, "SELECT origin, stream, seq FROM link_streams ORDER BY origin, stream",
                            -1, &st, NULL) == SQLITE_OK)
         while (sqlite3_step(st) == SQLITE_ROW)

@@ -11,6 +11,9 @@ struct status_count {
     const char *label;  /* text: "events in ledger" */
     const char *key;    /* json: "ledger_events" */
     const char *sql;    /* one integer (or text); a table not yet created counts 0 */
+    /* or, when set (sql unused), the count from the table's owner module
+     * (ledger_count_events); negative (not readable yet) counts 0 */
+    long long (*count)(sqlite3 *db);
 };
 
 /* Prints to stdout. 0 or 1 (the exit status). */

@@ -66,7 +66,7 @@ static const struct {
 #define M_EV_STAFF "events.staffing"
 #define M_COORD "stock.staff.COORDINATOR"
 #define M_INFO "stock.staff.INFORMATION_OFFICER"
-/* completeness and revisions, per village and month (aggregator/ingest.h) */
+/* completeness and revisions, per village and month (aggregator/count.h) */
 #define M_FIRST_DAY "report.first_day"
 #define M_NIL "report.nil"
 #define M_LATE_BATCHES "late.batches"

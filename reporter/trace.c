@@ -2,6 +2,7 @@
 #include "codec.h"
 #include "db.h"
 #include "figures.h"
+#include "ledger.h"
 #include "log.h"
 
 #include <inttypes.h>
@@ -166,32 +167,11 @@ static void print_text(FILE *out, const struct listing *l)
 
 /* ------------------------------------------------------------ from the ledger */
 
-/* The township's ledger rows of one body, dated from first (NULL: any) to
- * last, in date and event_id order. */
-static int ledger_rows(sqlite3 *db, const char *township, const char *body, const char *first,
-                       const char *last, sqlite3_stmt **st)
+static Shibao__V1__Event *decode_row(const struct ledger_row *r)
 {
-    if (db_prepare(db,
-                   "SELECT village, occurred_on, event_id, payload FROM ledger"
-                   " WHERE body = ?1 AND occurred_on <= ?3 AND (?2 IS NULL OR occurred_on >= ?2)"
-                   " AND substr(village, 1, 9) = ?4 ORDER BY occurred_on, event_id",
-                   st) < 0)
-        return -1;
-    sqlite3_bind_text(*st, 1, body, -1, SQLITE_STATIC);
-    if (first)
-        sqlite3_bind_text(*st, 2, first, -1, SQLITE_STATIC);
-    sqlite3_bind_text(*st, 3, last, -1, SQLITE_STATIC);
-    sqlite3_bind_text(*st, 4, township, -1, SQLITE_STATIC);
-    return 0;
-}
-
-static Shibao__V1__Event *decode_row(sqlite3_stmt *st)
-{
-    Shibao__V1__Event *ev = codec_decode_event(sqlite3_column_blob(st, 3),
-                                               (size_t)sqlite3_column_bytes(st, 3));
+    Shibao__V1__Event *ev = codec_decode_event(r->payload, r->len);
     if (!ev)
-        log_warn("trace: event %s: payload does not decode; skipped",
-                 (const char *)sqlite3_column_text(st, 2));
+        log_warn("trace: event %s: payload does not decode; skipped", r->event_id);
     return ev;
 }
 
@@ -199,55 +179,59 @@ static int is_distribution(int c) { return (DISTRIBUTION >> c) & 1u; }
 
 /* Figures 22, 23, 25: the period's events that the figure counts; *count is
  * the figure recomputed (23: copies summed). */
+struct flow {
+    int num;
+    struct listing *l;
+    int64_t *count;
+};
+
+static int flow_row(void *arg, const struct ledger_row *lr)
+{
+    struct flow *fl = arg;
+    int num = fl->num;
+    struct listing *l = fl->l;
+    int64_t *count = fl->count;
+    Shibao__V1__Event *ev = decode_row(lr);
+    if (!ev)
+        return 0;
+    const char *v = lr->village;
+    const char *d = lr->occurred_on;
+    const char *id = lr->event_id;
+    if (num == 25 && ev->body_case == SHIBAO__V1__EVENT__BODY_INSPECTION &&
+        ev->inspection->kind == SHIBAO__V1__INSPECTION_KIND__INSPECTION_KIND_ROUTINE &&
+        is_distribution((int)ev->inspection->category)) {
+        const Shibao__V1__Inspection *in = ev->inspection;
+        json_t *f = row(l, v, d, id);
+        jset(l, f, "kind", json_string(suffix(&shibao__v1__inspection_kind__descriptor, (int)in->kind)));
+        jset(l, f, "category", json_string(suffix(&shibao__v1__category__descriptor, (int)in->category)));
+        jset(l, f, "outcome", json_string(suffix(&shibao__v1__inspection_outcome__descriptor, (int)in->outcome)));
+        jset(l, f, "operator_id", json_string(in->operator_id));
+        (*count)++;
+    } else if (num != 25 && ev->body_case == SHIBAO__V1__EVENT__BODY_PUBLICITY &&
+               ev->publicity->kind == (num == 22 ? SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_STUDY_SESSION
+                                                  : SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_MATERIALS)) {
+        const Shibao__V1__Publicity *pb = ev->publicity;
+        json_t *f = row(l, v, d, id);
+        jset(l, f, "kind", json_string(suffix(&shibao__v1__publicity_kind__descriptor, (int)pb->kind)));
+        if (num == 22) {
+            jset(l, f, "participants", json_integer(pb->participants));
+            (*count)++;
+        } else {
+            jset(l, f, "copies", json_integer(pb->copies));
+            *count += pb->copies;
+        }
+    }
+    codec_free(ev);
+    return 0;
+}
+
 static int trace_flow(sqlite3 *db, const char *township, int num, const char *first,
                       const char *last, struct listing *l, int64_t *count)
 {
-    int rc = -1, s;
-    sqlite3_stmt *st = NULL;
+    struct flow fl = {num, l, count};
     *count = 0;
-    if (ledger_rows(db, township, num == 25 ? "inspection" : "publicity", first, last, &st) < 0)
-        goto out;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        Shibao__V1__Event *ev = decode_row(st);
-        if (!ev)
-            continue;
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        const char *d = (const char *)sqlite3_column_text(st, 1);
-        const char *id = (const char *)sqlite3_column_text(st, 2);
-        if (num == 25 && ev->body_case == SHIBAO__V1__EVENT__BODY_INSPECTION &&
-            ev->inspection->kind == SHIBAO__V1__INSPECTION_KIND__INSPECTION_KIND_ROUTINE &&
-            is_distribution((int)ev->inspection->category)) {
-            const Shibao__V1__Inspection *in = ev->inspection;
-            json_t *f = row(l, v, d, id);
-            jset(l, f, "kind", json_string(suffix(&shibao__v1__inspection_kind__descriptor, (int)in->kind)));
-            jset(l, f, "category", json_string(suffix(&shibao__v1__category__descriptor, (int)in->category)));
-            jset(l, f, "outcome", json_string(suffix(&shibao__v1__inspection_outcome__descriptor, (int)in->outcome)));
-            jset(l, f, "operator_id", json_string(in->operator_id));
-            (*count)++;
-        } else if (num != 25 && ev->body_case == SHIBAO__V1__EVENT__BODY_PUBLICITY &&
-                   ev->publicity->kind == (num == 22 ? SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_STUDY_SESSION
-                                                      : SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_MATERIALS)) {
-            const Shibao__V1__Publicity *pb = ev->publicity;
-            json_t *f = row(l, v, d, id);
-            jset(l, f, "kind", json_string(suffix(&shibao__v1__publicity_kind__descriptor, (int)pb->kind)));
-            if (num == 22) {
-                jset(l, f, "participants", json_integer(pb->participants));
-                (*count)++;
-            } else {
-                jset(l, f, "copies", json_integer(pb->copies));
-                *count += pb->copies;
-            }
-        }
-        codec_free(ev);
-    }
-    if (s != SQLITE_DONE) {
-        log_error("trace: %s", sqlite3_errmsg(db));
-        goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    return rc;
+    return ledger_each(db, township, num == 25 ? "inspection" : "publicity", first, last,
+                       flow_row, &fl);
 }
 
 /* The latest event of each entity (an operator, a staff member) by
@@ -314,11 +298,11 @@ static void latest_free(struct latest_map *m)
 }
 
 /* Keeps the event if it is the entity's latest so far. -1 out of memory. */
-static int latest_offer(struct latest_map *m, const char *key, sqlite3_stmt *st, int what,
-                        int action, const char *name)
+static int latest_offer(struct latest_map *m, const char *key, const struct ledger_row *lr,
+                        int what, int action, const char *name)
 {
-    const char *d = (const char *)sqlite3_column_text(st, 1);
-    const char *id = (const char *)sqlite3_column_text(st, 2);
+    const char *d = lr->occurred_on;
+    const char *id = lr->event_id;
     struct latest *e = latest_get(m, key);
     if (!e)
         return -1;
@@ -332,7 +316,7 @@ static int latest_offer(struct latest_map *m, const char *key, sqlite3_stmt *st,
         return -1;
     free(e->name);
     e->name = copy;
-    snprintf(e->village, sizeof e->village, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(e->village, sizeof e->village, "%s", lr->village);
     snprintf(e->date, sizeof e->date, "%s", d);
     snprintf(e->event_id, sizeof e->event_id, "%s", id);
     e->what = what;
@@ -362,38 +346,38 @@ static const struct latest **latest_sorted(const struct latest_map *m)
     return v;
 }
 
+/* Keeps each business's latest registration. */
+static int registry_row(void *arg, const struct ledger_row *lr)
+{
+    struct latest_map *m = arg;
+    Shibao__V1__Event *ev = decode_row(lr);
+    if (!ev)
+        return 0;
+    int r = 0;
+    if (ev->body_case == SHIBAO__V1__EVENT__BODY_REGISTRATION) {
+        /* the aggregator's entity: a business of one village (its
+         * operator id after the village's 12 digits and a colon) */
+        char key[300];
+        snprintf(key, sizeof key, "%s:%s", ev->village_id, ev->registration->operator_id);
+        r = latest_offer(m, key, lr, (int)ev->registration->category,
+                         (int)ev->registration->action, ev->registration->operator_name);
+    }
+    codec_free(ev);
+    if (r < 0)
+        log_error("trace: out of memory");
+    return r;
+}
+
 /* Figures 1-15: the operators open at the period's end in the categories. */
 static int trace_registry(sqlite3 *db, const char *township, unsigned cats, const char *last,
                           struct listing *l, int64_t *count)
 {
-    int rc = -1, s;
-    sqlite3_stmt *st = NULL;
+    int rc = -1;
     struct latest_map m = {0};
     const struct latest **v = NULL;
     *count = 0;
-    if (ledger_rows(db, township, "registration", NULL, last, &st) < 0)
+    if (ledger_each(db, township, "registration", NULL, last, registry_row, &m) < 0)
         goto out;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        Shibao__V1__Event *ev = decode_row(st);
-        if (!ev)
-            continue;
-        int r = 0;
-        if (ev->body_case == SHIBAO__V1__EVENT__BODY_REGISTRATION) {
-            /* the aggregator's entity: a business of one village (its
-             * operator id after the village's 12 digits and a colon) */
-            char key[300];
-            snprintf(key, sizeof key, "%s:%s", ev->village_id, ev->registration->operator_id);
-            r = latest_offer(&m, key, st, (int)ev->registration->category,
-                             (int)ev->registration->action, ev->registration->operator_name);
-        }
-        codec_free(ev);
-        if (r < 0)
-            goto oom;
-    }
-    if (s != SQLITE_DONE) {
-        log_error("trace: %s", sqlite3_errmsg(db));
-        goto out;
-    }
     if (!(v = latest_sorted(&m)))
         goto oom;
     for (size_t i = 0; i < m.n; i++) {
@@ -415,8 +399,29 @@ oom:
 out:
     free(v);
     latest_free(&m);
-    sqlite3_finalize(st);
     return rc;
+}
+
+/* Keeps each staff member's latest assignment or release. */
+static int staffing_row(void *arg, const struct ledger_row *lr)
+{
+    struct latest_map *m = arg;
+    Shibao__V1__Event *ev = decode_row(lr);
+    if (!ev)
+        return 0;
+    int r = 0;
+    if (ev->body_case == SHIBAO__V1__EVENT__BODY_STAFFING) {
+        /* the aggregator's entity: one person in one role of one village */
+        char key[600];
+        snprintf(key, sizeof key, "%s:%d:%s", ev->village_id, (int)ev->staffing->role,
+                 ev->staffing->person_name);
+        r = latest_offer(m, key, lr, (int)ev->staffing->role, (int)ev->staffing->action,
+                         ev->staffing->person_name);
+    }
+    codec_free(ev);
+    if (r < 0)
+        log_error("trace: out of memory");
+    return r;
 }
 
 /* Figure 21: per village, the coordinators and information officers
@@ -425,34 +430,12 @@ out:
 static int trace_staffed(sqlite3 *db, const char *township, const char *last, struct listing *l,
                          int64_t *count)
 {
-    int rc = -1, s;
-    sqlite3_stmt *st = NULL;
+    int rc = -1;
     struct latest_map m = {0};
     const struct latest **v = NULL;
     *count = 0;
-    if (ledger_rows(db, township, "staffing", NULL, last, &st) < 0)
+    if (ledger_each(db, township, "staffing", NULL, last, staffing_row, &m) < 0)
         goto out;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        Shibao__V1__Event *ev = decode_row(st);
-        if (!ev)
-            continue;
-        int r = 0;
-        if (ev->body_case == SHIBAO__V1__EVENT__BODY_STAFFING) {
-            /* the aggregator's entity: one person in one role of one village */
-            char key[600];
-            snprintf(key, sizeof key, "%s:%d:%s", ev->village_id, (int)ev->staffing->role,
-                     ev->staffing->person_name);
-            r = latest_offer(&m, key, st, (int)ev->staffing->role, (int)ev->staffing->action,
-                             ev->staffing->person_name);
-        }
-        codec_free(ev);
-        if (r < 0)
-            goto oom;
-    }
-    if (s != SQLITE_DONE) {
-        log_error("trace: %s", sqlite3_errmsg(db));
-        goto out;
-    }
     if (!(v = latest_sorted(&m)))
         goto oom;
     /* sorted by village: one pass over each village's run of entries */
@@ -498,7 +481,6 @@ oom:
 out:
     free(v);
     latest_free(&m);
-    sqlite3_finalize(st);
     return rc;
 }
 
@@ -579,19 +561,6 @@ out:
 
 /* ------------------------------------------------------------ entry */
 
-static int has_ledger(sqlite3 *db, int *yes)
-{
-    sqlite3_stmt *st = NULL;
-    if (db_prepare(db, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table'"
-                       " AND name = 'ledger')", &st) < 0)
-        return -1;
-    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
-    if (rc == 0)
-        *yes = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return rc;
-}
-
 static const char *const WHAT[] = {
     [K_FLOW] = "events of the period counted by the figure",
     [K_REG] = "operators open at the period's end (latest registration on or before it), with it",
@@ -619,7 +588,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
     snprintf(first, sizeof first, "%s-01", fm);
     snprintf(last, sizeof last, "%s-%02d", lm, days_in_month(p->year, p->last_month));
     /* one snapshot for the figure and the events behind it */
-    if (db_exec(db, "BEGIN") < 0 || (began = 1, has_ledger(db, &ledger) < 0)) {
+    if (db_exec(db, "BEGIN") < 0 || (began = 1, (ledger = ledger_exists(db)) < 0)) {
         set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         goto out;
     }

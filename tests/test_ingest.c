@@ -12,12 +12,14 @@
 
 #include "codec.h"
 #include "db.h"
+#include "count.h"
 #include "ingest.h"
 #include "rollup.h"
 #include "log.h"
 #include "outbox.h"
 #include "period.h"
 #include "roster.h"
+#include "verify.h"
 
 #define TOWN "420102001"
 #define V1 "420102001201"
@@ -173,7 +175,7 @@ static void test_same_id_two_villages(void **state)
     assert_int_equal(village_stock(f, V1, "stock.reg.GROCERY_STORE", "2022-06"), 1);
     assert_int_equal(village_stock(f, V2, "stock.reg.GROCERY_STORE", "2022-06"), 0);
     assert_int_equal(village_stock(f, V2, "stock.reg.GROCERY_STORE", "2022-01"), 1);
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(verify_township(f->db, TOWN), 0);
 }
 
 /* A hostile village closes five of another village's businesses: each
@@ -211,7 +213,7 @@ static void test_closing_another_villages_business(void **state)
     /* a resend of an accepted closure is a duplicate, not a refusal */
     assert_int_equal(reg_why(f, ID(90), V1, "2022-03-01", "op-0", 0, why, sizeof why), 1);
     assert_string_equal(why, "event_id: already recorded");
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(verify_township(f->db, TOWN), 0);
 }
 
 /* verify holds the ledger to the rule: a closure recorded after another
@@ -222,7 +224,7 @@ static void test_verify_checks_register_rule(void **state)
     struct fx *f = *state;
     char why[256];
     assert_int_equal(reg_why(f, ID(01), V1, "2022-01-10", "op1", 1, why, sizeof why), 0);
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(verify_township(f->db, TOWN), 0);
     assert_int_equal(db_exec(f->db,
                              "INSERT INTO ledger SELECT event_id, '" V2 "', '2022-02-01', body, payload,"
                              " stream, seq, received_at + 1 FROM ledger;"
@@ -231,7 +233,7 @@ static void test_verify_checks_register_rule(void **state)
                      0);
     /* one broken rule; the recount agrees (the copied payload is V1's own
      * event, a duplicate in the replay) */
-    assert_int_equal(ingest_verify(f->db, TOWN), 1);
+    assert_int_equal(verify_township(f->db, TOWN), 1);
 }
 
 /* A database counted before businesses belonged to their village: one
@@ -263,14 +265,14 @@ static void test_old_shared_operators_recounted(void **state)
                              " ON CONFLICT DO UPDATE SET value = value - 1;"),
                      0);
     assert_int_equal(village_stock(f, V1, "stock.reg.GROCERY_STORE", "2022-06"), 0);
-    assert_true(ingest_verify(f->db, TOWN) > 0);
+    assert_true(verify_township(f->db, TOWN) > 0);
     long long queued = q(f, "SELECT count(*) FROM outbox", NULL, NULL);
 
     assert_int_equal(ingest_new(f->db, TOWN, f->ob, &f->ing), 0);
     assert_int_equal(village_stock(f, V1, "stock.reg.GROCERY_STORE", "2022-01"), 2);
     assert_int_equal(village_stock(f, V1, "stock.reg.GROCERY_STORE", "2022-06"), 2);
     assert_int_equal(village_stock(f, V2, "stock.reg.GROCERY_STORE", "2022-06"), 1);
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(verify_township(f->db, TOWN), 0);
     assert_true(q(f, "SELECT count(*) FROM outbox", NULL, NULL) > queued); /* the county hears */
     /* once: opened again, nothing is counted again */
     ingest_destroy(&f->ing);
@@ -320,13 +322,13 @@ static void test_old_keys_migrated(void **state)
     assert_int_equal(q(f, "SELECT sum(length(payload)) + sum(received_at) FROM ledger", NULL, NULL), sum);
     assert_int_equal(q(f, "SELECT count(*) FROM entity_events", NULL, NULL), 1);
     assert_int_equal(q(f, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%unkeyed%'", NULL, NULL), 0);
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(verify_township(f->db, TOWN), 0);
 
     assert_int_equal(reg(f, ID(05), V2, "2022-01-10", "op1", 10, 1), 0); /* another village's */
     assert_int_equal(reg(f, ID(05), V1, "2022-01-10", "op1", 10, 1), 1); /* a resend */
     assert_int_equal(q(f, "SELECT count(*) FROM ledger", NULL, NULL), 2);
     assert_int_equal(stock(f, "stock.reg.GROCERY_STORE", "2022-06"), 2); /* two shops */
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(verify_township(f->db, TOWN), 0);
     /* opened again: nothing left to do */
     ingest_destroy(&f->ing);
     assert_int_equal(ingest_new(f->db, TOWN, f->ob, &f->ing), 0);
@@ -402,7 +404,7 @@ static void permute_and_check(const struct hist *h, int n, const long long expec
             assert_int_equal(stock(f, "stock.reg.GROCERY_STORE", months[m]), expect[m][0]);
             assert_int_equal(stock(f, "stock.reg.SUPERMARKET", months[m]), expect[m][1]);
         }
-        assert_int_equal(ingest_verify(f->db, TOWN), 0);
+        assert_int_equal(verify_township(f->db, TOWN), 0);
         teardown((void **)&f);
         perms++;
         /* next permutation */
@@ -530,9 +532,9 @@ static void test_verify_detects_tampering(void **state)
 {
     struct fx *f = *state;
     assert_int_equal(reg(f, ID(41), V1, "2022-01-10", "op1", 10, 1), 0);
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(verify_township(f->db, TOWN), 0);
     assert_int_equal(db_exec(f->db, "UPDATE rollup SET value = value + 1 WHERE metric = 'reg.OPENED'"), 0);
-    assert_int_equal(ingest_verify(f->db, TOWN), 1);
+    assert_int_equal(verify_township(f->db, TOWN), 1);
 }
 
 /* A township keeps no stock levels (ingest's rollups are deltas only); a
@@ -547,7 +549,7 @@ static void test_levels_from_rollups(void **state)
     assert_int_equal(reg(f, ID(42), V1, "2022-01-10", "op1", 10, 1), 0);
     assert_int_equal(reg(f, ID(43), V1, "2022-03-02", "op2", 10, 1), 0);
     assert_int_equal(rollup_has_levels(f->db), 0);
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(verify_township(f->db, TOWN), 0);
 
     assert_int_equal(rollup_new(f->db, ROLLUP_COUNTY, &r), 0);
     rollup_destroy(&r);
@@ -564,7 +566,7 @@ static void test_levels_from_rollups(void **state)
     rollup_destroy(&r);
     assert_int_equal(rollup_has_levels(f->db), 0);
     assert_int_equal(q(f, "SELECT count(*) FROM sqlite_master WHERE name GLOB 'stock_level*'", NULL, NULL), 0);
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(verify_township(f->db, TOWN), 0);
 }
 
 /* ------------------------------------------------------------ completeness */
@@ -629,23 +631,23 @@ static void test_first_day_set_once(void **state)
     Shibao__V1__Event ev[3];
     study_event(&ev[0], ID(51), "2022-01-10");
     assert_int_equal(batch(f, "2022-02-05", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_FIRST_DAY), day(2022, 2, 5));
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_FIRST_DAY), day(2022, 2, 5));
     /* a later event for the same month leaves the first day alone */
     study_event(&ev[0], ID(52), "2022-01-15");
     assert_int_equal(batch(f, "2022-02-20", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_FIRST_DAY), day(2022, 2, 5));
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_FIRST_DAY), day(2022, 2, 5));
     /* several events of one batch for a new month: set once, not summed */
     study_event(&ev[0], ID(53), "2022-02-01");
     study_event(&ev[1], ID(54), "2022-02-02");
     study_event(&ev[2], ID(55), "2022-02-03");
     assert_int_equal(batch(f, "2022-02-21", ev, 3), 3);
-    assert_int_equal(metric_at(f, "2022-02", INGEST_M_FIRST_DAY), day(2022, 2, 21));
+    assert_int_equal(metric_at(f, "2022-02", COUNT_M_FIRST_DAY), day(2022, 2, 21));
     assert_int_equal(metric_at(f, "2022-02", "pub.STUDY_SESSION"), 3);
-    assert_int_equal(metric_at(f, "2022-02", INGEST_M_NIL), -1);
+    assert_int_equal(metric_at(f, "2022-02", COUNT_M_NIL), -1);
     /* a resent event changes nothing */
     assert_int_equal(batch(f, "2022-03-01", ev, 1), 0);
-    assert_int_equal(metric_at(f, "2022-02", INGEST_M_FIRST_DAY), day(2022, 2, 21));
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(metric_at(f, "2022-02", COUNT_M_FIRST_DAY), day(2022, 2, 21));
+    assert_int_equal(verify_township(f->db, TOWN), 0);
 }
 
 static void nil_event(Shibao__V1__Event *ev, Shibao__V1__NilReport *nr, const char *id,
@@ -669,8 +671,8 @@ static void test_nil_report(void **state)
     /* filed in April for March: counts for March, not for April */
     nil_event(&ev[0], &nr[0], ID(61), "2022-04-01", "2022-03");
     assert_int_equal(batch(f, "2022-04-02", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-03", INGEST_M_FIRST_DAY), day(2022, 4, 2));
-    assert_int_equal(metric_at(f, "2022-03", INGEST_M_NIL), 1);
+    assert_int_equal(metric_at(f, "2022-03", COUNT_M_FIRST_DAY), day(2022, 4, 2));
+    assert_int_equal(metric_at(f, "2022-03", COUNT_M_NIL), 1);
     assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE month = '2022-04'", NULL, NULL), 0);
     /* no work figure, not even an events.* count */
     assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric NOT LIKE 'report.%'", NULL, NULL), 0);
@@ -679,14 +681,14 @@ static void test_nil_report(void **state)
     nil_event(&ev[0], &nr[0], ID(62), "2022-04-03", "2022-03");
     study_event(&ev[1], ID(63), "2022-03-30");
     assert_int_equal(batch(f, "2022-04-05", ev, 2), 2);
-    assert_int_equal(metric_at(f, "2022-03", INGEST_M_NIL), 1);
-    assert_int_equal(metric_at(f, "2022-03", INGEST_M_FIRST_DAY), day(2022, 4, 2));
+    assert_int_equal(metric_at(f, "2022-03", COUNT_M_NIL), 1);
+    assert_int_equal(metric_at(f, "2022-03", COUNT_M_FIRST_DAY), day(2022, 4, 2));
     assert_int_equal(metric_at(f, "2022-03", "pub.STUDY_SESSION"), 1);
     /* a nil report for a month not begun is refused */
     nil_event(&ev[0], &nr[0], ID(64), "2022-04-05", "2022-05");
     assert_int_equal(batch(f, "2022-04-05", ev, 1), 0);
     assert_int_equal(q(f, "SELECT count(*) FROM quarantine WHERE reason LIKE 'nil_report.month:%'", NULL, NULL), 1);
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(verify_township(f->db, TOWN), 0);
 }
 
 static void test_late_metrics(void **state)
@@ -697,39 +699,39 @@ static void test_late_metrics(void **state)
     /* January's deadline is February 10 (10 days): on it, not late */
     study_event(&ev[0], ID(71), "2022-01-05");
     assert_int_equal(batch(f, "2022-02-10", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), -1);
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), -1);
     /* the day after: late; three events of one batch are one late batch */
     study_event(&ev[0], ID(72), "2022-01-06");
     study_event(&ev[1], ID(73), "2022-01-07");
     study_event(&ev[2], ID(74), "2022-01-08");
     assert_int_equal(batch(f, "2022-02-11", ev, 3), 3);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), 1);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_LAST_DAY), day(2022, 2, 11));
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), 1);
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_LAST_DAY), day(2022, 2, 11));
     /* another batch later on: two batches, the later day */
     study_event(&ev[0], ID(75), "2022-01-09");
     assert_int_equal(batch(f, "2022-03-01", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), 2);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_LAST_DAY), day(2022, 3, 1));
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), 2);
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_LAST_DAY), day(2022, 3, 1));
     /* a batch received "earlier" (a clock set back) counts, the latest day stays */
     study_event(&ev[0], ID(76), "2022-01-10");
     assert_int_equal(batch(f, "2022-02-15", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), 3);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_LAST_DAY), day(2022, 3, 1));
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), 3);
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_LAST_DAY), day(2022, 3, 1));
     /* a resent event is no revision */
     assert_int_equal(batch(f, "2022-03-05", ev, 1), 0);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), 3);
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), 3);
     /* a late nil report is late too, for the month it speaks for */
     nil_event(&ev[0], &nr, ID(77), "2022-03-20", "2022-02");
     assert_int_equal(batch(f, "2022-03-20", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-02", INGEST_M_LATE_BATCHES), 1);
-    assert_int_equal(metric_at(f, "2022-02", INGEST_M_LATE_LAST_DAY), day(2022, 3, 20));
+    assert_int_equal(metric_at(f, "2022-02", COUNT_M_LATE_BATCHES), 1);
+    assert_int_equal(metric_at(f, "2022-02", COUNT_M_LATE_LAST_DAY), day(2022, 3, 20));
     /* a longer deadline: the same delay is on time */
     ingest_set_deadline_days(f->ing, 40);
     study_event(&ev[0], ID(78), "2022-04-01");
     assert_int_equal(batch(f, "2022-06-09", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-04", INGEST_M_LATE_BATCHES), -1);
+    assert_int_equal(metric_at(f, "2022-04", COUNT_M_LATE_BATCHES), -1);
     /* receipt metrics are not the ledger's: verify ignores them */
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(verify_township(f->db, TOWN), 0);
 }
 
 /* One group of batches through the sink, as the link receiver writes it:
@@ -771,17 +773,17 @@ static void test_group_of_batches(void **state)
     study_event(&ev[3], ID(84), "2022-01-08");
     group_of(f, days, ev, 4);
     assert_int_equal(metric_at(f, "2022-01", "events.publicity"), 4);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), 4);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_LAST_DAY), day(2022, 3, 1));
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_FIRST_DAY), day(2022, 2, 11));
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), 4);
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_LAST_DAY), day(2022, 3, 1));
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_FIRST_DAY), day(2022, 2, 11));
     /* the next group sees what this one stored */
     study_event(&ev[0], ID(85), "2022-01-09");
     static const char *const later[] = {"2022-03-02"};
     group_of(f, later, ev, 1);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_BATCHES), 5);
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_LATE_LAST_DAY), day(2022, 3, 2));
-    assert_int_equal(metric_at(f, "2022-01", INGEST_M_FIRST_DAY), day(2022, 2, 11));
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), 5);
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_LAST_DAY), day(2022, 3, 2));
+    assert_int_equal(metric_at(f, "2022-01", COUNT_M_FIRST_DAY), day(2022, 2, 11));
+    assert_int_equal(verify_township(f->db, TOWN), 0);
 }
 
 static void test_enrolled_villages(void **state)
@@ -795,39 +797,39 @@ static void test_enrolled_villages(void **state)
     int64_t before = outbox_pending(f->ob);
     assert_int_equal(ingest_enrolled_villages(f->ing), 1);
     assert_int_equal(outbox_pending(f->ob), before + 1);   /* the county learns it too */
-    assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'"
+    assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric = '" COUNT_M_ENROLLED "'"
                           " AND village = '" V1 "' AND value = 1", NULL, NULL), 1);
     /* its month is the month of enrolment (UTC): a real month */
     sqlite3_stmt *st;
-    assert_int_equal(db_prepare(f->db, "SELECT month FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'", &st), 0);
+    assert_int_equal(db_prepare(f->db, "SELECT month FROM rollup WHERE metric = '" COUNT_M_ENROLLED "'", &st), 0);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     snprintf(month, sizeof month, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     assert_int_equal(month_parse(month, NULL, NULL), 1);
     /* once only */
     assert_int_equal(ingest_enrolled_villages(f->ing), 0);
-    assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'", NULL, NULL), 1);
-    assert_int_equal(ingest_verify(f->db, TOWN), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric = '" COUNT_M_ENROLLED "'", NULL, NULL), 1);
+    assert_int_equal(verify_township(f->db, TOWN), 0);
 
     /* V1 revoked in May 2022: -1 at that month, once; enrolled again in
      * August: +1 at August. The county learns each. */
     assert_int_equal(db_exec(f->db, "UPDATE roster SET enrolled_at = '2022-01-10 08:00:00'"), 0);
     assert_int_equal(db_exec(f->db, "UPDATE rollup SET month = '2022-01' WHERE metric = '"
-                                    INGEST_M_ENROLLED "'"), 0);
+                                    COUNT_M_ENROLLED "'"), 0);
     assert_int_equal(roster_revoke(f->db, V1), 1);
     assert_int_equal(db_exec(f->db, "UPDATE roster SET revoked_at = '2022-05-03 09:00:00' WHERE code = '" V1 "'"), 0);
     before = outbox_pending(f->ob);
     assert_int_equal(ingest_enrolled_villages(f->ing), 1);
     assert_int_equal(outbox_pending(f->ob), before + 1);
-    assert_int_equal(q(f, "SELECT value FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'"
+    assert_int_equal(q(f, "SELECT value FROM rollup WHERE metric = '" COUNT_M_ENROLLED "'"
                           " AND village = '" V1 "' AND month = '2022-05'", NULL, NULL), -1);
     assert_int_equal(ingest_enrolled_villages(f->ing), 0);   /* once */
     assert_int_equal(roster_enroll(f->db, V1, "key-one-new", err, sizeof err), 0);
     assert_int_equal(db_exec(f->db, "UPDATE roster SET enrolled_at = '2022-08-01 10:00:00' WHERE code = '" V1 "'"), 0);
     assert_int_equal(ingest_enrolled_villages(f->ing), 1);
-    assert_int_equal(q(f, "SELECT value FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'"
+    assert_int_equal(q(f, "SELECT value FROM rollup WHERE metric = '" COUNT_M_ENROLLED "'"
                           " AND village = '" V1 "' AND month = '2022-08'", NULL, NULL), 1);
-    assert_int_equal(q(f, "SELECT sum(value) FROM rollup WHERE metric = '" INGEST_M_ENROLLED "'"
+    assert_int_equal(q(f, "SELECT sum(value) FROM rollup WHERE metric = '" COUNT_M_ENROLLED "'"
                           " AND village = '" V1 "'", NULL, NULL), 1);
     assert_int_equal(ingest_enrolled_villages(f->ing), 0);
 }

@@ -13,7 +13,7 @@
  * a few event_ids, operators and persons shared between items (duplicates,
  * one operator opened and closed in any order), boundary dates, counts and
  * enum values, raw strings. After such a batch the rollups must equal a
- * recount of the ledger in another order (ingest_verify): what the
+ * recount of the ledger in another order (verify_township): what the
  * township reports must not depend on the order events arrive in.
  *
  * SHIBAO_TODAY is pinned (unless set) so a finding reproduces any day. */
@@ -29,6 +29,7 @@
 #include "fdp.h"
 #include "db.h"
 #include "ingest.h"
+#include "verify.h"
 #include "link.h"
 #include "log.h"
 #include "outbox.h"
@@ -124,7 +125,7 @@ static void feed_batch(const Shibao__V1__Batch *b, int verify)
         abort();
     }
     if (verify) {
-        int diffs = ingest_verify(g_db, TOWNSHIP);
+        int diffs = verify_township(g_db, TOWNSHIP);
         if (diffs != 0) {
             fprintf(stderr, "fuzz_wire: rollups differ from a recount of the ledger: %d\n", diffs);
             abort();

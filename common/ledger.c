@@ -1,0 +1,334 @@
+#include "ledger.h"
+#include "db.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct ledger {
+    sqlite3 *db;
+    sqlite3_stmt *ins_ledger, *del_ledger, *ins_quarantine, *get_stream, *ins_stream;
+    sqlite3_stmt *since, *received;
+    /* The id of the last stream looked up (0: none). Forgotten with the
+     * batch: a rolled-back batch may have made the row. */
+    char stream[64];
+    sqlite3_int64 stream_id;
+};
+
+static const char *const SCHEMA =
+    /* Keyed by village first: a village's event ids grow with time, so each
+     * village's rows are appended at the end of its own range whatever the
+     * other villages are doing. Keyed by event_id alone, the batches of a
+     * village behind the others landed among their rows, and a commit of
+     * 10,000 events rewrote 314 ledger pages instead of about 130. An event
+     * is the same event only from the same village (a village cannot store
+     * another's), which is also what stops one village from shadowing
+     * another's events by sending their ids first. */
+    "CREATE TABLE IF NOT EXISTS ledger ("
+    " event_id TEXT NOT NULL, village TEXT NOT NULL, occurred_on TEXT NOT NULL,"
+    " body TEXT NOT NULL, payload BLOB NOT NULL, stream INTEGER, seq INTEGER,"
+    " received_at INTEGER NOT NULL, PRIMARY KEY (village, event_id)) WITHOUT ROWID;"
+    /* A ledger row names its delivery stream by a small id: the stream's
+     * 36-character name on each of a million rows was a fifth of the
+     * ledger's bytes, and the cost of a commit is the pages it writes. */
+    "CREATE TABLE IF NOT EXISTS ledger_streams ("
+    " id INTEGER PRIMARY KEY, stream TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS quarantine ("
+    " id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, origin TEXT, stream TEXT,"
+    " seq INTEGER, event_id TEXT, reason TEXT NOT NULL, payload BLOB);";
+
+/* CREATE TABLE IF NOT EXISTS leaves an older table as it is: one keyed by
+ * event_id alone would still take the same id from a second village for
+ * "already recorded" (and let a village shadow another's events). Such a
+ * table is copied once into the current one, in one transaction. */
+static int migrate_keys(sqlite3 *db)
+{
+    int old = db_column_unkeyed(db, "ledger", "village");
+    if (old <= 0)
+        return old;
+    log_info("ledger: keying the ledger by village as well (once; the rows are copied)");
+    if (db_begin(db) < 0)
+        return -1;
+    if (db_exec(db, "ALTER TABLE ledger RENAME TO ledger_unkeyed") < 0 || db_exec(db, SCHEMA) < 0 ||
+        db_exec(db, "INSERT INTO ledger(event_id, village, occurred_on, body, payload, stream, seq,"
+                    " received_at) SELECT event_id, village, occurred_on, body, payload, stream, seq,"
+                    " received_at FROM ledger_unkeyed; DROP TABLE ledger_unkeyed") < 0 ||
+        db_commit(db) < 0) {
+        db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
+int ledger_create(sqlite3 *db) { return migrate_keys(db) < 0 || db_exec(db, SCHEMA) < 0 ? -1 : 0; }
+
+int ledger_new(sqlite3 *db, ledger_t **out)
+{
+    int rc = -1;
+    ledger_t *l = calloc(1, sizeof *l);
+    if (!l)
+        goto out;
+    l->db = db;
+    if (db_prepare(db,
+                   "INSERT INTO ledger(event_id, village, occurred_on, body, payload, stream,"
+                   " seq, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                   " ON CONFLICT DO NOTHING",
+                   &l->ins_ledger) < 0 ||
+        db_prepare(db, "DELETE FROM ledger WHERE village = ?1 AND event_id = ?2",
+                   &l->del_ledger) < 0 ||
+        db_prepare(db,
+                   "INSERT INTO quarantine(received_at, origin, stream, seq, event_id, reason,"
+                   " payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                   &l->ins_quarantine) < 0 ||
+        db_prepare(db, "SELECT id FROM ledger_streams WHERE stream = ?1", &l->get_stream) < 0 ||
+        db_prepare(db, "INSERT INTO ledger_streams(stream) VALUES (?1)", &l->ins_stream) < 0 ||
+        /* a village's rows are one range of the primary key */
+        db_prepare(db, "SELECT count(*) FROM ledger WHERE village = ?1 AND received_at >= ?2",
+                   &l->since) < 0 ||
+        db_prepare(db, "SELECT received_at FROM ledger WHERE village = ?1 AND event_id = ?2",
+                   &l->received) < 0)
+        goto out;
+    *out = l;
+    l = NULL;
+    rc = 0;
+out:
+    ledger_destroy(&l);
+    return rc;
+}
+
+void ledger_destroy(ledger_t **p)
+{
+    ledger_t *l = p ? *p : NULL;
+    if (!l)
+        return;
+    sqlite3_finalize(l->ins_ledger);
+    sqlite3_finalize(l->del_ledger);
+    sqlite3_finalize(l->ins_quarantine);
+    sqlite3_finalize(l->get_stream);
+    sqlite3_finalize(l->ins_stream);
+    sqlite3_finalize(l->since);
+    sqlite3_finalize(l->received);
+    free(l);
+    *p = NULL;
+}
+
+void ledger_forget_stream(ledger_t *l) { l->stream_id = 0; }
+
+/* The id of a delivery stream's name, made on first use. 0 when there is
+ * no stream (a replay), -1 on a database error. */
+static sqlite3_int64 stream_id(ledger_t *l, const char *stream)
+{
+    if (!stream)
+        return 0;
+    if (l->stream_id && strcmp(l->stream, stream) == 0)
+        return l->stream_id;
+    sqlite3_int64 id = -1;
+    sqlite3_stmt *st = l->get_stream;
+    sqlite3_bind_text(st, 1, stream, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (s == SQLITE_DONE) {
+        st = l->ins_stream;
+        sqlite3_bind_text(st, 1, stream, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_DONE)
+            id = sqlite3_last_insert_rowid(l->db);
+        sqlite3_reset(st);
+    }
+    if (id < 0) {
+        log_error("ledger: stream %s: %s", stream, sqlite3_errmsg(l->db));
+        return -1;
+    }
+    if (strlen(stream) < sizeof l->stream) {
+        memcpy(l->stream, stream, strlen(stream) + 1);
+        l->stream_id = id;
+    }
+    return id;
+}
+
+int ledger_put(ledger_t *l, const char *village, const char *event_id, const char *occurred_on,
+               const char *body, const uint8_t *payload, size_t len, const char *stream,
+               uint64_t seq)
+{
+    sqlite3_int64 sid = stream_id(l, stream);
+    if (sid < 0)
+        return -1;
+    sqlite3_stmt *st = l->ins_ledger;
+    sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, village, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, occurred_on, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, payload, (int)len, SQLITE_STATIC);
+    if (sid)
+        sqlite3_bind_int64(st, 6, sid);
+    else
+        sqlite3_bind_null(st, 6);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)seq);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE) {
+        log_error("ledger: %s", sqlite3_errmsg(l->db));
+        return -1;
+    }
+    /* nothing changed: already in the ledger */
+    return sqlite3_changes(l->db) == 0 ? 1 : 0;
+}
+
+int ledger_take_back(ledger_t *l, const char *village, const char *event_id)
+{
+    sqlite3_stmt *st = l->del_ledger;
+    sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc < 0)
+        log_error("ledger: %s", sqlite3_errmsg(l->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_quarantine(ledger_t *l, const char *origin, const char *stream, uint64_t seq,
+                      const char *event_id, const char *reason, const uint8_t *payload,
+                      size_t len)
+{
+    sqlite3_stmt *st = l->ins_quarantine;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+    sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, stream, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)seq);
+    sqlite3_bind_text(st, 5, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+    /* Keep at most 64 KiB of a refused payload: enough to trace it, too
+     * little for a flood to fill the disk. */
+    if (payload)
+        sqlite3_bind_blob(st, 7, payload, (int)(len < 65536 ? len : 65536), SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 7);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc < 0)
+        log_error("ledger: quarantine: %s", sqlite3_errmsg(l->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* ------------------------------------------------------------ readers */
+
+/* Steps st to its end, handing each row (village, occurred_on, event_id,
+ * payload) to fn. Finalizes st. */
+static int each_row(sqlite3 *db, sqlite3_stmt *st, ledger_fn *fn, void *arg)
+{
+    int rc = -1, s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ledger_row r = {
+            .village = (const char *)sqlite3_column_text(st, 0),
+            .occurred_on = (const char *)sqlite3_column_text(st, 1),
+            .event_id = (const char *)sqlite3_column_text(st, 2),
+            .payload = sqlite3_column_blob(st, 3),
+            .len = (size_t)sqlite3_column_bytes(st, 3),
+        };
+        if (fn(arg, &r) < 0)
+            goto out;
+    }
+    if (s != SQLITE_DONE) {
+        log_error("ledger: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ledger_each(sqlite3 *db, const char *township, const char *body, const char *first,
+                const char *last, ledger_fn *fn, void *arg)
+{
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db,
+                   "SELECT village, occurred_on, event_id, payload FROM ledger"
+                   " WHERE body = ?1 AND occurred_on <= ?3 AND (?2 IS NULL OR occurred_on >= ?2)"
+                   " AND substr(village, 1, 9) = ?4 ORDER BY occurred_on, event_id",
+                   &st) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, body, -1, SQLITE_STATIC);
+    if (first)
+        sqlite3_bind_text(st, 2, first, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, last, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, township, -1, SQLITE_STATIC);
+    return each_row(db, st, fn, arg);
+}
+
+int ledger_replay(sqlite3 *db, ledger_fn *fn, void *arg)
+{
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db,
+                   "SELECT village, occurred_on, event_id, payload FROM ledger"
+                   " ORDER BY village DESC, event_id DESC",
+                   &st) < 0)
+        return -1;
+    return each_row(db, st, fn, arg);
+}
+
+int ledger_exists(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                       " AND name = 'ledger')", &st) < 0)
+        return -1;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    if (rc < 0)
+        log_error("ledger: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static long long count_rows(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    long long n = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+long long ledger_count_events(sqlite3 *db) { return count_rows(db, "SELECT count(*) FROM ledger"); }
+
+long long ledger_count_quarantined(sqlite3 *db)
+{
+    return count_rows(db, "SELECT count(*) FROM quarantine");
+}
+
+int ledger_received_since(ledger_t *l, const char *village, long long since, long *count)
+{
+    sqlite3_stmt *st = l->since;
+    sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    if (rc == 0)
+        *count = (long)sqlite3_column_int64(st, 0);
+    else
+        log_error("ledger: %s", sqlite3_errmsg(l->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_received_at(ledger_t *l, const char *village, const char *event_id, long long *at)
+{
+    sqlite3_stmt *st = l->received;
+    sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st), rc = -1;
+    if (s == SQLITE_ROW) {
+        *at = sqlite3_column_int64(st, 0);
+        rc = 1;
+    } else if (s == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        log_error("ledger: %s", sqlite3_errmsg(l->db));
+    }
+    sqlite3_reset(st);
+    return rc;
+}
