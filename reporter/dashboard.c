@@ -9,49 +9,8 @@
 /* ---------------------------------------------------------------- style */
 
 /* The live page: a screen dashboard (it prints too, but is not the report). */
-static const char CSS_DASH[] =
-    "html{background:#eef1f5}"
-    "body{margin:0;color:#1b1f24;font-family:" FONT_UI ";font-size:14px;line-height:1.5}"
-    "header{background:#9e1b1b;color:#fff;padding:14px 28px;display:flex;"
-    "align-items:baseline;justify-content:space-between;border-bottom:4px solid #d4a017}"
-    "header h1{margin:0;font-family:" FONT_TITLE ";font-size:26px;font-weight:bold;letter-spacing:2px}"
-    "header .when{font-size:13px;opacity:.92}"
-    "nav{background:#fff;border-bottom:1px solid #d5dbe3;padding:8px 28px;display:flex;gap:18px;"
-    "align-items:center}"
-    "nav .period{font-size:17px;font-weight:bold;color:#9e1b1b}"
-    "nav a{color:#1f3864;text-decoration:none}nav a:hover{text-decoration:underline}"
-    "main{padding:18px 28px 28px;max-width:1400px;margin:0 auto}"
-    ".kpis{display:grid;grid-template-columns:repeat(4,1fr);gap:14px;margin-bottom:18px}"
-    ".kpi{background:#fff;border:1px solid #d5dbe3;border-top:4px solid #1f3864;padding:10px 16px}"
-    ".kpi .k{color:#55606e;font-size:13px}"
-    ".kpi .v{font-size:30px;font-weight:bold;color:#1f3864;font-variant-numeric:tabular-nums}"
-    ".kpi .u{font-size:13px;color:#55606e;margin-left:4px}"
-    ".kpi.warn{border-top-color:#c00000}.kpi.warn .v{color:#c00000}"
-    ".grid{display:grid;grid-template-columns:1fr 1fr;gap:16px;margin-bottom:18px}"
-    ".card{background:#fff;border:1px solid #d5dbe3;padding:12px 16px 14px}"
-    ".card h2{margin:0 0 8px;font-size:16px;color:#1f3864;border-left:4px solid #9e1b1b;"
-    "padding-left:8px}"
-    ".card.wide{grid-column:1 / 3}"
-    "svg{display:block;width:100%;height:auto}"
-    ".pair{display:flex;gap:10px}.pair svg{width:50%}"
-    "table{border-collapse:collapse;width:100%;font-size:14px}"
-    "th,td{border-bottom:1px solid #e1e5eb;padding:6px 8px}"
-    "th{background:#f3f5f8;color:#36404d;font-weight:bold;text-align:center;"
-    "border-top:1px solid #d5dbe3}"
-    "td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-    "td.c{text-align:center;white-space:nowrap}"
-    "td.t{color:#36404d}"
-    "td.nr,span.nr{color:#8a1c1c}"
-    "td.silent{color:#c00000;font-weight:bold}"
-    "tbody tr:nth-child(even){background:#fafbfc}"
-    "a{color:#1f3864}"
-    "ul.silent{margin:0;padding-left:1.4em;columns:2}"
-    ".halves{display:flex;gap:24px;align-items:flex-start}.halves table{flex:1}"
-    "table.towns td:first-child{white-space:nowrap}"
-    ".empty{color:#55606e}"
-    "footer{color:#55606e;font-size:12px;text-align:center;padding:0 0 20px}";
-
-/* ---------------------------------------------------------------- dashboard */
+#include "embed_dashboard_css.h" /* reporter/style/dashboard.css */
+#define CSS_DASH embed_dashboard_css
 
 static void kpi(FILE *out, const char *label, const char *scope, const char *key, const char *value,
                 const char *shown, const char *unit, int warn)

@@ -31,15 +31,4 @@ void head(FILE *out, const char *title, const char *css, const struct html_optio
 int link_ok(const struct html_options *o);
 void href(FILE *out, const struct html_options *o, const char *path);
 
-#define FONT_BODY "\"FangSong\",\"STFangsong\",\"仿宋\",\"仿宋_GB2312\",\"FangSong_GB2312\"," \
-                  "\"SimSun\",\"宋体\",\"Noto Serif CJK SC\",\"Source Han Serif SC\",serif"
-#define FONT_TITLE "\"FZXiaoBiaoSong-B05S\",\"方正小标宋简体\",\"方正小标宋_GBK\",\"SimSun\"," \
-                   "\"宋体\",\"Noto Serif CJK SC\",\"Source Han Serif SC\",serif"
-#define FONT_HEI "\"SimHei\",\"黑体\",\"Heiti SC\",\"Noto Sans CJK SC\",\"Source Han Sans SC\",sans-serif"
-#define FONT_KAI "\"KaiTi\",\"STKaiti\",\"楷体\",\"楷体_GB2312\",\"KaiTi_GB2312\"," \
-                 "\"Noto Serif CJK SC\",serif"
-#define FONT_SONG "\"SimSun\",\"宋体\",\"Songti SC\",\"Noto Serif CJK SC\",\"Source Han Serif SC\",serif"
-#define FONT_UI "\"Microsoft YaHei\",\"微软雅黑\",\"PingFang SC\",\"Noto Sans CJK SC\"," \
-                "\"Source Han Sans SC\",sans-serif"
-
 #endif

@@ -14,44 +14,11 @@
 
 /* The official-document page (GB/T 9704-2012): A4, top 37 mm, binding edge
  * 28 mm, body in 3号 (16 pt) 仿宋, headings 黑体 and 楷体, title 2号 (22 pt)
- * 小标宋. On screen each section is a sheet of paper on a grey desk. No '>'
- * anywhere in the CSS: tests check tag balance over the whole document. */
-static const char CSS_DOC[] =
-    "@page{size:A4;margin:37mm 26mm 35mm 28mm}"
-    "html{background:#e8eaed}"
-    "body{margin:0;color:#111;font-family:" FONT_BODY ";font-size:16pt;line-height:1.75}"
-    ".sheet{background:#fff;width:210mm;min-height:297mm;margin:16px auto;"
-    "padding:37mm 26mm 35mm 28mm;box-sizing:border-box;box-shadow:0 1px 6px rgba(0,0,0,.25)}"
-    ".page{break-before:page;page-break-before:always}"
-    "h1{font-family:" FONT_TITLE ";font-size:22pt;font-weight:bold;text-align:center;"
-    "line-height:1.5;margin:0 0 6pt}"
-    ".sub{text-align:center;font-family:" FONT_KAI ";font-size:14pt;margin:0 0 18pt}"
-    ".note{text-align:center;font-size:12pt;color:#8a1c1c;margin:-12pt 0 12pt}"
-    "h2{font-family:" FONT_HEI ";font-size:16pt;font-weight:normal;margin:0;text-indent:2em}"
-    "h3{font-family:" FONT_KAI ";font-size:16pt;font-weight:normal;margin:0;text-indent:2em}"
-    "p{margin:0;text-indent:2em;text-align:justify}"
-    "h4{font-family:" FONT_HEI ";font-size:14pt;font-weight:normal;margin:0 0 6pt}"
-    "h4 small{font-family:" FONT_SONG ";font-size:10.5pt;color:#444;margin-left:1em}"
-    "table{border-collapse:collapse;width:100%;font-family:" FONT_SONG ";font-size:10.5pt;"
-    "line-height:1.3;margin:0 0 12pt}"
-    "th,td{border:1px solid #000;padding:1.5pt 5pt;vertical-align:middle}"
-    "th{font-family:" FONT_HEI ";font-weight:normal;background:#f0f0f0}"
-    "thead{display:table-header-group}"
-    "tr{break-inside:avoid;page-break-inside:avoid}"
-    "td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-    "td.c{text-align:center;white-space:nowrap}td.name{white-space:nowrap}"
-    "td.silent{color:#c00000}"
-    "td.nr,span.nr{color:#8a1c1c}"
-    "figure{margin:6pt 0 14pt;break-inside:avoid;page-break-inside:avoid}"
-    "figcaption{text-align:center;font-family:" FONT_HEI ";font-size:11pt;margin-top:2pt}"
-    "svg{display:block;width:100%;height:auto}"
-    ".pair{display:flex;gap:8pt}.pair svg{width:50%}"
-    "ul.silent{font-size:12pt;line-height:1.6;margin:0 0 12pt;padding-left:2em}"
-    ".empty{font-size:12pt;color:#555;text-indent:0}"
-    "a{color:#1f3864}"
-    ".nav{max-width:210mm;margin:12px auto 0;font-family:" FONT_UI ";font-size:14px}"
-    "@media print{html{background:none}.sheet{width:auto;min-height:0;margin:0;padding:0;"
-    "box-shadow:none}.nav{display:none}a{color:inherit;text-decoration:none}}";
+ * 小标宋. On screen each section is a sheet of paper on a grey desk. The style
+ * sheet is reporter/style/report.css, embedded at build time; no '>' in
+ * it: tests check tag balance over the whole document. */
+#include "embed_report_css.h"
+#define CSS_DOC embed_report_css
 
 static void figure_open(FILE *out) { fputs("<figure>", out); }
 

@@ -1,4 +1,4 @@
-/* report_text: the seed report (tests/data/township-half-year-report.txt)
+/* report_text: the seed report (reporter/templates/township-half-year.txt)
  * word for word, every * filled, the period phrase following the period; a
  * figure without data reads （未上报）. The county report: the same text
  * summed over all townships (全县), then one line per township.

@@ -15,7 +15,7 @@
 
 #include "render.h"
 
-#define SEED_REL "tests/data/township-half-year-report.txt"
+#define SEED_REL "reporter/templates/township-half-year.txt"
 #define NR "（未上报）"
 
 /* ---------------------------------------------------------------- helpers */
