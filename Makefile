@@ -36,7 +36,7 @@ TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 # ---- layers
 # common/ is the bottom layer: it sees only its own headers. Each program
 # (aggregator, reporter, collector, sim) sees common/ and itself, never
-# another program, so `#include "render.h"` in collector/ does not compile.
+# another program, so `#include "report.h"` in collector/ does not compile.
 # tests/ (unit tests and fuzz harnesses) see every layer; bench/ sees the
 # aggregator (replay.c drives ingest's sink). The flags are chosen by the
 # first directory of the source path ($* in the compile rule), not by

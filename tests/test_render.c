@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "render.h"
+#include "report.h"
 
 #define SEED_REL "reporter/templates/township-half-year.txt"
 #define NR "（未上报）"
