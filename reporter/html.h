@@ -28,7 +28,7 @@ struct html_options {
     const char *prev_period, *next_period; /* dashboard: period navigation, or NULL */
 };
 
-/* The township report: the text report (render.h's text format, every
+/* The township report: the text report (report_text.h, every
  * figure filled), then its figures, per-village tables and charts. o may be
  * NULL. 0 or -1. */
 int html_township(FILE *out, const struct figures *f, const struct html_options *o);

@@ -18,7 +18,7 @@
 #include "html.h"
 #include "log.h"
 #include "period.h"
-#include "render.h"
+#include "report.h"
 #include "validate.h"
 
 #include <arpa/inet.h>

@@ -4,7 +4,7 @@
  *                                  charts, townships, silent villages
  *   /county                        the county report (html)
  *   /township/CODE                 a township's report (html)
- *   /api/county.json               the county report (render.h's json)
+ *   /api/county.json               the county report (report.h's json)
  *   /api/township/CODE.json        a township's report (json)
  *   /healthz                       "ok"
  *

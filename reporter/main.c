@@ -12,7 +12,7 @@
 #include "outbox.h"
 #include "period.h"
 #include "metrics.h"
-#include "render.h"
+#include "report.h"
 #include "rollup.h"
 #include "status.h"
 #include "trace.h"

@@ -15,7 +15,7 @@
  * the county's figures are still computed, without a wrapped value (a
  * township's own figures may fail). Under `make asan` (UBSan, no recovery)
  * the overflow itself fails the test. The same values also overflow the
- * HTML charts (reporter/html.c). */
+ * HTML charts (reporter/svg.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,7 +36,7 @@
 #include "outbox.h"
 #include "pbjson.h"
 #include "period.h"
-#include "render.h"
+#include "report.h"
 #include "submit.h"
 #include "validate.h"
 
@@ -282,7 +282,7 @@ static void test_feed_sum_overflow_county_report(void **state)
     }
 }
 
-/* reporter/html.c, nice_step() and svg_hbars(): one village's flow of
+/* reporter/svg.c, nice_step() and svg_hbars(): one village's flow of
  * 9e18 overflows "(max + step - 1) / step * step" and the tick loop's
  * "t += step" (fuzz_feed, built without the overflow check, timed out in
  * svg_hbars: the loop never ended). The HTML report must render. */

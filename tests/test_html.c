@@ -15,7 +15,7 @@
 
 #include "html.h"
 #include "log.h"
-#include "render.h"
+#include "report.h"
 
 /* ---------------------------------------------------------------- fixtures */
 

@@ -22,7 +22,7 @@
 #include "figures.h"
 #include "http.h"
 #include "log.h"
-#include "render.h"
+#include "report.h"
 
 struct fx {
     char dir[64], path[96];

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "render.h"
+#include "report.h"
 
-#define SEED_REL "tests/data/township-half-year-report.txt"
+#define SEED_REL "reporter/templates/township-half-year.txt"
 #define NR "（未上报）"
 
 /* ---------------------------------------------------------------- helpers */

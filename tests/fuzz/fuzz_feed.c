@@ -34,7 +34,7 @@
 #include "link.h"
 #include "log.h"
 #include "period.h"
-#include "render.h"
+#include "report.h"
 
 #define TOWNSHIP "420102001"
 
@@ -114,7 +114,7 @@ static void check_refusal(int rc, const struct link_refusal *ref)
 /* The reports of the year the feed's first figure belongs to. */
 static void downstream(const uint8_t *data, size_t size)
 {
-    /* by name, so a format added to render.h is covered without an edit */
+    /* by name, so a format added to report.h is covered without an edit */
     static const char *const formats[] = {"text", "md", "csv", "json", "html"};
     char year[5] = "2024", err[256];
     Shibao__V1__FigureBatch *fb = codec_decode_figures(data, size);

@@ -1,0 +1,73 @@
+/* words: what every report writer says the same way (text, md, csv, json,
+ * html): how an absent figure reads, which figures the county appendix
+ * compares, the supporting figures after the 25, a value as data, a rate,
+ * a village's name. The writers (report_*.c) share these so that one
+ * format cannot drift from another; the figure model itself is figures.h.
+ * Nothing here allocates or keeps state. */
+#ifndef SHIBAO_WORDS_H
+#define SHIBAO_WORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "figures.h"
+
+/* A figure without data, in every format that prints one. */
+#define NOT_REPORTED "（未上报）"
+
+/* The figures of the county appendix: what a county reader compares across
+ * townships (size, village network, publicity, supervision). */
+enum { N_TOWN_FIGS = 5 };
+extern const int TOWN_FIGS[N_TOWN_FIGS];
+
+/* The supporting figures every format lists after the 25 (json's
+ * "supporting"), in this order. */
+struct sup_def {
+    const char *key, *label;
+};
+enum { N_SUP = 8 };
+extern const struct sup_def SUP[N_SUP];
+/* The i-th supporting figure's value in f (0 <= i < N_SUP). */
+int64_t sup_value(const struct figures *f, int i);
+
+/* The i-th supporting figure's key, label and value; -1 past the last. */
+int render_supporting(const struct figures *f, int i, const char **key, const char **label,
+                      int64_t *value);
+
+/* Figure 23's "more than N copies": rounded down to a multiple of 100 when
+ * >= 100, exact below. */
+int64_t render_round_copies(int64_t copies);
+
+/* The figure as data (md, csv, html's data-value): exact; "" when absent.
+ * Returns the figure's own text or buf. */
+const char *data_value(const struct figure *f, char *buf, size_t n);
+
+/* "83.3%": part of whole to one decimal, rounded; "—" without a whole. */
+const char *rate(int part, int whole, char *buf, size_t n);
+
+/* The figures carry completeness (a database always does once it knows a
+ * village) or a revision; a model built without a database does not, and
+ * renders as before. */
+int has_status(const struct figures *f);
+
+/* A township's villages that have been silent (figures.h) too long. */
+int town_silent(const struct figures *t);
+
+/* "name（code）", or the code of a village without a name. */
+void village_label(FILE *out, const struct village_figures *v);
+/* The village's name, or its code when it has none (chart labels). */
+const char *village_short(const struct village_figures *v);
+
+/* Chart values: a figure is any int64 a feed carried, so charts clamp
+ * negatives to 0 and add without overflowing (a hostile or corrupt value
+ * must draw a long bar, not hang or wrap). */
+static inline int64_t pos(int64_t v) { return v > 0 ? v : 0; }
+
+static inline int64_t sat_add(int64_t a, int64_t b)
+{
+    a = pos(a);
+    b = pos(b);
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+#endif
