@@ -18,9 +18,9 @@ enum { EM_EVENTS, EM_REG_ACTION, EM_STOCK_REG, EM_INSP_KIND, EM_INSP_OUTCOME, EM
 enum { FM_THREE_NO, FM_EXPIRED, FM_UNQUALIFIED, FM_ROUTINE_DIST, FM_PARTICIPANTS, FM_COPIES,
        FM_FIRST_DAY, FM_NIL, FM_LATE_BATCHES, FM_LATE_LAST_DAY, FM_COUNT };
 static const char *const FIXED_METRICS[FM_COUNT] = {
-    "insp.three_no_items", "insp.expired_items", "insp.unqualified_staff",
-    "insp.routine_distribution", "pub.participants", "pub.copies", COUNT_M_FIRST_DAY,
-    COUNT_M_NIL, COUNT_M_LATE_BATCHES, COUNT_M_LATE_LAST_DAY};
+    METRIC_THREE_NO_ITEMS, METRIC_EXPIRED_ITEMS, METRIC_UNQUALIFIED_STAFF,
+    METRIC_ROUTINE_DISTRIBUTION, METRIC_PARTICIPANTS, METRIC_COPIES, METRIC_FIRST_DAY,
+    METRIC_NIL, METRIC_LATE_BATCHES, METRIC_LATE_LAST_DAY};
 
 /* Once-per-batch decisions about a (village, month) (tally marks): the
  * tally is flushed to the rollups, and cleared, at the end of each batch. */
@@ -245,7 +245,7 @@ static int reported(count_t *c, const char *village, const char *month, int nil)
     if (day <= date_days(y, m, days_in_month(y, m)) + c->deadline_days)
         return 0;
     int64_t last = 0;
-    if (stored_value(c, village, month, COUNT_M_LATE_LAST_DAY, &last) < 0 ||
+    if (stored_value(c, village, month, METRIC_LATE_LAST_DAY, &last) < 0 ||
         add(c, village, month, c->fixed[FM_LATE_BATCHES], 1) < 0)
         return -1;
     /* set-to-max through a delta: the new day less the value so far (the
@@ -266,7 +266,7 @@ int count_event(count_t *c, const Shibao__V1__Event *ev)
     month[7] = '\0';
     int body = cached_metric(c, EM_EVENTS, (int)ev->body_case);
     if (body < 0)
-        body = named_metric(c, EM_EVENTS, (int)ev->body_case, "events.", codec_body_name(ev));
+        body = named_metric(c, EM_EVENTS, (int)ev->body_case, METRIC_EVENTS_PREFIX, codec_body_name(ev));
     if (body < 0 || reported(c, v, month, 0) < 0 || add(c, v, month, body, 1) < 0)
         return -1;
     switch (ev->body_case) {
@@ -274,8 +274,8 @@ int count_event(count_t *c, const Shibao__V1__Event *ev)
         const Shibao__V1__Registration *r = ev->registration;
         char entity[320];
         int opened = r->action == SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED;
-        int action = enum_metric(c, EM_REG_ACTION, "reg.", &shibao__v1__registration_action__descriptor, (int)r->action);
-        int stock = enum_metric(c, EM_STOCK_REG, "stock.reg.", &shibao__v1__category__descriptor, (int)r->category);
+        int action = enum_metric(c, EM_REG_ACTION, METRIC_REG_PREFIX, &shibao__v1__registration_action__descriptor, (int)r->action);
+        int stock = enum_metric(c, EM_STOCK_REG, METRIC_STOCK_REG_PREFIX, &shibao__v1__category__descriptor, (int)r->category);
         if (action < 0 || stock < 0 || add(c, v, month, action, 1) < 0)
             return -1;
         snprintf(entity, sizeof entity, "op:%s", r->operator_id);
@@ -283,9 +283,9 @@ int count_event(count_t *c, const Shibao__V1__Event *ev)
     }
     case SHIBAO__V1__EVENT__BODY_INSPECTION: {
         const Shibao__V1__Inspection *in = ev->inspection;
-        int kind = enum_metric(c, EM_INSP_KIND, "insp.kind.", &shibao__v1__inspection_kind__descriptor, (int)in->kind);
-        int outcome = enum_metric(c, EM_INSP_OUTCOME, "insp.outcome.", &shibao__v1__inspection_outcome__descriptor, (int)in->outcome);
-        int cat = enum_metric(c, EM_INSP_CAT, "insp.cat.", &shibao__v1__category__descriptor, (int)in->category);
+        int kind = enum_metric(c, EM_INSP_KIND, METRIC_INSP_KIND_PREFIX, &shibao__v1__inspection_kind__descriptor, (int)in->kind);
+        int outcome = enum_metric(c, EM_INSP_OUTCOME, METRIC_INSP_OUTCOME_PREFIX, &shibao__v1__inspection_outcome__descriptor, (int)in->outcome);
+        int cat = enum_metric(c, EM_INSP_CAT, METRIC_INSP_CAT_PREFIX, &shibao__v1__category__descriptor, (int)in->category);
         if (kind < 0 || outcome < 0 || cat < 0 ||
             add(c, v, month, kind, 1) < 0 || add(c, v, month, outcome, 1) < 0 ||
             add(c, v, month, cat, 1) < 0 ||
@@ -298,12 +298,12 @@ int count_event(count_t *c, const Shibao__V1__Event *ev)
         return 0;
     }
     case SHIBAO__V1__EVENT__BODY_RECTIFICATION: {
-        int st = enum_metric(c, EM_RECT, "rect.", &shibao__v1__rectification_status__descriptor, (int)ev->rectification->status);
+        int st = enum_metric(c, EM_RECT, METRIC_RECT_PREFIX, &shibao__v1__rectification_status__descriptor, (int)ev->rectification->status);
         return st < 0 ? -1 : add(c, v, month, st, 1);
     }
     case SHIBAO__V1__EVENT__BODY_PUBLICITY: {
         const Shibao__V1__Publicity *p = ev->publicity;
-        int kind = enum_metric(c, EM_PUB, "pub.", &shibao__v1__publicity_kind__descriptor, (int)p->kind);
+        int kind = enum_metric(c, EM_PUB, METRIC_PUB_PREFIX, &shibao__v1__publicity_kind__descriptor, (int)p->kind);
         if (kind < 0 || add(c, v, month, kind, 1) < 0 ||
             add(c, v, month, fm[FM_PARTICIPANTS], p->participants) < 0)
             return -1;
@@ -317,7 +317,7 @@ int count_event(count_t *c, const Shibao__V1__Event *ev)
         const char *role = codec_enum_suffix(&shibao__v1__staff_role__descriptor, (int)s->role);
         int stock = cached_metric(c, EM_STAFF, (int)s->role);
         if (stock < 0)
-            stock = named_metric(c, EM_STAFF, (int)s->role, "stock.staff.", role);
+            stock = named_metric(c, EM_STAFF, (int)s->role, METRIC_STOCK_STAFF_PREFIX, role);
         if (!role || stock < 0)
             return -1;
         snprintf(entity, sizeof entity, "staff:%s:%s:%s", v, role, s->person_name);

@@ -25,15 +25,11 @@
 
 #include <sqlite3.h>
 #include "entity.h"
+#include "metric.h"
 #include "shibao.pb-c.h"
 #include "tally.h"
 
-/* Rollup metrics of completeness and revisions (per village and month). */
-#define COUNT_M_FIRST_DAY "report.first_day"
-#define COUNT_M_NIL "report.nil"
-#define COUNT_M_LATE_BATCHES "late.batches"
-#define COUNT_M_LATE_LAST_DAY "late.last_day"
-#define COUNT_M_ENROLLED "village.enrolled"
+/* The completeness metrics are metric.h's METRIC_FIRST_DAY ... */
 #define COUNT_DEADLINE_DAYS 10
 
 typedef struct count count_t;

@@ -76,7 +76,7 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
         rollup_new(db, ROLLUP_TOWNSHIP, &ing->rollup) < 0 || tally_new(&ing->tally) < 0 ||
         count_new(db, township, ing->tally, ing->entity, &ing->count) < 0 ||
         feed_new(db, township, upstream, &ing->feed) < 0 ||
-        (ing->enrolled = tally_metric(ing->tally, COUNT_M_ENROLLED)) < 0)
+        (ing->enrolled = tally_metric(ing->tally, METRIC_ENROLLED)) < 0)
         goto out;
     if (migrate_village_businesses(ing) < 0)
         goto out;
@@ -538,7 +538,7 @@ int ingest_enrolled_villages(ingest_t *ing)
     if (db_prepare(ing->db,
                    "SELECT code, substr(enrolled_at, 1, 7), substr(revoked_at, 1, 7),"
                    " (SELECT coalesce(sum(value), 0) FROM rollup WHERE township = ?1"
-                   "  AND metric = '" COUNT_M_ENROLLED "' AND village = r.code)"
+                   "  AND metric = '" METRIC_ENROLLED "' AND village = r.code)"
                    " FROM roster r WHERE length(code) = 12 AND substr(code, 1, 9) = ?1",
                    &st) < 0)
         goto out;

@@ -7,7 +7,8 @@
 #include <string.h>
 
 const char *const profile_keys[PROFILE_KEYS] = {
-    "name", "head", "enforcement_head", "market_office", "market_director", "office_staff",
+    PROFILE_KEY_NAME,          PROFILE_KEY_HEAD,            PROFILE_KEY_ENFORCEMENT_HEAD,
+    PROFILE_KEY_MARKET_OFFICE, PROFILE_KEY_MARKET_DIRECTOR, PROFILE_KEY_OFFICE_STAFF,
 };
 
 struct load_ctx {

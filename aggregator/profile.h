@@ -17,6 +17,7 @@
 #define SHIBAO_PROFILE_H
 
 #include <stddef.h>
+#include "metric.h"
 
 #define PROFILE_KEYS 6
 
@@ -33,8 +34,8 @@ struct profile {
     int nvillages;
 };
 
-/* The profile key a village's name travels under to the county. */
-#define PROFILE_VILLAGE_PREFIX "village."
+/* A village's name travels to the county under the profile key
+ * PROFILE_VILLAGE_PREFIX + code (metric.h). */
 
 extern const char *const profile_keys[PROFILE_KEYS];
 

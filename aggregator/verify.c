@@ -44,9 +44,9 @@ int verify_township(sqlite3 *db, const char *township)
      * presence (the month was reported) is compared. */
     static const char *const q =
         "SELECT village, month, metric,"
-        " CASE WHEN metric = '" COUNT_M_FIRST_DAY "' THEN 1 ELSE value END"
+        " CASE WHEN metric = '" METRIC_FIRST_DAY "' THEN 1 ELSE value END"
         " FROM rollup WHERE township = ?1 AND value != 0"
-        " AND metric NOT LIKE 'late.%' AND metric NOT LIKE 'village.%'"
+        " AND metric NOT LIKE '" METRIC_LATE_PREFIX "%' AND metric NOT LIKE '" METRIC_VILLAGE_PREFIX "%'"
         " ORDER BY village, month, metric";
     if (db_prepare(db, q, &a) < 0 || db_prepare(scratch, q, &b) < 0)
         goto out;

@@ -1,6 +1,7 @@
 #include "rollup.h"
 #include "db.h"
 #include "log.h"
+#include "metric.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,7 @@ static const char *const LEVELS_SCHEMA =
     " township TEXT NOT NULL, month TEXT NOT NULL, metric TEXT NOT NULL, village TEXT NOT NULL,"
     " level INTEGER NOT NULL, PRIMARY KEY (township, month, metric, village)) WITHOUT ROWID;"
     "CREATE TRIGGER IF NOT EXISTS stock_level_insert AFTER INSERT ON rollup"
-    " WHEN new.metric GLOB 'stock.*' BEGIN"
+    " WHEN new.metric GLOB '" METRIC_STOCK_PREFIX "*' BEGIN"
     "  INSERT OR IGNORE INTO stock_keys VALUES (new.township, new.metric, new.village,"
     "   new.month, new.month, 0);"
     /* widen the span: after its end at the latest level, before its start at 0 */
@@ -83,14 +84,14 @@ static const char *const LEVELS_SCHEMA =
     "  UPDATE stock_level SET level = level + new.value WHERE " SPAN_FROM("new", "new.month") ";"
     " END;"
     "CREATE TRIGGER IF NOT EXISTS stock_level_update AFTER UPDATE OF value ON rollup"
-    " WHEN new.metric GLOB 'stock.*' AND new.value != old.value BEGIN"
+    " WHEN new.metric GLOB '" METRIC_STOCK_PREFIX "*' AND new.value != old.value BEGIN"
     "  UPDATE stock_keys SET level = level + (new.value - old.value) WHERE " KEY_IS("new") ";"
     "  UPDATE stock_level SET level = level + (new.value - old.value)"
     "   WHERE " SPAN_FROM("new", "new.month") ";"
     " END;"
     /* The span is not narrowed: its rows keep the right levels. */
     "CREATE TRIGGER IF NOT EXISTS stock_level_delete AFTER DELETE ON rollup"
-    " WHEN old.metric GLOB 'stock.*' BEGIN"
+    " WHEN old.metric GLOB '" METRIC_STOCK_PREFIX "*' BEGIN"
     "  UPDATE stock_keys SET level = level - old.value WHERE " KEY_IS("old") ";"
     "  UPDATE stock_level SET level = level - old.value WHERE " SPAN_FROM("old", "old.month") ";"
     " END;";
@@ -100,7 +101,7 @@ static const char *const LEVELS_SCHEMA =
  * sparse ones, gets them once from these). */
 #define KEYS_FROM_ROLLUP                                                       \
     "SELECT township, metric, village, min(month), max(month), sum(value)"     \
-    " FROM rollup WHERE metric GLOB 'stock.*' GROUP BY township, metric, village"
+    " FROM rollup WHERE metric GLOB '" METRIC_STOCK_PREFIX "*' GROUP BY township, metric, village"
 #define LEVELS_FROM_ROLLUP                                                                 \
     "SELECT k.township, m.month, k.metric, k.village, sum(coalesce(r.value, 0))"          \
     " OVER (PARTITION BY k.township, k.metric, k.village ORDER BY m.month)"                \
@@ -135,7 +136,7 @@ static const char *const LEVELS_CHECK =
     "  EXCEPT " LEVELS_FROM_ROLLUP ")"
     " UNION SELECT r.township, r.metric, r.village FROM rollup r"
     "  LEFT JOIN stock_keys k USING (township, metric, village)"
-    "  WHERE r.metric GLOB 'stock.*' AND (k.first_month IS NULL"
+    "  WHERE r.metric GLOB '" METRIC_STOCK_PREFIX "*' AND (k.first_month IS NULL"
     "  OR r.month NOT BETWEEN k.first_month AND k.last_month)"
     " UNION SELECT k.township, k.metric, k.village FROM stock_keys k"
     "  LEFT JOIN stock_level l ON l.township = k.township AND l.month = k.last_month"
@@ -163,31 +164,31 @@ static const char *const TOTALS_SCHEMA =
     " township TEXT NOT NULL, village TEXT NOT NULL, month TEXT NOT NULL,"
     " events INTEGER NOT NULL, PRIMARY KEY (township, village, month)) WITHOUT ROWID;"
     "CREATE TRIGGER IF NOT EXISTS flow_total_insert AFTER INSERT ON rollup"
-    " WHEN new.metric NOT GLOB 'stock.*' BEGIN"
+    " WHEN new.metric NOT GLOB '" METRIC_STOCK_PREFIX "*' BEGIN"
     "  INSERT INTO flow_total VALUES (new.township, new.metric, new.month, new.value)"
     "   ON CONFLICT DO UPDATE SET value = value + excluded.value;"
     "  INSERT INTO village_events SELECT new.township, new.village, new.month, new.value"
-    "   WHERE new.metric GLOB 'events.*' ON CONFLICT DO UPDATE SET events = events + excluded.events;"
+    "   WHERE new.metric GLOB '" METRIC_EVENTS_PREFIX "*' ON CONFLICT DO UPDATE SET events = events + excluded.events;"
     " END;"
     "CREATE TRIGGER IF NOT EXISTS flow_total_update AFTER UPDATE OF value ON rollup"
-    " WHEN new.metric NOT GLOB 'stock.*' AND new.value != old.value BEGIN"
+    " WHEN new.metric NOT GLOB '" METRIC_STOCK_PREFIX "*' AND new.value != old.value BEGIN"
     "  UPDATE flow_total SET value = value + (new.value - old.value) WHERE " TOTAL_KEY("new") ";"
     "  UPDATE village_events SET events = events + (new.value - old.value)"
-    "   WHERE " EVENTS_KEY("new") " AND new.metric GLOB 'events.*';"
+    "   WHERE " EVENTS_KEY("new") " AND new.metric GLOB '" METRIC_EVENTS_PREFIX "*';"
     " END;"
     "CREATE TRIGGER IF NOT EXISTS flow_total_delete AFTER DELETE ON rollup"
-    " WHEN old.metric NOT GLOB 'stock.*' BEGIN"
+    " WHEN old.metric NOT GLOB '" METRIC_STOCK_PREFIX "*' BEGIN"
     "  UPDATE flow_total SET value = value - old.value WHERE " TOTAL_KEY("old") ";"
     "  UPDATE village_events SET events = events - old.value"
-    "   WHERE " EVENTS_KEY("old") " AND old.metric GLOB 'events.*';"
+    "   WHERE " EVENTS_KEY("old") " AND old.metric GLOB '" METRIC_EVENTS_PREFIX "*';"
     " END;";
 
 #define TOTALS_FROM_ROLLUP                                                          \
     "SELECT township, metric, month, sum(value) FROM rollup"                        \
-    " WHERE metric NOT GLOB 'stock.*' GROUP BY township, metric, month"
+    " WHERE metric NOT GLOB '" METRIC_STOCK_PREFIX "*' GROUP BY township, metric, month"
 #define EVENTS_FROM_ROLLUP                                                          \
     "SELECT township, village, month, sum(value) FROM rollup"                       \
-    " WHERE metric GLOB 'events.*' GROUP BY township, village, month"
+    " WHERE metric GLOB '" METRIC_EVENTS_PREFIX "*' GROUP BY township, village, month"
 
 static const char *const TOTALS_BACKFILL =
     "INSERT INTO flow_total " TOTALS_FROM_ROLLUP ";"

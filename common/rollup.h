@@ -16,48 +16,28 @@
  *     events.* of a village and month summed.
  *   profile(township, key, value, version)  PRIMARY KEY (township, key)
  *
- * `month` is YYYY-MM. There are two kinds of metric:
- *  - flows ("pub.STUDY_SESSION", ...): value = how many in that month, so a
- *    period's figure is the sum over its months;
- *  - stocks (names starting "stock."): value = the net change of the stock
- *    at the end of that month against the end of the month before, so the
- *    stock at the end of a period is the sum over all months up to its last.
- *    Late and out-of-order events only move the deltas of the months they
- *    affect (see aggregator/ledger.c).
+ * `month` is YYYY-MM. The metric names and profile keys are metric.h's.
+ * There are two kinds of metric:
+ *  - flows (METRIC_PUB(STUDY_SESSION), ...): value = how many in that
+ *    month, so a period's figure is the sum over its months;
+ *  - stocks (names starting METRIC_STOCK_PREFIX): value = the net change of
+ *    the stock at the end of that month against the end of the month
+ *    before, so the stock at the end of a period is the sum over all months
+ *    up to its last. Late and out-of-order events only move the deltas of
+ *    the months they affect (see aggregator/count.h).
  *
- * Metric names (SUFFIX = enum value name without its type prefix):
- *   events.registration|inspection|rectification|publicity|staffing  flows: events of that body
- *   stock.reg.<CATEGORY>          operators open at month end, by category (figures 2-15)
- *   stock.staff.<ROLE>            persons assigned at month end (figure 21, per village)
- *   reg.OPENED / reg.CLOSED       registration events
- *   insp.kind.<KIND>              inspections by kind
- *   insp.outcome.<OUTCOME>        inspections by outcome
- *   insp.cat.<CATEGORY>           inspections by category
- *   insp.routine_distribution     ROUTINE inspections of distribution categories (figure 25)
- *   insp.three_no_items / insp.expired_items / insp.unqualified_staff   sums
- *   rect.<STATUS>                 rectifications by status
- *   pub.<KIND>                    publicity events by kind (figure 22: pub.STUDY_SESSION)
- *   pub.participants / pub.copies sums (figure 23: pub.copies of MATERIALS)
- *
- * Completeness and revisions (aggregator/count.h; docs/REPORTS.md), per
- * village and the month reported (a nil report's month, else occurred_on's):
- *   report.first_day              day (from 1970-01-01) first received; set once
- *   report.nil                    1: a nil report (零报告) for the month
- *   late.batches                  batches bringing data after the month's deadline
- *   late.last_day                 the latest such day (kept at the maximum)
- *   village.enrolled              +1 at the month of enrolment, -1 at the month of
- *                                 revocation (roster): expected while the sum is > 0
- *
- * Profile keys (the township edits them; docs/FIGURES.md placeholders):
- *   name, head (16), enforcement_head (17), market_office (18, 24),
- *   market_director (19), office_staff (20); village.<code>: a village's name. */
+ * Tables, owned here (and, for reading, by rollup_read.c): no other module
+ * writes SQL against rollup, profile, stock_keys, stock_level, flow_total,
+ * village_events or months; they read through the functions below. */
 #ifndef SHIBAO_ROLLUP_H
 #define SHIBAO_ROLLUP_H
 
 #include <sqlite3.h>
 #include <stdint.h>
+#include "metric.h"
 
-#define ROLLUP_STOCK_PREFIX "stock."
+/* reporter/county.c's name for METRIC_STOCK_PREFIX, until it adopts metric.h */
+#define ROLLUP_STOCK_PREFIX METRIC_STOCK_PREFIX
 
 typedef struct rollup rollup_t;
 

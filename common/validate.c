@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "metric.h"
 #include "period.h"
 #include "uuid.h"
 
@@ -340,22 +341,22 @@ static int enum_suffix_known(const ProtobufCEnumDescriptor *desc, const char *su
 int validate_metric(const char *metric, char *err, size_t errlen)
 {
     static const char *const fixed[] = {
-        "insp.routine_distribution", "insp.three_no_items", "insp.expired_items",
-        "insp.unqualified_staff", "pub.participants", "pub.copies", "report.first_day",
-        "report.nil", "late.batches", "late.last_day", "village.enrolled",
+        METRIC_ROUTINE_DISTRIBUTION, METRIC_THREE_NO_ITEMS, METRIC_EXPIRED_ITEMS,
+        METRIC_UNQUALIFIED_STAFF, METRIC_PARTICIPANTS, METRIC_COPIES, METRIC_FIRST_DAY,
+        METRIC_NIL, METRIC_LATE_BATCHES, METRIC_LATE_LAST_DAY, METRIC_ENROLLED,
     };
     static const struct {
         const char *prefix;
         const ProtobufCEnumDescriptor *desc;
     } named[] = {
-        {"stock.reg.", &shibao__v1__category__descriptor},
-        {"stock.staff.", &shibao__v1__staff_role__descriptor},
-        {"reg.", &shibao__v1__registration_action__descriptor},
-        {"insp.kind.", &shibao__v1__inspection_kind__descriptor},
-        {"insp.outcome.", &shibao__v1__inspection_outcome__descriptor},
-        {"insp.cat.", &shibao__v1__category__descriptor},
-        {"rect.", &shibao__v1__rectification_status__descriptor},
-        {"pub.", &shibao__v1__publicity_kind__descriptor},
+        {METRIC_STOCK_REG_PREFIX, &shibao__v1__category__descriptor},
+        {METRIC_STOCK_STAFF_PREFIX, &shibao__v1__staff_role__descriptor},
+        {METRIC_REG_PREFIX, &shibao__v1__registration_action__descriptor},
+        {METRIC_INSP_KIND_PREFIX, &shibao__v1__inspection_kind__descriptor},
+        {METRIC_INSP_OUTCOME_PREFIX, &shibao__v1__inspection_outcome__descriptor},
+        {METRIC_INSP_CAT_PREFIX, &shibao__v1__category__descriptor},
+        {METRIC_RECT_PREFIX, &shibao__v1__rectification_status__descriptor},
+        {METRIC_PUB_PREFIX, &shibao__v1__publicity_kind__descriptor},
     };
     char b[48];
     if (check_string("metric", metric, 1, err, errlen) < 0)
@@ -369,9 +370,10 @@ int validate_metric(const char *metric, char *err, size_t errlen)
             return 0;
     }
     /* events.<body>: a field of the Event's body, named by the schema */
-    if (strncmp(metric, "events.", 7) == 0) {
+    size_t ev = strlen(METRIC_EVENTS_PREFIX);
+    if (strncmp(metric, METRIC_EVENTS_PREFIX, ev) == 0) {
         const ProtobufCFieldDescriptor *f =
-            protobuf_c_message_descriptor_get_field_by_name(&shibao__v1__event__descriptor, metric + 7);
+            protobuf_c_message_descriptor_get_field_by_name(&shibao__v1__event__descriptor, metric + ev);
         if (f && f->id >= SHIBAO__V1__EVENT__BODY_REGISTRATION &&
             f->id != SHIBAO__V1__EVENT__BODY_NIL_REPORT)
             return 0;

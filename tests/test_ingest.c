@@ -631,22 +631,22 @@ static void test_first_day_set_once(void **state)
     Shibao__V1__Event ev[3];
     study_event(&ev[0], ID(51), "2022-01-10");
     assert_int_equal(batch(f, "2022-02-05", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_FIRST_DAY), day(2022, 2, 5));
+    assert_int_equal(metric_at(f, "2022-01", METRIC_FIRST_DAY), day(2022, 2, 5));
     /* a later event for the same month leaves the first day alone */
     study_event(&ev[0], ID(52), "2022-01-15");
     assert_int_equal(batch(f, "2022-02-20", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_FIRST_DAY), day(2022, 2, 5));
+    assert_int_equal(metric_at(f, "2022-01", METRIC_FIRST_DAY), day(2022, 2, 5));
     /* several events of one batch for a new month: set once, not summed */
     study_event(&ev[0], ID(53), "2022-02-01");
     study_event(&ev[1], ID(54), "2022-02-02");
     study_event(&ev[2], ID(55), "2022-02-03");
     assert_int_equal(batch(f, "2022-02-21", ev, 3), 3);
-    assert_int_equal(metric_at(f, "2022-02", COUNT_M_FIRST_DAY), day(2022, 2, 21));
+    assert_int_equal(metric_at(f, "2022-02", METRIC_FIRST_DAY), day(2022, 2, 21));
     assert_int_equal(metric_at(f, "2022-02", "pub.STUDY_SESSION"), 3);
-    assert_int_equal(metric_at(f, "2022-02", COUNT_M_NIL), -1);
+    assert_int_equal(metric_at(f, "2022-02", METRIC_NIL), -1);
     /* a resent event changes nothing */
     assert_int_equal(batch(f, "2022-03-01", ev, 1), 0);
-    assert_int_equal(metric_at(f, "2022-02", COUNT_M_FIRST_DAY), day(2022, 2, 21));
+    assert_int_equal(metric_at(f, "2022-02", METRIC_FIRST_DAY), day(2022, 2, 21));
     assert_int_equal(verify_township(f->db, TOWN), 0);
 }
 
@@ -671,8 +671,8 @@ static void test_nil_report(void **state)
     /* filed in April for March: counts for March, not for April */
     nil_event(&ev[0], &nr[0], ID(61), "2022-04-01", "2022-03");
     assert_int_equal(batch(f, "2022-04-02", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-03", COUNT_M_FIRST_DAY), day(2022, 4, 2));
-    assert_int_equal(metric_at(f, "2022-03", COUNT_M_NIL), 1);
+    assert_int_equal(metric_at(f, "2022-03", METRIC_FIRST_DAY), day(2022, 4, 2));
+    assert_int_equal(metric_at(f, "2022-03", METRIC_NIL), 1);
     assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE month = '2022-04'", NULL, NULL), 0);
     /* no work figure, not even an events.* count */
     assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric NOT LIKE 'report.%'", NULL, NULL), 0);
@@ -681,8 +681,8 @@ static void test_nil_report(void **state)
     nil_event(&ev[0], &nr[0], ID(62), "2022-04-03", "2022-03");
     study_event(&ev[1], ID(63), "2022-03-30");
     assert_int_equal(batch(f, "2022-04-05", ev, 2), 2);
-    assert_int_equal(metric_at(f, "2022-03", COUNT_M_NIL), 1);
-    assert_int_equal(metric_at(f, "2022-03", COUNT_M_FIRST_DAY), day(2022, 4, 2));
+    assert_int_equal(metric_at(f, "2022-03", METRIC_NIL), 1);
+    assert_int_equal(metric_at(f, "2022-03", METRIC_FIRST_DAY), day(2022, 4, 2));
     assert_int_equal(metric_at(f, "2022-03", "pub.STUDY_SESSION"), 1);
     /* a nil report for a month not begun is refused */
     nil_event(&ev[0], &nr[0], ID(64), "2022-04-05", "2022-05");
@@ -699,37 +699,37 @@ static void test_late_metrics(void **state)
     /* January's deadline is February 10 (10 days): on it, not late */
     study_event(&ev[0], ID(71), "2022-01-05");
     assert_int_equal(batch(f, "2022-02-10", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), -1);
+    assert_int_equal(metric_at(f, "2022-01", METRIC_LATE_BATCHES), -1);
     /* the day after: late; three events of one batch are one late batch */
     study_event(&ev[0], ID(72), "2022-01-06");
     study_event(&ev[1], ID(73), "2022-01-07");
     study_event(&ev[2], ID(74), "2022-01-08");
     assert_int_equal(batch(f, "2022-02-11", ev, 3), 3);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), 1);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_LAST_DAY), day(2022, 2, 11));
+    assert_int_equal(metric_at(f, "2022-01", METRIC_LATE_BATCHES), 1);
+    assert_int_equal(metric_at(f, "2022-01", METRIC_LATE_LAST_DAY), day(2022, 2, 11));
     /* another batch later on: two batches, the later day */
     study_event(&ev[0], ID(75), "2022-01-09");
     assert_int_equal(batch(f, "2022-03-01", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), 2);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_LAST_DAY), day(2022, 3, 1));
+    assert_int_equal(metric_at(f, "2022-01", METRIC_LATE_BATCHES), 2);
+    assert_int_equal(metric_at(f, "2022-01", METRIC_LATE_LAST_DAY), day(2022, 3, 1));
     /* a batch received "earlier" (a clock set back) counts, the latest day stays */
     study_event(&ev[0], ID(76), "2022-01-10");
     assert_int_equal(batch(f, "2022-02-15", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), 3);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_LAST_DAY), day(2022, 3, 1));
+    assert_int_equal(metric_at(f, "2022-01", METRIC_LATE_BATCHES), 3);
+    assert_int_equal(metric_at(f, "2022-01", METRIC_LATE_LAST_DAY), day(2022, 3, 1));
     /* a resent event is no revision */
     assert_int_equal(batch(f, "2022-03-05", ev, 1), 0);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), 3);
+    assert_int_equal(metric_at(f, "2022-01", METRIC_LATE_BATCHES), 3);
     /* a late nil report is late too, for the month it speaks for */
     nil_event(&ev[0], &nr, ID(77), "2022-03-20", "2022-02");
     assert_int_equal(batch(f, "2022-03-20", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-02", COUNT_M_LATE_BATCHES), 1);
-    assert_int_equal(metric_at(f, "2022-02", COUNT_M_LATE_LAST_DAY), day(2022, 3, 20));
+    assert_int_equal(metric_at(f, "2022-02", METRIC_LATE_BATCHES), 1);
+    assert_int_equal(metric_at(f, "2022-02", METRIC_LATE_LAST_DAY), day(2022, 3, 20));
     /* a longer deadline: the same delay is on time */
     ingest_set_deadline_days(f->ing, 40);
     study_event(&ev[0], ID(78), "2022-04-01");
     assert_int_equal(batch(f, "2022-06-09", ev, 1), 1);
-    assert_int_equal(metric_at(f, "2022-04", COUNT_M_LATE_BATCHES), -1);
+    assert_int_equal(metric_at(f, "2022-04", METRIC_LATE_BATCHES), -1);
     /* receipt metrics are not the ledger's: verify ignores them */
     assert_int_equal(verify_township(f->db, TOWN), 0);
 }
@@ -773,16 +773,16 @@ static void test_group_of_batches(void **state)
     study_event(&ev[3], ID(84), "2022-01-08");
     group_of(f, days, ev, 4);
     assert_int_equal(metric_at(f, "2022-01", "events.publicity"), 4);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), 4);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_LAST_DAY), day(2022, 3, 1));
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_FIRST_DAY), day(2022, 2, 11));
+    assert_int_equal(metric_at(f, "2022-01", METRIC_LATE_BATCHES), 4);
+    assert_int_equal(metric_at(f, "2022-01", METRIC_LATE_LAST_DAY), day(2022, 3, 1));
+    assert_int_equal(metric_at(f, "2022-01", METRIC_FIRST_DAY), day(2022, 2, 11));
     /* the next group sees what this one stored */
     study_event(&ev[0], ID(85), "2022-01-09");
     static const char *const later[] = {"2022-03-02"};
     group_of(f, later, ev, 1);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_BATCHES), 5);
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_LATE_LAST_DAY), day(2022, 3, 2));
-    assert_int_equal(metric_at(f, "2022-01", COUNT_M_FIRST_DAY), day(2022, 2, 11));
+    assert_int_equal(metric_at(f, "2022-01", METRIC_LATE_BATCHES), 5);
+    assert_int_equal(metric_at(f, "2022-01", METRIC_LATE_LAST_DAY), day(2022, 3, 2));
+    assert_int_equal(metric_at(f, "2022-01", METRIC_FIRST_DAY), day(2022, 2, 11));
     assert_int_equal(verify_township(f->db, TOWN), 0);
 }
 
@@ -797,39 +797,39 @@ static void test_enrolled_villages(void **state)
     int64_t before = outbox_pending(f->ob);
     assert_int_equal(ingest_enrolled_villages(f->ing), 1);
     assert_int_equal(outbox_pending(f->ob), before + 1);   /* the county learns it too */
-    assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric = '" COUNT_M_ENROLLED "'"
+    assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric = '" METRIC_ENROLLED "'"
                           " AND village = '" V1 "' AND value = 1", NULL, NULL), 1);
     /* its month is the month of enrolment (UTC): a real month */
     sqlite3_stmt *st;
-    assert_int_equal(db_prepare(f->db, "SELECT month FROM rollup WHERE metric = '" COUNT_M_ENROLLED "'", &st), 0);
+    assert_int_equal(db_prepare(f->db, "SELECT month FROM rollup WHERE metric = '" METRIC_ENROLLED "'", &st), 0);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     snprintf(month, sizeof month, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     assert_int_equal(month_parse(month, NULL, NULL), 1);
     /* once only */
     assert_int_equal(ingest_enrolled_villages(f->ing), 0);
-    assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric = '" COUNT_M_ENROLLED "'", NULL, NULL), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM rollup WHERE metric = '" METRIC_ENROLLED "'", NULL, NULL), 1);
     assert_int_equal(verify_township(f->db, TOWN), 0);
 
     /* V1 revoked in May 2022: -1 at that month, once; enrolled again in
      * August: +1 at August. The county learns each. */
     assert_int_equal(db_exec(f->db, "UPDATE roster SET enrolled_at = '2022-01-10 08:00:00'"), 0);
     assert_int_equal(db_exec(f->db, "UPDATE rollup SET month = '2022-01' WHERE metric = '"
-                                    COUNT_M_ENROLLED "'"), 0);
+                                    METRIC_ENROLLED "'"), 0);
     assert_int_equal(roster_revoke(f->db, V1), 1);
     assert_int_equal(db_exec(f->db, "UPDATE roster SET revoked_at = '2022-05-03 09:00:00' WHERE code = '" V1 "'"), 0);
     before = outbox_pending(f->ob);
     assert_int_equal(ingest_enrolled_villages(f->ing), 1);
     assert_int_equal(outbox_pending(f->ob), before + 1);
-    assert_int_equal(q(f, "SELECT value FROM rollup WHERE metric = '" COUNT_M_ENROLLED "'"
+    assert_int_equal(q(f, "SELECT value FROM rollup WHERE metric = '" METRIC_ENROLLED "'"
                           " AND village = '" V1 "' AND month = '2022-05'", NULL, NULL), -1);
     assert_int_equal(ingest_enrolled_villages(f->ing), 0);   /* once */
     assert_int_equal(roster_enroll(f->db, V1, "key-one-new", err, sizeof err), 0);
     assert_int_equal(db_exec(f->db, "UPDATE roster SET enrolled_at = '2022-08-01 10:00:00' WHERE code = '" V1 "'"), 0);
     assert_int_equal(ingest_enrolled_villages(f->ing), 1);
-    assert_int_equal(q(f, "SELECT value FROM rollup WHERE metric = '" COUNT_M_ENROLLED "'"
+    assert_int_equal(q(f, "SELECT value FROM rollup WHERE metric = '" METRIC_ENROLLED "'"
                           " AND village = '" V1 "' AND month = '2022-08'", NULL, NULL), 1);
-    assert_int_equal(q(f, "SELECT sum(value) FROM rollup WHERE metric = '" COUNT_M_ENROLLED "'"
+    assert_int_equal(q(f, "SELECT sum(value) FROM rollup WHERE metric = '" METRIC_ENROLLED "'"
                           " AND village = '" V1 "'", NULL, NULL), 1);
     assert_int_equal(ingest_enrolled_villages(f->ing), 0);
 }
