@@ -1,7 +1,5 @@
 #include "count.h"
 #include "codec.h"
-#include "db.h"
-#include "log.h"
 #include "period.h"
 
 #include <stdio.h>
@@ -27,11 +25,10 @@ static const char *const FIXED_METRICS[FM_COUNT] = {
 enum { MARK_FIRST_DAY = 1u, MARK_NIL = 2u, MARK_DEADLINE = 4u };
 
 struct count {
-    sqlite3 *db;
+    rollup_t *rollup;        /* borrowed: the stored values, read only */
     char township[16];
     tally_t *tally;          /* borrowed: the rollup changes of the transaction in hand */
     entity_t *entity;        /* borrowed: the stock entities' histories */
-    sqlite3_stmt *get_rollup;
     int fixed[FM_COUNT];     /* metric ids */
     int enum_ids[EM_SLOTS][EM_VALUES]; /* metric id + 1; 0 not made yet */
     int deadline_days;
@@ -39,13 +36,14 @@ struct count {
     char today[11];    /* the same day as YYYY-MM-DD */
 };
 
-int count_new(sqlite3 *db, const char *township, tally_t *tally, entity_t *entity, count_t **out)
+int count_new(rollup_t *rollup, const char *township, tally_t *tally, entity_t *entity,
+              count_t **out)
 {
     int rc = -1;
     count_t *c = calloc(1, sizeof *c);
     if (!c)
         goto out;
-    c->db = db;
+    c->rollup = rollup;
     c->tally = tally;
     c->entity = entity;
     snprintf(c->township, sizeof c->township, "%s", township);
@@ -53,11 +51,6 @@ int count_new(sqlite3 *db, const char *township, tally_t *tally, entity_t *entit
     for (int i = 0; i < FM_COUNT; i++)
         if ((c->fixed[i] = tally_metric(tally, FIXED_METRICS[i])) < 0)
             goto out;
-    if (db_prepare(db,
-                   "SELECT value FROM rollup WHERE township = ?1 AND metric = ?2 AND month = ?3"
-                   " AND village = ?4",
-                   &c->get_rollup) < 0)
-        goto out;
     *out = c;
     c = NULL;
     rc = 0;
@@ -71,7 +64,6 @@ void count_destroy(count_t **p)
     count_t *c = p ? *p : NULL;
     if (!c)
         return;
-    sqlite3_finalize(c->get_rollup);
     free(c);
     *p = NULL;
 }
@@ -188,22 +180,7 @@ const char *count_receipt_date(count_t *c)
 static int stored_value(count_t *c, const char *village, const char *month,
                         const char *metric, int64_t *value)
 {
-    sqlite3_stmt *st = c->get_rollup;
-    sqlite3_bind_text(st, 1, c->township, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, month, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, village, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st), rc = -1;
-    if (s == SQLITE_ROW) {
-        *value = sqlite3_column_int64(st, 0);
-        rc = 1;
-    } else if (s == SQLITE_DONE) {
-        rc = 0;
-    } else {
-        log_error("ingest: rollup: %s", sqlite3_errmsg(c->db));
-    }
-    sqlite3_reset(st);
-    return rc;
+    return rollup_get(c->rollup, c->township, village, month, metric, value);
 }
 
 /* Sets the key to value unless it already has one (stored, or queued by

@@ -15,17 +15,17 @@
  * (village, M), once per batch, and late.last_day keeps the latest such
  * day. A nil report contributes to no work figure. The rollup flush only
  * adds deltas, so "set once" and "set to max" look up the stored value
- * inside the transaction (the rollup table, read only) and remember in the
- * tally's marks what the transaction already queued.
+ * inside the transaction (rollup_get) and remember in the tally's marks
+ * what the transaction already queued.
  *
- * Not thread-safe; one per ingest, borrowing its database connection, its
- * tally and its stock entities. */
+ * Not thread-safe; one per ingest, borrowing its rollups, its tally and its
+ * stock entities. */
 #ifndef SHIBAO_COUNT_H
 #define SHIBAO_COUNT_H
 
-#include <sqlite3.h>
 #include "entity.h"
 #include "metric.h"
+#include "rollup.h"
 #include "shibao.pb-c.h"
 #include "tally.h"
 
@@ -34,9 +34,10 @@
 
 typedef struct count count_t;
 
-/* db, tally and entity are borrowed; township (9 digits) is copied.
+/* rollup, tally and entity are borrowed; township (9 digits) is copied.
  * 0 or -1 (logged). */
-int count_new(sqlite3 *db, const char *township, tally_t *tally, entity_t *entity, count_t **out);
+int count_new(rollup_t *rollup, const char *township, tally_t *tally, entity_t *entity,
+              count_t **out);
 void count_destroy(count_t **c);
 
 /* Data for month M received after M's last day + days is late. */

@@ -1,6 +1,7 @@
 #include "feed.h"
 #include "codec.h"
 #include "db.h"
+#include "rollup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,68 +98,57 @@ int feed_profile(feed_t *fd, const char *key, const char *value, uint64_t versio
     return 0;
 }
 
+/* The figures of a resync, queued 256 at a time. */
+struct resync {
+    feed_t *fd;
+    size_t n;
+    Shibao__V1__Figure figs[256], *pfigs[256];
+    char strs[256][3][48];
+};
+
+static int resync_figure(void *arg, const struct rollup_row *row)
+{
+    struct resync *r = arg;
+    Shibao__V1__Figure *f = &r->figs[r->n];
+    shibao__v1__figure__init(f);
+    snprintf(r->strs[r->n][0], sizeof r->strs[r->n][0], "%s", row->village);
+    snprintf(r->strs[r->n][1], sizeof r->strs[r->n][1], "%s", row->month);
+    snprintf(r->strs[r->n][2], sizeof r->strs[r->n][2], "%s", row->metric);
+    f->village = r->strs[r->n][0];
+    f->month = r->strs[r->n][1];
+    f->metric = r->strs[r->n][2];
+    f->value = row->value;
+    f->version = row->version;
+    r->pfigs[r->n] = f;
+    if (++r->n < 256)
+        return 0;
+    r->n = 0;
+    return feed_queue(r->fd, r->pfigs, 256);
+}
+
+static int resync_profile(void *arg, const struct profile_row *row)
+{
+    return feed_profile(arg, row->key, row->value, row->version);
+}
+
 int feed_resync(feed_t *fd)
 {
     int rc = -1;
-    sqlite3_stmt *st = NULL;
-    Shibao__V1__Figure figs[256], *pfigs[256];
-    size_t n = 0;
+    struct resync *r = NULL;
     if (!fd->upstream)
         return 0;
     if (db_begin(fd->db) < 0)
         return -1;
-    if (db_prepare(fd->db,
-                   "SELECT village, month, metric, value, version FROM rollup WHERE township = ?1",
-                   &st) < 0)
+    if (!(r = calloc(1, sizeof *r)))
         goto out;
-    sqlite3_bind_text(st, 1, fd->township, -1, SQLITE_STATIC);
-    char strs[256][3][48];
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        Shibao__V1__Figure *f = &figs[n];
-        shibao__v1__figure__init(f);
-        for (int c = 0; c < 3; c++)
-            snprintf(strs[n][c], sizeof strs[n][c], "%s", (const char *)sqlite3_column_text(st, c));
-        f->village = strs[n][0];
-        f->month = strs[n][1];
-        f->metric = strs[n][2];
-        f->value = sqlite3_column_int64(st, 3);
-        f->version = (uint64_t)sqlite3_column_int64(st, 4);
-        pfigs[n] = f;
-        if (++n == 256) {
-            if (feed_queue(fd, pfigs, n) < 0)
-                goto out;
-            n = 0;
-        }
-    }
-    if (s != SQLITE_DONE || (n && feed_queue(fd, pfigs, n) < 0))
-        goto out;
-    sqlite3_finalize(st);
-    st = NULL;
-    if (db_prepare(fd->db, "SELECT key, value, version FROM profile WHERE township = ?1", &st) < 0)
-        goto out;
-    sqlite3_bind_text(st, 1, fd->township, -1, SQLITE_STATIC);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        Shibao__V1__ProfileEntry *e = calloc(1, sizeof *e);
-        Shibao__V1__ProfileEntry **arr = realloc(fd->pending_profile, (fd->nprofile + 1) * sizeof *arr);
-        if (!e || !arr) {
-            free(e);
-            if (arr)
-                fd->pending_profile = arr;
-            goto out;
-        }
-        fd->pending_profile = arr;
-        shibao__v1__profile_entry__init(e);
-        e->key = strdup((const char *)sqlite3_column_text(st, 0));
-        e->value = strdup((const char *)sqlite3_column_text(st, 1));
-        e->version = (uint64_t)sqlite3_column_int64(st, 2);
-        arr[fd->nprofile++] = e;
-    }
-    if (s != SQLITE_DONE || feed_queue(fd, NULL, 0) < 0)
+    r->fd = fd;
+    if (rollup_each(fd->db, fd->township, NULL, resync_figure, r) < 0 ||
+        (r->n && feed_queue(fd, r->pfigs, r->n) < 0) ||
+        profile_each(fd->db, fd->township, resync_profile, fd) < 0 || feed_queue(fd, NULL, 0) < 0)
         goto out;
     rc = db_commit(fd->db);
 out:
-    sqlite3_finalize(st);
+    free(r);
     feed_clear(fd);
     if (rc < 0)
         db_rollback(fd->db);

@@ -74,7 +74,7 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
     if (ledger_create(db) < 0 || db_exec(db, SCHEMA) < 0 || ledger_new(db, &ing->ledger) < 0 ||
         entity_new(db, &ing->entity) < 0 ||
         rollup_new(db, ROLLUP_TOWNSHIP, &ing->rollup) < 0 || tally_new(&ing->tally) < 0 ||
-        count_new(db, township, ing->tally, ing->entity, &ing->count) < 0 ||
+        count_new(ing->rollup, township, ing->tally, ing->entity, &ing->count) < 0 ||
         feed_new(db, township, upstream, &ing->feed) < 0 ||
         (ing->enrolled = tally_metric(ing->tally, METRIC_ENROLLED)) < 0)
         goto out;
@@ -524,63 +524,101 @@ int ingest_resync(ingest_t *ing)
 
 /* ------------------------------------------------------------ roster */
 
+/* village.enrolled is a running sum per village: +1 at the month of
+ * enrolment, -1 at the month of revocation, so the figures expect a village
+ * from the month it is enrolled until the month it is revoked (and again if
+ * enrolled again). */
+struct enrolment {
+    ingest_t *ing;
+    struct {
+        char village[16];
+        int64_t sum;
+    } *sums;                 /* the sum so far of each village that has one */
+    size_t n, cap;
+    int added, withdrawn;
+};
+
+static int64_t *enrolled_sum(struct enrolment *en, const char *village)
+{
+    for (size_t i = 0; i < en->n; i++)
+        if (strcmp(en->sums[i].village, village) == 0)
+            return &en->sums[i].sum;
+    return NULL;
+}
+
+static int sum_enrolled(void *arg, const struct rollup_row *row)
+{
+    struct enrolment *en = arg;
+    int64_t *sum = enrolled_sum(en, row->village);
+    if (!sum) {
+        if (en->n == en->cap) {
+            size_t cap = en->cap ? 2 * en->cap : 64;
+            void *p = realloc(en->sums, cap * sizeof *en->sums);
+            if (!p)
+                return -1;
+            en->sums = p;
+            en->cap = cap;
+        }
+        snprintf(en->sums[en->n].village, sizeof en->sums[en->n].village, "%s", row->village);
+        en->sums[en->n].sum = 0;
+        sum = &en->sums[en->n++].sum;
+    }
+    *sum += row->value;
+    return 0;
+}
+
+/* A roster entry of a village of this township brings its sum to what the
+ * entry says: 1 while enrolled, 0 once revoked. */
+static int expect_entry(void *arg, const struct roster_entry *e)
+{
+    struct enrolment *en = arg;
+    ingest_t *ing = en->ing;
+    char enrolled[8], revoked[8];
+    if (!e->code || strlen(e->code) != 12 || strlen(ing->township) != 9 ||
+        strncmp(e->code, ing->township, 9) != 0)
+        return 0; /* not a village of this township */
+    const int64_t *found = enrolled_sum(en, e->code);
+    int64_t sum = found ? *found : 0;
+    if (e->enrolled_at)
+        snprintf(enrolled, sizeof enrolled, "%.7s", e->enrolled_at);
+    if (e->revoked_at)
+        snprintf(revoked, sizeof revoked, "%.7s", e->revoked_at);
+    const char *month = e->revoked_at ? revoked : e->enrolled_at ? enrolled : NULL;
+    if (e->revoked_at ? sum <= 0 : sum > 0)
+        return 0; /* already as the roster says */
+    if (!month || !validate_code(e->code, 12) || !month_parse(month, NULL, NULL)) {
+        log_warn("roster: entry %s has no valid %s date; expectation unchanged", e->code,
+                 e->revoked_at ? "revocation" : "enrolment");
+        return 0;
+    }
+    if (tally_add(ing->tally, e->code, month, ing->enrolled, e->revoked_at ? -sum : 1 - sum) < 0)
+        return -1;
+    if (e->revoked_at)
+        en->withdrawn++;
+    else
+        en->added++;
+    return 0;
+}
+
 int ingest_enrolled_villages(ingest_t *ing)
 {
-    int rc = -1, s, added = 0, withdrawn = 0;
-    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    struct enrolment en = {.ing = ing};
     if (roster_init(ing->db) < 0 || db_begin(ing->db) < 0)
         return -1;
-    /* village.enrolled is a running sum per village: +1 at the month of
-     * enrolment, -1 at the month of revocation, so the figures expect a
-     * village from the month it is enrolled until the month it is revoked
-     * (and again if enrolled again). Each roster entry of this township,
-     * with that sum so far. */
-    if (db_prepare(ing->db,
-                   "SELECT code, substr(enrolled_at, 1, 7), substr(revoked_at, 1, 7),"
-                   " (SELECT coalesce(sum(value), 0) FROM rollup WHERE township = ?1"
-                   "  AND metric = '" METRIC_ENROLLED "' AND village = r.code)"
-                   " FROM roster r WHERE length(code) = 12 AND substr(code, 1, 9) = ?1",
-                   &st) < 0)
+    if (rollup_each(ing->db, ing->township, METRIC_ENROLLED, sum_enrolled, &en) < 0 ||
+        roster_each(ing->db, expect_entry, &en) < 0 || ingest_flush(ing) < 0 ||
+        db_commit(ing->db) < 0)
         goto out;
-    sqlite3_bind_text(st, 1, ing->township, -1, SQLITE_STATIC);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *code = (const char *)sqlite3_column_text(st, 0);
-        const char *enrolled = (const char *)sqlite3_column_text(st, 1);
-        const char *revoked = (const char *)sqlite3_column_text(st, 2);
-        int64_t sum = sqlite3_column_int64(st, 3);
-        const char *month = revoked ? revoked : enrolled;
-        if (revoked ? sum <= 0 : sum > 0)
-            continue; /* already as the roster says */
-        if (!code || !month || !validate_code(code, 12) || !month_parse(month, NULL, NULL)) {
-            log_warn("roster: entry %s has no valid %s date; expectation unchanged",
-                     code ? code : "?", revoked ? "revocation" : "enrolment");
-            continue;
-        }
-        if (tally_add(ing->tally, code, month, ing->enrolled, revoked ? -sum : 1 - sum) < 0)
-            goto out;
-        if (revoked)
-            withdrawn++;
-        else
-            added++;
-    }
-    if (s != SQLITE_DONE) {
-        log_error("ingest: roster: %s", sqlite3_errmsg(ing->db));
-        goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (ingest_flush(ing) < 0 || db_commit(ing->db) < 0)
-        goto out;
-    if (added)
-        log_info("%d enrolled villages now expected to report", added);
-    if (withdrawn)
-        log_info("%d revoked villages no longer expected to report", withdrawn);
-    rc = added + withdrawn;
+    if (en.added)
+        log_info("%d enrolled villages now expected to report", en.added);
+    if (en.withdrawn)
+        log_info("%d revoked villages no longer expected to report", en.withdrawn);
+    rc = en.added + en.withdrawn;
 out:
-    sqlite3_finalize(st);
+    free(en.sums);
     clear_pending(ing);
     if (rc < 0)
         db_rollback(ing->db);
     return rc;
 }
-

@@ -18,9 +18,11 @@
  * of an operator id that only other villages have registered is refused
  * ("registration.operator_id: … is registered by village …").
  *
- * Table: ingest_migrations(name, done_at): the changes of meaning made
- * once per database. The ledger and quarantine are ledger.h's, the stocks'
- * histories entity.h's, the rollups rollup.h's. */
+ * Table, owned here (no other module writes SQL against it):
+ * ingest_migrations(name, done_at): the changes of meaning made once per
+ * database, by ingest (verify asks through ingest_register_rule_since).
+ * The ledger and quarantine are ledger.h's, the stocks' histories
+ * entity.h's, the rollups and profile rollup.h's, the roster roster.h's. */
 #ifndef SHIBAO_INGEST_H
 #define SHIBAO_INGEST_H
 

@@ -431,3 +431,83 @@ out:
     sqlite3_reset(st);
     return rc;
 }
+
+int rollup_get(rollup_t *r, const char *township, const char *village, const char *month,
+               const char *metric, int64_t *value)
+{
+    sqlite3_stmt *st = r->get;
+    bind_key(st, township, village, month, metric);
+    int s = sqlite3_step(st), rc = -1;
+    if (s == SQLITE_ROW) {
+        *value = sqlite3_column_int64(st, 0);
+        rc = 1;
+    } else if (s == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        log_error("rollup: %s", sqlite3_errmsg(r->db));
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int rollup_each(sqlite3 *db, const char *township, const char *metric, rollup_fn *fn, void *arg)
+{
+    int rc = -1, s;
+    sqlite3_stmt *st = NULL;
+    /* two statements, so that one metric's rows are one range of the key */
+    if (db_prepare(db,
+                   metric ? "SELECT village, month, metric, value, version FROM rollup"
+                            " WHERE township = ?1 AND metric = ?2"
+                          : "SELECT village, month, metric, value, version FROM rollup"
+                            " WHERE township = ?1",
+                   &st) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
+    if (metric)
+        sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct rollup_row row = {
+            .village = (const char *)sqlite3_column_text(st, 0),
+            .month = (const char *)sqlite3_column_text(st, 1),
+            .metric = (const char *)sqlite3_column_text(st, 2),
+            .value = sqlite3_column_int64(st, 3),
+            .version = (uint64_t)sqlite3_column_int64(st, 4),
+        };
+        if (fn(arg, &row) < 0)
+            goto out;
+    }
+    if (s != SQLITE_DONE) {
+        log_error("rollup: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int profile_each(sqlite3 *db, const char *township, profile_fn *fn, void *arg)
+{
+    int rc = -1, s;
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db, "SELECT key, value, version FROM profile WHERE township = ?1", &st) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct profile_row row = {
+            .key = (const char *)sqlite3_column_text(st, 0),
+            .value = (const char *)sqlite3_column_text(st, 1),
+            .version = (uint64_t)sqlite3_column_int64(st, 2),
+        };
+        if (fn(arg, &row) < 0)
+            goto out;
+    }
+    if (s != SQLITE_DONE) {
+        log_error("profile: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -67,6 +67,27 @@ int rollup_add(rollup_t *r, const char *township, const char *village, const cha
 int rollup_put(rollup_t *r, const char *township, const char *village, const char *month,
                const char *metric, int64_t value, uint64_t version);
 
+/* Township: the stored value of a key, as the caller's transaction sees
+ * it (what it flushed so far included): count's "set once" and "set to
+ * the maximum" look before they add. 1 found (*value set), 0 no such key,
+ * -1 error (logged). */
+int rollup_get(rollup_t *r, const char *township, const char *village, const char *month,
+               const char *metric, int64_t *value);
+
+/* One rollup row, valid during the callback only. */
+struct rollup_row {
+    const char *village, *month, *metric;
+    int64_t value;
+    uint64_t version;
+};
+/* Called per row: 0 to go on, -1 to stop (the iteration then fails). */
+typedef int rollup_fn(void *arg, const struct rollup_row *row);
+
+/* The rollup rows of township, of every metric (metric NULL) or of one, in
+ * (metric, month, village) order (the table's). Read only (a database
+ * opened read-only will do). 0, or -1 (logged, or fn's -1). */
+int rollup_each(sqlite3 *db, const char *township, const char *metric, rollup_fn *fn, void *arg);
+
 /* The months a rollup row may have: the triggers that keep the stock
  * levels know these (events before 2000 are refused; periods end by 2999). */
 #define ROLLUP_FIRST_MONTH "2000-01"
@@ -88,5 +109,15 @@ int rollup_has_totals(sqlite3 *db);
  * county side: applied only if newer. Returns 1 changed/applied, 0 not, -1. */
 int profile_put(rollup_t *r, const char *township, const char *key, const char *value,
                 uint64_t version, uint64_t *version_out);
+
+/* One profile entry, valid during the callback only. */
+struct profile_row {
+    const char *key, *value;
+    uint64_t version;
+};
+typedef int profile_fn(void *arg, const struct profile_row *row);
+
+/* The profile entries of township, by key, as rollup_each. */
+int profile_each(sqlite3 *db, const char *township, profile_fn *fn, void *arg);
 
 #endif

@@ -108,3 +108,30 @@ out:
     sqlite3_finalize(st);
     return rc;
 }
+
+int roster_each(sqlite3 *db, roster_fn *fn, void *arg)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, s;
+    if (db_prepare(db, "SELECT code, public_key, enrolled_at, revoked_at FROM roster ORDER BY code",
+                   &st) < 0)
+        goto out;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct roster_entry e = {
+            .code = (const char *)sqlite3_column_text(st, 0),
+            .public_key = (const char *)sqlite3_column_text(st, 1),
+            .enrolled_at = (const char *)sqlite3_column_text(st, 2),
+            .revoked_at = (const char *)sqlite3_column_text(st, 3),
+        };
+        if (fn(arg, &e) < 0)
+            goto out;
+    }
+    if (s != SQLITE_DONE) {
+        log_error("roster: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -5,7 +5,9 @@
  *
  * Enrolling a code again replaces its key (a village's new PC); a revoked
  * code is refused from its next handshake on (zap.h) and, on a connection
- * already open, from its next batch on (admit.h). */
+ * already open, from its next batch on (admit.h).
+ *
+ * The table is owned here: no other module writes SQL against it. */
 #ifndef SHIBAO_ROSTER_H
 #define SHIBAO_ROSTER_H
 
@@ -26,5 +28,17 @@ int roster_lookup(sqlite3 *db, const char *public_key, char *code, size_t n);
 /* Whether code is enrolled, not revoked, and (key non-NULL) with that key
  * (Z85). 1 yes, 0 no, -1 error. */
 int roster_holds(sqlite3 *db, const char *code, const char *key);
+
+/* One roster entry, valid during the callback only. The times are
+ * "YYYY-MM-DD HH:MM:SS" (UTC); revoked_at is NULL while enrolled. */
+struct roster_entry {
+    const char *code, *public_key, *enrolled_at, *revoked_at;
+};
+/* Called per entry: 0 to go on, -1 to stop (the iteration then fails). */
+typedef int roster_fn(void *arg, const struct roster_entry *e);
+
+/* Every entry, by code. Read only; the table must exist (roster_init).
+ * 0, or -1 (logged, or fn's -1). */
+int roster_each(sqlite3 *db, roster_fn *fn, void *arg);
 
 #endif
