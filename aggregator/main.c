@@ -326,16 +326,15 @@ out:
 static int status(sqlite3 *db, int json)
 {
     static const struct status_count c[] = {
-        {"events in ledger", "ledger_events", NULL, ledger_count_events},
-        {"events refused (quarantine)", "quarantined_events", NULL, ledger_count_quarantined},
-        {"village streams", "village_streams", "SELECT count(*) FROM link_streams", NULL},
-        {"feed items waiting for the county", "feed_waiting", "SELECT count(*) FROM outbox", NULL},
+        {"events in ledger", "ledger_events", NULL, ledger_count_events, NULL},
+        {"events refused (quarantine)", "quarantined_events", NULL, ledger_count_quarantined, NULL},
+        {"village streams", "village_streams", NULL, link_streams_count, NULL},
+        {"feed items waiting for the county", "feed_waiting", NULL, outbox_count_waiting, NULL},
         /* "nothing waiting" is not "all delivered": what the county refused
          * (its reason says which figures) */
-        {"feed refusals by the county (items refused whole or in part)", "feed_refused", "SELECT count(*) FROM outbox_refusals", NULL},
-        {"last feed refusal by the county", "feed_last_refusal",
-         "SELECT coalesce((SELECT at || ', item ' || seq || ': ' || reason"
-         " FROM outbox_refusals ORDER BY seq DESC LIMIT 1), 'none')", NULL},
+        {"feed refusals by the county (items refused whole or in part)", "feed_refused", NULL,
+         outbox_count_refused, NULL},
+        {"last feed refusal by the county", "feed_last_refusal", NULL, NULL, outbox_last_refusal},
     };
     return status_print(db, c, sizeof c / sizeof c[0], json);
 }

@@ -182,4 +182,15 @@ struct link_peer {
 /* The peers heard from since start; *out valid until the next receive. */
 size_t link_receiver_peers(const link_receiver_t *r, const struct link_peer **out);
 
+/* The streams committed so far, from db without a receiver (status): the
+ * table link_streams is the receiver's (no other module writes SQL against
+ * it). A database not yet initialised has none. */
+/* The number of streams, or -1 when it cannot be read. Not logged. */
+long long link_streams_count(sqlite3 *db);
+/* Called per stream, by origin then stream: its committed seq. 0 to go on,
+ * -1 to stop. */
+typedef int link_stream_fn(void *arg, const char *origin, const char *stream, uint64_t seq);
+/* 0 (no table: no call), or -1 (fn's). Not logged. */
+int link_streams_each(sqlite3 *db, link_stream_fn *fn, void *arg);
+
 #endif

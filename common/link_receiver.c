@@ -592,3 +592,27 @@ out:
         batch_undo(r);
     return rc;
 }
+
+long long link_streams_count(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    long long n = -1;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM link_streams", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+int link_streams_each(sqlite3 *db, link_stream_fn *fn, void *arg)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(db, "SELECT origin, stream, seq FROM link_streams ORDER BY origin, stream",
+                           -1, &st, NULL) == SQLITE_OK)
+        while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+            rc = fn(arg, (const char *)sqlite3_column_text(st, 0),
+                    (const char *)sqlite3_column_text(st, 1), (uint64_t)sqlite3_column_int64(st, 2));
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : 0;
+}

@@ -3,6 +3,7 @@
 #include "log.h"
 #include "uuid.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -364,13 +365,37 @@ int outbox_record_refusal(outbox_t *ob, uint64_t seq, const char *event_id, cons
     return rc;
 }
 
-int64_t outbox_refused(outbox_t *ob)
+int64_t outbox_refused(outbox_t *ob) { return outbox_count_refused(ob->db); }
+
+static long long count_rows(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st = NULL;
-    int64_t n = -1;
-    if (db_prepare(ob->db, "SELECT count(*) FROM outbox_refusals", &st) == 0 &&
-        sqlite3_step(st) == SQLITE_ROW)
+    long long n = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return n;
+}
+
+long long outbox_count_waiting(sqlite3 *db) { return count_rows(db, "SELECT count(*) FROM outbox"); }
+
+long long outbox_count_refused(sqlite3 *db)
+{
+    return count_rows(db, "SELECT count(*) FROM outbox_refusals");
+}
+
+int outbox_last_refusal(sqlite3 *db, char *buf, size_t len)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT coalesce((SELECT at || ', item ' || seq || ': ' || reason"
+                           " FROM outbox_refusals ORDER BY seq DESC LIMIT 1), 'none')",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -7,7 +7,8 @@
  * township's upstream feed to the county, sharing the township's database so
  * that ingest and enqueue commit in one transaction.
  *
- * Tables (created if absent): outbox(seq, payload), outbox_keys(key),
+ * Tables (created if absent), owned here (no other module writes SQL
+ * against them): outbox(seq, payload), outbox_keys(key),
  * outbox_meta(stream, acked_seq), outbox_refusals(seq, event_id, reason, at).
  * The stream id is a UUID chosen when the outbox is first created: a receiver
  * keys its dedupe state by it, so a recreated outbox starts a new stream. */
@@ -59,5 +60,17 @@ int outbox_record_refusal(outbox_t *ob, uint64_t seq, const char *event_id, cons
 /* How many items the receiver has refused, whole or in part (kept
  * refusals), or -1 on error. */
 int64_t outbox_refused(outbox_t *ob);
+
+/* ------------------------------------------------------------ status */
+
+/* For status, from db without an outbox (read-only, perhaps not yet
+ * initialised: no tables). Not logged. */
+/* Items not yet acknowledged / refusals kept, or -1 when it cannot be
+ * read. */
+long long outbox_count_waiting(sqlite3 *db);
+long long outbox_count_refused(sqlite3 *db);
+/* The latest kept refusal as "AT, item SEQ: REASON" ("none" without one),
+ * cut to fit buf. 0, or -1 when it cannot be read. */
+int outbox_last_refusal(sqlite3 *db, char *buf, size_t len);
 
 #endif

@@ -1,4 +1,5 @@
 #include "status.h"
+#include "link.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -14,6 +15,13 @@ static json_t *value(sqlite3 *db, const struct status_count *c)
         long long n = c->count(db);
         return json_integer(n > 0 ? n : 0);
     }
+    if (c->text) {
+        char buf[1024];
+        if (c->text(db, buf, sizeof buf) < 0)
+            return json_integer(0);
+        v = json_string(buf);
+        return v ? v : json_string("(text that is not UTF-8)");
+    }
     if (sqlite3_prepare_v2(db, c->sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
         if (sqlite3_column_type(st, 0) == SQLITE_TEXT) {
             v = json_string((const char *)sqlite3_column_text(st, 0));
@@ -25,6 +33,13 @@ static json_t *value(sqlite3 *db, const struct status_count *c)
     }
     sqlite3_finalize(st);
     return v ? v : json_integer(0);
+}
+
+static int add_stream(void *arg, const char *origin, const char *stream, uint64_t seq)
+{
+    json_array_append_new(arg, json_pack("{s:s, s:s, s:I}", "origin", origin, "stream", stream,
+                                         "committed_seq", (json_int_t)seq));
+    return 0;
 }
 
 int status_print(sqlite3 *db, const struct status_count *c, size_t n, int json)
@@ -41,22 +56,15 @@ int status_print(sqlite3 *db, const struct status_count *c, size_t n, int json)
         return 0;
     }
     int rc = 1;
-    sqlite3_stmt *st = NULL;
     json_t *root = json_object(), *streams = json_array();
     for (size_t i = 0; i < n; i++)
         json_object_set_new(root, c[i].key, value(db, &c[i]));
-    if (sqlite3_prepare_v2(db, "SELECT origin, stream, seq FROM link_streams ORDER BY origin, stream",
-                           -1, &st, NULL) == SQLITE_OK)
-        while (sqlite3_step(st) == SQLITE_ROW)
-            json_array_append_new(streams, json_pack("{s:s, s:s, s:I}", "origin", sqlite3_column_text(st, 0),
-                                                     "stream", sqlite3_column_text(st, 1), "committed_seq",
-                                                     (json_int_t)sqlite3_column_int64(st, 2)));
+    link_streams_each(db, add_stream, streams);
     json_object_set(root, "streams", streams);
     if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0) {
         putchar('\n');
         rc = 0;
     }
-    sqlite3_finalize(st);
     json_decref(streams);
     json_decref(root);
     return rc;

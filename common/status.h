@@ -1,6 +1,6 @@
 /* status: what `status` prints on the aggregator and the reporter, as text
  * lines for people or JSON for scripts: a few counts from the database and
- * each sender stream's committed seq. */
+ * each sender stream's committed seq (link_streams_each). */
 #ifndef SHIBAO_STATUS_H
 #define SHIBAO_STATUS_H
 
@@ -14,6 +14,9 @@ struct status_count {
     /* or, when set (sql unused), the count from the table's owner module
      * (ledger_count_events); negative (not readable yet) counts 0 */
     long long (*count)(sqlite3 *db);
+    /* or, when set, a text from the owner (outbox_last_refusal): 0, or
+     * negative (not readable yet: counts 0) */
+    int (*text)(sqlite3 *db, char *buf, size_t len);
 };
 
 /* Prints to stdout. 0 or 1 (the exit status). */

@@ -380,10 +380,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(o.cmd, "status") == 0) {
         static const struct status_count c[] = {
-            {"townships", "townships", "SELECT count(DISTINCT township) FROM rollup", NULL},
-            {"rollup rows", "rollup_rows", "SELECT count(*) FROM rollup", NULL},
-            {"township streams", "township_streams", "SELECT count(*) FROM link_streams", NULL},
-            {"feed items waiting for the next tier", "feed_waiting", "SELECT count(*) FROM outbox", NULL},
+            {"townships", "townships", "SELECT count(DISTINCT township) FROM rollup", NULL, NULL},
+            {"rollup rows", "rollup_rows", "SELECT count(*) FROM rollup", NULL, NULL},
+            {"township streams", "township_streams", NULL, link_streams_count, NULL},
+            {"feed items waiting for the next tier", "feed_waiting", NULL, outbox_count_waiting, NULL},
         };
         sqlite3 *db = NULL;
         if (db_open_readonly(o.db, &db) < 0)
