@@ -1,5 +1,6 @@
 #include "sim.h"
 #include "log.h"
+#include "metric.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -522,8 +523,9 @@ long sim_run(const struct sim_options *o)
     }
     int staff = 3 + (int)(o->seed % 5);
     fprintf(pf, "; township profile: the names the report needs (docs/FIGURES.md 16-20, 24)\n"
-                "[township]\nname = 城关镇\nhead = 张伟\nenforcement_head = 李强\n"
-                "market_office = 城关\nmarket_director = 王芳\noffice_staff = %d\n"
+                "[township]\n" PROFILE_KEY_NAME " = 城关镇\n" PROFILE_KEY_HEAD " = 张伟\n"
+                PROFILE_KEY_ENFORCEMENT_HEAD " = 李强\n" PROFILE_KEY_MARKET_OFFICE " = 城关\n"
+                PROFILE_KEY_MARKET_DIRECTOR " = 王芳\n" PROFILE_KEY_OFFICE_STAFF " = %d\n"
                 "[villages]\n", staff);
     static const char *const VNAMES[] = {"东湖", "西山", "南岭", "北坡", "杨柳",
                                          "石桥", "清水", "桃园", "白杨", "红星"};
