@@ -1,4 +1,5 @@
 #include "figures.h"
+#include "query_int.h"
 #include "codec.h"
 #include "db.h"
 #include "log.h"
@@ -11,39 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct fig_def {
-    const char *key, *label;
-    enum figure_type type;
-};
-
-/* Keys are a contract with json/csv consumers: never rename one. */
-static const struct fig_def DEFS[FIGURES_N + 1] = {
-    [1] = {"registered_total", "食品生产经营者（户）", FIG_COUNT},
-    [2] = {"production_enterprises", "食品生产企业（家）", FIG_COUNT},
-    [3] = {"small_workshops", "小作坊（户）", FIG_COUNT},
-    [4] = {"catering_units", "餐饮服务单位（家）", FIG_COUNT},
-    [5] = {"catering_large", "大型餐饮（家）", FIG_COUNT},
-    [6] = {"catering_medium", "中型餐饮（家）", FIG_COUNT},
-    [7] = {"catering_small", "小型餐饮（家）", FIG_COUNT},
-    [8] = {"small_eateries", "小餐饮店（家）", FIG_COUNT},
-    [9] = {"school_canteens", "学校食堂（个）", FIG_COUNT},
-    [10] = {"distribution_units", "食品流通经营单位（户）", FIG_COUNT},
-    [11] = {"wholesalers", "食品批发户（户）", FIG_COUNT},
-    [12] = {"supermarkets", "商超（家）", FIG_COUNT},
-    [13] = {"grocery_stores", "食杂店（户）", FIG_COUNT},
-    [14] = {"small_shops", "小经营店（户）", FIG_COUNT},
-    [15] = {"mobile_chefs", "流动厨师（人）", FIG_COUNT},
-    [16] = {"township_head", "镇长（食品安全领导小组组长）", FIG_TEXT},
-    [17] = {"enforcement_head", "综合行政执法队队长", FIG_TEXT},
-    [18] = {"market_office", "市场监督管理所", FIG_TEXT},
-    [19] = {"market_director", "市场监督管理所所长", FIG_TEXT},
-    [20] = {"office_staff", "食品药品安全委员会办公室工作人员（名）", FIG_COUNT},
-    [21] = {"villages_staffed", "配备协管员和信息员的行政村（个）", FIG_COUNT},
-    [22] = {"study_sessions", "集中学习食品安全知识（次）", FIG_COUNT},
-    [23] = {"materials_copies", "散发宣传资料（份）", FIG_COUNT},
-    [24] = {"market_office_joined", "联合检查的市场监管所", FIG_TEXT},
-    [25] = {"routine_inspections_distribution", "食品流通单位定期检查（次）", FIG_COUNT},
-};
 
 /* Registry figures read straight from a stock; 1, 4 and 10 are sums of them. */
 static const struct {
@@ -66,12 +34,6 @@ static const struct {
 #define M_EV_STAFF "events.staffing"
 #define M_COORD "stock.staff.COORDINATOR"
 #define M_INFO "stock.staff.INFORMATION_OFFICER"
-/* completeness and revisions, per village and month (aggregator/count.h) */
-#define M_FIRST_DAY "report.first_day"
-#define M_NIL "report.nil"
-#define M_LATE_BATCHES "late.batches"
-#define M_LATE_LAST "late.last_day"
-#define M_ENROLLED "village.enrolled"
 /* the profile key of a village's name: "village.<code>" */
 #define VILLAGE_KEY "village."
 
@@ -92,15 +54,6 @@ static const char *const VILLAGE_FLOWS[] = {
 static const char *const EVENT_FLOWS[] = {M_EV_REG, M_EV_RECT, M_EV_PUB, M_EV_STAFF};
 #define N_OF(a) ((int)(sizeof a / sizeof a[0]))
 
-/* Read per village and month, every month up to the period's end: the month
- * was reported (a first receipt day, a nil report), revised, or the village
- * became known. The months of the period with events are read with the
- * flows (events.*): a database from before completeness was recorded still
- * shows its villages working in the period. */
-static const char *const COMPLETENESS[] = {
-    M_FIRST_DAY, M_NIL, M_LATE_BATCHES, M_LATE_LAST, M_ENROLLED,
-};
-#define N_COMPLETENESS ((int)(sizeof COMPLETENESS / sizeof COMPLETENESS[0]))
 
 
 #define MAX_METRICS 64
@@ -137,31 +90,6 @@ static void copy_text(char *dst, size_t n, const char *src)
     dst[len] = '\0';
 }
 
-/* a + b, held at the int64 limits: a corrupt or hostile feed value must
- * neither wrap a total into a small or negative figure nor be undefined
- * behaviour. Figures this large only ever come from such a value. */
-static int64_t sat_add(int64_t a, int64_t b)
-{
-    int64_t r;
-    if (!__builtin_add_overflow(a, b, &r))
-        return r;
-    return b > 0 ? INT64_MAX : INT64_MIN;
-}
-
-#define SAT_ADD(lv, v) ((lv) = sat_add((lv), (v)))
-
-void figures_init(struct figures *out, const struct period *p)
-{
-    memset(out, 0, sizeof *out);
-    if (p)
-        out->period = *p;
-    for (int i = 1; i <= FIGURES_N; i++) {
-        out->f[i].num = i;
-        out->f[i].key = DEFS[i].key;
-        out->f[i].label = DEFS[i].label;
-        out->f[i].type = DEFS[i].type;
-    }
-}
 
 /* A read transaction, so that every query of one report sees the same
  * snapshot while the aggregator keeps committing; skipped when the caller
@@ -183,19 +111,6 @@ static void snapshot_end(sqlite3 *db, int began)
     if (began)
         db_rollback(db);
 }
-
-/* The query context: parameters ?1 township, ?2 first month, ?3 last month,
- * metric names from ?4 on, so every statement binds the same way. */
-struct q {
-    sqlite3 *db;
-    const char *township;
-    char first[8], last[8];
-    char ref[8];  /* min(period end, current month): silence is judged there */
-    const struct period *p;
-    int levels;   /* the database keeps stock levels (common/rollup.h) */
-    int totals;   /* the database keeps flow totals (common/rollup.h) */
-    struct stcache *cache; /* NULL: each statement prepared and finalized */
-};
 
 /* The statements of one report, kept from township to township: preparing
  * them again for each was a tenth of the county report's time (30
@@ -252,7 +167,7 @@ static int stcache_has(const struct stcache *c, sqlite3_stmt *st)
 
 /* The end of a query's use: a cached statement is only reset (which ends
  * its read), any other finalized. */
-static void q_done(const struct q *q, sqlite3_stmt *st)
+void q_done(const struct q *q, sqlite3_stmt *st)
 {
     if (stcache_has(q->cache, st))
         sqlite3_reset(st);
@@ -298,12 +213,6 @@ static int prepare_stocks(const struct q *q, const char *what, const char *const
     return prepare_bound(q, sql, metrics, n, out);
 }
 
-/* How figures are judged: the options, and the current month. */
-struct judge {
-    int ontime_days, silent_months;
-    char cur[8];  /* YYYY-MM of "today" */
-};
-
 /* Prepares sql and binds the context and the metric names (never pasted into
  * the text: naming each metric lets SQLite seek the (township, metric, month)
  * index once per metric rather than scan a LIKE range). */
@@ -342,7 +251,7 @@ out:
 }
 
 /* head + "?4,?5,...,?(3+n)" + tail, then prepare_bound. */
-static int prepare_in(const struct q *q, const char *head, const char *tail,
+int prepare_in(const struct q *q, const char *head, const char *tail,
                       const char *const *metrics, int n, sqlite3_stmt **out)
 {
     char sql[2048];
@@ -358,7 +267,7 @@ static int prepare_in(const struct q *q, const char *head, const char *tail,
     return prepare_bound(q, sql, metrics, n, out);
 }
 
-static int step_error(const struct q *q)
+int step_error(const struct q *q)
 {
     log_error("figures: township %s: %s", q->township, sqlite3_errmsg(q->db));
     return -1;
@@ -379,7 +288,7 @@ struct vset {
     size_t cap, n;  /* cap a power of two, at most half full */
 };
 
-static size_t vhash(const char *s)
+size_t vhash(const char *s)
 {
     uint64_t h = 14695981039346656037ull;  /* FNV-1a */
     for (; *s; s++)
@@ -466,268 +375,6 @@ out:
     q_done(q, st);
     vset_free(&vs);
     return rc;
-}
-
-/* ------------------------------------------------------------ village model */
-
-/* One village while its rows are read. */
-struct vacc {
-    struct village_figures vf;
-    char known[8];            /* earliest month of any of its rows read, or "" */
-    long first_day[12];       /* per month of the period: first receipt day, 0 none */
-    unsigned char work[12];   /* per month: any event */
-    unsigned char nil[12];    /* per month: a nil report */
-    /* Enrolment (village.enrolled, a running sum: + at enrolment, - at
-     * revocation): the sum from each month that changed it, in month order;
-     * the latest MAX_ENROL changes. None: the village is expected from when
-     * it is known, as before rosters existed. */
-    struct { char month[8]; int64_t sum; } enrol[4];
-    int nenrol;
-};
-#define MAX_ENROL 4
-
-/* 1 if the village was revoked (its enrolment sum down to zero) as of
- * month, 0 otherwise. */
-static int withdrawn(const struct vacc *a, const char *month)
-{
-    int out = 0;
-    for (int i = 0; i < a->nenrol && strcmp(a->enrol[i].month, month) <= 0; i++)
-        out = a->enrol[i].sum <= 0;
-    return out;
-}
-
-/* Villages by code: an array in insertion order and an index into it. */
-struct vmap {
-    struct vacc *v;
-    size_t n, cap;
-    size_t *slot;  /* index + 1; 0 empty. hcap a power of two, at most half full */
-    size_t hcap;
-};
-
-static int vmap_rehash(struct vmap *m, size_t hcap)
-{
-    size_t *slot = calloc(hcap, sizeof *slot);
-    if (!slot)
-        return -1;
-    for (size_t k = 0; k < m->n; k++) {
-        size_t i = vhash(m->v[k].vf.code) & (hcap - 1);
-        while (slot[i])
-            i = (i + 1) & (hcap - 1);
-        slot[i] = k + 1;
-    }
-    free(m->slot);
-    m->slot = slot;
-    m->hcap = hcap;
-    return 0;
-}
-
-/* The village's accumulator; created (zeroed) when create is set. NULL when
- * absent, out of memory, or the code does not fit. Valid until the next
- * vmap_get with create. */
-static struct vacc *vmap_get(struct vmap *m, const char *code, int create)
-{
-    if (m->hcap) {
-        size_t i = vhash(code) & (m->hcap - 1);
-        for (; m->slot[i]; i = (i + 1) & (m->hcap - 1))
-            if (strcmp(m->v[m->slot[i] - 1].vf.code, code) == 0)
-                return &m->v[m->slot[i] - 1];
-    }
-    if (!create || strlen(code) >= sizeof m->v[0].vf.code)
-        return NULL;
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 32;
-        struct vacc *v = realloc(m->v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        m->v = v;
-        m->cap = cap;
-    }
-    if ((m->n + 1) * 2 > m->hcap && vmap_rehash(m, m->hcap ? m->hcap * 2 : 64) < 0)
-        return NULL;
-    struct vacc *a = &m->v[m->n];
-    memset(a, 0, sizeof *a);
-    snprintf(a->vf.code, sizeof a->vf.code, "%s", code);
-    size_t i = vhash(code) & (m->hcap - 1);
-    while (m->slot[i])
-        i = (i + 1) & (m->hcap - 1);
-    m->slot[i] = ++m->n;
-    return a;
-}
-
-static void vmap_free(struct vmap *m)
-{
-    free(m->v);
-    free(m->slot);
-    memset(m, 0, sizeof *m);
-}
-
-/* The month's index in the period (0 = first month), or -1 outside it. */
-static int month_index(const struct q *q, const char *month)
-{
-    int y, m;
-    if (strcmp(month, q->first) < 0 || strcmp(month, q->last) > 0 || !month_parse(month, &y, &m))
-        return -1;
-    return m - q->p->first_month;
-}
-
-/* "YYYY-MM" n months from y-m. */
-static void month_str(int y, int m, int n, char out[8])
-{
-    month_add(&y, &m, n);
-    snprintf(out, 8, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
-}
-
-/* Reporting and revisions: every village's events, receipt days, nil
- * reports, late batches and enrolment, per month, all months (a village is
- * known from its earliest row; its latest report may precede the period). */
-static int completeness_rows(const struct q *q, struct vmap *vm, struct figures *o)
-{
-    int rc = -1, step;
-    long revised = 0;
-    int64_t revision = 0;
-    sqlite3_stmt *st = NULL;
-    if (prepare_in(q,
-                   "SELECT village, month, metric, value FROM rollup"
-                   " WHERE township = ?1 AND month <= ?3 AND metric IN (",
-                   ")", COMPLETENESS, N_COMPLETENESS, &st) < 0)
-        goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        const char *month = (const char *)sqlite3_column_text(st, 1);
-        const char *metric = (const char *)sqlite3_column_text(st, 2);
-        int64_t value = sqlite3_column_int64(st, 3);
-        if (!v || !month || !metric || !month_parse(month, NULL, NULL))
-            continue;
-        struct vacc *a = vmap_get(vm, v, 1);
-        if (!a) {
-            log_error("figures: out of memory");
-            goto out;
-        }
-        if (!a->known[0] || strcmp(month, a->known) < 0)
-            snprintf(a->known, sizeof a->known, "%s", month);
-        int i = month_index(q, month);
-        if (strcmp(metric, M_ENROLLED) == 0) {
-            /* rows of one metric come in month order */
-            int64_t sum = (a->nenrol ? a->enrol[a->nenrol - 1].sum : 0) + value;
-            if (a->nenrol == MAX_ENROL) {
-                memmove(a->enrol, a->enrol + 1, (MAX_ENROL - 1) * sizeof *a->enrol);
-                a->nenrol--;
-            }
-            snprintf(a->enrol[a->nenrol].month, sizeof a->enrol[a->nenrol].month, "%s", month);
-            a->enrol[a->nenrol++].sum = sum;
-            continue;
-        }
-        if (value == 0)
-            continue;
-        if (strcmp(metric, M_LATE_BATCHES) == 0) {
-            if (i >= 0)
-                SAT_ADD(revision, value);
-            continue;
-        }
-        if (strcmp(metric, M_LATE_LAST) == 0) {
-            if (i >= 0 && value > revised)
-                revised = (long)value;
-            continue;
-        }
-        /* a first receipt day or a nil report: the month was reported */
-        if (strcmp(month, q->ref) <= 0 && strcmp(month, a->vf.last_reported) > 0)
-            snprintf(a->vf.last_reported, sizeof a->vf.last_reported, "%s", month);
-        if (i < 0)
-            continue;
-        if (strcmp(metric, M_FIRST_DAY) == 0)
-            a->first_day[i] = (long)value;
-        else
-            a->nil[i] = 1;
-    }
-    if (step != SQLITE_DONE) {
-        step_error(q);
-        goto out;
-    }
-    o->revision = revision < 0 ? 0 : revision > INT_MAX ? INT_MAX : (int)revision;
-    /* a day beyond year 9999 is no date: a corrupt value, not shown */
-    if (revised > 0 && revised < date_days(10000, 1, 1))
-        date_from_days(revised, o->revised_on);
-    rc = 0;
-out:
-    q_done(q, st);
-    return rc;
-}
-
-static int code_cmp(const void *a, const void *b)
-{
-    return strcmp(((const struct village_figures *)a)->code,
-                  ((const struct village_figures *)b)->code);
-}
-
-/* Judges every village known by the period's end and hands them to o,
- * sorted by code, with their sums. */
-static int finish_villages(const struct q *q, const struct judge *j, struct vmap *vm,
-                           struct figures *o)
-{
-    const struct period *p = q->p;
-    int started = strcmp(q->first, j->cur) <= 0, y, m, n = 0;
-    char threshold[8] = "";
-    if (month_parse(q->ref, &y, &m))
-        month_str(y, m, -j->silent_months, threshold);
-    if (vm->n) {
-        o->villages = calloc(vm->n, sizeof *o->villages);
-        if (!o->villages) {
-            log_error("figures: out of memory");
-            return -1;
-        }
-    }
-    for (size_t k = 0; k < vm->n; k++) {
-        struct vacc *a = &vm->v[k];
-        struct village_figures *vf = &a->vf;
-        if (a->known[0] && strcmp(a->known, q->last) > 0)
-            continue; /* came after the period: not part of it */
-        int any_work = 0;
-        for (int i = 0; i < o->nmonths; i++) {
-            char month[8];
-            int mm = p->first_month + i;
-            month_str(p->year, mm, 0, month);
-            any_work |= a->work[i];
-            if ((a->known[0] && strcmp(month, a->known) < 0) || strcmp(month, j->cur) > 0)
-                continue;
-            if (withdrawn(a, month) && !a->work[i] && !a->nil[i] && !a->first_day[i])
-                continue; /* revoked: no longer expected */
-            vf->months_expected++;
-            if (!a->work[i] && !a->nil[i] && !a->first_day[i])
-                continue;
-            vf->months_reported++;
-            if (a->first_day[i] &&
-                a->first_day[i] <= date_days(p->year, mm, days_in_month(p->year, mm)) + j->ontime_days)
-                vf->months_ontime++;
-            if (a->nil[i] && !a->work[i])
-                vf->months_nil++;
-        }
-        if (started) {
-            /* never reported: silent since the month before it became known */
-            char eff[8];
-            int ky, km;
-            if (vf->last_reported[0])
-                snprintf(eff, sizeof eff, "%s", vf->last_reported);
-            else if (month_parse(a->known[0] ? a->known : q->first, &ky, &km))
-                month_str(ky, km, -1, eff);
-            else
-                eff[0] = '\0';
-            /* a revoked village is not expected to report, so not silent */
-            vf->silent = strcmp(eff, threshold) < 0 && !withdrawn(a, q->ref);
-        }
-        if (!any_work && !vf->months_reported && withdrawn(a, q->first) && withdrawn(a, q->last))
-            continue; /* revoked before the period and gone through it */
-        o->villages_reporting += any_work;
-        o->villages_silent += vf->silent;
-        o->months_expected += vf->months_expected;
-        o->months_reported += vf->months_reported;
-        o->months_ontime += vf->months_ontime;
-        o->months_nil += vf->months_nil;
-        o->villages[n++] = *vf;
-    }
-    o->nvillages = n;
-    if (n)
-        qsort(o->villages, (size_t)n, sizeof *o->villages, code_cmp);
-    return 0;
 }
 
 /* ------------------------------------------------------------ sums */
@@ -1122,22 +769,6 @@ out:
     return rc;
 }
 
-void figures_options_default(struct figures_options *o)
-{
-    o->ontime_days = FIGURES_ONTIME_DAYS;
-    o->silent_months = FIGURES_SILENT_MONTHS;
-    o->today = NULL;
-}
-
-void figures_free(struct figures *f)
-{
-    if (!f)
-        return;
-    free(f->villages);
-    f->villages = NULL;
-    f->nvillages = 0;
-}
-
 /* The options, checked, and the current month. 0 or -1 with err. */
 static int judge_of(const struct figures_options *opt, struct judge *j, char *err, size_t errlen)
 {
@@ -1312,7 +943,7 @@ static void county_add(struct figures *out, const struct figures *t)
 {
     for (int k = 1; k <= FIGURES_N; k++) {
         /* Names and the office's staff belong to one township: no county sum. */
-        if (DEFS[k].type == FIG_TEXT || k == 20)
+        if (out->f[k].type == FIG_TEXT || k == 20)
             continue;
         SAT_ADD(out->f[k].value, t->f[k].value);
         out->f[k].present |= t->f[k].present;

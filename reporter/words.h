@@ -63,7 +63,7 @@ const char *village_short(const struct village_figures *v);
  * must draw a long bar, not hang or wrap). */
 static inline int64_t pos(int64_t v) { return v > 0 ? v : 0; }
 
-static inline int64_t sat_add(int64_t a, int64_t b)
+static inline int64_t chart_add(int64_t a, int64_t b)
 {
     a = pos(a);
     b = pos(b);
