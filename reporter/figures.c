@@ -13,27 +13,15 @@
 #include <string.h>
 
 
-/* Registry figures read straight from a stock; 1, 4 and 10 are sums of them. */
-static const struct {
-    int num;
-    const char *metric;
-} REG[] = {
-    {2, "stock.reg.PRODUCTION_ENTERPRISE"}, {3, "stock.reg.SMALL_WORKSHOP"},
-    {5, "stock.reg.CATERING_LARGE"},        {6, "stock.reg.CATERING_MEDIUM"},
-    {7, "stock.reg.CATERING_SMALL"},        {8, "stock.reg.SMALL_EATERY"},
-    {9, "stock.reg.SCHOOL_CANTEEN"},        {11, "stock.reg.WHOLESALER"},
-    {12, "stock.reg.SUPERMARKET"},          {13, "stock.reg.GROCERY_STORE"},
-    {14, "stock.reg.SMALL_SHOP"},           {15, "stock.reg.MOBILE_CHEF"},
-};
-#define N_REG ((int)(sizeof REG / sizeof REG[0]))
+/* The registry figures read straight from one stock (FIGURE_DEFS); the
+ * others (1, 4, 10) are sums of them. */
+#define N_REG 12
 
 #define M_EV_REG "events.registration"
 #define M_EV_INSP "events.inspection"
 #define M_EV_RECT "events.rectification"
 #define M_EV_PUB "events.publicity"
 #define M_EV_STAFF "events.staffing"
-#define M_COORD "stock.staff.COORDINATOR"
-#define M_INFO "stock.staff.INFORMATION_OFFICER"
 /* the profile key of a village's name: "village.<code>" */
 #define VILLAGE_KEY "village."
 
@@ -345,7 +333,7 @@ static void vset_free(struct vset *s)
  * both positive at the end of the period. */
 static int staffed_villages(const struct q *q, int64_t *count)
 {
-    static const char *const roles[] = {M_COORD, M_INFO};
+    const char *const *roles = FIGURE_DEFS[21].metrics;
     int rc = -1, step;
     sqlite3_stmt *st = NULL;
     struct vset vs = {0};
@@ -536,10 +524,14 @@ static int stock_rows(const struct q *q, struct vmap *vm, struct figures *o)
     int rc = -1, step, num = 0;
     char prev[METRIC_LEN] = "";
     const char *names[N_REG];
+    int nums[N_REG], n = 0;
     sqlite3_stmt *st = NULL;
-    for (int i = 0; i < N_REG; i++)
-        names[i] = REG[i].metric;
-    if (prepare_stocks(q, "metric", names, N_REG, &st) < 0)
+    for (int i = 1; i <= FIGURES_N && n < N_REG; i++)
+        if (FIGURE_DEFS[i].source == FIG_FROM_REGISTRY && !FIGURE_DEFS[i].metrics[1]) {
+            nums[n] = i;
+            names[n++] = FIGURE_DEFS[i].metrics[0];
+        }
+    if (prepare_stocks(q, "metric", names, n, &st) < 0)
         goto out;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(st, 0);
@@ -549,9 +541,9 @@ static int stock_rows(const struct q *q, struct vmap *vm, struct figures *o)
             continue;
         if (strcmp(m, prev) != 0) { /* rows come by metric: match it once */
             num = 0;
-            for (int i = 0; i < N_REG && !num; i++)
-                if (strcmp(m, REG[i].metric) == 0)
-                    num = REG[i].num;
+            for (int i = 0; i < n && !num; i++)
+                if (strcmp(m, names[i]) == 0)
+                    num = nums[i];
             snprintf(prev, sizeof prev, "%s", m);
         }
         struct vacc *a = vmap_get(vm, v, 1);
@@ -653,21 +645,18 @@ static int read_profile(const struct q *q, struct figures *o, struct vmap *vm)
             struct vacc *a = vmap_get(vm, k + strlen(VILLAGE_KEY), 0);
             if (a)
                 copy_text(a->vf.name, sizeof a->vf.name, v);
-        } else if (strcmp(k, "head") == 0) {
-            set_text(&o->f[16], v);
-        } else if (strcmp(k, "enforcement_head") == 0) {
-            set_text(&o->f[17], v);
-        } else if (strcmp(k, "market_office") == 0) {
-            set_text(&o->f[18], v);
-            set_text(&o->f[24], v);
-        } else if (strcmp(k, "market_director") == 0) {
-            set_text(&o->f[19], v);
-        } else if (strcmp(k, "office_staff") == 0) {
-            if (parse_count(v, &o->f[20].value) == 0)
-                o->f[20].present = 1;
-            else
-                log_warn("township %s: profile office_staff is not a number: %.40s",
-                         q->township, v);
+        } else {
+            for (int i = 1; i <= FIGURES_N; i++) {
+                const struct figure_def *d = &FIGURE_DEFS[i];
+                if (d->source != FIG_FROM_PROFILE || strcmp(k, d->profile_key) != 0)
+                    continue;
+                if (d->type == FIG_TEXT)
+                    set_text(&o->f[i], v);
+                else if (parse_count(v, &o->f[i].value) == 0)
+                    o->f[i].present = 1;
+                else
+                    log_warn("township %s: profile %s is not a number: %.40s", q->township, k, v);
+            }
         }
     }
     if (step != SQLITE_DONE) {

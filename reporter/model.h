@@ -14,6 +14,36 @@
 
 enum figure_type { FIG_COUNT, FIG_TEXT };
 
+/* Where a figure comes from (docs/FIGURES.md's "source" column). */
+enum figure_source {
+    FIG_FROM_REGISTRY, /* 1-15: operators open at the period's end (stock.reg.*) */
+    FIG_FROM_PROFILE,  /* 16-20, 24: the township's profile, not events */
+    FIG_FROM_STAFFING, /* 21: villages with both roles assigned at the period's end */
+    FIG_FROM_FLOW,     /* 22, 23, 25: the period's events */
+};
+
+/* One figure's definition: the one table of the 25 (docs/FIGURES.md), which
+ * figures.c computes from, trace.c recounts by, and every writer labels with. */
+struct figure_def {
+    const char *key;           /* stable name, e.g. "registered_total" (json/csv) */
+    const char *label;         /* Chinese label, e.g. "食品生产经营者（户）" */
+    enum figure_type type;
+    enum figure_source source;
+    unsigned cats;             /* the registry categories it counts, a bit per Category
+                                  value: a registry figure's, and figure 25's (routine
+                                  inspections of distribution categories) */
+    const char *profile_key;   /* FIG_FROM_PROFILE: the profile entry it shows */
+    const char *metrics[13];   /* the rollup metrics behind it, NULL-terminated */
+};
+
+/* [1]..[FIGURES_N]; [0] unused. */
+extern const struct figure_def FIGURE_DEFS[FIGURES_N + 1];
+
+/* 1 if figure num counts registry category (a Category value), else 0. */
+int figure_has_category(int num, int category);
+/* The number (1..25) of the figure with this key, or -1. */
+int figure_num(const char *key);
+
 struct figure {
     int num;               /* 1..25: the placeholder's number in docs/FIGURES.md */
     const char *key;       /* stable name, e.g. "registered_total" (json/csv) */

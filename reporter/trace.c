@@ -12,58 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_FLOW, K_REG, K_STAFFED, K_PROFILE };
-
-/* What each figure is, for tracing (GUIDE.md). cats: the registry categories
- * of a stock figure (bit per Category value); metrics: the rollups behind it
- * (the county's per-village view). */
-struct def {
-    enum kind kind;
-    unsigned cats;
-    const char *profile_key;
-    const char *metrics[13];
-};
-
-#define C(x) (1u << SHIBAO__V1__CATEGORY__CATEGORY_##x)
-#define CATERING (C(CATERING_LARGE) | C(CATERING_MEDIUM) | C(CATERING_SMALL) | C(SMALL_EATERY))
-#define DISTRIBUTION (C(WHOLESALER) | C(SUPERMARKET) | C(GROCERY_STORE) | C(SMALL_SHOP))
-#define ALL_CATS (C(PRODUCTION_ENTERPRISE) | C(SMALL_WORKSHOP) | CATERING | C(SCHOOL_CANTEEN) | \
-                  DISTRIBUTION | C(MOBILE_CHEF))
-#define S(x) "stock.reg." #x
-
-static const struct def DEFS[FIGURES_N + 1] = {
-    [1] = {K_REG, ALL_CATS, NULL,
-           {S(PRODUCTION_ENTERPRISE), S(SMALL_WORKSHOP), S(CATERING_LARGE), S(CATERING_MEDIUM),
-            S(CATERING_SMALL), S(SMALL_EATERY), S(SCHOOL_CANTEEN), S(WHOLESALER), S(SUPERMARKET),
-            S(GROCERY_STORE), S(SMALL_SHOP), S(MOBILE_CHEF)}},
-    [2] = {K_REG, C(PRODUCTION_ENTERPRISE), NULL, {S(PRODUCTION_ENTERPRISE)}},
-    [3] = {K_REG, C(SMALL_WORKSHOP), NULL, {S(SMALL_WORKSHOP)}},
-    [4] = {K_REG, CATERING, NULL,
-           {S(CATERING_LARGE), S(CATERING_MEDIUM), S(CATERING_SMALL), S(SMALL_EATERY)}},
-    [5] = {K_REG, C(CATERING_LARGE), NULL, {S(CATERING_LARGE)}},
-    [6] = {K_REG, C(CATERING_MEDIUM), NULL, {S(CATERING_MEDIUM)}},
-    [7] = {K_REG, C(CATERING_SMALL), NULL, {S(CATERING_SMALL)}},
-    [8] = {K_REG, C(SMALL_EATERY), NULL, {S(SMALL_EATERY)}},
-    [9] = {K_REG, C(SCHOOL_CANTEEN), NULL, {S(SCHOOL_CANTEEN)}},
-    [10] = {K_REG, DISTRIBUTION, NULL,
-            {S(WHOLESALER), S(SUPERMARKET), S(GROCERY_STORE), S(SMALL_SHOP)}},
-    [11] = {K_REG, C(WHOLESALER), NULL, {S(WHOLESALER)}},
-    [12] = {K_REG, C(SUPERMARKET), NULL, {S(SUPERMARKET)}},
-    [13] = {K_REG, C(GROCERY_STORE), NULL, {S(GROCERY_STORE)}},
-    [14] = {K_REG, C(SMALL_SHOP), NULL, {S(SMALL_SHOP)}},
-    [15] = {K_REG, C(MOBILE_CHEF), NULL, {S(MOBILE_CHEF)}},
-    [16] = {K_PROFILE, 0, "head", {NULL}},
-    [17] = {K_PROFILE, 0, "enforcement_head", {NULL}},
-    [18] = {K_PROFILE, 0, "market_office", {NULL}},
-    [19] = {K_PROFILE, 0, "market_director", {NULL}},
-    [20] = {K_PROFILE, 0, "office_staff", {NULL}},
-    [21] = {K_STAFFED, 0, NULL, {"stock.staff.COORDINATOR", "stock.staff.INFORMATION_OFFICER"}},
-    [22] = {K_FLOW, 0, NULL, {"pub.STUDY_SESSION"}},
-    [23] = {K_FLOW, 0, NULL, {"pub.copies"}},
-    [24] = {K_PROFILE, 0, "market_office", {NULL}},
-    [25] = {K_FLOW, 0, NULL, {"insp.routine_distribution"}},
-};
-
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -76,18 +24,13 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 int trace_figure_parse(const char *s)
 {
-    struct figures f;
     if (!s || !*s)
         return -1;
     char *end;
     long n = strtol(s, &end, 10);
     if (*end == '\0')
         return n >= 1 && n <= FIGURES_N ? (int)n : -1;
-    figures_init(&f, NULL);
-    for (int i = 1; i <= FIGURES_N; i++)
-        if (strcmp(s, f.f[i].key) == 0)
-            return i;
-    return -1;
+    return figure_num(s);
 }
 
 /* ------------------------------------------------------------ the listing */
@@ -175,8 +118,6 @@ static Shibao__V1__Event *decode_row(const struct ledger_row *r)
     return ev;
 }
 
-static int is_distribution(int c) { return (DISTRIBUTION >> c) & 1u; }
-
 /* Figures 22, 23, 25: the period's events that the figure counts; *count is
  * the figure recomputed (23: copies summed). */
 struct flow {
@@ -199,7 +140,7 @@ static int flow_row(void *arg, const struct ledger_row *lr)
     const char *id = lr->event_id;
     if (num == 25 && ev->body_case == SHIBAO__V1__EVENT__BODY_INSPECTION &&
         ev->inspection->kind == SHIBAO__V1__INSPECTION_KIND__INSPECTION_KIND_ROUTINE &&
-        is_distribution((int)ev->inspection->category)) {
+        figure_has_category(25, (int)ev->inspection->category)) {
         const Shibao__V1__Inspection *in = ev->inspection;
         json_t *f = row(l, v, d, id);
         jset(l, f, "kind", json_string(suffix(&shibao__v1__inspection_kind__descriptor, (int)in->kind)));
@@ -235,7 +176,7 @@ static int trace_flow(sqlite3 *db, const char *township, int num, const char *fi
 }
 
 /* The latest event of each entity (an operator, a staff member) by
- * (occurred_on, event_id): the GUIDE's order, the aggregator's too. */
+ * (occurred_on, event_id): the aggregator's order too (aggregator/entity.c). */
 struct latest {
     char *key;
     char village[16], date[11], event_id[40];
@@ -493,7 +434,7 @@ static int trace_rollups(sqlite3 *db, const char *only, const struct period *p, 
     int rc = -1, n = 0, s;
     char **codes = NULL, first[8], last[8];
     sqlite3_stmt *st = NULL;
-    const struct def *d = &DEFS[num];
+    const struct figure_def *d = &FIGURE_DEFS[num];
     period_first_month(p, first);
     period_last_month(p, last);
     if (figures_townships(db, &codes, &n) < 0) {
@@ -502,11 +443,11 @@ static int trace_rollups(sqlite3 *db, const char *only, const struct period *p, 
     }
     char sql[1024];
     size_t len;
-    if (d->kind == K_PROFILE)
+    if (d->source == FIG_FROM_PROFILE)
         /* the value as each township's profile has it; "village" stays empty */
         len = (size_t)snprintf(sql, sizeof sql,
                                "SELECT '', value FROM profile WHERE township = ?1 AND key = ?4");
-    else if (d->kind == K_STAFFED)
+    else if (d->source == FIG_FROM_STAFFING)
         len = (size_t)snprintf(sql, sizeof sql,
                                "SELECT village, SUM(value) FILTER (WHERE metric = ?4) > 0"
                                " AND SUM(value) FILTER (WHERE metric = ?5) > 0 FROM rollup"
@@ -517,7 +458,7 @@ static int trace_rollups(sqlite3 *db, const char *only, const struct period *p, 
                                "SELECT village, SUM(value) FROM rollup WHERE township = ?1 AND %s"
                                " AND metric IN (?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
                                " GROUP BY village ORDER BY village",
-                               d->kind == K_FLOW ? "month BETWEEN ?2 AND ?3" : "month <= ?3");
+                               d->source == FIG_FROM_FLOW ? "month BETWEEN ?2 AND ?3" : "month <= ?3");
     if (len >= sizeof sql || db_prepare(db, sql, &st) < 0) {
         set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
         goto out;
@@ -531,7 +472,7 @@ static int trace_rollups(sqlite3 *db, const char *only, const struct period *p, 
         if (sqlite3_bind_parameter_index(st, "?2"))
             sqlite3_bind_text(st, 2, first, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, last, -1, SQLITE_STATIC);
-        if (d->kind == K_PROFILE)
+        if (d->source == FIG_FROM_PROFILE)
             sqlite3_bind_text(st, 4, d->profile_key, -1, SQLITE_STATIC);
         for (int k = 0; k < 12 && d->metrics[k]; k++)
             sqlite3_bind_text(st, 4 + k, d->metrics[k], -1, SQLITE_STATIC);
@@ -540,7 +481,7 @@ static int trace_rollups(sqlite3 *db, const char *only, const struct period *p, 
             const char *text = (const char *)sqlite3_column_text(st, 1);
             jset(l, r, "township", json_string(codes[t]));
             jset(l, r, "village", json_string((const char *)sqlite3_column_text(st, 0)));
-            jset(l, r, "value", d->kind == K_PROFILE ? json_string(text ? text : "")
+            jset(l, r, "value", d->source == FIG_FROM_PROFILE ? json_string(text ? text : "")
                                                      : json_integer(sqlite3_column_int64(st, 1)));
             if (!r || json_array_append_new(l->rows, r) < 0)
                 l->bad = 1;
@@ -562,10 +503,10 @@ out:
 /* ------------------------------------------------------------ entry */
 
 static const char *const WHAT[] = {
-    [K_FLOW] = "events of the period counted by the figure",
-    [K_REG] = "operators open at the period's end (latest registration on or before it), with it",
-    [K_STAFFED] = "villages with a coordinator and an information officer at the period's end",
-    [K_PROFILE] = "",
+    [FIG_FROM_FLOW] = "events of the period counted by the figure",
+    [FIG_FROM_REGISTRY] = "operators open at the period's end (latest registration on or before it), with it",
+    [FIG_FROM_STAFFING] = "villages with a coordinator and an information officer at the period's end",
+    [FIG_FROM_PROFILE] = "",
 };
 
 int trace_figure(sqlite3 *db, const char *township, const struct period *p, int num, int json,
@@ -581,7 +522,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
         set_err(err, errlen, "no figure %d (1-%d)", num, FIGURES_N);
         goto out;
     }
-    const struct def *d = &DEFS[num];
+    const struct figure_def *d = &FIGURE_DEFS[num];
     period_format(p, code, sizeof code);
     period_first_month(p, fm);
     period_last_month(p, lm);
@@ -612,7 +553,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
             goto out;
         const char *t = f.township;
         jset(&l, l.root, "township", json_string(t));
-        if (d->kind == K_PROFILE) {
+        if (d->source == FIG_FROM_PROFILE) {
             jset(&l, l.root, "source", json_string("profile"));
             jset(&l, l.root, "profile_key", json_string(d->profile_key));
             if (!f.f[num].present)
@@ -622,14 +563,14 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
             else
                 jset(&l, l.root, "value", json_integer(f.f[num].value));
         } else {
-            int r = d->kind == K_FLOW ? trace_flow(db, t, num, first, last, &l, &count)
-                    : d->kind == K_REG ? trace_registry(db, t, d->cats, last, &l, &count)
+            int r = d->source == FIG_FROM_FLOW ? trace_flow(db, t, num, first, last, &l, &count)
+                    : d->source == FIG_FROM_REGISTRY ? trace_registry(db, t, d->cats, last, &l, &count)
                                        : trace_staffed(db, t, last, &l, &count);
             if (r < 0) {
                 set_err(err, errlen, "cannot trace figure %d: %s", num, sqlite3_errmsg(db));
                 goto out;
             }
-            jset(&l, l.root, "source", json_string(d->kind == K_FLOW ? "events" : "stock"));
+            jset(&l, l.root, "source", json_string(d->source == FIG_FROM_FLOW ? "events" : "stock"));
             jset(&l, l.root, "value", f.f[num].present ? json_integer(f.f[num].value) : json_null());
             jset(&l, l.root, "recount", json_integer(count));
             jset(&l, l.root, "events", json_incref(l.rows));
@@ -666,7 +607,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
                     fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
                 fputc('\n', out);
             }
-        } else if (d->kind == K_PROFILE) {
+        } else if (d->source == FIG_FROM_PROFILE) {
             fprintf(out, "# from the township profile (key %s), not from events: ", d->profile_key);
             if (!f.f[num].present)
                 fputs("（未上报）", out);
@@ -676,7 +617,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
                 fprintf(out, "%" PRId64, f.f[num].value);
             fputc('\n', out);
         } else {
-            fprintf(out, "# %s: %zu listed", WHAT[d->kind], json_array_size(l.rows));
+            fprintf(out, "# %s: %zu listed", WHAT[d->source], json_array_size(l.rows));
             if (num == 23)
                 fprintf(out, ", %" PRId64 " copies", count);
             fputs("; the report shows ", out);
