@@ -1,6 +1,8 @@
 #include "model.h"
 #include "shibao.pb-c.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,4 +101,14 @@ void figures_free(struct figures *f)
     free(f->villages);
     f->villages = NULL;
     f->nvillages = 0;
+}
+
+const char *data_value(const struct figure *f, char *buf, size_t n)
+{
+    if (!f->present)
+        return "";
+    if (f->type == FIG_TEXT)
+        return f->text;
+    snprintf(buf, n, "%" PRId64, f->value);
+    return buf;
 }

@@ -7,8 +7,12 @@
 #ifndef SHIBAO_MODEL_H
 #define SHIBAO_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "period.h"
+
+/* A figure without data, in every format that prints one. */
+#define NOT_REPORTED "（未上报）"
 
 #define FIGURES_N 25
 
@@ -130,4 +134,8 @@ void figures_free(struct figures *f);
  * present); p may be NULL. figures_township/_county start from this, and
  * tests build a figure model with it without a database. */
 void figures_init(struct figures *out, const struct period *p);
+/* The figure as data (md, csv, html's data-value): exact; "" when absent.
+ * Returns the figure's own text or buf. */
+const char *data_value(const struct figure *f, char *buf, size_t n);
+
 #endif

@@ -610,7 +610,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
         } else if (d->source == FIG_FROM_PROFILE) {
             fprintf(out, "# from the township profile (key %s), not from events: ", d->profile_key);
             if (!f.f[num].present)
-                fputs("（未上报）", out);
+                fputs(NOT_REPORTED, out);
             else if (f.f[num].type == FIG_TEXT)
                 put_clean(out, f.f[num].text);
             else
@@ -624,7 +624,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
             if (f.f[num].present)
                 fprintf(out, "%" PRId64 "\n", f.f[num].value);
             else
-                fputs("（未上报）\n", out);
+                fputs(NOT_REPORTED "\n", out);
             if (f.f[num].present ? f.f[num].value != count : count != 0)
                 fprintf(out, "# WARNING: the events give %" PRId64 ", the rollups %" PRId64
                              ": run shibao-aggregator verify\n", count, f.f[num].value);
