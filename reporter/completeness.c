@@ -1,6 +1,6 @@
 #include "completeness.h"
 #include "log.h"
-#include "query_int.h"
+#include "rollup_read.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -35,6 +35,14 @@ static int withdrawn(const struct vacc *a, const char *month)
     for (int i = 0; i < a->nenrol && strcmp(a->enrol[i].month, month) <= 0; i++)
         out = a->enrol[i].sum <= 0;
     return out;
+}
+
+size_t vhash(const char *s)
+{
+    uint64_t h = 14695981039346656037ull;  /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
 }
 
 static int vmap_rehash(struct vmap *m, size_t hcap)
@@ -95,13 +103,12 @@ void vmap_free(struct vmap *m)
 }
 
 
-/* The month's index in the period (0 = first month), or -1 outside it. */
-int month_index(const struct q *q, const char *month)
+int span_month_index(const struct span *s, const char *month)
 {
     int y, m;
-    if (strcmp(month, q->first) < 0 || strcmp(month, q->last) > 0 || !month_parse(month, &y, &m))
+    if (strcmp(month, s->first) < 0 || strcmp(month, s->last) > 0 || !month_parse(month, &y, &m))
         return -1;
-    return m - q->p->first_month;
+    return m - s->p->first_month;
 }
 
 /* "YYYY-MM" n months from y-m. */
@@ -111,80 +118,75 @@ static void month_str(int y, int m, int n, char out[8])
     snprintf(out, 8, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
 }
 
-/* Reporting and revisions: every village's events, receipt days, nil
- * reports, late batches and enrolment, per month, all months (a village is
- * known from its earliest row; its latest report may precede the period). */
-int completeness_rows(const struct q *q, struct vmap *vm, struct figures *o)
+/* The rows completeness_read reads, and what they sum to. */
+struct comp_rows {
+    const struct span *s;
+    struct vmap *vm;
+    long revised;
+    int64_t revision;
+};
+
+static int completeness_row(void *arg, const char *v, const char *month, const char *metric,
+                            int64_t value)
 {
-    int rc = -1, step;
-    long revised = 0;
-    int64_t revision = 0;
-    sqlite3_stmt *st = NULL;
-    if (prepare_in(q,
-                   "SELECT village, month, metric, value FROM rollup"
-                   " WHERE township = ?1 AND month <= ?3 AND metric IN (",
-                   ")", COMPLETENESS, N_COMPLETENESS, &st) < 0)
-        goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        const char *month = (const char *)sqlite3_column_text(st, 1);
-        const char *metric = (const char *)sqlite3_column_text(st, 2);
-        int64_t value = sqlite3_column_int64(st, 3);
-        if (!v || !month || !metric || !month_parse(month, NULL, NULL))
-            continue;
-        struct vacc *a = vmap_get(vm, v, 1);
-        if (!a) {
-            log_error("figures: out of memory");
-            goto out;
-        }
-        if (!a->known[0] || strcmp(month, a->known) < 0)
-            snprintf(a->known, sizeof a->known, "%s", month);
-        int i = month_index(q, month);
-        if (strcmp(metric, M_ENROLLED) == 0) {
-            /* rows of one metric come in month order */
-            int64_t sum = (a->nenrol ? a->enrol[a->nenrol - 1].sum : 0) + value;
-            if (a->nenrol == MAX_ENROL) {
-                memmove(a->enrol, a->enrol + 1, (MAX_ENROL - 1) * sizeof *a->enrol);
-                a->nenrol--;
-            }
-            snprintf(a->enrol[a->nenrol].month, sizeof a->enrol[a->nenrol].month, "%s", month);
-            a->enrol[a->nenrol++].sum = sum;
-            continue;
-        }
-        if (value == 0)
-            continue;
-        if (strcmp(metric, M_LATE_BATCHES) == 0) {
-            if (i >= 0)
-                SAT_ADD(revision, value);
-            continue;
-        }
-        if (strcmp(metric, M_LATE_LAST) == 0) {
-            if (i >= 0 && value > revised)
-                revised = (long)value;
-            continue;
-        }
-        /* a first receipt day or a nil report: the month was reported */
-        if (strcmp(month, q->ref) <= 0 && strcmp(month, a->vf.last_reported) > 0)
-            snprintf(a->vf.last_reported, sizeof a->vf.last_reported, "%s", month);
-        if (i < 0)
-            continue;
-        if (strcmp(metric, M_FIRST_DAY) == 0)
-            a->first_day[i] = (long)value;
-        else
-            a->nil[i] = 1;
+    struct comp_rows *c = arg;
+    if (!v || !month || !metric || !month_parse(month, NULL, NULL))
+        return 0;
+    struct vacc *a = vmap_get(c->vm, v, 1);
+    if (!a) {
+        log_error("figures: out of memory");
+        return -1;
     }
-    if (step != SQLITE_DONE) {
-        step_error(q);
-        goto out;
+    if (!a->known[0] || strcmp(month, a->known) < 0)
+        snprintf(a->known, sizeof a->known, "%s", month);
+    int i = span_month_index(c->s, month);
+    if (strcmp(metric, M_ENROLLED) == 0) {
+        /* rows of one metric come in month order */
+        int64_t sum = (a->nenrol ? a->enrol[a->nenrol - 1].sum : 0) + value;
+        if (a->nenrol == MAX_ENROL) {
+            memmove(a->enrol, a->enrol + 1, (MAX_ENROL - 1) * sizeof *a->enrol);
+            a->nenrol--;
+        }
+        snprintf(a->enrol[a->nenrol].month, sizeof a->enrol[a->nenrol].month, "%s", month);
+        a->enrol[a->nenrol++].sum = sum;
+        return 0;
     }
-    o->revision = revision < 0 ? 0 : revision > INT_MAX ? INT_MAX : (int)revision;
+    if (value == 0)
+        return 0;
+    if (strcmp(metric, M_LATE_BATCHES) == 0) {
+        if (i >= 0)
+            SAT_ADD(c->revision, value);
+        return 0;
+    }
+    if (strcmp(metric, M_LATE_LAST) == 0) {
+        if (i >= 0 && value > c->revised)
+            c->revised = (long)value;
+        return 0;
+    }
+    /* a first receipt day or a nil report: the month was reported */
+    if (strcmp(month, c->s->ref) <= 0 && strcmp(month, a->vf.last_reported) > 0)
+        snprintf(a->vf.last_reported, sizeof a->vf.last_reported, "%s", month);
+    if (i < 0)
+        return 0;
+    if (strcmp(metric, M_FIRST_DAY) == 0)
+        a->first_day[i] = (long)value;
+    else
+        a->nil[i] = 1;
+    return 0;
+}
+
+int completeness_read(rollup_read_t *rd, const char *township, const struct span *s,
+                      struct vmap *vm, struct figures *o)
+{
+    struct comp_rows c = {.s = s, .vm = vm};
+    if (rollup_through(rd, township, s->last, COMPLETENESS, N_COMPLETENESS, completeness_row,
+                       &c) < 0)
+        return -1;
+    o->revision = c.revision < 0 ? 0 : c.revision > INT_MAX ? INT_MAX : (int)c.revision;
     /* a day beyond year 9999 is no date: a corrupt value, not shown */
-    if (revised > 0 && revised < date_days(10000, 1, 1))
-        date_from_days(revised, o->revised_on);
-    rc = 0;
-out:
-    q_done(q, st);
-    return rc;
+    if (c.revised > 0 && c.revised < date_days(10000, 1, 1))
+        date_from_days(c.revised, o->revised_on);
+    return 0;
 }
 
 static int code_cmp(const void *a, const void *b)
@@ -195,7 +197,7 @@ static int code_cmp(const void *a, const void *b)
 
 /* Judges every village known by the period's end and hands them to o,
  * sorted by code, with their sums. */
-int finish_villages(const struct q *q, const struct judge *j, struct vmap *vm,
+int finish_villages(const struct span *q, const struct judge *j, struct vmap *vm,
                            struct figures *o)
 {
     const struct period *p = q->p;

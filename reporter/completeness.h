@@ -2,12 +2,15 @@
  *
  * Months expected, reported, on time and nil per village and summed; the
  * latest report and silence; the revisions (late batches) of the period.
- * figures.c reads the rows (query_int.h) and hands them here; the judging
- * options are what `report --ontime-days/--silent-months/--today` set. */
+ * It reads its own rows (common/rollup_read.h: report.first_day,
+ * report.nil, late.*, village.enrolled); figures.c adds the months each
+ * village worked from the flows. The judging options are what `report
+ * --ontime-days/--silent-months/--today` set. */
 #ifndef SHIBAO_COMPLETENESS_H
 #define SHIBAO_COMPLETENESS_H
 
 #include "model.h"
+#include "rollup_read.h"
 
 /* Report options that change how figures are judged, not what they are. */
 struct figures_options {
@@ -27,6 +30,17 @@ struct judge {
     int ontime_days, silent_months;
     char cur[8];  /* YYYY-MM of "today" */
 };
+
+/* The period as rows see it: its first and last month, and the month
+ * silence is judged at (min(period end, current month)). */
+struct span {
+    const struct period *p;
+    char first[8], last[8];
+    char ref[8];
+};
+
+/* The month's index in the period (0 = first month), or -1 outside it. */
+int span_month_index(const struct span *s, const char *month);
 
 /* One village while its rows are read. */
 struct vacc {
@@ -57,5 +71,18 @@ struct vmap {
  * vmap_get with create. */
 struct vacc *vmap_get(struct vmap *m, const char *code, int create);
 void vmap_free(struct vmap *m);
+/* FNV-1a of a village code (vmap, and figures.c's village sums). */
+size_t vhash(const char *s);
+
+/* Reporting and revisions: every village's receipt days, nil reports, late
+ * batches and enrolment, per month, all months up to the period's end (a
+ * village is known from its earliest row; its latest report may precede
+ * the period), into vm and o's revision. */
+int completeness_read(rollup_read_t *rd, const char *township, const struct span *s,
+                      struct vmap *vm, struct figures *o);
+/* Judges every village known by the period's end and hands them to o,
+ * sorted by code, with their sums. */
+int finish_villages(const struct span *s, const struct judge *j, struct vmap *vm,
+                    struct figures *o);
 
 #endif

@@ -1,9 +1,8 @@
 #include "figures.h"
-#include "query_int.h"
 #include "codec.h"
 #include "db.h"
 #include "log.h"
-#include "rollup.h"
+#include "rollup_read.h"
 #include "shibao.pb-c.h"
 
 #include <limits.h>
@@ -79,188 +78,6 @@ static void copy_text(char *dst, size_t n, const char *src)
 }
 
 
-/* A read transaction, so that every query of one report sees the same
- * snapshot while the aggregator keeps committing; skipped when the caller
- * already holds one (figures_all_townships around its townships). */
-static int snapshot_begin(sqlite3 *db, int *began)
-{
-    *began = 0;
-    if (!sqlite3_get_autocommit(db))
-        return 0;
-    if (db_exec(db, "BEGIN") < 0)
-        return -1;
-    *began = 1;
-    return 0;
-}
-
-static void snapshot_end(sqlite3 *db, int began)
-{
-    /* Nothing was written: rolling back just releases the snapshot. */
-    if (began)
-        db_rollback(db);
-}
-
-/* The statements of one report, kept from township to township: preparing
- * them again for each was a tenth of the county report's time (30
- * townships x 6 statements with their IN lists). The SQL of a kind of
- * query is the same for every township; only the bindings change. */
-#define STCACHE_MAX 12
-struct stcache {
-    struct {
-        char *sql;
-        sqlite3_stmt *st;
-    } e[STCACHE_MAX];
-    int n;
-};
-
-static void stcache_free(struct stcache *c)
-{
-    for (int i = 0; i < c->n; i++) {
-        free(c->e[i].sql);
-        sqlite3_finalize(c->e[i].st);
-    }
-    c->n = 0;
-}
-
-/* A statement from the cache, reset and unbound, or NULL. */
-static sqlite3_stmt *stcache_get(struct stcache *c, const char *sql)
-{
-    for (int i = 0; c && i < c->n; i++)
-        if (strcmp(c->e[i].sql, sql) == 0) {
-            sqlite3_reset(c->e[i].st);
-            sqlite3_clear_bindings(c->e[i].st);
-            return c->e[i].st;
-        }
-    return NULL;
-}
-
-/* Keeps st in the cache: 1 kept, 0 not (no cache, full, out of memory). */
-static int stcache_put(struct stcache *c, const char *sql, sqlite3_stmt *st)
-{
-    char *copy;
-    if (!c || c->n == STCACHE_MAX || !(copy = strdup(sql)))
-        return 0;
-    c->e[c->n].sql = copy;
-    c->e[c->n++].st = st;
-    return 1;
-}
-
-static int stcache_has(const struct stcache *c, sqlite3_stmt *st)
-{
-    for (int i = 0; c && i < c->n; i++)
-        if (c->e[i].st == st)
-            return 1;
-    return 0;
-}
-
-/* The end of a query's use: a cached statement is only reset (which ends
- * its read), any other finalized. */
-void q_done(const struct q *q, sqlite3_stmt *st)
-{
-    if (stcache_has(q->cache, st))
-        sqlite3_reset(st);
-    else
-        sqlite3_finalize(st);
-}
-
-static int prepare_bound(const struct q *q, const char *sql, const char *const *metrics, int n,
-                         sqlite3_stmt **out);
-
-/* Stocks at the period's end as rows "village, <what, on metric>, value"
- * for the metrics ?4...: from the kept levels, the keys whose span holds
- * the period's last month, then those whose span ended before it (rollup.c);
- * from an older database without them, every delta up to the end. The
- * caller sums the rows either way. */
-static int prepare_stocks(const struct q *q, const char *what, const char *const *metrics, int n,
-                          sqlite3_stmt **out)
-{
-    char sql[2048], in[512];
-    size_t len = 0;
-    for (int i = 0; i < n && len < sizeof in; i++)
-        len += (size_t)snprintf(in + len, sizeof in - len, "%s?%d", i ? "," : "", i + 4);
-    if (len >= sizeof in) {
-        log_error("figures: query too long (%d metrics)", n);
-        return -1;
-    }
-    if (q->levels)
-        len = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT village, %s, level FROM stock_level"
-                               " WHERE township = ?1 AND month = ?3 AND metric IN (%s)"
-                               " UNION ALL SELECT village, %s, level FROM stock_keys"
-                               " WHERE township = ?1 AND metric IN (%s) AND last_month < ?3",
-                               what, in, what, in);
-    else
-        len = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT village, %s, value FROM rollup"
-                               " WHERE township = ?1 AND month <= ?3 AND metric IN (%s)",
-                               what, in);
-    if (len >= sizeof sql) {
-        log_error("figures: query too long (%d metrics)", n);
-        return -1;
-    }
-    return prepare_bound(q, sql, metrics, n, out);
-}
-
-/* Prepares sql and binds the context and the metric names (never pasted into
- * the text: naming each metric lets SQLite seek the (township, metric, month)
- * index once per metric rather than scan a LIKE range). */
-static int prepare_bound(const struct q *q, const char *sql, const char *const *metrics, int n,
-                         sqlite3_stmt **out)
-{
-    int rc = -1;
-    sqlite3_stmt *st = stcache_get(q->cache, sql);
-    const char *ctx[3] = {q->township, q->first, q->last};
-    if (!st) {
-        if (db_prepare(q->db, sql, &st) < 0)
-            goto out;
-        stcache_put(q->cache, sql, st);
-    }
-    /* Only up to the highest parameter the statement names: SQLite refuses
-     * the others (the profile query needs ?1 alone). */
-    int np = sqlite3_bind_parameter_count(st);
-    for (int i = 1; i <= np; i++) {
-        const char *v = i <= 3 ? ctx[i - 1] : i - 4 < n ? metrics[i - 4] : NULL;
-        if (!v) {
-            log_error("figures: no value for ?%d in: %.60s", i, sql);
-            goto out;
-        }
-        if (sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) != SQLITE_OK) {
-            log_error("figures: bind: %s", sqlite3_errmsg(q->db));
-            goto out;
-        }
-    }
-    *out = st;
-    st = NULL;
-    rc = 0;
-out:
-    if (st)
-        q_done(q, st);
-    return rc;
-}
-
-/* head + "?4,?5,...,?(3+n)" + tail, then prepare_bound. */
-int prepare_in(const struct q *q, const char *head, const char *tail,
-                      const char *const *metrics, int n, sqlite3_stmt **out)
-{
-    char sql[2048];
-    size_t len = (size_t)snprintf(sql, sizeof sql, "%s", head);
-    for (int i = 0; i < n && len < sizeof sql; i++)
-        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s?%d", i ? "," : "", i + 4);
-    if (len < sizeof sql)
-        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s", tail);
-    if (len >= sizeof sql) {
-        log_error("figures: query too long (%d metrics)", n);
-        return -1;
-    }
-    return prepare_bound(q, sql, metrics, n, out);
-}
-
-int step_error(const struct q *q)
-{
-    log_error("figures: township %s: %s", q->township, sqlite3_errmsg(q->db));
-    return -1;
-}
-
 /* ------------------------------------------------------------ per village */
 
 /* Villages seen by a query, with two sums each. The index hands rows over by
@@ -275,14 +92,6 @@ struct vset {
     struct vrow *rows;
     size_t cap, n;  /* cap a power of two, at most half full */
 };
-
-size_t vhash(const char *s)
-{
-    uint64_t h = 14695981039346656037ull;  /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return (size_t)h;
-}
 
 static int vset_grow(struct vset *s)
 {
@@ -329,38 +138,49 @@ static void vset_free(struct vset *s)
     memset(s, 0, sizeof *s);
 }
 
+/* The figure being read: the township, its period's span, the villages and
+ * the figures the rows go into. */
+struct ctx {
+    rollup_read_t *rd;
+    const char *township;
+    struct span span;
+    struct vmap *vm;
+    struct figures *o;
+    /* flow rows come ordered by metric, then month: each matched once */
+    char prev_metric[METRIC_LEN], prev_month[8];
+    int code, month_i;
+};
+
 /* Figure 21: villages whose coordinator and information officer stocks are
  * both positive at the end of the period. */
-static int staffed_villages(const struct q *q, int64_t *count)
+static int staffed_row(void *arg, const char *v, const char *month, const char *metric,
+                       int64_t value)
 {
-    const char *const *roles = FIGURE_DEFS[21].metrics;
-    int rc = -1, step;
-    sqlite3_stmt *st = NULL;
+    struct vset *vs = arg;
+    (void)month;
+    struct vrow *r = v && metric ? vset_get(vs, v) : NULL;
+    if (!r) {
+        log_error("figures: out of memory");
+        return -1;
+    }
+    int64_t *acc = strcmp(metric, FIGURE_DEFS[21].metrics[0]) == 0 ? &r->a : &r->b;
+    SAT_ADD(*acc, value);
+    return 0;
+}
+
+static int staffed_villages(const struct ctx *c, int64_t *count)
+{
+    int rc = -1;
     struct vset vs = {0};
-    if (prepare_stocks(q, "metric = ?4", roles, 2, &st) < 0)
+    if (rollup_stocks_at(c->rd, c->township, c->span.last, FIGURE_DEFS[21].metrics, 2,
+                         staffed_row, &vs) < 0)
         goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        struct vrow *r = v ? vset_get(&vs, v) : NULL;
-        if (!r)
-            goto oom;
-        int64_t *acc = sqlite3_column_int(st, 1) ? &r->a : &r->b;
-        SAT_ADD(*acc, sqlite3_column_int64(st, 2));
-    }
-    if (step != SQLITE_DONE) {
-        step_error(q);
-        goto out;
-    }
     *count = 0;
     for (size_t i = 0; i < vs.cap; i++)
         if (vs.rows[i].code && vs.rows[i].a > 0 && vs.rows[i].b > 0)
             (*count)++;
     rc = 0;
-    goto out;
-oom:
-    log_error("figures: out of memory");
 out:
-    q_done(q, st);
     vset_free(&vs);
     return rc;
 }
@@ -404,7 +224,7 @@ static enum flow_code flow_code(const char *m)
 /* A flow row of one village and month (i: its index in the period): the
  * totals, the village's chart counts, the publicity series, and the months
  * it worked. */
-static void on_flow(const struct q *q, struct figures *o, struct vacc *a, int i,
+static void on_flow(const struct span *q, struct figures *o, struct vacc *a, int i,
                     const char *month, enum flow_code c, int64_t v)
 {
     switch (c) { /* the township's sums alone */
@@ -460,141 +280,114 @@ static void on_flow(const struct q *q, struct figures *o, struct vacc *a, int i,
     }
 }
 
-/* flow_rows' queries: rows (village or NULL, month, metric, value) of the
- * period, for the metrics ?4... */
-#define FLOWS_FROM_ROLLUP                                                     \
-    "SELECT village, month, metric, value FROM rollup"                         \
-    " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND metric IN ("
-#define FLOWS_FROM_TOTALS                                                     \
-    "SELECT NULL, month, metric, value FROM flow_total"                        \
-    " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND metric IN ("
-/* every events.* of a village and month as one row: all the months worked need */
-#define FLOWS_FROM_EVENTS                                                     \
-    "SELECT village, month, 'events.any', events FROM village_events"         \
-    " WHERE township = ?1 AND month BETWEEN ?2 AND ?3"
+static int flow_row(void *arg, const char *v, const char *month, const char *m, int64_t value)
+{
+    struct ctx *c = arg;
+    if (!month || !m || strlen(month) != 7)
+        return 0;
+    if (strcmp(m, c->prev_metric) != 0) {
+        c->code = flow_code(m);
+        snprintf(c->prev_metric, sizeof c->prev_metric, "%s", m);
+    }
+    if (strcmp(month, c->prev_month) != 0) {
+        c->month_i = span_month_index(&c->span, month);
+        memcpy(c->prev_month, month, sizeof c->prev_month);
+    }
+    if (c->code == FC_OTHER)
+        return 0;
+    struct vacc *a = v ? vmap_get(c->vm, v, 1) : NULL; /* NULL: the township's */
+    if (v && !a) {
+        log_error("figures: out of memory");
+        return -1;
+    }
+    on_flow(&c->span, c->o, a, c->month_i, month, (enum flow_code)c->code, value);
+    return 0;
+}
 
 /* Flows of the period row by row (village, month): rollups hold at most
  * villages x months x metrics rows, so the per-village and per-month views
- * cost no more than the sums. */
-static int flow_rows(const struct q *q, const char *head, const char *const *names, int n,
-                     struct vmap *vm, struct figures *o)
+ * cost no more than the sums. A county database keeps the township's sums
+ * and the events per village and month: fewer rows. */
+static int flow_rows(struct ctx *c)
 {
-    int rc = -1, step, i = -1;
-    char prev_metric[METRIC_LEN] = "", prev_month[8] = "";
-    enum flow_code code = FC_OTHER;
-    sqlite3_stmt *st = NULL;
-    if (prepare_in(q, head, n ? ")" : "", names, n, &st) < 0)
-        goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0); /* NULL: the township's */
-        const char *month = (const char *)sqlite3_column_text(st, 1);
-        const char *m = (const char *)sqlite3_column_text(st, 2);
-        if (!month || !m || strlen(month) != 7)
-            continue;
-        if (strcmp(m, prev_metric) != 0) {
-            code = flow_code(m);
-            snprintf(prev_metric, sizeof prev_metric, "%s", m);
-        }
-        if (strcmp(month, prev_month) != 0) {
-            i = month_index(q, month);
-            memcpy(prev_month, month, sizeof prev_month);
-        }
-        if (code == FC_OTHER)
-            continue;
-        struct vacc *a = v ? vmap_get(vm, v, 1) : NULL;
-        if (v && !a) {
-            log_error("figures: out of memory");
-            goto out;
-        }
-        on_flow(q, o, a, i, month, code, sqlite3_column_int64(st, 3));
+    const char *names[MAX_METRICS];
+    int n = 0, totals = rollup_read_totals(c->rd);
+    const char *t = c->township, *first = c->span.first, *last = c->span.last;
+    for (int i = 0; i < N_OF(VILLAGE_FLOWS); i++)
+        names[n++] = VILLAGE_FLOWS[i];
+    if (!totals) {
+        for (int i = 0; i < N_OF(TOWNSHIP_FLOWS); i++)
+            names[n++] = TOWNSHIP_FLOWS[i];
+        for (int i = 0; i < N_OF(EVENT_FLOWS); i++)
+            names[n++] = EVENT_FLOWS[i];
     }
-    if (step != SQLITE_DONE) {
-        step_error(q);
-        goto out;
-    }
-    rc = 0;
-out:
-    q_done(q, st);
-    return rc;
+    c->prev_metric[0] = c->prev_month[0] = '\0';
+    if (rollup_flows(c->rd, t, first, last, names, n, flow_row, c) < 0)
+        return -1;
+    if (!totals)
+        return 0;
+    c->prev_metric[0] = c->prev_month[0] = '\0';
+    if (rollup_flow_totals(c->rd, t, first, last, TOWNSHIP_FLOWS, N_OF(TOWNSHIP_FLOWS), flow_row,
+                           c) < 0)
+        return -1;
+    c->prev_metric[0] = c->prev_month[0] = '\0';
+    return rollup_village_events(c->rd, t, first, last, flow_row, c);
 }
 
 /* Registry stocks at the period's end, by category and by village. */
-static int stock_rows(const struct q *q, struct vmap *vm, struct figures *o)
-{
-    int rc = -1, step, num = 0;
-    char prev[METRIC_LEN] = "";
+struct stocks {
+    struct ctx *c;
     const char *names[N_REG];
-    int nums[N_REG], n = 0;
-    sqlite3_stmt *st = NULL;
-    for (int i = 1; i <= FIGURES_N && n < N_REG; i++)
-        if (FIGURE_DEFS[i].source == FIG_FROM_REGISTRY && !FIGURE_DEFS[i].metrics[1]) {
-            nums[n] = i;
-            names[n++] = FIGURE_DEFS[i].metrics[0];
-        }
-    if (prepare_stocks(q, "metric", names, n, &st) < 0)
-        goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        const char *m = (const char *)sqlite3_column_text(st, 1);
-        int64_t value = sqlite3_column_int64(st, 2);
-        if (!v || !m)
-            continue;
-        if (strcmp(m, prev) != 0) { /* rows come by metric: match it once */
-            num = 0;
-            for (int i = 0; i < n && !num; i++)
-                if (strcmp(m, names[i]) == 0)
-                    num = nums[i];
-            snprintf(prev, sizeof prev, "%s", m);
-        }
-        struct vacc *a = vmap_get(vm, v, 1);
-        if (!a) {
-            log_error("figures: out of memory");
-            goto out;
-        }
-        if (num)
-            SAT_ADD(o->f[num].value, value);
-        SAT_ADD(a->vf.registered, value);
+    int nums[N_REG], n, num;
+    char prev[METRIC_LEN];
+};
+
+static int stock_row(void *arg, const char *v, const char *month, const char *m, int64_t value)
+{
+    struct stocks *k = arg;
+    (void)month;
+    if (!v || !m)
+        return 0;
+    if (strcmp(m, k->prev) != 0) { /* rows come by metric: match it once */
+        k->num = 0;
+        for (int i = 0; i < k->n && !k->num; i++)
+            if (strcmp(m, k->names[i]) == 0)
+                k->num = k->nums[i];
+        snprintf(k->prev, sizeof k->prev, "%s", m);
     }
-    if (step != SQLITE_DONE) {
-        step_error(q);
-        goto out;
+    struct vacc *a = vmap_get(k->c->vm, v, 1);
+    if (!a) {
+        log_error("figures: out of memory");
+        return -1;
     }
-    rc = 0;
-out:
-    q_done(q, st);
-    return rc;
+    if (k->num)
+        SAT_ADD(k->c->o->f[k->num].value, value);
+    SAT_ADD(a->vf.registered, value);
+    return 0;
 }
 
-/* "There is data behind it": any event row, a seek each. */
-static int presence(const struct q *q, struct seen *s)
+static int stock_rows(struct ctx *c)
 {
-    static const char *const ev[] = {M_EV_REG, M_EV_STAFF, M_EV_INSP, M_EV_PUB};
-    int rc = -1;
-    sqlite3_stmt *st = NULL;
-    if (prepare_bound(q,
-                      "SELECT"
-                      " EXISTS (SELECT 1 FROM rollup WHERE township = ?1 AND metric = ?4"
-                      " AND month <= ?3),"
-                      " EXISTS (SELECT 1 FROM rollup WHERE township = ?1 AND metric = ?5"
-                      " AND month <= ?3),"
-                      " EXISTS (SELECT 1 FROM rollup WHERE township = ?1 AND metric = ?6"
-                      " AND month BETWEEN ?2 AND ?3),"
-                      " EXISTS (SELECT 1 FROM rollup WHERE township = ?1 AND metric = ?7"
-                      " AND month BETWEEN ?2 AND ?3)",
-                      ev, 4, &st) < 0)
-        goto out;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        step_error(q);
-        goto out;
-    }
-    s->reg = sqlite3_column_int(st, 0);
-    s->staff = sqlite3_column_int(st, 1);
-    s->insp = sqlite3_column_int(st, 2);
-    s->pub = sqlite3_column_int(st, 3);
-    rc = 0;
-out:
-    q_done(q, st);
-    return rc;
+    struct stocks k = {.c = c};
+    for (int i = 1; i <= FIGURES_N && k.n < N_REG; i++)
+        if (FIGURE_DEFS[i].source == FIG_FROM_REGISTRY && !FIGURE_DEFS[i].metrics[1]) {
+            k.nums[k.n] = i;
+            k.names[k.n++] = FIGURE_DEFS[i].metrics[0];
+        }
+    return rollup_stocks_at(c->rd, c->township, c->span.last, k.names, k.n, stock_row, &k);
+}
+
+/* "There is data behind it": any event row, a seek each (registrations
+ * and staffing ever, inspections and publicity in the period). */
+static int presence(const struct ctx *c, struct seen *s)
+{
+    const char *t = c->township, *first = c->span.first, *last = c->span.last;
+    if (rollup_any(c->rd, t, NULL, last, M_EV_REG, &s->reg) < 0 ||
+        rollup_any(c->rd, t, NULL, last, M_EV_STAFF, &s->staff) < 0 ||
+        rollup_any(c->rd, t, first, last, M_EV_INSP, &s->insp) < 0 ||
+        rollup_any(c->rd, t, first, last, M_EV_PUB, &s->pub) < 0)
+        return -1;
+    return 0;
 }
 
 /* ------------------------------------------------------------ profile */
@@ -626,113 +419,72 @@ static void set_text(struct figure *f, const char *v)
     f->present = 1;
 }
 
-static int read_profile(const struct q *q, struct figures *o, struct vmap *vm)
+static int profile_row(void *arg, const char *k, const char *v)
 {
-    int rc = -1, step;
-    sqlite3_stmt *st = NULL;
-    if (prepare_bound(q, "SELECT key, value FROM profile WHERE township = ?1", NULL, 0, &st) < 0)
-        goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *k = (const char *)sqlite3_column_text(st, 0);
-        const char *v = (const char *)sqlite3_column_text(st, 1);
-        /* An empty entry is no data: the report must not read "以镇长同志为组长". */
-        if (!k || !v || !*v)
-            continue;
-        if (strcmp(k, "name") == 0) {
-            copy_text(o->name, sizeof o->name, v);
-        } else if (strncmp(k, VILLAGE_KEY, strlen(VILLAGE_KEY)) == 0) {
-            /* only villages the figures know: a name alone expects nothing */
-            struct vacc *a = vmap_get(vm, k + strlen(VILLAGE_KEY), 0);
-            if (a)
-                copy_text(a->vf.name, sizeof a->vf.name, v);
-        } else {
-            for (int i = 1; i <= FIGURES_N; i++) {
-                const struct figure_def *d = &FIGURE_DEFS[i];
-                if (d->source != FIG_FROM_PROFILE || strcmp(k, d->profile_key) != 0)
-                    continue;
-                if (d->type == FIG_TEXT)
-                    set_text(&o->f[i], v);
-                else if (parse_count(v, &o->f[i].value) == 0)
-                    o->f[i].present = 1;
-                else
-                    log_warn("township %s: profile %s is not a number: %.40s", q->township, k, v);
-            }
+    struct ctx *c = arg;
+    struct figures *o = c->o;
+    /* An empty entry is no data: the report must not read "以镇长同志为组长". */
+    if (!k || !v || !*v)
+        return 0;
+    if (strcmp(k, "name") == 0) {
+        copy_text(o->name, sizeof o->name, v);
+    } else if (strncmp(k, VILLAGE_KEY, strlen(VILLAGE_KEY)) == 0) {
+        /* only villages the figures know: a name alone expects nothing */
+        struct vacc *a = vmap_get(c->vm, k + strlen(VILLAGE_KEY), 0);
+        if (a)
+            copy_text(a->vf.name, sizeof a->vf.name, v);
+    } else {
+        for (int i = 1; i <= FIGURES_N; i++) {
+            const struct figure_def *d = &FIGURE_DEFS[i];
+            if (d->source != FIG_FROM_PROFILE || strcmp(k, d->profile_key) != 0)
+                continue;
+            if (d->type == FIG_TEXT)
+                set_text(&o->f[i], v);
+            else if (parse_count(v, &o->f[i].value) == 0)
+                o->f[i].present = 1;
+            else
+                log_warn("township %s: profile %s is not a number: %.40s", c->township, k, v);
         }
     }
-    if (step != SQLITE_DONE) {
-        step_error(q);
-        goto out;
-    }
-    rc = 0;
-out:
-    q_done(q, st);
-    return rc;
+    return 0;
 }
 
 /* ------------------------------------------------------------ one township */
 
 /* The figures of one township; the caller holds the snapshot. On failure
  * o holds no villages. */
-/* What the database keeps beside the rollups (common/rollup.h), read once
- * per report rather than per township. */
-struct kept {
-    int levels, totals;
-};
-
-static int kept_of(sqlite3 *db, struct kept *k)
-{
-    k->levels = rollup_has_levels(db);
-    k->totals = rollup_has_totals(db);
-    return k->levels < 0 || k->totals < 0 ? -1 : 0;
-}
-
-static int compute(sqlite3 *db, struct stcache *cache, const struct kept *k,
-                   const char *township, const struct period *p, const struct judge *j,
-                   struct figures *o)
+static int compute(rollup_read_t *rd, const char *township, const struct period *p,
+                   const struct judge *j, struct figures *o)
 {
     int rc = -1;
     struct seen s = {0};
-    struct q q = {.db = db, .township = township, .p = p, .levels = k->levels,
-                  .totals = k->totals, .cache = cache};
     struct vmap vm = {0};
-    const char *names[MAX_METRICS];
-    int n = 0;
+    struct ctx c = {.rd = rd, .township = township, .span = {.p = p}, .vm = &vm, .o = o};
+    struct span *q = &c.span;
     int64_t staffed = 0;
 
     figures_init(o, p);
     copy_text(o->township, sizeof o->township, township);
-    period_first_month(p, q.first);
-    period_last_month(p, q.last);
+    period_first_month(p, q->first);
+    period_last_month(p, q->last);
     o->ontime_days = j->ontime_days;
     o->silent_months = j->silent_months;
     o->nmonths = p->last_month - p->first_month + 1;
     /* silence and the latest report are judged at the period's end, or now
      * while it runs */
-    snprintf(q.ref, sizeof q.ref, "%s", strcmp(q.last, j->cur) < 0 ? q.last : j->cur);
+    snprintf(q->ref, sizeof q->ref, "%s", strcmp(q->last, j->cur) < 0 ? q->last : j->cur);
 
-    if (presence(&q, &s) < 0 || completeness_rows(&q, &vm, o) < 0)
-        goto out;
-
-    for (int i = 0; i < N_OF(VILLAGE_FLOWS); i++)
-        names[n++] = VILLAGE_FLOWS[i];
-    if (!q.totals) {
-        for (int i = 0; i < N_OF(TOWNSHIP_FLOWS); i++)
-            names[n++] = TOWNSHIP_FLOWS[i];
-        for (int i = 0; i < N_OF(EVENT_FLOWS); i++)
-            names[n++] = EVENT_FLOWS[i];
-    }
-    if (flow_rows(&q, FLOWS_FROM_ROLLUP, names, n, &vm, o) < 0 ||
-        (q.totals && (flow_rows(&q, FLOWS_FROM_TOTALS, TOWNSHIP_FLOWS, N_OF(TOWNSHIP_FLOWS), &vm, o) < 0 ||
-                      flow_rows(&q, FLOWS_FROM_EVENTS, NULL, 0, &vm, o) < 0)))
+    if (presence(&c, &s) < 0 || completeness_read(rd, township, q, &vm, o) < 0 ||
+        flow_rows(&c) < 0)
         goto out;
 
     /* Stocks: skipped when no registration or staffing was ever recorded. */
-    if (s.reg && stock_rows(&q, &vm, o) < 0)
+    if (s.reg && stock_rows(&c) < 0)
         goto out;
-    if (s.staff && staffed_villages(&q, &staffed) < 0)
+    if (s.staff && staffed_villages(&c, &staffed) < 0)
         goto out;
 
-    if (read_profile(&q, o, &vm) < 0 || finish_villages(&q, j, &vm, o) < 0)
+    if (rollup_profile(rd, township, profile_row, &c) < 0 || finish_villages(q, j, &vm, o) < 0)
         goto out;
 
     struct figure *f = o->f;
@@ -785,85 +537,9 @@ static int judge_of(const struct figures_options *opt, struct judge *j, char *er
     return 0;
 }
 
-static int township_known(sqlite3 *db, const char *township, int *known)
-{
-    int rc = -1;
-    sqlite3_stmt *st = NULL;
-    if (db_prepare(db,
-                   "SELECT EXISTS (SELECT 1 FROM rollup WHERE township = ?1)"
-                   " OR EXISTS (SELECT 1 FROM profile WHERE township = ?1)",
-                   &st) < 0)
-        goto out;
-    sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        log_error("figures: %s", sqlite3_errmsg(db));
-        goto out;
-    }
-    *known = sqlite3_column_int(st, 0);
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static void free_codes(char **codes, int n)
-{
-    for (int i = 0; i < n; i++)
-        free(codes[i]);
-    free(codes);
-}
-
 int figures_townships(sqlite3 *db, char ***codes, int *n)
 {
-    int rc = -1, cnt = 0, cap = 0, began = 0;
-    char **v = NULL;
-    sqlite3_stmt *st = NULL;
-    /* A loose index scan: each step seeks the next code in the primary keys,
-     * so listing costs one seek per township, not a pass over every row.
-     * Codes are never empty, so "" starts before the first. */
-    if (snapshot_begin(db, &began) < 0 ||
-        db_prepare(db,
-                   "SELECT MIN(t) FROM ("
-                   "SELECT MIN(township) AS t FROM rollup WHERE township > ?1"
-                   " UNION ALL SELECT MIN(township) FROM profile WHERE township > ?1)",
-                   &st) < 0)
-        goto out;
-    const char *prev = "";
-    for (;;) {
-        sqlite3_bind_text(st, 1, prev, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_ROW) {
-            log_error("figures: %s", sqlite3_errmsg(db));
-            goto out;
-        }
-        const char *code = (const char *)sqlite3_column_text(st, 0);
-        if (!code)
-            break;
-        if (cnt == cap) {
-            int ncap = cap ? cap * 2 : 16;
-            char **nv = realloc(v, (size_t)ncap * sizeof *nv);
-            if (!nv)
-                goto oom;
-            v = nv;
-            cap = ncap;
-        }
-        if (!(v[cnt] = strdup(code)))
-            goto oom;
-        prev = v[cnt++];
-        sqlite3_reset(st);
-    }
-    *codes = v;
-    *n = cnt;
-    v = NULL;
-    cnt = 0;
-    rc = 0;
-    goto out;
-oom:
-    log_error("figures: out of memory");
-out:
-    sqlite3_finalize(st);
-    snapshot_end(db, began);
-    free_codes(v, cnt);
-    return rc;
+    return rollup_townships(db, codes, n);
 }
 
 int figures_township_opt(sqlite3 *db, const char *township, const struct period *p,
@@ -873,15 +549,16 @@ int figures_township_opt(sqlite3 *db, const char *township, const struct period 
     int rc = -1, began = 0, known = 0, n = 0;
     char **codes = NULL;
     struct judge j;
+    rollup_read_t *rd = NULL;
     figures_init(out, p);
     if (judge_of(opt, &j, err, errlen) < 0)
         goto out;
-    if (snapshot_begin(db, &began) < 0) {
+    if (rollup_snapshot_begin(db, &began) < 0) {
         set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         goto out;
     }
     if (!township) {
-        if (figures_townships(db, &codes, &n) < 0) {
+        if (rollup_townships(db, &codes, &n) < 0) {
             set_err(err, errlen, "cannot list townships: %s", sqlite3_errmsg(db));
             goto out;
         }
@@ -895,7 +572,7 @@ int figures_township_opt(sqlite3 *db, const char *township, const struct period 
         }
         township = codes[0];
     } else {
-        if (township_known(db, township, &known) < 0) {
+        if (rollup_township_known(db, township, &known) < 0) {
             set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
             goto out;
         }
@@ -908,16 +585,16 @@ int figures_township_opt(sqlite3 *db, const char *township, const struct period 
         set_err(err, errlen, "township code too long: %.32s", township);
         goto out;
     }
-    struct kept k;
-    if (kept_of(db, &k) < 0 || compute(db, NULL, &k, township, p, &j, out) < 0) {
+    if (rollup_read_new(db, &rd) < 0 || compute(rd, township, p, &j, out) < 0) {
         set_err(err, errlen, "township %s: cannot compute figures: %s", township,
                 sqlite3_errmsg(db));
         goto out;
     }
     rc = 0;
 out:
-    snapshot_end(db, began);
-    free_codes(codes, n);
+    rollup_read_destroy(&rd);
+    rollup_snapshot_end(db, began);
+    rollup_townships_free(codes, n);
     return rc;
 }
 
@@ -981,15 +658,14 @@ int figures_all_townships(sqlite3 *db, const struct period *p, const struct figu
     int rc = -1, began = 0, n = 0, done = 0;
     char **codes = NULL;
     struct judge j;
-    struct stcache cache = {0};
-    struct kept k;
+    rollup_read_t *rd = NULL;
     struct figures *t = NULL;
     *towns = NULL;
     *ntowns = 0;
     if (judge_of(opt, &j, err, errlen) < 0)
         goto out;
-    if (snapshot_begin(db, &began) < 0 || figures_townships(db, &codes, &n) < 0 ||
-        kept_of(db, &k) < 0) {
+    if (rollup_snapshot_begin(db, &began) < 0 || rollup_townships(db, &codes, &n) < 0 ||
+        rollup_read_new(db, &rd) < 0) {
         set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         goto out;
     }
@@ -1002,7 +678,7 @@ int figures_all_townships(sqlite3 *db, const struct period *p, const struct figu
             log_warn("figures: township code too long, skipped: %.32s", codes[i]);
             continue;
         }
-        if (compute(db, &cache, &k, codes[i], p, &j, &t[done]) < 0) {
+        if (compute(rd, codes[i], p, &j, &t[done]) < 0) {
             set_err(err, errlen, "township %s: cannot compute figures: %s", codes[i],
                     sqlite3_errmsg(db));
             goto out;
@@ -1014,9 +690,9 @@ int figures_all_townships(sqlite3 *db, const struct period *p, const struct figu
     t = NULL;
     rc = 0;
 out:
-    stcache_free(&cache);
-    snapshot_end(db, began);
-    free_codes(codes, n);
+    rollup_read_destroy(&rd);
+    rollup_snapshot_end(db, began);
+    rollup_townships_free(codes, n);
     for (int i = 0; t && i < done; i++)
         figures_free(&t[i]);
     free(t);

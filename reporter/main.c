@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "report.h"
 #include "rollup.h"
+#include "rollup_read.h"
 #include "status.h"
 #include "trace.h"
 #include "validate.h"
@@ -380,8 +381,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(o.cmd, "status") == 0) {
         static const struct status_count c[] = {
-            {"townships", "townships", "SELECT count(DISTINCT township) FROM rollup", NULL},
-            {"rollup rows", "rollup_rows", "SELECT count(*) FROM rollup", NULL},
+            {"townships", "townships", NULL, rollup_count_townships},
+            {"rollup rows", "rollup_rows", NULL, rollup_count_rows},
             {"township streams", "township_streams", "SELECT count(*) FROM link_streams", NULL},
             {"feed items waiting for the next tier", "feed_waiting", "SELECT count(*) FROM outbox", NULL},
         };

@@ -4,6 +4,7 @@
 #include "figures.h"
 #include "ledger.h"
 #include "log.h"
+#include "rollup_read.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -428,75 +429,100 @@ out:
 /* ------------------------------------------------------------ from the rollups */
 
 /* A county database: the figure's value per village of every township. */
+struct per_village {
+    struct listing *l;
+    const struct figure_def *d;
+    const char *township;
+    char village[16];  /* the village of the row being summed, or "" */
+    int64_t sum[2];    /* the village's sums: all metrics; staffing: per role */
+};
+
+static void village_out(struct per_village *pv)
+{
+    if (!pv->village[0])
+        return;
+    struct listing *l = pv->l;
+    json_t *r = json_object();
+    int64_t v = pv->d->source == FIG_FROM_STAFFING ? pv->sum[0] > 0 && pv->sum[1] > 0 : pv->sum[0];
+    jset(l, r, "township", json_string(pv->township));
+    jset(l, r, "village", json_string(pv->village));
+    jset(l, r, "value", json_integer(v));
+    if (!r || json_array_append_new(l->rows, r) < 0)
+        l->bad = 1;
+    pv->village[0] = '\0';
+    pv->sum[0] = pv->sum[1] = 0;
+}
+
+/* Rows (village, metric, sum) in village order: one listed row a village. */
+static int village_row(void *arg, const char *v, const char *month, const char *metric,
+                       int64_t value)
+{
+    struct per_village *pv = arg;
+    (void)month;
+    if (!v || !metric)
+        return 0;
+    if (strcmp(v, pv->village) != 0) {
+        village_out(pv);
+        snprintf(pv->village, sizeof pv->village, "%s", v);
+    }
+    int role = pv->d->source == FIG_FROM_STAFFING && strcmp(metric, pv->d->metrics[0]) != 0;
+    pv->sum[role] = sat_add(pv->sum[role], value);
+    return 0;
+}
+
+/* The profile entry a profile figure shows; "village" stays empty. */
+static int profile_row(void *arg, const char *key, const char *value)
+{
+    struct per_village *pv = arg;
+    if (!key || strcmp(key, pv->d->profile_key) != 0)
+        return 0;
+    struct listing *l = pv->l;
+    json_t *r = json_object();
+    jset(l, r, "township", json_string(pv->township));
+    jset(l, r, "village", json_string(""));
+    jset(l, r, "value", json_string(value ? value : ""));
+    if (!r || json_array_append_new(l->rows, r) < 0)
+        l->bad = 1;
+    return 0;
+}
+
 static int trace_rollups(sqlite3 *db, const char *only, const struct period *p, int num,
                          struct listing *l, char *err, size_t errlen)
 {
-    int rc = -1, n = 0, s;
+    int rc = -1, n = 0, nm = 0;
     char **codes = NULL, first[8], last[8];
-    sqlite3_stmt *st = NULL;
+    rollup_read_t *rd = NULL;
     const struct figure_def *d = &FIGURE_DEFS[num];
     period_first_month(p, first);
     period_last_month(p, last);
-    if (figures_townships(db, &codes, &n) < 0) {
+    while (nm < 13 && d->metrics[nm])
+        nm++;
+    if (rollup_townships(db, &codes, &n) < 0) {
         set_err(err, errlen, "cannot list townships: %s", sqlite3_errmsg(db));
         goto out;
     }
-    char sql[1024];
-    size_t len;
-    if (d->source == FIG_FROM_PROFILE)
-        /* the value as each township's profile has it; "village" stays empty */
-        len = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT '', value FROM profile WHERE township = ?1 AND key = ?4");
-    else if (d->source == FIG_FROM_STAFFING)
-        len = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT village, SUM(value) FILTER (WHERE metric = ?4) > 0"
-                               " AND SUM(value) FILTER (WHERE metric = ?5) > 0 FROM rollup"
-                               " WHERE township = ?1 AND month <= ?3 AND metric IN (?4, ?5)"
-                               " GROUP BY village ORDER BY village");
-    else
-        len = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT village, SUM(value) FROM rollup WHERE township = ?1 AND %s"
-                               " AND metric IN (?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
-                               " GROUP BY village ORDER BY village",
-                               d->source == FIG_FROM_FLOW ? "month BETWEEN ?2 AND ?3" : "month <= ?3");
-    if (len >= sizeof sql || db_prepare(db, sql, &st) < 0) {
+    if (rollup_read_new(db, &rd) < 0) {
         set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
         goto out;
     }
     for (int t = 0; t < n; t++) {
         if (only && strcmp(only, codes[t]) != 0)
             continue;
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        sqlite3_bind_text(st, 1, codes[t], -1, SQLITE_STATIC);
-        if (sqlite3_bind_parameter_index(st, "?2"))
-            sqlite3_bind_text(st, 2, first, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, last, -1, SQLITE_STATIC);
-        if (d->source == FIG_FROM_PROFILE)
-            sqlite3_bind_text(st, 4, d->profile_key, -1, SQLITE_STATIC);
-        for (int k = 0; k < 12 && d->metrics[k]; k++)
-            sqlite3_bind_text(st, 4 + k, d->metrics[k], -1, SQLITE_STATIC);
-        while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-            json_t *r = json_object();
-            const char *text = (const char *)sqlite3_column_text(st, 1);
-            jset(l, r, "township", json_string(codes[t]));
-            jset(l, r, "village", json_string((const char *)sqlite3_column_text(st, 0)));
-            jset(l, r, "value", d->source == FIG_FROM_PROFILE ? json_string(text ? text : "")
-                                                     : json_integer(sqlite3_column_int64(st, 1)));
-            if (!r || json_array_append_new(l->rows, r) < 0)
-                l->bad = 1;
-        }
-        if (s != SQLITE_DONE) {
+        struct per_village pv = {.l = l, .d = d, .township = codes[t]};
+        int r = d->source == FIG_FROM_PROFILE
+                    ? rollup_profile(rd, codes[t], profile_row, &pv)
+                    : rollup_village_sums(rd, codes[t], d->source == FIG_FROM_FLOW ? first : NULL,
+                                          last, d->metrics, nm, village_row, &pv);
+        if (r < 0) {
             set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
             goto out;
         }
+        village_out(&pv);
     }
     rc = 0;
 out:
-    sqlite3_finalize(st);
-    for (int i = 0; i < n; i++)
-        free(codes[i]);
-    free(codes);
+    rollup_read_destroy(&rd);
+    rollup_townships_free(codes, n);
     return rc;
 }
 
