@@ -3,10 +3,10 @@
 #include "db.h"
 #include "log.h"
 #include "rollup_read.h"
+#include "text.h"
 #include "shibao.pb-c.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,18 +50,6 @@ static const char *const EVENT_FLOWS[] = {M_EV_REG, M_EV_RECT, M_EV_PUB, M_EV_ST
 struct seen {
     int reg, staff, insp, pub;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Truncates at a character boundary so a long profile entry never leaves
  * half a UTF-8 sequence behind (json output would refuse it). */
@@ -520,7 +508,7 @@ static int judge_of(const struct figures_options *opt, struct judge *j, char *er
         opt = &def;
     }
     if (opt->ontime_days < 0 || opt->silent_months < 0) {
-        set_err(err, errlen, "on-time days and silent months must not be negative");
+        text_set_err(err, errlen, "on-time days and silent months must not be negative");
         return -1;
     }
     if (opt->today)
@@ -528,7 +516,7 @@ static int judge_of(const struct figures_options *opt, struct judge *j, char *er
     else
         date_today(today);
     if (!date_parse(today, NULL, NULL, NULL)) {
-        set_err(err, errlen, "today: \"%.10s\" is not a date YYYY-MM-DD", today);
+        text_set_err(err, errlen, "today: \"%.10s\" is not a date YYYY-MM-DD", today);
         return -1;
     }
     j->ontime_days = opt->ontime_days;
@@ -554,39 +542,39 @@ int figures_township_opt(sqlite3 *db, const char *township, const struct period 
     if (judge_of(opt, &j, err, errlen) < 0)
         goto out;
     if (rollup_snapshot_begin(db, &began) < 0) {
-        set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
+        text_set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         goto out;
     }
     if (!township) {
         if (rollup_townships(db, &codes, &n) < 0) {
-            set_err(err, errlen, "cannot list townships: %s", sqlite3_errmsg(db));
+            text_set_err(err, errlen, "cannot list townships: %s", sqlite3_errmsg(db));
             goto out;
         }
         if (n == 0) {
-            set_err(err, errlen, "the database holds no township data");
+            text_set_err(err, errlen, "the database holds no township data");
             goto out;
         }
         if (n > 1) {
-            set_err(err, errlen, "the database holds %d townships: name one", n);
+            text_set_err(err, errlen, "the database holds %d townships: name one", n);
             goto out;
         }
         township = codes[0];
     } else {
         if (rollup_township_known(db, township, &known) < 0) {
-            set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
+            text_set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
             goto out;
         }
         if (!known) {
-            set_err(err, errlen, "township %.32s: no data in the database", township);
+            text_set_err(err, errlen, "township %.32s: no data in the database", township);
             goto out;
         }
     }
     if (strlen(township) >= sizeof out->township) {
-        set_err(err, errlen, "township code too long: %.32s", township);
+        text_set_err(err, errlen, "township code too long: %.32s", township);
         goto out;
     }
     if (rollup_read_new(db, &rd) < 0 || compute(rd, township, p, &j, out) < 0) {
-        set_err(err, errlen, "township %s: cannot compute figures: %s", township,
+        text_set_err(err, errlen, "township %s: cannot compute figures: %s", township,
                 sqlite3_errmsg(db));
         goto out;
     }
@@ -666,11 +654,11 @@ int figures_all_townships(sqlite3 *db, const struct period *p, const struct figu
         goto out;
     if (rollup_snapshot_begin(db, &began) < 0 || rollup_townships(db, &codes, &n) < 0 ||
         rollup_read_new(db, &rd) < 0) {
-        set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
+        text_set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         goto out;
     }
     if (!(t = calloc(n ? (size_t)n : 1, sizeof *t))) {
-        set_err(err, errlen, "out of memory");
+        text_set_err(err, errlen, "out of memory");
         goto out;
     }
     for (int i = 0; i < n; i++) {
@@ -679,7 +667,7 @@ int figures_all_townships(sqlite3 *db, const struct period *p, const struct figu
             continue;
         }
         if (compute(rd, codes[i], p, &j, &t[done]) < 0) {
-            set_err(err, errlen, "township %s: cannot compute figures: %s", codes[i],
+            text_set_err(err, errlen, "township %s: cannot compute figures: %s", codes[i],
                     sqlite3_errmsg(db));
             goto out;
         }
@@ -712,6 +700,27 @@ int figures_county_opt(sqlite3 *db, const struct period *p, const struct figures
         figures_free(&towns[i]);
     free(towns);
     return 0;
+}
+
+int figures_county_view(sqlite3 *db, const struct period *p, const struct figures_options *opt,
+                        struct county_view *v, char *err, size_t errlen)
+{
+    memset(v, 0, sizeof *v);
+    figures_init(&v->total, p);
+    if (figures_all_townships(db, p, opt, &v->towns, &v->n, err, errlen) < 0)
+        return -1;
+    /* the total from the townships just computed: each is computed once */
+    figures_county_sum(p, opt, v->towns, v->n, &v->total);
+    return 0;
+}
+
+void figures_county_view_free(struct county_view *v)
+{
+    for (int i = 0; i < v->n; i++)
+        figures_free(&v->towns[i]);
+    free(v->towns);
+    figures_free(&v->total);
+    memset(v, 0, sizeof *v);
 }
 
 int figures_county(sqlite3 *db, const struct period *p, struct figures *out, char *err,

@@ -37,6 +37,19 @@ int figures_county(sqlite3 *db, const struct period *p, struct figures *out,
  * nothing to free). */
 int figures_all_townships(sqlite3 *db, const struct period *p, const struct figures_options *opt,
                           struct figures **towns, int *n, char *err, size_t errlen);
+/* The county view: every township and their total, in one read
+ * transaction, so that the total and the rows agree while feeds keep
+ * arriving; each township computed once. towns malloc'd, n of them;
+ * release with figures_county_view_free. */
+struct county_view {
+    struct figures total, *towns;
+    int n;
+};
+/* 0, or -1 with a message in err (and nothing to free, v emptied). */
+int figures_county_view(sqlite3 *db, const struct period *p, const struct figures_options *opt,
+                        struct county_view *v, char *err, size_t errlen);
+void figures_county_view_free(struct county_view *v);
+
 /* The township codes in db, sorted. *codes is malloc'd (free each and it). */
 int figures_townships(sqlite3 *db, char ***codes, int *n);
 

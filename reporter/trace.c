@@ -5,23 +5,13 @@
 #include "ledger.h"
 #include "log.h"
 #include "rollup_read.h"
+#include "text.h"
 
 #include <inttypes.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 int trace_figure_parse(const char *s)
 {
@@ -498,11 +488,11 @@ static int trace_rollups(sqlite3 *db, const char *only, const struct period *p, 
     while (nm < 13 && d->metrics[nm])
         nm++;
     if (rollup_townships(db, &codes, &n) < 0) {
-        set_err(err, errlen, "cannot list townships: %s", sqlite3_errmsg(db));
+        text_set_err(err, errlen, "cannot list townships: %s", sqlite3_errmsg(db));
         goto out;
     }
     if (rollup_read_new(db, &rd) < 0) {
-        set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
+        text_set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
         goto out;
     }
     for (int t = 0; t < n; t++) {
@@ -514,7 +504,7 @@ static int trace_rollups(sqlite3 *db, const char *only, const struct period *p, 
                     : rollup_village_sums(rd, codes[t], d->source == FIG_FROM_FLOW ? first : NULL,
                                           last, d->metrics, nm, village_row, &pv);
         if (r < 0) {
-            set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
+            text_set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
             goto out;
         }
         village_out(&pv);
@@ -545,7 +535,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
     int64_t count = 0;
     figures_init(&f, p);
     if (num < 1 || num > FIGURES_N) {
-        set_err(err, errlen, "no figure %d (1-%d)", num, FIGURES_N);
+        text_set_err(err, errlen, "no figure %d (1-%d)", num, FIGURES_N);
         goto out;
     }
     const struct figure_def *d = &FIGURE_DEFS[num];
@@ -556,7 +546,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
     snprintf(last, sizeof last, "%s-%02d", lm, days_in_month(p->year, p->last_month));
     /* one snapshot for the figure and the events behind it */
     if (db_exec(db, "BEGIN") < 0 || (began = 1, (ledger = ledger_exists(db)) < 0)) {
-        set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
+        text_set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         goto out;
     }
     jset(&l, l.root, "figure", json_integer(num));
@@ -593,7 +583,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
                     : d->source == FIG_FROM_REGISTRY ? trace_registry(db, t, d->cats, last, &l, &count)
                                        : trace_staffed(db, t, last, &l, &count);
             if (r < 0) {
-                set_err(err, errlen, "cannot trace figure %d: %s", num, sqlite3_errmsg(db));
+                text_set_err(err, errlen, "cannot trace figure %d: %s", num, sqlite3_errmsg(db));
                 goto out;
             }
             jset(&l, l.root, "source", json_string(d->source == FIG_FROM_FLOW ? "events" : "stock"));
@@ -603,7 +593,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
         }
     }
     if (l.bad || !l.root || !l.rows) {
-        set_err(err, errlen, "out of memory, or an event text that is not UTF-8");
+        text_set_err(err, errlen, "out of memory, or an event text that is not UTF-8");
         goto out;
     }
 
@@ -662,7 +652,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
     rc = 0;
     goto out;
 write_error:
-    set_err(err, errlen, "write error");
+    text_set_err(err, errlen, "write error");
 out:
     if (began)
         db_rollback(db);
