@@ -37,7 +37,7 @@ static int withdrawn(const struct vacc *a, const char *month)
     return out;
 }
 
-size_t vhash(const char *s)
+static size_t vhash(const char *s)
 {
     uint64_t h = 14695981039346656037ull;  /* FNV-1a */
     for (; *s; s++)

@@ -58,7 +58,11 @@ struct vacc {
 };
 #define MAX_ENROL 4
 
-/* Villages by code: an array in insertion order and an index into it. */
+/* Villages by code: an array in insertion order and an index into it.
+ * Hand-written rather than uthash: vmap_get runs once per rollup row of a
+ * report (72,000 rows for a county at 10^7 events), and with uthash the
+ * county report took 3-5% more CPU (measured on bench/report_data.sh's
+ * county database; figures.c's staffing sums and trace.c use uthash). */
 struct vmap {
     struct vacc *v;
     size_t n, cap;
@@ -71,8 +75,6 @@ struct vmap {
  * vmap_get with create. */
 struct vacc *vmap_get(struct vmap *m, const char *code, int create);
 void vmap_free(struct vmap *m);
-/* FNV-1a of a village code (vmap, and figures.c's village sums). */
-size_t vhash(const char *s);
 
 /* Reporting and revisions: every village's receipt days, nil reports, late
  * batches and enrolment, per month, all months up to the period's end (a

@@ -11,6 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Out of memory is an error the caller reports, not an exit: an item whose
+ * table could not be made is not added (the head stays NULL). */
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
 
 /* The registry figures read straight from one stock (FIGURE_DEFS); the
  * others (1, 4, 10) are sums of them. */
@@ -74,56 +79,37 @@ static void copy_text(char *dst, size_t n, const char *src)
 struct vrow {
     char *code;
     int64_t a, b;
+    UT_hash_handle hh;
 };
-
-struct vset {
-    struct vrow *rows;
-    size_t cap, n;  /* cap a power of two, at most half full */
-};
-
-static int vset_grow(struct vset *s)
-{
-    size_t cap = s->cap ? s->cap * 2 : 64;
-    struct vrow *rows = calloc(cap, sizeof *rows);
-    if (!rows)
-        return -1;
-    for (size_t i = 0; i < s->cap; i++) {
-        if (!s->rows[i].code)
-            continue;
-        size_t j = vhash(s->rows[i].code) & (cap - 1);
-        while (rows[j].code)
-            j = (j + 1) & (cap - 1);
-        rows[j] = s->rows[i];
-    }
-    free(s->rows);
-    s->rows = rows;
-    s->cap = cap;
-    return 0;
-}
 
 /* The village's row, created at zero; NULL when out of memory. */
-static struct vrow *vset_get(struct vset *s, const char *code)
+static struct vrow *vset_get(struct vrow **head, const char *code)
 {
-    if ((s->n + 1) * 2 > s->cap && vset_grow(s) < 0)
+    struct vrow *r;
+    HASH_FIND_STR(*head, code, r);
+    if (r)
+        return r;
+    if (!(r = calloc(1, sizeof *r)) || !(r->code = strdup(code))) {
+        free(r);
         return NULL;
-    size_t i = vhash(code) & (s->cap - 1);
-    while (s->rows[i].code) {
-        if (strcmp(s->rows[i].code, code) == 0)
-            return &s->rows[i];
-        i = (i + 1) & (s->cap - 1);
     }
-    if (!(s->rows[i].code = strdup(code)))
+    HASH_ADD_KEYPTR(hh, *head, r->code, strlen(r->code), r);
+    if (!*head) {
+        free(r->code);
+        free(r);
         return NULL;
-    s->n++;
-    return &s->rows[i];
+    }
+    return r;
 }
 
-static void vset_free(struct vset *s)
+static void vset_free(struct vrow **head)
 {
-    for (size_t i = 0; i < s->cap; i++)
-        free(s->rows[i].code);
-    free(s->rows);
-    memset(s, 0, sizeof *s);
+    struct vrow *r, *tmp;
+    HASH_ITER(hh, *head, r, tmp) {
+        HASH_DEL(*head, r);
+        free(r->code);
+        free(r);
+    }
 }
 
 /* The figure being read: the township, its period's span, the villages and
@@ -144,7 +130,7 @@ struct ctx {
 static int staffed_row(void *arg, const char *v, const char *month, const char *metric,
                        int64_t value)
 {
-    struct vset *vs = arg;
+    struct vrow **vs = arg;
     (void)month;
     struct vrow *r = v && metric ? vset_get(vs, v) : NULL;
     if (!r) {
@@ -159,13 +145,13 @@ static int staffed_row(void *arg, const char *v, const char *month, const char *
 static int staffed_villages(const struct ctx *c, int64_t *count)
 {
     int rc = -1;
-    struct vset vs = {0};
+    struct vrow *vs = NULL, *r;
     if (rollup_stocks_at(c->rd, c->township, c->span.last, FIGURE_DEFS[21].metrics, 2,
                          staffed_row, &vs) < 0)
         goto out;
     *count = 0;
-    for (size_t i = 0; i < vs.cap; i++)
-        if (vs.rows[i].code && vs.rows[i].a > 0 && vs.rows[i].b > 0)
+    for (r = vs; r; r = r->hh.next)
+        if (r->a > 0 && r->b > 0)
             (*count)++;
     rc = 0;
 out:

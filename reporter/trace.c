@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Out of memory is an error the caller reports, not an exit: an item whose
+ * table could not be made is not added (the head stays NULL). */
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
 int trace_figure_parse(const char *s)
 {
     if (!s || !*s)
@@ -173,59 +178,44 @@ struct latest {
     char village[16], date[11], event_id[40];
     int what, action;  /* category or role; registration or staffing action */
     char *name;
+    UT_hash_handle hh;
 };
 
+/* The entities by key (uthash). */
 struct latest_map {
-    struct latest *v;
-    size_t cap, n;  /* open addressing on key; cap a power of two, at most half full */
+    struct latest *head;
+    size_t n;
 };
-
-static size_t khash(const char *s)
-{
-    uint64_t h = 14695981039346656037ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return (size_t)h;
-}
 
 static struct latest *latest_get(struct latest_map *m, const char *key)
 {
-    if ((m->n + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 256;
-        struct latest *v = calloc(cap, sizeof *v);
-        if (!v)
-            return NULL;
-        for (size_t i = 0; i < m->cap; i++) {
-            if (!m->v[i].key)
-                continue;
-            size_t j = khash(m->v[i].key) & (cap - 1);
-            while (v[j].key)
-                j = (j + 1) & (cap - 1);
-            v[j] = m->v[i];
-        }
-        free(m->v);
-        m->v = v;
-        m->cap = cap;
-    }
-    size_t i = khash(key) & (m->cap - 1);
-    while (m->v[i].key) {
-        if (strcmp(m->v[i].key, key) == 0)
-            return &m->v[i];
-        i = (i + 1) & (m->cap - 1);
-    }
-    if (!(m->v[i].key = strdup(key)))
+    struct latest *e;
+    HASH_FIND_STR(m->head, key, e);
+    if (e)
+        return e;
+    if (!(e = calloc(1, sizeof *e)) || !(e->key = strdup(key))) {
+        free(e);
         return NULL;
+    }
+    HASH_ADD_KEYPTR(hh, m->head, e->key, strlen(e->key), e);
+    if (!m->head) {
+        free(e->key);
+        free(e);
+        return NULL;
+    }
     m->n++;
-    return &m->v[i];
+    return e;
 }
 
 static void latest_free(struct latest_map *m)
 {
-    for (size_t i = 0; i < m->cap; i++) {
-        free(m->v[i].key);
-        free(m->v[i].name);
+    struct latest *e, *tmp;
+    HASH_ITER(hh, m->head, e, tmp) {
+        HASH_DEL(m->head, e);
+        free(e->key);
+        free(e->name);
+        free(e);
     }
-    free(m->v);
     memset(m, 0, sizeof *m);
 }
 
@@ -271,9 +261,8 @@ static const struct latest **latest_sorted(const struct latest_map *m)
     if (!v)
         return NULL;
     size_t n = 0;
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->v[i].key)
-            v[n++] = &m->v[i];
+    for (const struct latest *e = m->head; e; e = e->hh.next)
+        v[n++] = e;
     qsort(v, n, sizeof *v, latest_cmp);
     return v;
 }
