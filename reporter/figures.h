@@ -1,9 +1,10 @@
-/* figures: the one figure model behind every report format.
+/* figures: the figure model (model.h) filled from a database.
  *
  * Computes the report's 25 placeholders (docs/FIGURES.md) plus supporting figures
  * for one township, or for all townships of a county database, from the
- * rollup and profile tables only (never the ledger: rendering cost does not
- * grow with the number of events). */
+ * rollup and profile tables only, through common/rollup_read.h (never the
+ * ledger: rendering cost does not grow with the number of events);
+ * completeness.h judges the villages. */
 #ifndef SHIBAO_FIGURES_H
 #define SHIBAO_FIGURES_H
 
