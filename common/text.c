@@ -1,5 +1,7 @@
 #include "text.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *text_quote(const char *s, size_t max, char *buf, size_t n)
@@ -15,4 +17,14 @@ const char *text_quote(const char *s, size_t max, char *buf, size_t n)
     }
     buf[i] = '\0';
     return buf;
+}
+
+void text_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }

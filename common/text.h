@@ -14,4 +14,9 @@
  * max bytes of s. Returns buf. */
 const char *text_quote(const char *s, size_t max, char *buf, size_t n);
 
+/* An error message for the caller: printf into err (errlen bytes, cut to
+ * fit); nothing when err is NULL or errlen 0. */
+void text_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -82,8 +82,8 @@ void chart_township_inspections(FILE *out, const struct figures *towns, int n)
         const struct figures *t = &towns[i];
         int64_t ordered = 0, removed = 0;
         for (int k = 0; k < t->nvillages; k++) {
-            ordered = sat_add(ordered, t->villages[k].inspections_ordered);
-            removed = sat_add(removed, t->villages[k].inspections_removed_destroyed);
+            ordered = chart_add(ordered, t->villages[k].inspections_ordered);
+            removed = chart_add(removed, t->villages[k].inspections_removed_destroyed);
         }
         snprintf(b[i].label, sizeof b[i].label, "%s",
                  clip(t->name[0] ? t->name : t->township, 16, (char[80]){0}, 80));
@@ -164,8 +164,8 @@ void county_sums(const struct figures *total, const struct figures *towns, int n
         c->nmonths = towns[0].nmonths;
         for (int i = 0; i < n; i++)
             for (int m = 0; m < c->nmonths && m < 12; m++) {
-                c->study_by_month[m] = sat_add(c->study_by_month[m], towns[i].study_by_month[m]);
-                c->copies_by_month[m] = sat_add(c->copies_by_month[m], towns[i].copies_by_month[m]);
+                c->study_by_month[m] = chart_add(c->study_by_month[m], towns[i].study_by_month[m]);
+                c->copies_by_month[m] = chart_add(c->copies_by_month[m], towns[i].copies_by_month[m]);
             }
     }
     if (c->months_expected == 0) {

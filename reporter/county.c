@@ -1,9 +1,11 @@
 #include "county.h"
+#include "metric.h"
 #include "codec.h"
 #include "db.h"
 #include "log.h"
 #include "period.h"
 #include "rollup.h"
+#include "rollup_read.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -16,6 +18,7 @@
 struct county {
     sqlite3 *db;
     rollup_t *rollup;
+    rollup_read_t *levels; /* the stock check's reads (check_levels) */
     outbox_t *upstream; /* borrowed; NULL: the top tier */
     struct link_sink sink;
 };
@@ -32,7 +35,8 @@ int county_new(sqlite3 *db, county_t **out)
         return -1;
     c->db = db;
     c->sink = (struct link_sink){.arg = c, .item = sink_item};
-    if (rollup_new(db, ROLLUP_COUNTY, &c->rollup) < 0) {
+    if (rollup_new(db, ROLLUP_COUNTY, &c->rollup) < 0 || rollup_read_new(db, &c->levels) < 0) {
+        rollup_destroy(&c->rollup);
         free(c);
         return -1;
     }
@@ -44,6 +48,7 @@ void county_destroy(county_t **p)
 {
     if (!p || !*p)
         return;
+    rollup_read_destroy(&(*p)->levels);
     rollup_destroy(&(*p)->rollup);
     free(*p);
     *p = NULL;
@@ -149,7 +154,7 @@ static int check_figure(const Shibao__V1__FigureBatch *fb, size_t i, const char 
      * from overflow: a flow (a count, a day) is never negative nor a
      * trillion; a stock's or the roster's monthly change is never a
      * million businesses, persons or villages either way. */
-    int delta = is_stock(f->metric) || strcmp(f->metric, "village.enrolled") == 0;
+    int delta = is_stock(f->metric) || strcmp(f->metric, METRIC_ENROLLED) == 0;
     long long lo = delta ? -COUNTY_MAX_DELTA : 0, hi = delta ? COUNTY_MAX_DELTA : COUNTY_MAX_VALUE;
     if (f->value < lo || f->value > hi) {
         snprintf(why, n, "figures[%zu].value: %lld is out of range for %s (%lld ... %lld)", i,
@@ -218,14 +223,9 @@ static int by_key(const void *a, const void *b, void *arg)
  * figure of a key found negative is refused. 1 if any was, 0, -1 error. */
 static int check_levels(county_t *c, const Shibao__V1__FigureBatch *fb, struct refused *r)
 {
-    static const char sql[] =
-        "SELECT min(level) FROM stock_level WHERE township = ?1 AND metric = ?2 AND village = ?3"
-        " AND month IN (SELECT month FROM months WHERE month >= ?4 AND month <="
-        "  (SELECT last_month FROM stock_keys WHERE township = ?1 AND metric = ?2 AND village = ?3))";
     int rc = -1, found = 0;
     size_t n = 0, *idx = malloc((fb->n_figures ? fb->n_figures : 1) * sizeof *idx);
-    sqlite3_stmt *st = NULL;
-    if (!idx || db_prepare(c->db, sql, &st) < 0)
+    if (!idx)
         goto out;
     for (size_t i = 0; i < fb->n_figures; i++)
         if (!r->fig[i] && is_stock(fb->figures[i]->metric))
@@ -237,19 +237,13 @@ static int check_levels(county_t *c, const Shibao__V1__FigureBatch *fb, struct r
         while (end < n && strcmp(fb->figures[idx[end]]->metric, f->metric) == 0 &&
                strcmp(fb->figures[idx[end]]->village, f->village) == 0)
             end++;
-        sqlite3_bind_text(st, 1, fb->township, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, f->metric, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, f->village, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, f->month, -1, SQLITE_STATIC);
-        int s = sqlite3_step(st);
-        int negative = s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
-                       sqlite3_column_int64(st, 0) < 0;
-        long long level = negative ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_reset(st);
-        if (s != SQLITE_ROW) {
-            log_error("county: stock levels: %s", sqlite3_errmsg(c->db));
+        int kept = 0;
+        int64_t min = 0;
+        if (rollup_min_level(c->levels, fb->township, f->metric, f->village, f->month, &kept,
+                             &min) < 0)
             goto out;
-        }
+        int negative = kept && min < 0;
+        long long level = negative ? min : 0;
         for (; k < end; k++)
             if (negative) {
                 char why[200];
@@ -261,7 +255,6 @@ static int check_levels(county_t *c, const Shibao__V1__FigureBatch *fb, struct r
     }
     rc = found;
 out:
-    sqlite3_finalize(st);
     free(idx);
     return rc;
 }

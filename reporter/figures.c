@@ -1,79 +1,34 @@
 #include "figures.h"
+#include "metric.h"
 #include "codec.h"
 #include "db.h"
 #include "log.h"
-#include "rollup.h"
+#include "rollup_read.h"
+#include "text.h"
 #include "shibao.pb-c.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct fig_def {
-    const char *key, *label;
-    enum figure_type type;
-};
+/* Out of memory is an error the caller reports, not an exit: an item whose
+ * table could not be made is not added (the head stays NULL). */
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
 
-/* Keys are a contract with json/csv consumers: never rename one. */
-static const struct fig_def DEFS[FIGURES_N + 1] = {
-    [1] = {"registered_total", "食品生产经营者（户）", FIG_COUNT},
-    [2] = {"production_enterprises", "食品生产企业（家）", FIG_COUNT},
-    [3] = {"small_workshops", "小作坊（户）", FIG_COUNT},
-    [4] = {"catering_units", "餐饮服务单位（家）", FIG_COUNT},
-    [5] = {"catering_large", "大型餐饮（家）", FIG_COUNT},
-    [6] = {"catering_medium", "中型餐饮（家）", FIG_COUNT},
-    [7] = {"catering_small", "小型餐饮（家）", FIG_COUNT},
-    [8] = {"small_eateries", "小餐饮店（家）", FIG_COUNT},
-    [9] = {"school_canteens", "学校食堂（个）", FIG_COUNT},
-    [10] = {"distribution_units", "食品流通经营单位（户）", FIG_COUNT},
-    [11] = {"wholesalers", "食品批发户（户）", FIG_COUNT},
-    [12] = {"supermarkets", "商超（家）", FIG_COUNT},
-    [13] = {"grocery_stores", "食杂店（户）", FIG_COUNT},
-    [14] = {"small_shops", "小经营店（户）", FIG_COUNT},
-    [15] = {"mobile_chefs", "流动厨师（人）", FIG_COUNT},
-    [16] = {"township_head", "镇长（食品安全领导小组组长）", FIG_TEXT},
-    [17] = {"enforcement_head", "综合行政执法队队长", FIG_TEXT},
-    [18] = {"market_office", "市场监督管理所", FIG_TEXT},
-    [19] = {"market_director", "市场监督管理所所长", FIG_TEXT},
-    [20] = {"office_staff", "食品药品安全委员会办公室工作人员（名）", FIG_COUNT},
-    [21] = {"villages_staffed", "配备协管员和信息员的行政村（个）", FIG_COUNT},
-    [22] = {"study_sessions", "集中学习食品安全知识（次）", FIG_COUNT},
-    [23] = {"materials_copies", "散发宣传资料（份）", FIG_COUNT},
-    [24] = {"market_office_joined", "联合检查的市场监管所", FIG_TEXT},
-    [25] = {"routine_inspections_distribution", "食品流通单位定期检查（次）", FIG_COUNT},
-};
 
-/* Registry figures read straight from a stock; 1, 4 and 10 are sums of them. */
-static const struct {
-    int num;
-    const char *metric;
-} REG[] = {
-    {2, "stock.reg.PRODUCTION_ENTERPRISE"}, {3, "stock.reg.SMALL_WORKSHOP"},
-    {5, "stock.reg.CATERING_LARGE"},        {6, "stock.reg.CATERING_MEDIUM"},
-    {7, "stock.reg.CATERING_SMALL"},        {8, "stock.reg.SMALL_EATERY"},
-    {9, "stock.reg.SCHOOL_CANTEEN"},        {11, "stock.reg.WHOLESALER"},
-    {12, "stock.reg.SUPERMARKET"},          {13, "stock.reg.GROCERY_STORE"},
-    {14, "stock.reg.SMALL_SHOP"},           {15, "stock.reg.MOBILE_CHEF"},
-};
-#define N_REG ((int)(sizeof REG / sizeof REG[0]))
+/* The registry figures read straight from one stock (FIGURE_DEFS); the
+ * others (1, 4, 10) are sums of them. */
+#define N_REG 12
 
-#define M_EV_REG "events.registration"
-#define M_EV_INSP "events.inspection"
-#define M_EV_RECT "events.rectification"
-#define M_EV_PUB "events.publicity"
-#define M_EV_STAFF "events.staffing"
-#define M_COORD "stock.staff.COORDINATOR"
-#define M_INFO "stock.staff.INFORMATION_OFFICER"
-/* completeness and revisions, per village and month (aggregator/count.h) */
-#define M_FIRST_DAY "report.first_day"
-#define M_NIL "report.nil"
-#define M_LATE_BATCHES "late.batches"
-#define M_LATE_LAST "late.last_day"
-#define M_ENROLLED "village.enrolled"
+#define M_EV_REG METRIC_EVENTS(registration)
+#define M_EV_INSP METRIC_EVENTS(inspection)
+#define M_EV_RECT METRIC_EVENTS(rectification)
+#define M_EV_PUB METRIC_EVENTS(publicity)
+#define M_EV_STAFF METRIC_EVENTS(staffing)
 /* the profile key of a village's name: "village.<code>" */
-#define VILLAGE_KEY "village."
+#define VILLAGE_KEY PROFILE_VILLAGE_PREFIX
 
 /* The flows of the period, by what the report needs of them: the
  * township's sum only; per village too; per village only whether there
@@ -81,26 +36,17 @@ static const struct {
  * sums per township and the last as one sum per village and month
  * (rollup.h), so it reads only VILLAGE_FLOWS row by row. */
 static const char *const TOWNSHIP_FLOWS[] = {
-    "insp.kind.SPECIAL_CAMPAIGN", "insp.three_no_items", "insp.expired_items",
-    "rect.COMPLETED", "insp.cat.SCHOOL_CANTEEN",
+    METRIC_INSP_KIND(SPECIAL_CAMPAIGN), METRIC_THREE_NO_ITEMS, METRIC_EXPIRED_ITEMS,
+    METRIC_RECT(COMPLETED), METRIC_INSP_CAT(SCHOOL_CANTEEN),
 };
 static const char *const VILLAGE_FLOWS[] = {
-    "pub.STUDY_SESSION", "pub.copies", "insp.routine_distribution",
-    "insp.outcome.RECTIFICATION_ORDERED", "insp.outcome.PRODUCTS_REMOVED",
-    "insp.outcome.PRODUCTS_DESTROYED", M_EV_INSP,
+    METRIC_PUB(STUDY_SESSION), METRIC_COPIES, METRIC_ROUTINE_DISTRIBUTION,
+    METRIC_INSP_OUTCOME(RECTIFICATION_ORDERED), METRIC_INSP_OUTCOME(PRODUCTS_REMOVED),
+    METRIC_INSP_OUTCOME(PRODUCTS_DESTROYED), M_EV_INSP,
 };
 static const char *const EVENT_FLOWS[] = {M_EV_REG, M_EV_RECT, M_EV_PUB, M_EV_STAFF};
 #define N_OF(a) ((int)(sizeof a / sizeof a[0]))
 
-/* Read per village and month, every month up to the period's end: the month
- * was reported (a first receipt day, a nil report), revised, or the village
- * became known. The months of the period with events are read with the
- * flows (events.*): a database from before completeness was recorded still
- * shows its villages working in the period. */
-static const char *const COMPLETENESS[] = {
-    M_FIRST_DAY, M_NIL, M_LATE_BATCHES, M_LATE_LAST, M_ENROLLED,
-};
-#define N_COMPLETENESS ((int)(sizeof COMPLETENESS / sizeof COMPLETENESS[0]))
 
 
 #define MAX_METRICS 64
@@ -110,18 +56,6 @@ static const char *const COMPLETENESS[] = {
 struct seen {
     int reg, staff, insp, pub;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Truncates at a character boundary so a long profile entry never leaves
  * half a UTF-8 sequence behind (json output would refuse it). */
@@ -137,232 +71,6 @@ static void copy_text(char *dst, size_t n, const char *src)
     dst[len] = '\0';
 }
 
-/* a + b, held at the int64 limits: a corrupt or hostile feed value must
- * neither wrap a total into a small or negative figure nor be undefined
- * behaviour. Figures this large only ever come from such a value. */
-static int64_t sat_add(int64_t a, int64_t b)
-{
-    int64_t r;
-    if (!__builtin_add_overflow(a, b, &r))
-        return r;
-    return b > 0 ? INT64_MAX : INT64_MIN;
-}
-
-#define SAT_ADD(lv, v) ((lv) = sat_add((lv), (v)))
-
-void figures_init(struct figures *out, const struct period *p)
-{
-    memset(out, 0, sizeof *out);
-    if (p)
-        out->period = *p;
-    for (int i = 1; i <= FIGURES_N; i++) {
-        out->f[i].num = i;
-        out->f[i].key = DEFS[i].key;
-        out->f[i].label = DEFS[i].label;
-        out->f[i].type = DEFS[i].type;
-    }
-}
-
-/* A read transaction, so that every query of one report sees the same
- * snapshot while the aggregator keeps committing; skipped when the caller
- * already holds one (figures_all_townships around its townships). */
-static int snapshot_begin(sqlite3 *db, int *began)
-{
-    *began = 0;
-    if (!sqlite3_get_autocommit(db))
-        return 0;
-    if (db_exec(db, "BEGIN") < 0)
-        return -1;
-    *began = 1;
-    return 0;
-}
-
-static void snapshot_end(sqlite3 *db, int began)
-{
-    /* Nothing was written: rolling back just releases the snapshot. */
-    if (began)
-        db_rollback(db);
-}
-
-/* The query context: parameters ?1 township, ?2 first month, ?3 last month,
- * metric names from ?4 on, so every statement binds the same way. */
-struct q {
-    sqlite3 *db;
-    const char *township;
-    char first[8], last[8];
-    char ref[8];  /* min(period end, current month): silence is judged there */
-    const struct period *p;
-    int levels;   /* the database keeps stock levels (common/rollup.h) */
-    int totals;   /* the database keeps flow totals (common/rollup.h) */
-    struct stcache *cache; /* NULL: each statement prepared and finalized */
-};
-
-/* The statements of one report, kept from township to township: preparing
- * them again for each was a tenth of the county report's time (30
- * townships x 6 statements with their IN lists). The SQL of a kind of
- * query is the same for every township; only the bindings change. */
-#define STCACHE_MAX 12
-struct stcache {
-    struct {
-        char *sql;
-        sqlite3_stmt *st;
-    } e[STCACHE_MAX];
-    int n;
-};
-
-static void stcache_free(struct stcache *c)
-{
-    for (int i = 0; i < c->n; i++) {
-        free(c->e[i].sql);
-        sqlite3_finalize(c->e[i].st);
-    }
-    c->n = 0;
-}
-
-/* A statement from the cache, reset and unbound, or NULL. */
-static sqlite3_stmt *stcache_get(struct stcache *c, const char *sql)
-{
-    for (int i = 0; c && i < c->n; i++)
-        if (strcmp(c->e[i].sql, sql) == 0) {
-            sqlite3_reset(c->e[i].st);
-            sqlite3_clear_bindings(c->e[i].st);
-            return c->e[i].st;
-        }
-    return NULL;
-}
-
-/* Keeps st in the cache: 1 kept, 0 not (no cache, full, out of memory). */
-static int stcache_put(struct stcache *c, const char *sql, sqlite3_stmt *st)
-{
-    char *copy;
-    if (!c || c->n == STCACHE_MAX || !(copy = strdup(sql)))
-        return 0;
-    c->e[c->n].sql = copy;
-    c->e[c->n++].st = st;
-    return 1;
-}
-
-static int stcache_has(const struct stcache *c, sqlite3_stmt *st)
-{
-    for (int i = 0; c && i < c->n; i++)
-        if (c->e[i].st == st)
-            return 1;
-    return 0;
-}
-
-/* The end of a query's use: a cached statement is only reset (which ends
- * its read), any other finalized. */
-static void q_done(const struct q *q, sqlite3_stmt *st)
-{
-    if (stcache_has(q->cache, st))
-        sqlite3_reset(st);
-    else
-        sqlite3_finalize(st);
-}
-
-static int prepare_bound(const struct q *q, const char *sql, const char *const *metrics, int n,
-                         sqlite3_stmt **out);
-
-/* Stocks at the period's end as rows "village, <what, on metric>, value"
- * for the metrics ?4...: from the kept levels, the keys whose span holds
- * the period's last month, then those whose span ended before it (rollup.c);
- * from an older database without them, every delta up to the end. The
- * caller sums the rows either way. */
-static int prepare_stocks(const struct q *q, const char *what, const char *const *metrics, int n,
-                          sqlite3_stmt **out)
-{
-    char sql[2048], in[512];
-    size_t len = 0;
-    for (int i = 0; i < n && len < sizeof in; i++)
-        len += (size_t)snprintf(in + len, sizeof in - len, "%s?%d", i ? "," : "", i + 4);
-    if (len >= sizeof in) {
-        log_error("figures: query too long (%d metrics)", n);
-        return -1;
-    }
-    if (q->levels)
-        len = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT village, %s, level FROM stock_level"
-                               " WHERE township = ?1 AND month = ?3 AND metric IN (%s)"
-                               " UNION ALL SELECT village, %s, level FROM stock_keys"
-                               " WHERE township = ?1 AND metric IN (%s) AND last_month < ?3",
-                               what, in, what, in);
-    else
-        len = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT village, %s, value FROM rollup"
-                               " WHERE township = ?1 AND month <= ?3 AND metric IN (%s)",
-                               what, in);
-    if (len >= sizeof sql) {
-        log_error("figures: query too long (%d metrics)", n);
-        return -1;
-    }
-    return prepare_bound(q, sql, metrics, n, out);
-}
-
-/* How figures are judged: the options, and the current month. */
-struct judge {
-    int ontime_days, silent_months;
-    char cur[8];  /* YYYY-MM of "today" */
-};
-
-/* Prepares sql and binds the context and the metric names (never pasted into
- * the text: naming each metric lets SQLite seek the (township, metric, month)
- * index once per metric rather than scan a LIKE range). */
-static int prepare_bound(const struct q *q, const char *sql, const char *const *metrics, int n,
-                         sqlite3_stmt **out)
-{
-    int rc = -1;
-    sqlite3_stmt *st = stcache_get(q->cache, sql);
-    const char *ctx[3] = {q->township, q->first, q->last};
-    if (!st) {
-        if (db_prepare(q->db, sql, &st) < 0)
-            goto out;
-        stcache_put(q->cache, sql, st);
-    }
-    /* Only up to the highest parameter the statement names: SQLite refuses
-     * the others (the profile query needs ?1 alone). */
-    int np = sqlite3_bind_parameter_count(st);
-    for (int i = 1; i <= np; i++) {
-        const char *v = i <= 3 ? ctx[i - 1] : i - 4 < n ? metrics[i - 4] : NULL;
-        if (!v) {
-            log_error("figures: no value for ?%d in: %.60s", i, sql);
-            goto out;
-        }
-        if (sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) != SQLITE_OK) {
-            log_error("figures: bind: %s", sqlite3_errmsg(q->db));
-            goto out;
-        }
-    }
-    *out = st;
-    st = NULL;
-    rc = 0;
-out:
-    if (st)
-        q_done(q, st);
-    return rc;
-}
-
-/* head + "?4,?5,...,?(3+n)" + tail, then prepare_bound. */
-static int prepare_in(const struct q *q, const char *head, const char *tail,
-                      const char *const *metrics, int n, sqlite3_stmt **out)
-{
-    char sql[2048];
-    size_t len = (size_t)snprintf(sql, sizeof sql, "%s", head);
-    for (int i = 0; i < n && len < sizeof sql; i++)
-        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s?%d", i ? "," : "", i + 4);
-    if (len < sizeof sql)
-        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s", tail);
-    if (len >= sizeof sql) {
-        log_error("figures: query too long (%d metrics)", n);
-        return -1;
-    }
-    return prepare_bound(q, sql, metrics, n, out);
-}
-
-static int step_error(const struct q *q)
-{
-    log_error("figures: township %s: %s", q->township, sqlite3_errmsg(q->db));
-    return -1;
-}
 
 /* ------------------------------------------------------------ per village */
 
@@ -372,362 +80,84 @@ static int step_error(const struct q *q)
 struct vrow {
     char *code;
     int64_t a, b;
+    UT_hash_handle hh;
 };
-
-struct vset {
-    struct vrow *rows;
-    size_t cap, n;  /* cap a power of two, at most half full */
-};
-
-static size_t vhash(const char *s)
-{
-    uint64_t h = 14695981039346656037ull;  /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return (size_t)h;
-}
-
-static int vset_grow(struct vset *s)
-{
-    size_t cap = s->cap ? s->cap * 2 : 64;
-    struct vrow *rows = calloc(cap, sizeof *rows);
-    if (!rows)
-        return -1;
-    for (size_t i = 0; i < s->cap; i++) {
-        if (!s->rows[i].code)
-            continue;
-        size_t j = vhash(s->rows[i].code) & (cap - 1);
-        while (rows[j].code)
-            j = (j + 1) & (cap - 1);
-        rows[j] = s->rows[i];
-    }
-    free(s->rows);
-    s->rows = rows;
-    s->cap = cap;
-    return 0;
-}
 
 /* The village's row, created at zero; NULL when out of memory. */
-static struct vrow *vset_get(struct vset *s, const char *code)
+static struct vrow *vset_get(struct vrow **head, const char *code)
 {
-    if ((s->n + 1) * 2 > s->cap && vset_grow(s) < 0)
+    struct vrow *r;
+    HASH_FIND_STR(*head, code, r);
+    if (r)
+        return r;
+    if (!(r = calloc(1, sizeof *r)) || !(r->code = strdup(code))) {
+        free(r);
         return NULL;
-    size_t i = vhash(code) & (s->cap - 1);
-    while (s->rows[i].code) {
-        if (strcmp(s->rows[i].code, code) == 0)
-            return &s->rows[i];
-        i = (i + 1) & (s->cap - 1);
     }
-    if (!(s->rows[i].code = strdup(code)))
+    HASH_ADD_KEYPTR(hh, *head, r->code, strlen(r->code), r);
+    if (!*head) {
+        free(r->code);
+        free(r);
         return NULL;
-    s->n++;
-    return &s->rows[i];
+    }
+    return r;
 }
 
-static void vset_free(struct vset *s)
+static void vset_free(struct vrow **head)
 {
-    for (size_t i = 0; i < s->cap; i++)
-        free(s->rows[i].code);
-    free(s->rows);
-    memset(s, 0, sizeof *s);
+    struct vrow *r, *tmp;
+    HASH_ITER(hh, *head, r, tmp) {
+        HASH_DEL(*head, r);
+        free(r->code);
+        free(r);
+    }
 }
+
+/* The figure being read: the township, its period's span, the villages and
+ * the figures the rows go into. */
+struct ctx {
+    rollup_read_t *rd;
+    const char *township;
+    struct span span;
+    struct vmap *vm;
+    struct figures *o;
+    /* flow rows come ordered by metric, then month: each matched once */
+    char prev_metric[METRIC_LEN], prev_month[8];
+    int code, month_i;
+};
 
 /* Figure 21: villages whose coordinator and information officer stocks are
  * both positive at the end of the period. */
-static int staffed_villages(const struct q *q, int64_t *count)
+static int staffed_row(void *arg, const char *v, const char *month, const char *metric,
+                       int64_t value)
 {
-    static const char *const roles[] = {M_COORD, M_INFO};
-    int rc = -1, step;
-    sqlite3_stmt *st = NULL;
-    struct vset vs = {0};
-    if (prepare_stocks(q, "metric = ?4", roles, 2, &st) < 0)
-        goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        struct vrow *r = v ? vset_get(&vs, v) : NULL;
-        if (!r)
-            goto oom;
-        int64_t *acc = sqlite3_column_int(st, 1) ? &r->a : &r->b;
-        SAT_ADD(*acc, sqlite3_column_int64(st, 2));
+    struct vrow **vs = arg;
+    (void)month;
+    struct vrow *r = v && metric ? vset_get(vs, v) : NULL;
+    if (!r) {
+        log_error("figures: out of memory");
+        return -1;
     }
-    if (step != SQLITE_DONE) {
-        step_error(q);
+    int64_t *acc = strcmp(metric, FIGURE_DEFS[21].metrics[0]) == 0 ? &r->a : &r->b;
+    SAT_ADD(*acc, value);
+    return 0;
+}
+
+static int staffed_villages(const struct ctx *c, int64_t *count)
+{
+    int rc = -1;
+    struct vrow *vs = NULL, *r;
+    if (rollup_stocks_at(c->rd, c->township, c->span.last, FIGURE_DEFS[21].metrics, 2,
+                         staffed_row, &vs) < 0)
         goto out;
-    }
     *count = 0;
-    for (size_t i = 0; i < vs.cap; i++)
-        if (vs.rows[i].code && vs.rows[i].a > 0 && vs.rows[i].b > 0)
+    for (r = vs; r; r = r->hh.next)
+        if (r->a > 0 && r->b > 0)
             (*count)++;
     rc = 0;
-    goto out;
-oom:
-    log_error("figures: out of memory");
 out:
-    q_done(q, st);
     vset_free(&vs);
     return rc;
-}
-
-/* ------------------------------------------------------------ village model */
-
-/* One village while its rows are read. */
-struct vacc {
-    struct village_figures vf;
-    char known[8];            /* earliest month of any of its rows read, or "" */
-    long first_day[12];       /* per month of the period: first receipt day, 0 none */
-    unsigned char work[12];   /* per month: any event */
-    unsigned char nil[12];    /* per month: a nil report */
-    /* Enrolment (village.enrolled, a running sum: + at enrolment, - at
-     * revocation): the sum from each month that changed it, in month order;
-     * the latest MAX_ENROL changes. None: the village is expected from when
-     * it is known, as before rosters existed. */
-    struct { char month[8]; int64_t sum; } enrol[4];
-    int nenrol;
-};
-#define MAX_ENROL 4
-
-/* 1 if the village was revoked (its enrolment sum down to zero) as of
- * month, 0 otherwise. */
-static int withdrawn(const struct vacc *a, const char *month)
-{
-    int out = 0;
-    for (int i = 0; i < a->nenrol && strcmp(a->enrol[i].month, month) <= 0; i++)
-        out = a->enrol[i].sum <= 0;
-    return out;
-}
-
-/* Villages by code: an array in insertion order and an index into it. */
-struct vmap {
-    struct vacc *v;
-    size_t n, cap;
-    size_t *slot;  /* index + 1; 0 empty. hcap a power of two, at most half full */
-    size_t hcap;
-};
-
-static int vmap_rehash(struct vmap *m, size_t hcap)
-{
-    size_t *slot = calloc(hcap, sizeof *slot);
-    if (!slot)
-        return -1;
-    for (size_t k = 0; k < m->n; k++) {
-        size_t i = vhash(m->v[k].vf.code) & (hcap - 1);
-        while (slot[i])
-            i = (i + 1) & (hcap - 1);
-        slot[i] = k + 1;
-    }
-    free(m->slot);
-    m->slot = slot;
-    m->hcap = hcap;
-    return 0;
-}
-
-/* The village's accumulator; created (zeroed) when create is set. NULL when
- * absent, out of memory, or the code does not fit. Valid until the next
- * vmap_get with create. */
-static struct vacc *vmap_get(struct vmap *m, const char *code, int create)
-{
-    if (m->hcap) {
-        size_t i = vhash(code) & (m->hcap - 1);
-        for (; m->slot[i]; i = (i + 1) & (m->hcap - 1))
-            if (strcmp(m->v[m->slot[i] - 1].vf.code, code) == 0)
-                return &m->v[m->slot[i] - 1];
-    }
-    if (!create || strlen(code) >= sizeof m->v[0].vf.code)
-        return NULL;
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 32;
-        struct vacc *v = realloc(m->v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        m->v = v;
-        m->cap = cap;
-    }
-    if ((m->n + 1) * 2 > m->hcap && vmap_rehash(m, m->hcap ? m->hcap * 2 : 64) < 0)
-        return NULL;
-    struct vacc *a = &m->v[m->n];
-    memset(a, 0, sizeof *a);
-    snprintf(a->vf.code, sizeof a->vf.code, "%s", code);
-    size_t i = vhash(code) & (m->hcap - 1);
-    while (m->slot[i])
-        i = (i + 1) & (m->hcap - 1);
-    m->slot[i] = ++m->n;
-    return a;
-}
-
-static void vmap_free(struct vmap *m)
-{
-    free(m->v);
-    free(m->slot);
-    memset(m, 0, sizeof *m);
-}
-
-/* The month's index in the period (0 = first month), or -1 outside it. */
-static int month_index(const struct q *q, const char *month)
-{
-    int y, m;
-    if (strcmp(month, q->first) < 0 || strcmp(month, q->last) > 0 || !month_parse(month, &y, &m))
-        return -1;
-    return m - q->p->first_month;
-}
-
-/* "YYYY-MM" n months from y-m. */
-static void month_str(int y, int m, int n, char out[8])
-{
-    month_add(&y, &m, n);
-    snprintf(out, 8, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
-}
-
-/* Reporting and revisions: every village's events, receipt days, nil
- * reports, late batches and enrolment, per month, all months (a village is
- * known from its earliest row; its latest report may precede the period). */
-static int completeness_rows(const struct q *q, struct vmap *vm, struct figures *o)
-{
-    int rc = -1, step;
-    long revised = 0;
-    int64_t revision = 0;
-    sqlite3_stmt *st = NULL;
-    if (prepare_in(q,
-                   "SELECT village, month, metric, value FROM rollup"
-                   " WHERE township = ?1 AND month <= ?3 AND metric IN (",
-                   ")", COMPLETENESS, N_COMPLETENESS, &st) < 0)
-        goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        const char *month = (const char *)sqlite3_column_text(st, 1);
-        const char *metric = (const char *)sqlite3_column_text(st, 2);
-        int64_t value = sqlite3_column_int64(st, 3);
-        if (!v || !month || !metric || !month_parse(month, NULL, NULL))
-            continue;
-        struct vacc *a = vmap_get(vm, v, 1);
-        if (!a) {
-            log_error("figures: out of memory");
-            goto out;
-        }
-        if (!a->known[0] || strcmp(month, a->known) < 0)
-            snprintf(a->known, sizeof a->known, "%s", month);
-        int i = month_index(q, month);
-        if (strcmp(metric, M_ENROLLED) == 0) {
-            /* rows of one metric come in month order */
-            int64_t sum = (a->nenrol ? a->enrol[a->nenrol - 1].sum : 0) + value;
-            if (a->nenrol == MAX_ENROL) {
-                memmove(a->enrol, a->enrol + 1, (MAX_ENROL - 1) * sizeof *a->enrol);
-                a->nenrol--;
-            }
-            snprintf(a->enrol[a->nenrol].month, sizeof a->enrol[a->nenrol].month, "%s", month);
-            a->enrol[a->nenrol++].sum = sum;
-            continue;
-        }
-        if (value == 0)
-            continue;
-        if (strcmp(metric, M_LATE_BATCHES) == 0) {
-            if (i >= 0)
-                SAT_ADD(revision, value);
-            continue;
-        }
-        if (strcmp(metric, M_LATE_LAST) == 0) {
-            if (i >= 0 && value > revised)
-                revised = (long)value;
-            continue;
-        }
-        /* a first receipt day or a nil report: the month was reported */
-        if (strcmp(month, q->ref) <= 0 && strcmp(month, a->vf.last_reported) > 0)
-            snprintf(a->vf.last_reported, sizeof a->vf.last_reported, "%s", month);
-        if (i < 0)
-            continue;
-        if (strcmp(metric, M_FIRST_DAY) == 0)
-            a->first_day[i] = (long)value;
-        else
-            a->nil[i] = 1;
-    }
-    if (step != SQLITE_DONE) {
-        step_error(q);
-        goto out;
-    }
-    o->revision = revision < 0 ? 0 : revision > INT_MAX ? INT_MAX : (int)revision;
-    /* a day beyond year 9999 is no date: a corrupt value, not shown */
-    if (revised > 0 && revised < date_days(10000, 1, 1))
-        date_from_days(revised, o->revised_on);
-    rc = 0;
-out:
-    q_done(q, st);
-    return rc;
-}
-
-static int code_cmp(const void *a, const void *b)
-{
-    return strcmp(((const struct village_figures *)a)->code,
-                  ((const struct village_figures *)b)->code);
-}
-
-/* Judges every village known by the period's end and hands them to o,
- * sorted by code, with their sums. */
-static int finish_villages(const struct q *q, const struct judge *j, struct vmap *vm,
-                           struct figures *o)
-{
-    const struct period *p = q->p;
-    int started = strcmp(q->first, j->cur) <= 0, y, m, n = 0;
-    char threshold[8] = "";
-    if (month_parse(q->ref, &y, &m))
-        month_str(y, m, -j->silent_months, threshold);
-    if (vm->n) {
-        o->villages = calloc(vm->n, sizeof *o->villages);
-        if (!o->villages) {
-            log_error("figures: out of memory");
-            return -1;
-        }
-    }
-    for (size_t k = 0; k < vm->n; k++) {
-        struct vacc *a = &vm->v[k];
-        struct village_figures *vf = &a->vf;
-        if (a->known[0] && strcmp(a->known, q->last) > 0)
-            continue; /* came after the period: not part of it */
-        int any_work = 0;
-        for (int i = 0; i < o->nmonths; i++) {
-            char month[8];
-            int mm = p->first_month + i;
-            month_str(p->year, mm, 0, month);
-            any_work |= a->work[i];
-            if ((a->known[0] && strcmp(month, a->known) < 0) || strcmp(month, j->cur) > 0)
-                continue;
-            if (withdrawn(a, month) && !a->work[i] && !a->nil[i] && !a->first_day[i])
-                continue; /* revoked: no longer expected */
-            vf->months_expected++;
-            if (!a->work[i] && !a->nil[i] && !a->first_day[i])
-                continue;
-            vf->months_reported++;
-            if (a->first_day[i] &&
-                a->first_day[i] <= date_days(p->year, mm, days_in_month(p->year, mm)) + j->ontime_days)
-                vf->months_ontime++;
-            if (a->nil[i] && !a->work[i])
-                vf->months_nil++;
-        }
-        if (started) {
-            /* never reported: silent since the month before it became known */
-            char eff[8];
-            int ky, km;
-            if (vf->last_reported[0])
-                snprintf(eff, sizeof eff, "%s", vf->last_reported);
-            else if (month_parse(a->known[0] ? a->known : q->first, &ky, &km))
-                month_str(ky, km, -1, eff);
-            else
-                eff[0] = '\0';
-            /* a revoked village is not expected to report, so not silent */
-            vf->silent = strcmp(eff, threshold) < 0 && !withdrawn(a, q->ref);
-        }
-        if (!any_work && !vf->months_reported && withdrawn(a, q->first) && withdrawn(a, q->last))
-            continue; /* revoked before the period and gone through it */
-        o->villages_reporting += any_work;
-        o->villages_silent += vf->silent;
-        o->months_expected += vf->months_expected;
-        o->months_reported += vf->months_reported;
-        o->months_ontime += vf->months_ontime;
-        o->months_nil += vf->months_nil;
-        o->villages[n++] = *vf;
-    }
-    o->nvillages = n;
-    if (n)
-        qsort(o->villages, (size_t)n, sizeof *o->villages, code_cmp);
-    return 0;
 }
 
 /* ------------------------------------------------------------ sums */
@@ -745,23 +175,23 @@ static enum flow_code flow_code(const char *m)
         const char *metric;
         enum flow_code code;
     } codes[] = {
-        {"insp.kind.SPECIAL_CAMPAIGN", FC_SPECIAL},
-        {"pub.STUDY_SESSION", FC_STUDY},
-        {"pub.copies", FC_COPIES},
-        {"insp.routine_distribution", FC_ROUTINE_DIST},
-        {"insp.three_no_items", FC_THREE_NO},
-        {"insp.expired_items", FC_EXPIRED},
-        {"insp.outcome.RECTIFICATION_ORDERED", FC_ORDERED},
-        {"insp.outcome.PRODUCTS_REMOVED", FC_REMOVED},
-        {"insp.outcome.PRODUCTS_DESTROYED", FC_REMOVED},
-        {"rect.COMPLETED", FC_RECT_DONE},
-        {"insp.cat.SCHOOL_CANTEEN", FC_SCHOOL},
+        {METRIC_INSP_KIND(SPECIAL_CAMPAIGN), FC_SPECIAL},
+        {METRIC_PUB(STUDY_SESSION), FC_STUDY},
+        {METRIC_COPIES, FC_COPIES},
+        {METRIC_ROUTINE_DISTRIBUTION, FC_ROUTINE_DIST},
+        {METRIC_THREE_NO_ITEMS, FC_THREE_NO},
+        {METRIC_EXPIRED_ITEMS, FC_EXPIRED},
+        {METRIC_INSP_OUTCOME(RECTIFICATION_ORDERED), FC_ORDERED},
+        {METRIC_INSP_OUTCOME(PRODUCTS_REMOVED), FC_REMOVED},
+        {METRIC_INSP_OUTCOME(PRODUCTS_DESTROYED), FC_REMOVED},
+        {METRIC_RECT(COMPLETED), FC_RECT_DONE},
+        {METRIC_INSP_CAT(SCHOOL_CANTEEN), FC_SCHOOL},
         {M_EV_INSP, FC_EV_INSP},
     };
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (strcmp(m, codes[i].metric) == 0)
             return codes[i].code;
-    if (strncmp(m, "events.", strlen("events.")) == 0)
+    if (strncmp(m, METRIC_EVENTS_PREFIX, strlen(METRIC_EVENTS_PREFIX)) == 0)
         return FC_EVENTS;
     return FC_OTHER;
 }
@@ -769,7 +199,7 @@ static enum flow_code flow_code(const char *m)
 /* A flow row of one village and month (i: its index in the period): the
  * totals, the village's chart counts, the publicity series, and the months
  * it worked. */
-static void on_flow(const struct q *q, struct figures *o, struct vacc *a, int i,
+static void on_flow(const struct span *q, struct figures *o, struct vacc *a, int i,
                     const char *month, enum flow_code c, int64_t v)
 {
     switch (c) { /* the township's sums alone */
@@ -825,137 +255,114 @@ static void on_flow(const struct q *q, struct figures *o, struct vacc *a, int i,
     }
 }
 
-/* flow_rows' queries: rows (village or NULL, month, metric, value) of the
- * period, for the metrics ?4... */
-#define FLOWS_FROM_ROLLUP                                                     \
-    "SELECT village, month, metric, value FROM rollup"                         \
-    " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND metric IN ("
-#define FLOWS_FROM_TOTALS                                                     \
-    "SELECT NULL, month, metric, value FROM flow_total"                        \
-    " WHERE township = ?1 AND month BETWEEN ?2 AND ?3 AND metric IN ("
-/* every events.* of a village and month as one row: all the months worked need */
-#define FLOWS_FROM_EVENTS                                                     \
-    "SELECT village, month, 'events.any', events FROM village_events"         \
-    " WHERE township = ?1 AND month BETWEEN ?2 AND ?3"
+static int flow_row(void *arg, const char *v, const char *month, const char *m, int64_t value)
+{
+    struct ctx *c = arg;
+    if (!month || !m || strlen(month) != 7)
+        return 0;
+    if (strcmp(m, c->prev_metric) != 0) {
+        c->code = flow_code(m);
+        snprintf(c->prev_metric, sizeof c->prev_metric, "%s", m);
+    }
+    if (strcmp(month, c->prev_month) != 0) {
+        c->month_i = span_month_index(&c->span, month);
+        memcpy(c->prev_month, month, sizeof c->prev_month);
+    }
+    if (c->code == FC_OTHER)
+        return 0;
+    struct vacc *a = v ? vmap_get(c->vm, v, 1) : NULL; /* NULL: the township's */
+    if (v && !a) {
+        log_error("figures: out of memory");
+        return -1;
+    }
+    on_flow(&c->span, c->o, a, c->month_i, month, (enum flow_code)c->code, value);
+    return 0;
+}
 
 /* Flows of the period row by row (village, month): rollups hold at most
  * villages x months x metrics rows, so the per-village and per-month views
- * cost no more than the sums. */
-static int flow_rows(const struct q *q, const char *head, const char *const *names, int n,
-                     struct vmap *vm, struct figures *o)
+ * cost no more than the sums. A county database keeps the township's sums
+ * and the events per village and month: fewer rows. */
+static int flow_rows(struct ctx *c)
 {
-    int rc = -1, step, i = -1;
-    char prev_metric[METRIC_LEN] = "", prev_month[8] = "";
-    enum flow_code code = FC_OTHER;
-    sqlite3_stmt *st = NULL;
-    if (prepare_in(q, head, n ? ")" : "", names, n, &st) < 0)
-        goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0); /* NULL: the township's */
-        const char *month = (const char *)sqlite3_column_text(st, 1);
-        const char *m = (const char *)sqlite3_column_text(st, 2);
-        if (!month || !m || strlen(month) != 7)
-            continue;
-        if (strcmp(m, prev_metric) != 0) {
-            code = flow_code(m);
-            snprintf(prev_metric, sizeof prev_metric, "%s", m);
-        }
-        if (strcmp(month, prev_month) != 0) {
-            i = month_index(q, month);
-            memcpy(prev_month, month, sizeof prev_month);
-        }
-        if (code == FC_OTHER)
-            continue;
-        struct vacc *a = v ? vmap_get(vm, v, 1) : NULL;
-        if (v && !a) {
-            log_error("figures: out of memory");
-            goto out;
-        }
-        on_flow(q, o, a, i, month, code, sqlite3_column_int64(st, 3));
+    const char *names[MAX_METRICS];
+    int n = 0, totals = rollup_read_totals(c->rd);
+    const char *t = c->township, *first = c->span.first, *last = c->span.last;
+    for (int i = 0; i < N_OF(VILLAGE_FLOWS); i++)
+        names[n++] = VILLAGE_FLOWS[i];
+    if (!totals) {
+        for (int i = 0; i < N_OF(TOWNSHIP_FLOWS); i++)
+            names[n++] = TOWNSHIP_FLOWS[i];
+        for (int i = 0; i < N_OF(EVENT_FLOWS); i++)
+            names[n++] = EVENT_FLOWS[i];
     }
-    if (step != SQLITE_DONE) {
-        step_error(q);
-        goto out;
-    }
-    rc = 0;
-out:
-    q_done(q, st);
-    return rc;
+    c->prev_metric[0] = c->prev_month[0] = '\0';
+    if (rollup_flows(c->rd, t, first, last, names, n, flow_row, c) < 0)
+        return -1;
+    if (!totals)
+        return 0;
+    c->prev_metric[0] = c->prev_month[0] = '\0';
+    if (rollup_flow_totals(c->rd, t, first, last, TOWNSHIP_FLOWS, N_OF(TOWNSHIP_FLOWS), flow_row,
+                           c) < 0)
+        return -1;
+    c->prev_metric[0] = c->prev_month[0] = '\0';
+    return rollup_village_events(c->rd, t, first, last, flow_row, c);
 }
 
 /* Registry stocks at the period's end, by category and by village. */
-static int stock_rows(const struct q *q, struct vmap *vm, struct figures *o)
-{
-    int rc = -1, step, num = 0;
-    char prev[METRIC_LEN] = "";
+struct stocks {
+    struct ctx *c;
     const char *names[N_REG];
-    sqlite3_stmt *st = NULL;
-    for (int i = 0; i < N_REG; i++)
-        names[i] = REG[i].metric;
-    if (prepare_stocks(q, "metric", names, N_REG, &st) < 0)
-        goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *v = (const char *)sqlite3_column_text(st, 0);
-        const char *m = (const char *)sqlite3_column_text(st, 1);
-        int64_t value = sqlite3_column_int64(st, 2);
-        if (!v || !m)
-            continue;
-        if (strcmp(m, prev) != 0) { /* rows come by metric: match it once */
-            num = 0;
-            for (int i = 0; i < N_REG && !num; i++)
-                if (strcmp(m, REG[i].metric) == 0)
-                    num = REG[i].num;
-            snprintf(prev, sizeof prev, "%s", m);
-        }
-        struct vacc *a = vmap_get(vm, v, 1);
-        if (!a) {
-            log_error("figures: out of memory");
-            goto out;
-        }
-        if (num)
-            SAT_ADD(o->f[num].value, value);
-        SAT_ADD(a->vf.registered, value);
+    int nums[N_REG], n, num;
+    char prev[METRIC_LEN];
+};
+
+static int stock_row(void *arg, const char *v, const char *month, const char *m, int64_t value)
+{
+    struct stocks *k = arg;
+    (void)month;
+    if (!v || !m)
+        return 0;
+    if (strcmp(m, k->prev) != 0) { /* rows come by metric: match it once */
+        k->num = 0;
+        for (int i = 0; i < k->n && !k->num; i++)
+            if (strcmp(m, k->names[i]) == 0)
+                k->num = k->nums[i];
+        snprintf(k->prev, sizeof k->prev, "%s", m);
     }
-    if (step != SQLITE_DONE) {
-        step_error(q);
-        goto out;
+    struct vacc *a = vmap_get(k->c->vm, v, 1);
+    if (!a) {
+        log_error("figures: out of memory");
+        return -1;
     }
-    rc = 0;
-out:
-    q_done(q, st);
-    return rc;
+    if (k->num)
+        SAT_ADD(k->c->o->f[k->num].value, value);
+    SAT_ADD(a->vf.registered, value);
+    return 0;
 }
 
-/* "There is data behind it": any event row, a seek each. */
-static int presence(const struct q *q, struct seen *s)
+static int stock_rows(struct ctx *c)
 {
-    static const char *const ev[] = {M_EV_REG, M_EV_STAFF, M_EV_INSP, M_EV_PUB};
-    int rc = -1;
-    sqlite3_stmt *st = NULL;
-    if (prepare_bound(q,
-                      "SELECT"
-                      " EXISTS (SELECT 1 FROM rollup WHERE township = ?1 AND metric = ?4"
-                      " AND month <= ?3),"
-                      " EXISTS (SELECT 1 FROM rollup WHERE township = ?1 AND metric = ?5"
-                      " AND month <= ?3),"
-                      " EXISTS (SELECT 1 FROM rollup WHERE township = ?1 AND metric = ?6"
-                      " AND month BETWEEN ?2 AND ?3),"
-                      " EXISTS (SELECT 1 FROM rollup WHERE township = ?1 AND metric = ?7"
-                      " AND month BETWEEN ?2 AND ?3)",
-                      ev, 4, &st) < 0)
-        goto out;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        step_error(q);
-        goto out;
-    }
-    s->reg = sqlite3_column_int(st, 0);
-    s->staff = sqlite3_column_int(st, 1);
-    s->insp = sqlite3_column_int(st, 2);
-    s->pub = sqlite3_column_int(st, 3);
-    rc = 0;
-out:
-    q_done(q, st);
-    return rc;
+    struct stocks k = {.c = c};
+    for (int i = 1; i <= FIGURES_N && k.n < N_REG; i++)
+        if (FIGURE_DEFS[i].source == FIG_FROM_REGISTRY && !FIGURE_DEFS[i].metrics[1]) {
+            k.nums[k.n] = i;
+            k.names[k.n++] = FIGURE_DEFS[i].metrics[0];
+        }
+    return rollup_stocks_at(c->rd, c->township, c->span.last, k.names, k.n, stock_row, &k);
+}
+
+/* "There is data behind it": any event row, a seek each (registrations
+ * and staffing ever, inspections and publicity in the period). */
+static int presence(const struct ctx *c, struct seen *s)
+{
+    const char *t = c->township, *first = c->span.first, *last = c->span.last;
+    if (rollup_any(c->rd, t, NULL, last, M_EV_REG, &s->reg) < 0 ||
+        rollup_any(c->rd, t, NULL, last, M_EV_STAFF, &s->staff) < 0 ||
+        rollup_any(c->rd, t, first, last, M_EV_INSP, &s->insp) < 0 ||
+        rollup_any(c->rd, t, first, last, M_EV_PUB, &s->pub) < 0)
+        return -1;
+    return 0;
 }
 
 /* ------------------------------------------------------------ profile */
@@ -987,116 +394,72 @@ static void set_text(struct figure *f, const char *v)
     f->present = 1;
 }
 
-static int read_profile(const struct q *q, struct figures *o, struct vmap *vm)
+static int profile_row(void *arg, const char *k, const char *v)
 {
-    int rc = -1, step;
-    sqlite3_stmt *st = NULL;
-    if (prepare_bound(q, "SELECT key, value FROM profile WHERE township = ?1", NULL, 0, &st) < 0)
-        goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *k = (const char *)sqlite3_column_text(st, 0);
-        const char *v = (const char *)sqlite3_column_text(st, 1);
-        /* An empty entry is no data: the report must not read "以镇长同志为组长". */
-        if (!k || !v || !*v)
-            continue;
-        if (strcmp(k, "name") == 0) {
-            copy_text(o->name, sizeof o->name, v);
-        } else if (strncmp(k, VILLAGE_KEY, strlen(VILLAGE_KEY)) == 0) {
-            /* only villages the figures know: a name alone expects nothing */
-            struct vacc *a = vmap_get(vm, k + strlen(VILLAGE_KEY), 0);
-            if (a)
-                copy_text(a->vf.name, sizeof a->vf.name, v);
-        } else if (strcmp(k, "head") == 0) {
-            set_text(&o->f[16], v);
-        } else if (strcmp(k, "enforcement_head") == 0) {
-            set_text(&o->f[17], v);
-        } else if (strcmp(k, "market_office") == 0) {
-            set_text(&o->f[18], v);
-            set_text(&o->f[24], v);
-        } else if (strcmp(k, "market_director") == 0) {
-            set_text(&o->f[19], v);
-        } else if (strcmp(k, "office_staff") == 0) {
-            if (parse_count(v, &o->f[20].value) == 0)
-                o->f[20].present = 1;
+    struct ctx *c = arg;
+    struct figures *o = c->o;
+    /* An empty entry is no data: the report must not read "以镇长同志为组长". */
+    if (!k || !v || !*v)
+        return 0;
+    if (strcmp(k, "name") == 0) {
+        copy_text(o->name, sizeof o->name, v);
+    } else if (strncmp(k, VILLAGE_KEY, strlen(VILLAGE_KEY)) == 0) {
+        /* only villages the figures know: a name alone expects nothing */
+        struct vacc *a = vmap_get(c->vm, k + strlen(VILLAGE_KEY), 0);
+        if (a)
+            copy_text(a->vf.name, sizeof a->vf.name, v);
+    } else {
+        for (int i = 1; i <= FIGURES_N; i++) {
+            const struct figure_def *d = &FIGURE_DEFS[i];
+            if (d->source != FIG_FROM_PROFILE || strcmp(k, d->profile_key) != 0)
+                continue;
+            if (d->type == FIG_TEXT)
+                set_text(&o->f[i], v);
+            else if (parse_count(v, &o->f[i].value) == 0)
+                o->f[i].present = 1;
             else
-                log_warn("township %s: profile office_staff is not a number: %.40s",
-                         q->township, v);
+                log_warn("township %s: profile %s is not a number: %.40s", c->township, k, v);
         }
     }
-    if (step != SQLITE_DONE) {
-        step_error(q);
-        goto out;
-    }
-    rc = 0;
-out:
-    q_done(q, st);
-    return rc;
+    return 0;
 }
 
 /* ------------------------------------------------------------ one township */
 
 /* The figures of one township; the caller holds the snapshot. On failure
  * o holds no villages. */
-/* What the database keeps beside the rollups (common/rollup.h), read once
- * per report rather than per township. */
-struct kept {
-    int levels, totals;
-};
-
-static int kept_of(sqlite3 *db, struct kept *k)
-{
-    k->levels = rollup_has_levels(db);
-    k->totals = rollup_has_totals(db);
-    return k->levels < 0 || k->totals < 0 ? -1 : 0;
-}
-
-static int compute(sqlite3 *db, struct stcache *cache, const struct kept *k,
-                   const char *township, const struct period *p, const struct judge *j,
-                   struct figures *o)
+static int compute(rollup_read_t *rd, const char *township, const struct period *p,
+                   const struct judge *j, struct figures *o)
 {
     int rc = -1;
     struct seen s = {0};
-    struct q q = {.db = db, .township = township, .p = p, .levels = k->levels,
-                  .totals = k->totals, .cache = cache};
     struct vmap vm = {0};
-    const char *names[MAX_METRICS];
-    int n = 0;
+    struct ctx c = {.rd = rd, .township = township, .span = {.p = p}, .vm = &vm, .o = o};
+    struct span *q = &c.span;
     int64_t staffed = 0;
 
     figures_init(o, p);
     copy_text(o->township, sizeof o->township, township);
-    period_first_month(p, q.first);
-    period_last_month(p, q.last);
+    period_first_month(p, q->first);
+    period_last_month(p, q->last);
     o->ontime_days = j->ontime_days;
     o->silent_months = j->silent_months;
     o->nmonths = p->last_month - p->first_month + 1;
     /* silence and the latest report are judged at the period's end, or now
      * while it runs */
-    snprintf(q.ref, sizeof q.ref, "%s", strcmp(q.last, j->cur) < 0 ? q.last : j->cur);
+    snprintf(q->ref, sizeof q->ref, "%s", strcmp(q->last, j->cur) < 0 ? q->last : j->cur);
 
-    if (presence(&q, &s) < 0 || completeness_rows(&q, &vm, o) < 0)
-        goto out;
-
-    for (int i = 0; i < N_OF(VILLAGE_FLOWS); i++)
-        names[n++] = VILLAGE_FLOWS[i];
-    if (!q.totals) {
-        for (int i = 0; i < N_OF(TOWNSHIP_FLOWS); i++)
-            names[n++] = TOWNSHIP_FLOWS[i];
-        for (int i = 0; i < N_OF(EVENT_FLOWS); i++)
-            names[n++] = EVENT_FLOWS[i];
-    }
-    if (flow_rows(&q, FLOWS_FROM_ROLLUP, names, n, &vm, o) < 0 ||
-        (q.totals && (flow_rows(&q, FLOWS_FROM_TOTALS, TOWNSHIP_FLOWS, N_OF(TOWNSHIP_FLOWS), &vm, o) < 0 ||
-                      flow_rows(&q, FLOWS_FROM_EVENTS, NULL, 0, &vm, o) < 0)))
+    if (presence(&c, &s) < 0 || completeness_read(rd, township, q, &vm, o) < 0 ||
+        flow_rows(&c) < 0)
         goto out;
 
     /* Stocks: skipped when no registration or staffing was ever recorded. */
-    if (s.reg && stock_rows(&q, &vm, o) < 0)
+    if (s.reg && stock_rows(&c) < 0)
         goto out;
-    if (s.staff && staffed_villages(&q, &staffed) < 0)
+    if (s.staff && staffed_villages(&c, &staffed) < 0)
         goto out;
 
-    if (read_profile(&q, o, &vm) < 0 || finish_villages(&q, j, &vm, o) < 0)
+    if (rollup_profile(rd, township, profile_row, &c) < 0 || finish_villages(q, j, &vm, o) < 0)
         goto out;
 
     struct figure *f = o->f;
@@ -1122,22 +485,6 @@ out:
     return rc;
 }
 
-void figures_options_default(struct figures_options *o)
-{
-    o->ontime_days = FIGURES_ONTIME_DAYS;
-    o->silent_months = FIGURES_SILENT_MONTHS;
-    o->today = NULL;
-}
-
-void figures_free(struct figures *f)
-{
-    if (!f)
-        return;
-    free(f->villages);
-    f->villages = NULL;
-    f->nvillages = 0;
-}
-
 /* The options, checked, and the current month. 0 or -1 with err. */
 static int judge_of(const struct figures_options *opt, struct judge *j, char *err, size_t errlen)
 {
@@ -1148,7 +495,7 @@ static int judge_of(const struct figures_options *opt, struct judge *j, char *er
         opt = &def;
     }
     if (opt->ontime_days < 0 || opt->silent_months < 0) {
-        set_err(err, errlen, "on-time days and silent months must not be negative");
+        text_set_err(err, errlen, "on-time days and silent months must not be negative");
         return -1;
     }
     if (opt->today)
@@ -1156,7 +503,7 @@ static int judge_of(const struct figures_options *opt, struct judge *j, char *er
     else
         date_today(today);
     if (!date_parse(today, NULL, NULL, NULL)) {
-        set_err(err, errlen, "today: \"%.10s\" is not a date YYYY-MM-DD", today);
+        text_set_err(err, errlen, "today: \"%.10s\" is not a date YYYY-MM-DD", today);
         return -1;
     }
     j->ontime_days = opt->ontime_days;
@@ -1165,85 +512,9 @@ static int judge_of(const struct figures_options *opt, struct judge *j, char *er
     return 0;
 }
 
-static int township_known(sqlite3 *db, const char *township, int *known)
-{
-    int rc = -1;
-    sqlite3_stmt *st = NULL;
-    if (db_prepare(db,
-                   "SELECT EXISTS (SELECT 1 FROM rollup WHERE township = ?1)"
-                   " OR EXISTS (SELECT 1 FROM profile WHERE township = ?1)",
-                   &st) < 0)
-        goto out;
-    sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        log_error("figures: %s", sqlite3_errmsg(db));
-        goto out;
-    }
-    *known = sqlite3_column_int(st, 0);
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static void free_codes(char **codes, int n)
-{
-    for (int i = 0; i < n; i++)
-        free(codes[i]);
-    free(codes);
-}
-
 int figures_townships(sqlite3 *db, char ***codes, int *n)
 {
-    int rc = -1, cnt = 0, cap = 0, began = 0;
-    char **v = NULL;
-    sqlite3_stmt *st = NULL;
-    /* A loose index scan: each step seeks the next code in the primary keys,
-     * so listing costs one seek per township, not a pass over every row.
-     * Codes are never empty, so "" starts before the first. */
-    if (snapshot_begin(db, &began) < 0 ||
-        db_prepare(db,
-                   "SELECT MIN(t) FROM ("
-                   "SELECT MIN(township) AS t FROM rollup WHERE township > ?1"
-                   " UNION ALL SELECT MIN(township) FROM profile WHERE township > ?1)",
-                   &st) < 0)
-        goto out;
-    const char *prev = "";
-    for (;;) {
-        sqlite3_bind_text(st, 1, prev, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_ROW) {
-            log_error("figures: %s", sqlite3_errmsg(db));
-            goto out;
-        }
-        const char *code = (const char *)sqlite3_column_text(st, 0);
-        if (!code)
-            break;
-        if (cnt == cap) {
-            int ncap = cap ? cap * 2 : 16;
-            char **nv = realloc(v, (size_t)ncap * sizeof *nv);
-            if (!nv)
-                goto oom;
-            v = nv;
-            cap = ncap;
-        }
-        if (!(v[cnt] = strdup(code)))
-            goto oom;
-        prev = v[cnt++];
-        sqlite3_reset(st);
-    }
-    *codes = v;
-    *n = cnt;
-    v = NULL;
-    cnt = 0;
-    rc = 0;
-    goto out;
-oom:
-    log_error("figures: out of memory");
-out:
-    sqlite3_finalize(st);
-    snapshot_end(db, began);
-    free_codes(v, cnt);
-    return rc;
+    return rollup_townships(db, codes, n);
 }
 
 int figures_township_opt(sqlite3 *db, const char *township, const struct period *p,
@@ -1253,51 +524,52 @@ int figures_township_opt(sqlite3 *db, const char *township, const struct period 
     int rc = -1, began = 0, known = 0, n = 0;
     char **codes = NULL;
     struct judge j;
+    rollup_read_t *rd = NULL;
     figures_init(out, p);
     if (judge_of(opt, &j, err, errlen) < 0)
         goto out;
-    if (snapshot_begin(db, &began) < 0) {
-        set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
+    if (rollup_snapshot_begin(db, &began) < 0) {
+        text_set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         goto out;
     }
     if (!township) {
-        if (figures_townships(db, &codes, &n) < 0) {
-            set_err(err, errlen, "cannot list townships: %s", sqlite3_errmsg(db));
+        if (rollup_townships(db, &codes, &n) < 0) {
+            text_set_err(err, errlen, "cannot list townships: %s", sqlite3_errmsg(db));
             goto out;
         }
         if (n == 0) {
-            set_err(err, errlen, "the database holds no township data");
+            text_set_err(err, errlen, "the database holds no township data");
             goto out;
         }
         if (n > 1) {
-            set_err(err, errlen, "the database holds %d townships: name one", n);
+            text_set_err(err, errlen, "the database holds %d townships: name one", n);
             goto out;
         }
         township = codes[0];
     } else {
-        if (township_known(db, township, &known) < 0) {
-            set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
+        if (rollup_township_known(db, township, &known) < 0) {
+            text_set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
             goto out;
         }
         if (!known) {
-            set_err(err, errlen, "township %.32s: no data in the database", township);
+            text_set_err(err, errlen, "township %.32s: no data in the database", township);
             goto out;
         }
     }
     if (strlen(township) >= sizeof out->township) {
-        set_err(err, errlen, "township code too long: %.32s", township);
+        text_set_err(err, errlen, "township code too long: %.32s", township);
         goto out;
     }
-    struct kept k;
-    if (kept_of(db, &k) < 0 || compute(db, NULL, &k, township, p, &j, out) < 0) {
-        set_err(err, errlen, "township %s: cannot compute figures: %s", township,
+    if (rollup_read_new(db, &rd) < 0 || compute(rd, township, p, &j, out) < 0) {
+        text_set_err(err, errlen, "township %s: cannot compute figures: %s", township,
                 sqlite3_errmsg(db));
         goto out;
     }
     rc = 0;
 out:
-    snapshot_end(db, began);
-    free_codes(codes, n);
+    rollup_read_destroy(&rd);
+    rollup_snapshot_end(db, began);
+    rollup_townships_free(codes, n);
     return rc;
 }
 
@@ -1312,7 +584,7 @@ static void county_add(struct figures *out, const struct figures *t)
 {
     for (int k = 1; k <= FIGURES_N; k++) {
         /* Names and the office's staff belong to one township: no county sum. */
-        if (DEFS[k].type == FIG_TEXT || k == 20)
+        if (out->f[k].type == FIG_TEXT || k == 20)
             continue;
         SAT_ADD(out->f[k].value, t->f[k].value);
         out->f[k].present |= t->f[k].present;
@@ -1361,20 +633,19 @@ int figures_all_townships(sqlite3 *db, const struct period *p, const struct figu
     int rc = -1, began = 0, n = 0, done = 0;
     char **codes = NULL;
     struct judge j;
-    struct stcache cache = {0};
-    struct kept k;
+    rollup_read_t *rd = NULL;
     struct figures *t = NULL;
     *towns = NULL;
     *ntowns = 0;
     if (judge_of(opt, &j, err, errlen) < 0)
         goto out;
-    if (snapshot_begin(db, &began) < 0 || figures_townships(db, &codes, &n) < 0 ||
-        kept_of(db, &k) < 0) {
-        set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
+    if (rollup_snapshot_begin(db, &began) < 0 || rollup_townships(db, &codes, &n) < 0 ||
+        rollup_read_new(db, &rd) < 0) {
+        text_set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         goto out;
     }
     if (!(t = calloc(n ? (size_t)n : 1, sizeof *t))) {
-        set_err(err, errlen, "out of memory");
+        text_set_err(err, errlen, "out of memory");
         goto out;
     }
     for (int i = 0; i < n; i++) {
@@ -1382,8 +653,8 @@ int figures_all_townships(sqlite3 *db, const struct period *p, const struct figu
             log_warn("figures: township code too long, skipped: %.32s", codes[i]);
             continue;
         }
-        if (compute(db, &cache, &k, codes[i], p, &j, &t[done]) < 0) {
-            set_err(err, errlen, "township %s: cannot compute figures: %s", codes[i],
+        if (compute(rd, codes[i], p, &j, &t[done]) < 0) {
+            text_set_err(err, errlen, "township %s: cannot compute figures: %s", codes[i],
                     sqlite3_errmsg(db));
             goto out;
         }
@@ -1394,9 +665,9 @@ int figures_all_townships(sqlite3 *db, const struct period *p, const struct figu
     t = NULL;
     rc = 0;
 out:
-    stcache_free(&cache);
-    snapshot_end(db, began);
-    free_codes(codes, n);
+    rollup_read_destroy(&rd);
+    rollup_snapshot_end(db, began);
+    rollup_townships_free(codes, n);
     for (int i = 0; t && i < done; i++)
         figures_free(&t[i]);
     free(t);
@@ -1416,6 +687,27 @@ int figures_county_opt(sqlite3 *db, const struct period *p, const struct figures
         figures_free(&towns[i]);
     free(towns);
     return 0;
+}
+
+int figures_county_view(sqlite3 *db, const struct period *p, const struct figures_options *opt,
+                        struct county_view *v, char *err, size_t errlen)
+{
+    memset(v, 0, sizeof *v);
+    figures_init(&v->total, p);
+    if (figures_all_townships(db, p, opt, &v->towns, &v->n, err, errlen) < 0)
+        return -1;
+    /* the total from the townships just computed: each is computed once */
+    figures_county_sum(p, opt, v->towns, v->n, &v->total);
+    return 0;
+}
+
+void figures_county_view_free(struct county_view *v)
+{
+    for (int i = 0; i < v->n; i++)
+        figures_free(&v->towns[i]);
+    free(v->towns);
+    figures_free(&v->total);
+    memset(v, 0, sizeof *v);
 }
 
 int figures_county(sqlite3 *db, const struct period *p, struct figures *out, char *err,

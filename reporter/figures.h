@@ -1,106 +1,16 @@
-/* figures: the one figure model behind every report format.
+/* figures: the figure model (model.h) filled from a database.
  *
  * Computes the report's 25 placeholders (docs/FIGURES.md) plus supporting figures
  * for one township, or for all townships of a county database, from the
- * rollup and profile tables only (never the ledger: rendering cost does not
- * grow with the number of events). */
+ * rollup and profile tables only, through common/rollup_read.h (never the
+ * ledger: rendering cost does not grow with the number of events);
+ * completeness.h judges the villages. */
 #ifndef SHIBAO_FIGURES_H
 #define SHIBAO_FIGURES_H
 
 #include <sqlite3.h>
-#include <stdint.h>
-#include "period.h"
-
-#define FIGURES_N 25
-
-enum figure_type { FIG_COUNT, FIG_TEXT };
-
-struct figure {
-    int num;               /* 1..25: the placeholder's number in docs/FIGURES.md */
-    const char *key;       /* stable name, e.g. "registered_total" (json/csv) */
-    const char *label;     /* Chinese label, e.g. "食品生产经营者（户）" */
-    enum figure_type type;
-    int present;           /* 0: no data behind it -> rendered as （未上报） */
-    int64_t value;         /* FIG_COUNT */
-    char text[128];        /* FIG_TEXT (profile names) */
-};
-
-/* One village's view of the period (issue 6: completeness, charts, trace).
- *
- * A village is expected from the month the township first knew it (its
- * earliest rollup row, or the month it was enrolled) up to the current
- * month; months of the period before or after that are not expected. A month
- * is reported when it has any event or a nil report; on time when first
- * received no later than ontime_days after the month's last day. Silent: the
- * latest reported month (or, never reported, the month before it became
- * known) is more than silent_months before min(period end, current month);
- * never silent for a period that has not begun. The chart counts are the
- * period's flows (registered: the stock at its end) by the village. */
-struct village_figures {
-    char code[16];           /* 12 digits */
-    char name[64];           /* from the township profile's [villages], or "" */
-    int months_expected;     /* months of the period the village was expected to report */
-    int months_reported;     /* months with any event or a nil report (零报告) */
-    int months_ontime;       /* of those, first received within the on-time days */
-    int months_nil;          /* months reported with a nil report only */
-    char last_reported[8];   /* YYYY-MM of its latest reported month on or before
-                                min(period end, current month), or "" */
-    int silent;              /* 1: nothing reported for longer than the silent threshold */
-    int64_t inspections, inspections_ordered, inspections_removed_destroyed,
-            routine_distribution, study_sessions, copies, registered;
-};
-
-struct figures {
-    char township[16];     /* code, or "" for a county total */
-    char name[128];        /* township name from the profile, or "" */
-    struct period period;
-    struct figure f[FIGURES_N + 1]; /* f[1]..f[25]; f[0] unused */
-    /* supporting figures (flows within the period) */
-    int64_t inspections_total, special_campaign, three_no_items, expired_items,
-            rectifications_ordered, rectifications_completed, school_canteen_inspections;
-    int villages_reporting;  /* villages with any event in the period */
-    int villages_silent;     /* villages (of nvillages; county: all townships') silent */
-
-    /* Completeness and timeliness (sums over villages; for a county, over
-     * townships). rate = months_reported / months_expected. */
-    int months_expected, months_reported, months_ontime;
-    int months_nil;          /* of months_reported, those with a nil report only */
-    int ontime_days;         /* the on-time threshold used (days after month end) */
-    int silent_months;       /* the silent threshold used (months) */
-    /* Revisions: late data for the period arriving after its deadline. */
-    int revision;            /* number of late batches that changed the period (0: none) */
-    char revised_on[11];     /* YYYY-MM-DD of the latest, or "" */
-    /* Charts: publicity per month of the period (index 0 = first month). */
-    int nmonths;
-    int64_t study_by_month[12], copies_by_month[12];
-    /* Per village (malloc'd, nvillages of them, sorted by code; NULL for a
-     * county total). Owned by the struct: release with figures_free(). */
-    int nvillages;
-    struct village_figures *villages;
-};
-
-/* Report options that change how figures are judged, not what they are. */
-struct figures_options {
-    int ontime_days;         /* default 10 */
-    int silent_months;       /* default 2 */
-    const char *today;       /* YYYY-MM-DD to judge on; NULL: date_today() (SHIBAO_TODAY) */
-};
-
-#define FIGURES_ONTIME_DAYS 10
-#define FIGURES_SILENT_MONTHS 2
-
-/* The defaults above. */
-void figures_options_default(struct figures_options *o);
-
-/* Frees what figures_township/_county allocated in f (villages) and leaves
- * f without villages; f may be zeroed or from figures_init. Call it before
- * computing into the same struct again. */
-void figures_free(struct figures *f);
-
-/* Zeroes *out and sets every figure's num, key, label and type (all not
- * present); p may be NULL. figures_township/_county start from this, and
- * tests build a figure model with it without a database. */
-void figures_init(struct figures *out, const struct period *p);
+#include "completeness.h"
+#include "model.h"
 
 /* township: a code present in the database; NULL = the only township in it
  * (error if several). opt NULL: the defaults. 0, or -1 with a message in
@@ -128,6 +38,19 @@ int figures_county(sqlite3 *db, const struct period *p, struct figures *out,
  * nothing to free). */
 int figures_all_townships(sqlite3 *db, const struct period *p, const struct figures_options *opt,
                           struct figures **towns, int *n, char *err, size_t errlen);
+/* The county view: every township and their total, in one read
+ * transaction, so that the total and the rows agree while feeds keep
+ * arriving; each township computed once. towns malloc'd, n of them;
+ * release with figures_county_view_free. */
+struct county_view {
+    struct figures total, *towns;
+    int n;
+};
+/* 0, or -1 with a message in err (and nothing to free, v emptied). */
+int figures_county_view(sqlite3 *db, const struct period *p, const struct figures_options *opt,
+                        struct county_view *v, char *err, size_t errlen);
+void figures_county_view_free(struct county_view *v);
+
 /* The township codes in db, sorted. *codes is malloc'd (free each and it). */
 int figures_townships(sqlite3 *db, char ***codes, int *n);
 

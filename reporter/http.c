@@ -79,33 +79,15 @@ static void period_step(const struct period *p, int delta, char *buf, size_t n)
 
 /* ---------------------------------------------------------------- data */
 
-struct county_view {
-    struct figures total, *towns;
-    int n;
-};
-
-static void county_view_free(struct county_view *v)
-{
-    for (int i = 0; i < v->n; i++)
-        figures_free(&v->towns[i]);
-    free(v->towns);
-    figures_free(&v->total);
-    memset(v, 0, sizeof *v);
-}
-
-/* The county total and every township, in one read transaction: the total
- * and the rows agree while feeds keep arriving. */
+/* The county total and every township (figures_county_view). */
 static int load_county(sqlite3 *db, const struct period *p, const struct figures_options *opt,
                        struct county_view *v)
 {
     char err[256] = "";
-    memset(v, 0, sizeof *v);
-    if (figures_all_townships(db, p, opt, &v->towns, &v->n, err, sizeof err) < 0) {
+    if (figures_county_view(db, p, opt, v, err, sizeof err) < 0) {
         log_error("http: cannot read the county figures: %s", err);
         return -1;
     }
-    /* the total from the townships just computed: each is computed once */
-    figures_county_sum(p, opt, v->towns, v->n, &v->total);
     return 0;
 }
 
@@ -222,7 +204,7 @@ int http_handle(sqlite3 *db, const char *url, const char *period, const char *to
             struct html_options o = {.root = "./", .query = query};
             rc = html_county(m, &v.total, v.towns, v.n, &o);
         }
-        county_view_free(&v);
+        figures_county_view_free(&v);
         goto done;
     }
     if (township_of(url, "/township/", "", code) || township_of(url, "/api/township/", ".json", code)) {

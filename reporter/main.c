@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "report.h"
 #include "rollup.h"
+#include "rollup_read.h"
 #include "status.h"
 #include "trace.h"
 #include "validate.h"
@@ -286,10 +287,11 @@ out:
 
 static int report(const struct opts *o)
 {
-    int rc = 1, n = 0;
+    int rc = 1;
     sqlite3 *db = NULL;
     char err[256];
-    struct figures total, *towns = NULL;
+    struct figures total;
+    struct county_view view = {0};
     struct period p;
     FILE *out = stdout;
     if (period_parse(o->period, &p) < 0) {
@@ -313,21 +315,15 @@ static int report(const struct opts *o)
         rc = render_township(out, &total, o->format) < 0;
         goto out;
     }
-    /* One read transaction: the total and the per-township rows see the
-     * same snapshot while feeds keep arriving. */
-    if (figures_all_townships(db, &p, &o->fopt, &towns, &n, err, sizeof err) < 0) {
+    if (figures_county_view(db, &p, &o->fopt, &view, err, sizeof err) < 0) {
         fprintf(stderr, "shibao-reporter: %s: %s\n", o->db, err);
         goto out;
     }
-    /* the total from the townships just computed: each is computed once */
-    figures_county_sum(&p, &o->fopt, towns, n, &total);
-    rc = render_county(out, &total, towns, n, o->format) < 0;
+    rc = render_county(out, &view.total, view.towns, view.n, o->format) < 0;
 out:
     if (out != stdout && fclose(out) != 0)
         rc = 1;
-    for (int i = 0; i < n; i++)
-        figures_free(&towns[i]);
-    free(towns);
+    figures_county_view_free(&view);
     figures_free(&total);
     db_close(&db);
     return rc;
@@ -380,8 +376,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(o.cmd, "status") == 0) {
         static const struct status_count c[] = {
-            {"townships", "townships", "SELECT count(DISTINCT township) FROM rollup", NULL, NULL},
-            {"rollup rows", "rollup_rows", "SELECT count(*) FROM rollup", NULL, NULL},
+            {"townships", "townships", NULL, rollup_count_townships, NULL},
+            {"rollup rows", "rollup_rows", NULL, rollup_count_rows, NULL},
             {"township streams", "township_streams", NULL, link_streams_count, NULL},
             {"feed items waiting for the next tier", "feed_waiting", NULL, outbox_count_waiting, NULL},
         };

@@ -75,7 +75,7 @@ void svg_hbars(FILE *out, const struct series *s, int ns, const struct bar *b, i
     for (int i = 0; i < nb; i++) {
         int64_t t = 0;
         for (int k = 0; k < ns; k++)
-            t = sat_add(t, b[i].v[k]);
+            t = chart_add(t, b[i].v[k]);
         if (t > max)
             max = t;
     }
@@ -115,7 +115,7 @@ void svg_hbars(FILE *out, const struct series *s, int ns, const struct bar *b, i
             double w = (double)(X1 - X0) * (double)v / top;
             fprintf(out, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>", x, y,
                     w < 1 ? 1 : w, BH, s[k].color);
-            acc = sat_add(acc, v);
+            acc = chart_add(acc, v);
         }
         total = acc;
         fprintf(out, "<text x=\"%.1f\" y=\"%d\" fill=\"#222\">%s</text></g>",

@@ -4,90 +4,29 @@
 #include "figures.h"
 #include "ledger.h"
 #include "log.h"
+#include "rollup_read.h"
+#include "text.h"
 
 #include <inttypes.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { K_FLOW, K_REG, K_STAFFED, K_PROFILE };
-
-/* What each figure is, for tracing (GUIDE.md). cats: the registry categories
- * of a stock figure (bit per Category value); metrics: the rollups behind it
- * (the county's per-village view). */
-struct def {
-    enum kind kind;
-    unsigned cats;
-    const char *profile_key;
-    const char *metrics[13];
-};
-
-#define C(x) (1u << SHIBAO__V1__CATEGORY__CATEGORY_##x)
-#define CATERING (C(CATERING_LARGE) | C(CATERING_MEDIUM) | C(CATERING_SMALL) | C(SMALL_EATERY))
-#define DISTRIBUTION (C(WHOLESALER) | C(SUPERMARKET) | C(GROCERY_STORE) | C(SMALL_SHOP))
-#define ALL_CATS (C(PRODUCTION_ENTERPRISE) | C(SMALL_WORKSHOP) | CATERING | C(SCHOOL_CANTEEN) | \
-                  DISTRIBUTION | C(MOBILE_CHEF))
-#define S(x) "stock.reg." #x
-
-static const struct def DEFS[FIGURES_N + 1] = {
-    [1] = {K_REG, ALL_CATS, NULL,
-           {S(PRODUCTION_ENTERPRISE), S(SMALL_WORKSHOP), S(CATERING_LARGE), S(CATERING_MEDIUM),
-            S(CATERING_SMALL), S(SMALL_EATERY), S(SCHOOL_CANTEEN), S(WHOLESALER), S(SUPERMARKET),
-            S(GROCERY_STORE), S(SMALL_SHOP), S(MOBILE_CHEF)}},
-    [2] = {K_REG, C(PRODUCTION_ENTERPRISE), NULL, {S(PRODUCTION_ENTERPRISE)}},
-    [3] = {K_REG, C(SMALL_WORKSHOP), NULL, {S(SMALL_WORKSHOP)}},
-    [4] = {K_REG, CATERING, NULL,
-           {S(CATERING_LARGE), S(CATERING_MEDIUM), S(CATERING_SMALL), S(SMALL_EATERY)}},
-    [5] = {K_REG, C(CATERING_LARGE), NULL, {S(CATERING_LARGE)}},
-    [6] = {K_REG, C(CATERING_MEDIUM), NULL, {S(CATERING_MEDIUM)}},
-    [7] = {K_REG, C(CATERING_SMALL), NULL, {S(CATERING_SMALL)}},
-    [8] = {K_REG, C(SMALL_EATERY), NULL, {S(SMALL_EATERY)}},
-    [9] = {K_REG, C(SCHOOL_CANTEEN), NULL, {S(SCHOOL_CANTEEN)}},
-    [10] = {K_REG, DISTRIBUTION, NULL,
-            {S(WHOLESALER), S(SUPERMARKET), S(GROCERY_STORE), S(SMALL_SHOP)}},
-    [11] = {K_REG, C(WHOLESALER), NULL, {S(WHOLESALER)}},
-    [12] = {K_REG, C(SUPERMARKET), NULL, {S(SUPERMARKET)}},
-    [13] = {K_REG, C(GROCERY_STORE), NULL, {S(GROCERY_STORE)}},
-    [14] = {K_REG, C(SMALL_SHOP), NULL, {S(SMALL_SHOP)}},
-    [15] = {K_REG, C(MOBILE_CHEF), NULL, {S(MOBILE_CHEF)}},
-    [16] = {K_PROFILE, 0, "head", {NULL}},
-    [17] = {K_PROFILE, 0, "enforcement_head", {NULL}},
-    [18] = {K_PROFILE, 0, "market_office", {NULL}},
-    [19] = {K_PROFILE, 0, "market_director", {NULL}},
-    [20] = {K_PROFILE, 0, "office_staff", {NULL}},
-    [21] = {K_STAFFED, 0, NULL, {"stock.staff.COORDINATOR", "stock.staff.INFORMATION_OFFICER"}},
-    [22] = {K_FLOW, 0, NULL, {"pub.STUDY_SESSION"}},
-    [23] = {K_FLOW, 0, NULL, {"pub.copies"}},
-    [24] = {K_PROFILE, 0, "market_office", {NULL}},
-    [25] = {K_FLOW, 0, NULL, {"insp.routine_distribution"}},
-};
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+/* Out of memory is an error the caller reports, not an exit: an item whose
+ * table could not be made is not added (the head stays NULL). */
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
 
 int trace_figure_parse(const char *s)
 {
-    struct figures f;
     if (!s || !*s)
         return -1;
     char *end;
     long n = strtol(s, &end, 10);
     if (*end == '\0')
         return n >= 1 && n <= FIGURES_N ? (int)n : -1;
-    figures_init(&f, NULL);
-    for (int i = 1; i <= FIGURES_N; i++)
-        if (strcmp(s, f.f[i].key) == 0)
-            return i;
-    return -1;
+    return figure_num(s);
 }
 
 /* ------------------------------------------------------------ the listing */
@@ -175,8 +114,6 @@ static Shibao__V1__Event *decode_row(const struct ledger_row *r)
     return ev;
 }
 
-static int is_distribution(int c) { return (DISTRIBUTION >> c) & 1u; }
-
 /* Figures 22, 23, 25: the period's events that the figure counts; *count is
  * the figure recomputed (23: copies summed). */
 struct flow {
@@ -199,7 +136,7 @@ static int flow_row(void *arg, const struct ledger_row *lr)
     const char *id = lr->event_id;
     if (num == 25 && ev->body_case == SHIBAO__V1__EVENT__BODY_INSPECTION &&
         ev->inspection->kind == SHIBAO__V1__INSPECTION_KIND__INSPECTION_KIND_ROUTINE &&
-        is_distribution((int)ev->inspection->category)) {
+        figure_has_category(25, (int)ev->inspection->category)) {
         const Shibao__V1__Inspection *in = ev->inspection;
         json_t *f = row(l, v, d, id);
         jset(l, f, "kind", json_string(suffix(&shibao__v1__inspection_kind__descriptor, (int)in->kind)));
@@ -235,65 +172,50 @@ static int trace_flow(sqlite3 *db, const char *township, int num, const char *fi
 }
 
 /* The latest event of each entity (an operator, a staff member) by
- * (occurred_on, event_id): the GUIDE's order, the aggregator's too. */
+ * (occurred_on, event_id): the aggregator's order too (aggregator/entity.c). */
 struct latest {
     char *key;
     char village[16], date[11], event_id[40];
     int what, action;  /* category or role; registration or staffing action */
     char *name;
+    UT_hash_handle hh;
 };
 
+/* The entities by key (uthash). */
 struct latest_map {
-    struct latest *v;
-    size_t cap, n;  /* open addressing on key; cap a power of two, at most half full */
+    struct latest *head;
+    size_t n;
 };
-
-static size_t khash(const char *s)
-{
-    uint64_t h = 14695981039346656037ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return (size_t)h;
-}
 
 static struct latest *latest_get(struct latest_map *m, const char *key)
 {
-    if ((m->n + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 256;
-        struct latest *v = calloc(cap, sizeof *v);
-        if (!v)
-            return NULL;
-        for (size_t i = 0; i < m->cap; i++) {
-            if (!m->v[i].key)
-                continue;
-            size_t j = khash(m->v[i].key) & (cap - 1);
-            while (v[j].key)
-                j = (j + 1) & (cap - 1);
-            v[j] = m->v[i];
-        }
-        free(m->v);
-        m->v = v;
-        m->cap = cap;
-    }
-    size_t i = khash(key) & (m->cap - 1);
-    while (m->v[i].key) {
-        if (strcmp(m->v[i].key, key) == 0)
-            return &m->v[i];
-        i = (i + 1) & (m->cap - 1);
-    }
-    if (!(m->v[i].key = strdup(key)))
+    struct latest *e;
+    HASH_FIND_STR(m->head, key, e);
+    if (e)
+        return e;
+    if (!(e = calloc(1, sizeof *e)) || !(e->key = strdup(key))) {
+        free(e);
         return NULL;
+    }
+    HASH_ADD_KEYPTR(hh, m->head, e->key, strlen(e->key), e);
+    if (!m->head) {
+        free(e->key);
+        free(e);
+        return NULL;
+    }
     m->n++;
-    return &m->v[i];
+    return e;
 }
 
 static void latest_free(struct latest_map *m)
 {
-    for (size_t i = 0; i < m->cap; i++) {
-        free(m->v[i].key);
-        free(m->v[i].name);
+    struct latest *e, *tmp;
+    HASH_ITER(hh, m->head, e, tmp) {
+        HASH_DEL(m->head, e);
+        free(e->key);
+        free(e->name);
+        free(e);
     }
-    free(m->v);
     memset(m, 0, sizeof *m);
 }
 
@@ -339,9 +261,8 @@ static const struct latest **latest_sorted(const struct latest_map *m)
     if (!v)
         return NULL;
     size_t n = 0;
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->v[i].key)
-            v[n++] = &m->v[i];
+    for (const struct latest *e = m->head; e; e = e->hh.next)
+        v[n++] = e;
     qsort(v, n, sizeof *v, latest_cmp);
     return v;
 }
@@ -487,85 +408,110 @@ out:
 /* ------------------------------------------------------------ from the rollups */
 
 /* A county database: the figure's value per village of every township. */
+struct per_village {
+    struct listing *l;
+    const struct figure_def *d;
+    const char *township;
+    char village[16];  /* the village of the row being summed, or "" */
+    int64_t sum[2];    /* the village's sums: all metrics; staffing: per role */
+};
+
+static void village_out(struct per_village *pv)
+{
+    if (!pv->village[0])
+        return;
+    struct listing *l = pv->l;
+    json_t *r = json_object();
+    int64_t v = pv->d->source == FIG_FROM_STAFFING ? pv->sum[0] > 0 && pv->sum[1] > 0 : pv->sum[0];
+    jset(l, r, "township", json_string(pv->township));
+    jset(l, r, "village", json_string(pv->village));
+    jset(l, r, "value", json_integer(v));
+    if (!r || json_array_append_new(l->rows, r) < 0)
+        l->bad = 1;
+    pv->village[0] = '\0';
+    pv->sum[0] = pv->sum[1] = 0;
+}
+
+/* Rows (village, metric, sum) in village order: one listed row a village. */
+static int village_row(void *arg, const char *v, const char *month, const char *metric,
+                       int64_t value)
+{
+    struct per_village *pv = arg;
+    (void)month;
+    if (!v || !metric)
+        return 0;
+    if (strcmp(v, pv->village) != 0) {
+        village_out(pv);
+        snprintf(pv->village, sizeof pv->village, "%s", v);
+    }
+    int role = pv->d->source == FIG_FROM_STAFFING && strcmp(metric, pv->d->metrics[0]) != 0;
+    pv->sum[role] = sat_add(pv->sum[role], value);
+    return 0;
+}
+
+/* The profile entry a profile figure shows; "village" stays empty. */
+static int profile_row(void *arg, const char *key, const char *value)
+{
+    struct per_village *pv = arg;
+    if (!key || strcmp(key, pv->d->profile_key) != 0)
+        return 0;
+    struct listing *l = pv->l;
+    json_t *r = json_object();
+    jset(l, r, "township", json_string(pv->township));
+    jset(l, r, "village", json_string(""));
+    jset(l, r, "value", json_string(value ? value : ""));
+    if (!r || json_array_append_new(l->rows, r) < 0)
+        l->bad = 1;
+    return 0;
+}
+
 static int trace_rollups(sqlite3 *db, const char *only, const struct period *p, int num,
                          struct listing *l, char *err, size_t errlen)
 {
-    int rc = -1, n = 0, s;
+    int rc = -1, n = 0, nm = 0;
     char **codes = NULL, first[8], last[8];
-    sqlite3_stmt *st = NULL;
-    const struct def *d = &DEFS[num];
+    rollup_read_t *rd = NULL;
+    const struct figure_def *d = &FIGURE_DEFS[num];
     period_first_month(p, first);
     period_last_month(p, last);
-    if (figures_townships(db, &codes, &n) < 0) {
-        set_err(err, errlen, "cannot list townships: %s", sqlite3_errmsg(db));
+    while (nm < 13 && d->metrics[nm])
+        nm++;
+    if (rollup_townships(db, &codes, &n) < 0) {
+        text_set_err(err, errlen, "cannot list townships: %s", sqlite3_errmsg(db));
         goto out;
     }
-    char sql[1024];
-    size_t len;
-    if (d->kind == K_PROFILE)
-        /* the value as each township's profile has it; "village" stays empty */
-        len = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT '', value FROM profile WHERE township = ?1 AND key = ?4");
-    else if (d->kind == K_STAFFED)
-        len = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT village, SUM(value) FILTER (WHERE metric = ?4) > 0"
-                               " AND SUM(value) FILTER (WHERE metric = ?5) > 0 FROM rollup"
-                               " WHERE township = ?1 AND month <= ?3 AND metric IN (?4, ?5)"
-                               " GROUP BY village ORDER BY village");
-    else
-        len = (size_t)snprintf(sql, sizeof sql,
-                               "SELECT village, SUM(value) FROM rollup WHERE township = ?1 AND %s"
-                               " AND metric IN (?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
-                               " GROUP BY village ORDER BY village",
-                               d->kind == K_FLOW ? "month BETWEEN ?2 AND ?3" : "month <= ?3");
-    if (len >= sizeof sql || db_prepare(db, sql, &st) < 0) {
-        set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
+    if (rollup_read_new(db, &rd) < 0) {
+        text_set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
         goto out;
     }
     for (int t = 0; t < n; t++) {
         if (only && strcmp(only, codes[t]) != 0)
             continue;
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        sqlite3_bind_text(st, 1, codes[t], -1, SQLITE_STATIC);
-        if (sqlite3_bind_parameter_index(st, "?2"))
-            sqlite3_bind_text(st, 2, first, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, last, -1, SQLITE_STATIC);
-        if (d->kind == K_PROFILE)
-            sqlite3_bind_text(st, 4, d->profile_key, -1, SQLITE_STATIC);
-        for (int k = 0; k < 12 && d->metrics[k]; k++)
-            sqlite3_bind_text(st, 4 + k, d->metrics[k], -1, SQLITE_STATIC);
-        while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-            json_t *r = json_object();
-            const char *text = (const char *)sqlite3_column_text(st, 1);
-            jset(l, r, "township", json_string(codes[t]));
-            jset(l, r, "village", json_string((const char *)sqlite3_column_text(st, 0)));
-            jset(l, r, "value", d->kind == K_PROFILE ? json_string(text ? text : "")
-                                                     : json_integer(sqlite3_column_int64(st, 1)));
-            if (!r || json_array_append_new(l->rows, r) < 0)
-                l->bad = 1;
-        }
-        if (s != SQLITE_DONE) {
-            set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
+        struct per_village pv = {.l = l, .d = d, .township = codes[t]};
+        int r = d->source == FIG_FROM_PROFILE
+                    ? rollup_profile(rd, codes[t], profile_row, &pv)
+                    : rollup_village_sums(rd, codes[t], d->source == FIG_FROM_FLOW ? first : NULL,
+                                          last, d->metrics, nm, village_row, &pv);
+        if (r < 0) {
+            text_set_err(err, errlen, "cannot read the rollups: %s", sqlite3_errmsg(db));
             goto out;
         }
+        village_out(&pv);
     }
     rc = 0;
 out:
-    sqlite3_finalize(st);
-    for (int i = 0; i < n; i++)
-        free(codes[i]);
-    free(codes);
+    rollup_read_destroy(&rd);
+    rollup_townships_free(codes, n);
     return rc;
 }
 
 /* ------------------------------------------------------------ entry */
 
 static const char *const WHAT[] = {
-    [K_FLOW] = "events of the period counted by the figure",
-    [K_REG] = "operators open at the period's end (latest registration on or before it), with it",
-    [K_STAFFED] = "villages with a coordinator and an information officer at the period's end",
-    [K_PROFILE] = "",
+    [FIG_FROM_FLOW] = "events of the period counted by the figure",
+    [FIG_FROM_REGISTRY] = "operators open at the period's end (latest registration on or before it), with it",
+    [FIG_FROM_STAFFING] = "villages with a coordinator and an information officer at the period's end",
+    [FIG_FROM_PROFILE] = "",
 };
 
 int trace_figure(sqlite3 *db, const char *township, const struct period *p, int num, int json,
@@ -578,10 +524,10 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
     int64_t count = 0;
     figures_init(&f, p);
     if (num < 1 || num > FIGURES_N) {
-        set_err(err, errlen, "no figure %d (1-%d)", num, FIGURES_N);
+        text_set_err(err, errlen, "no figure %d (1-%d)", num, FIGURES_N);
         goto out;
     }
-    const struct def *d = &DEFS[num];
+    const struct figure_def *d = &FIGURE_DEFS[num];
     period_format(p, code, sizeof code);
     period_first_month(p, fm);
     period_last_month(p, lm);
@@ -589,7 +535,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
     snprintf(last, sizeof last, "%s-%02d", lm, days_in_month(p->year, p->last_month));
     /* one snapshot for the figure and the events behind it */
     if (db_exec(db, "BEGIN") < 0 || (began = 1, (ledger = ledger_exists(db)) < 0)) {
-        set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
+        text_set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         goto out;
     }
     jset(&l, l.root, "figure", json_integer(num));
@@ -612,7 +558,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
             goto out;
         const char *t = f.township;
         jset(&l, l.root, "township", json_string(t));
-        if (d->kind == K_PROFILE) {
+        if (d->source == FIG_FROM_PROFILE) {
             jset(&l, l.root, "source", json_string("profile"));
             jset(&l, l.root, "profile_key", json_string(d->profile_key));
             if (!f.f[num].present)
@@ -622,21 +568,21 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
             else
                 jset(&l, l.root, "value", json_integer(f.f[num].value));
         } else {
-            int r = d->kind == K_FLOW ? trace_flow(db, t, num, first, last, &l, &count)
-                    : d->kind == K_REG ? trace_registry(db, t, d->cats, last, &l, &count)
+            int r = d->source == FIG_FROM_FLOW ? trace_flow(db, t, num, first, last, &l, &count)
+                    : d->source == FIG_FROM_REGISTRY ? trace_registry(db, t, d->cats, last, &l, &count)
                                        : trace_staffed(db, t, last, &l, &count);
             if (r < 0) {
-                set_err(err, errlen, "cannot trace figure %d: %s", num, sqlite3_errmsg(db));
+                text_set_err(err, errlen, "cannot trace figure %d: %s", num, sqlite3_errmsg(db));
                 goto out;
             }
-            jset(&l, l.root, "source", json_string(d->kind == K_FLOW ? "events" : "stock"));
+            jset(&l, l.root, "source", json_string(d->source == FIG_FROM_FLOW ? "events" : "stock"));
             jset(&l, l.root, "value", f.f[num].present ? json_integer(f.f[num].value) : json_null());
             jset(&l, l.root, "recount", json_integer(count));
             jset(&l, l.root, "events", json_incref(l.rows));
         }
     }
     if (l.bad || !l.root || !l.rows) {
-        set_err(err, errlen, "out of memory, or an event text that is not UTF-8");
+        text_set_err(err, errlen, "out of memory, or an event text that is not UTF-8");
         goto out;
     }
 
@@ -666,24 +612,24 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
                     fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
                 fputc('\n', out);
             }
-        } else if (d->kind == K_PROFILE) {
+        } else if (d->source == FIG_FROM_PROFILE) {
             fprintf(out, "# from the township profile (key %s), not from events: ", d->profile_key);
             if (!f.f[num].present)
-                fputs("（未上报）", out);
+                fputs(NOT_REPORTED, out);
             else if (f.f[num].type == FIG_TEXT)
                 put_clean(out, f.f[num].text);
             else
                 fprintf(out, "%" PRId64, f.f[num].value);
             fputc('\n', out);
         } else {
-            fprintf(out, "# %s: %zu listed", WHAT[d->kind], json_array_size(l.rows));
+            fprintf(out, "# %s: %zu listed", WHAT[d->source], json_array_size(l.rows));
             if (num == 23)
                 fprintf(out, ", %" PRId64 " copies", count);
             fputs("; the report shows ", out);
             if (f.f[num].present)
                 fprintf(out, "%" PRId64 "\n", f.f[num].value);
             else
-                fputs("（未上报）\n", out);
+                fputs(NOT_REPORTED "\n", out);
             if (f.f[num].present ? f.f[num].value != count : count != 0)
                 fprintf(out, "# WARNING: the events give %" PRId64 ", the rollups %" PRId64
                              ": run shibao-aggregator verify\n", count, f.f[num].value);
@@ -695,7 +641,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
     rc = 0;
     goto out;
 write_error:
-    set_err(err, errlen, "write error");
+    text_set_err(err, errlen, "write error");
 out:
     if (began)
         db_rollback(db);

@@ -46,16 +46,6 @@ int render_supporting(const struct figures *f, int i, const char **key, const ch
     return 0;
 }
 
-const char *data_value(const struct figure *f, char *buf, size_t n)
-{
-    if (!f->present)
-        return "";
-    if (f->type == FIG_TEXT)
-        return f->text;
-    snprintf(buf, n, "%" PRId64, f->value);
-    return buf;
-}
-
 const char *rate(int part, int whole, char *buf, size_t n)
 {
     if (whole <= 0) {

@@ -1,8 +1,9 @@
 /* words: what every report writer says the same way (text, md, csv, json,
- * html): how an absent figure reads, which figures the county appendix
- * compares, the supporting figures after the 25, a value as data, a rate,
- * a village's name. The writers (report_*.c) share these so that one
- * format cannot drift from another; the figure model itself is figures.h.
+ * html): which figures the county appendix compares, the supporting
+ * figures after the 25, a rate, a village's name. The writers (report_*.c)
+ * share these so that one format cannot drift from another; the figure
+ * model itself, with how an absent figure reads and a figure as data, is
+ * model.h.
  * Nothing here allocates or keeps state. */
 #ifndef SHIBAO_WORDS_H
 #define SHIBAO_WORDS_H
@@ -11,9 +12,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "figures.h"
-
-/* A figure without data, in every format that prints one. */
-#define NOT_REPORTED "（未上报）"
 
 /* The figures of the county appendix: what a county reader compares across
  * townships (size, village network, publicity, supervision). */
@@ -38,10 +36,6 @@ int render_supporting(const struct figures *f, int i, const char **key, const ch
  * >= 100, exact below. */
 int64_t render_round_copies(int64_t copies);
 
-/* The figure as data (md, csv, html's data-value): exact; "" when absent.
- * Returns the figure's own text or buf. */
-const char *data_value(const struct figure *f, char *buf, size_t n);
-
 /* "83.3%": part of whole to one decimal, rounded; "—" without a whole. */
 const char *rate(int part, int whole, char *buf, size_t n);
 
@@ -63,7 +57,7 @@ const char *village_short(const struct village_figures *v);
  * must draw a long bar, not hang or wrap). */
 static inline int64_t pos(int64_t v) { return v > 0 ? v : 0; }
 
-static inline int64_t sat_add(int64_t a, int64_t b)
+static inline int64_t chart_add(int64_t a, int64_t b)
 {
     a = pos(a);
     b = pos(b);

@@ -15,7 +15,7 @@
 #  - a CREATE TABLE (or RENAME TO) of a table not in the list;
 #  - a listed table that its owner never creates (a stale list).
 # It is shown to catch a planted reach-in (a multi-line literal), an
-# unlisted CREATE TABLE and a read beyond a temporary exception, in a copy
+# unlisted CREATE TABLE and a table named second in a lower-case FROM list, in a copy
 # of the tree. Needs python3 only (no build; tests/c_literals.py reads the
 # literals); takes a second.
 source "$(dirname "$0")/lib.sh"
@@ -45,25 +45,12 @@ outbox_meta              common/outbox.c
 outbox_refusals          common/outbox.c
 '
 
-# ---------------------------------------------------------------- TEMPORARY
-# Until branch o1 (the reporter's split, with common/rollup_read.c) lands,
-# these reporter files still read the rollup tables directly. The lead
-# deletes this list when merging o1; nothing else may be added to it.
-# file                   tables it may still name
-TEMPORARY='
-reporter/figures.c       rollup profile stock_keys stock_level flow_total village_events
-reporter/trace.c         rollup profile
-reporter/main.c          rollup
-reporter/county.c        stock_keys stock_level months
-'
-# ---------------------------------------------------------------- end TEMPORARY
-
 PRODUCT_DIRS=(common collector aggregator reporter sim)
 
 # reach_ins ROOT: prints every violation in ROOT's product sources, one
 # "file:line: ..." each; fails if there is one
 reach_ins() {
-    PYTHONDONTWRITEBYTECODE=1 TESTS=$PWD/tests OWNERS="$OWNERS" TEMPORARY="$TEMPORARY" python3 - "$1" "${PRODUCT_DIRS[@]}" <<'EOF'
+    PYTHONDONTWRITEBYTECODE=1 TESTS=$PWD/tests OWNERS="$OWNERS" python3 - "$1" "${PRODUCT_DIRS[@]}" <<'EOF'
 import bisect, glob, os, re, sys
 
 sys.path.insert(0, os.environ["TESTS"])
@@ -80,7 +67,6 @@ def table_list(text):
     return rows
 
 owners = table_list(os.environ["OWNERS"])
-temporary = table_list(os.environ["TEMPORARY"])  # file -> tables
 
 NAME = r"(?:main\.|temp\.)?([A-Za-z_]\w*)"
 ALIAS = r"(?:\s+(?:AS\s+)?[A-Za-z_]\w*)?"
@@ -123,7 +109,7 @@ for path in files:
                            " (tests/e2e_owners.sh): add it with its owner"
                            % (rel, line_of(m.start(1)), t))
         for off, t in names(text):
-            if t not in owners or rel in owners[t] or t in temporary.get(rel, ()):
+            if t not in owners or rel in owners[t]:
                 continue
             bad.append("%s:%d: SQL naming table %s outside its owner (%s): use the owner's functions"
                        % (rel, line_of(off), t, " ".join(sorted(owners[t]))))
@@ -173,10 +159,10 @@ check_eq "a table not in the list is found where it is created" \
 check_eq "... and fails the check" 1 "$rc"
 cp common/text.c "$T/tree/common/text.c"
 
-n=$(planted reporter/county.c 'static const char *const PLANTED = "select r.value from months m, ledger r";')
+n=$(planted common/ledger.c 'static const char *const PLANTED = "select m.month from ledger l, months m";')
 out=$(reach_ins "$T/tree"); rc=$?
-check_eq "a temporary exception covers only its tables (the second of a FROM list, in lower case)" \
-    "reporter/county.c:$n: SQL naming table ledger outside its owner (common/ledger.c): use the owner's functions" \
+check_eq "an owner may name its own table, not another one named second in a lower-case FROM list" \
+    "common/ledger.c:$n: SQL naming table months outside its owner (common/rollup.c common/rollup_read.c): use the owner's functions" \
     "$out"
 check_eq "... and fails the check" 1 "$rc"
 

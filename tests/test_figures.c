@@ -440,6 +440,38 @@ static void test_townships_and_county(void **state)
     figures_free(&c);
 }
 
+/* The county view (report --county, the live page): the townships of
+ * figures_all_townships and their total, as figures_county gives it. */
+static void test_county_view(void **state)
+{
+    struct fx *fx = *state;
+    struct period p;
+    struct county_view v;
+    struct figures c;
+    char err[256] = "";
+    fill_a(fx);
+    fill_b(fx);
+    period("2022H1", &p);
+    figures_init(&c, &p);
+    assert_int_equal(figures_county(fx->db, &p, &c, err, sizeof err), 0);
+    assert_int_equal(figures_county_view(fx->db, &p, NULL, &v, err, sizeof err), 0);
+    assert_int_equal(v.n, 2);
+    assert_string_equal(v.towns[0].township, TA);
+    assert_string_equal(v.towns[1].township, TB);
+    for (int i = 1; i <= FIGURES_N; i++) {
+        assert_int_equal(v.total.f[i].present, c.f[i].present);
+        assert_int_equal(v.total.f[i].value, c.f[i].value);
+        assert_int_equal(v.total.f[i].value, v.towns[0].f[i].type == FIG_TEXT || i == 20
+                                                 ? 0 : v.towns[0].f[i].value + v.towns[1].f[i].value);
+    }
+    assert_int_equal(v.total.months_expected, c.months_expected);
+    assert_int_equal(v.total.inspections_total, 15);
+    figures_county_view_free(&v);
+    assert_null(v.towns);
+    assert_int_equal(v.n, 0);
+    figures_free(&c);
+}
+
 static void test_single_township_default(void **state)
 {
     struct fx *fx = *state;
@@ -846,6 +878,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_registrations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_profile_edge_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_townships_and_county, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_county_view, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_township_default, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inside_caller_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_completeness, setup, teardown),

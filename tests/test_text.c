@@ -43,12 +43,29 @@ static void test_cut_on_character(void **state)
     }
 }
 
+/* One error helper for every module that hands a message back in a buffer:
+ * formatted, cut to the buffer, and a NULL buffer is no crash. */
+static void test_set_err(void **state)
+{
+    (void)state;
+    char b[16];
+    text_set_err(b, sizeof b, "township %s: %d", "420102001", 7);
+    assert_string_equal(b, "township 420102");
+    text_set_err(b, sizeof b, "镇 %d", 2);
+    assert_string_equal(b, "镇 2");
+    text_set_err(NULL, 0, "nothing %d", 1);
+    b[0] = 'x';
+    text_set_err(b, 0, "nothing");
+    assert_int_equal(b[0], 'x');
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_as_is),
         cmocka_unit_test(test_controls_masked),
         cmocka_unit_test(test_cut_on_character),
+        cmocka_unit_test(test_set_err),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
