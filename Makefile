@@ -52,15 +52,15 @@ INC_tests        := $(PROGRAMS:%=-I%)
 INC_bench        := -Iaggregator
 LAYER_CFLAGS      = $(INC_$(firstword $(subst /, ,$*)))
 
-# Test hooks (SHIBAO_TODAY, common/period.h) are compiled into what the
+# Test hooks (SHIBAO_TODAY, common/date.h) are compiled into what the
 # tests run (make all, test, asan, bench, fuzz) and never into what is
-# installed: make install and make deb build with TEST_HOOKS=0. period.o,
+# installed: make install and make deb build with TEST_HOOKS=0. date.o,
 # the one object they change, is rebuilt whenever the setting changes.
 ifneq ($(filter install deb lintian,$(MAKECMDGOALS)),)
 TEST_HOOKS ?= 0
 endif
 TEST_HOOKS ?= 1
-# holds the setting period.o was last built with; rewritten (newer) when
+# holds the setting date.o was last built with; rewritten (newer) when
 # it changes
 HOOKS_STAMP := $(BUILD)/test-hooks
 $(shell mkdir -p $(BUILD) && { [ "$$(cat $(HOOKS_STAMP) 2>/dev/null)" = "$(TEST_HOOKS)" ] || \
@@ -128,8 +128,8 @@ $(BUILD)/%.o: %.c $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LAYER_CFLAGS) -c $< -o $@
 
-$(BUILD)/common/period.o: CFLAGS += $(if $(filter 1,$(TEST_HOOKS)),-DSHIBAO_TEST_HOOKS)
-$(BUILD)/common/period.o: $(HOOKS_STAMP)
+$(BUILD)/common/date.o: CFLAGS += $(if $(filter 1,$(TEST_HOOKS)),-DSHIBAO_TEST_HOOKS)
+$(BUILD)/common/date.o: $(HOOKS_STAMP)
 
 $(COMMON_LIB): $(COMMON_OBJ)
 $(BUILD)/libshibao-aggregator.a: $(call PROGRAM_OBJ,aggregator)

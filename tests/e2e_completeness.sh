@@ -11,7 +11,7 @@
 # spreadsheet (CSV) takes the same road.
 #
 # The township's receipt day comes from SHIBAO_TODAY (the test hook of
-# common/period.c: date_today), so the aggregator is restarted with the
+# common/date.c: date_today), so the aggregator is restarted with the
 # "today" of each delivery; submit is judged on the same day.
 source "$(dirname "$0")/lib.sh"
 TOWN=420102001
