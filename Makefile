@@ -8,7 +8,7 @@ PKGS     := libzmq libprotobuf-c sqlite3 jansson inih libmicrohttpd
 # `make deps-build` installs just those. Each other goal installs what it
 # runs (see the deps-* goals below); `make deps` installs them all.
 BUILD_DEPS := build-essential pkg-config protobuf-c-compiler xxd libzmq3-dev libprotobuf-c-dev \
-              libsqlite3-dev libjansson-dev libinih-dev libmicrohttpd-dev
+              libsqlite3-dev libjansson-dev libinih-dev libmicrohttpd-dev libcsv-dev
 # unit tests (cmocka) and the tools the end-to-end scripts call
 TEST_DEPS  := libcmocka-dev procps iproute2 jq sqlite3 curl python3 chromium fonts-noto-cjk valgrind
 # bench/: mqtt_peer links libmosquitto and bench/run.sh starts a broker
@@ -30,7 +30,8 @@ CFLAGS   := -std=c11 -Wall -Wextra -Werror $(OPT) -g -D_GNU_SOURCE \
             -I$(BUILD)/gen -Icommon \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  := $(SAN)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# libcsv (<csv.h>) ships no pkg-config file
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # ---- layers

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <csv.h>
+
 /* ------------------------------------------------------------ CSV records */
 
 struct record {
@@ -31,12 +33,16 @@ static void record_free(struct record *r)
     memset(r, 0, sizeof *r);
 }
 
+/* A blank around a cell; CR too: the CR of a CRLF line ends its last
+ * field. */
+static int blank_byte(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
 /* Appends the len bytes at s as the next cell, trimmed of blanks. */
 static int record_push(struct record *r, const char *s, size_t len)
 {
-    while (len && (*s == ' ' || *s == '\t'))
+    while (len && blank_byte(*s))
         s++, len--;
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+    while (len && blank_byte(s[len - 1]))
         len--;
     if (r->n == r->cap) {
         int cap = r->cap ? r->cap * 2 : 16;
@@ -55,84 +61,158 @@ static int record_push(struct record *r, const char *s, size_t len)
     return 0;
 }
 
-/* The next record from *pos (RFC 4180; LF or CRLF). Returns 1 with a record,
- * 0 at the end, -1 out of memory, -2 malformed (why in err). */
-static int next_record(const char *buf, size_t len, size_t *pos, int *line, struct record *r,
-                       char *err, size_t errlen)
+/* Records from a buffer, one at a time, tokenized by libcsv (RFC 4180:
+ * quoted fields may hold commas, doubled quotes and line breaks; LF or
+ * CRLF). libcsv reports no positions, so the buffer is fed one line at a
+ * time: a record's line is the first non-blank line after the previous
+ * record, counted here.
+ *
+ * The derived ids hash the cells, so the cells of a file accepted once must
+ * stay byte for byte what the reader before libcsv made of them: a field
+ * is quoted only when its first byte is a quote (" a" is text, quotes
+ * included), a quote inside an unquoted field is text, blanks may follow a
+ * closing quote, a lone CR after one separates fields, and every cell is
+ * trimmed of blanks (record_push, inside quotes too). libcsv is told that
+ * nothing is a blank and only LF ends a line; feed() does the rest. */
+struct reader {
+    struct csv_parser p;
+    const char *buf;
+    size_t len, pos;
+    int line;            /* of the next line to feed */
+    int in_row;          /* a record has begun and not ended */
+    int row_done, oom, finished;
+    struct record *cur;
+};
+
+static int no_blank(unsigned char c)
 {
-    char *field = NULL;
-    size_t flen = 0, fcap = 0;
-    int rc = -1;
-    record_clear(r);
-    if (*pos >= len)
-        return 0;
-    r->line = *line;
-    for (;;) {
-        flen = 0;
-        int quoted = *pos < len && buf[*pos] == '"';
-        if (quoted) {
-            (*pos)++;
-            for (;;) {
-                if (*pos >= len) {
-                    snprintf(err, errlen, "a quoted field is not closed (a \" is missing)");
-                    rc = -2;
-                    goto out;
-                }
-                char c = buf[(*pos)++];
-                if (c == '"') {
-                    if (*pos < len && buf[*pos] == '"')
-                        (*pos)++;
-                    else
-                        break;
-                }
-                if (c == '\n')
-                    (*line)++;
-                if (flen + 1 >= fcap) {
-                    size_t ncap = fcap ? fcap * 2 : 64;
-                    char *nf = realloc(field, ncap);
-                    if (!nf)
-                        goto out;
-                    field = nf;
-                    fcap = ncap;
-                }
-                field[flen++] = c;
-            }
-            /* only blanks may follow a closing quote before the separator */
-            while (*pos < len && (buf[*pos] == ' ' || buf[*pos] == '\t'))
-                (*pos)++;
-            if (*pos < len && buf[*pos] != ',' && buf[*pos] != '\n' && buf[*pos] != '\r') {
-                snprintf(err, errlen, "text after the closing quote of field %d", r->n + 1);
-                rc = -2;
-                goto out;
-            }
-            if (record_push(r, field ? field : "", flen) < 0)
-                goto out;
+    (void)c;
+    return 0;
+}
+static int csv_newline(unsigned char c) { return c == '\n'; }
+
+static void on_field(void *s, size_t len, void *arg)
+{
+    struct reader *rd = arg;
+    if (!rd->oom && record_push(rd->cur, s ? s : "", len) < 0)
+        rd->oom = 1;
+}
+
+static void on_row(int c, void *arg)
+{
+    (void)c;
+    struct reader *rd = arg;
+    rd->row_done = 1;
+    rd->in_row = 0;
+}
+
+static int reader_init(struct reader *rd, const char *buf, size_t len)
+{
+    memset(rd, 0, sizeof *rd);
+    /* strict: text after a closing quote, and a quote left open at the
+     * end, are errors rather than guesses */
+    if (csv_init(&rd->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+        return -1;
+    csv_set_space_func(&rd->p, no_blank);
+    csv_set_term_func(&rd->p, csv_newline);
+    /* libcsv grows a field by this much at a time (128 bytes by default) */
+    csv_set_blk_size(&rd->p, 64 * 1024);
+    rd->buf = buf;
+    rd->len = len;
+    rd->line = 1;
+    return 0;
+}
+
+static void reader_free(struct reader *rd) { csv_free(&rd->p); }
+
+static void parse(struct reader *rd, const char *s, size_t n)
+{
+    csv_parse(&rd->p, s, n, on_field, on_row, rd);
+}
+
+/* Feeds the n bytes at s, one line or the end of one. 0, -1 out of memory,
+ * or -2 malformed (why in err). */
+static int feed(struct reader *rd, const char *s, size_t n, char *err, size_t errlen)
+{
+    while (n > 0) {
+        size_t k = csv_parse(&rd->p, s, n, on_field, on_row, rd);
+        if (k == n)
+            break;
+        if (csv_error(&rd->p) != CSV_EPARSE)
+            return -1;
+        if (!rd->p.quoted) {
+            /* a quote inside an unquoted field (12" 店): text, that one
+             * byte parsed without strict */
+            unsigned char opts = (unsigned char)csv_get_opts(&rd->p);
+            csv_set_opts(&rd->p, opts & ~CSV_STRICT);
+            parse(rd, s + k, 1);
+            csv_set_opts(&rd->p, opts);
+            k++;
         } else {
-            size_t start = *pos;
-            while (*pos < len && buf[*pos] != ',' && buf[*pos] != '\n')
-                (*pos)++;
-            size_t end = *pos;
-            if (end > start && buf[end - 1] == '\r' && (end == len || buf[end] == '\n'))
-                end--;
-            if (record_push(r, buf + start, end - start) < 0)
-                goto out;
+            /* after a closing quote: blanks, then a separator, the line's
+             * end (CRLF too) or the file's; a lone CR separates fields */
+            while (k < n && (s[k] == ' ' || s[k] == '\t'))
+                k++;
+            if (k < n && s[k] == '\r') {
+                if (k + 1 < n && s[k + 1] == '\n') {
+                    k++;
+                } else {
+                    parse(rd, ",", 1);
+                    k++;
+                }
+            } else if (k < n && s[k] != ',' && s[k] != '\n') {
+                snprintf(err, errlen, "text after the closing quote of field %d",
+                         rd->cur->n + 1);
+                return -2;
+            }
         }
-        if (*pos < len && buf[*pos] == '\r' && *pos + 1 < len && buf[*pos + 1] == '\n')
-            (*pos)++;
-        if (*pos >= len) {
-            (*line)++;
-            break;
-        }
-        if (buf[(*pos)++] == '\n') {
-            (*line)++;
-            break;
-        }
-        /* a comma: another field follows */
+        s += k;
+        n -= k;
     }
-    rc = 1;
-out:
-    free(field);
-    return rc;
+    return rd->oom ? -1 : 0;
+}
+
+/* The next record. Returns 1 with a record (r->line: where it starts), 0 at
+ * the end, -1 out of memory, -2 malformed (why in err). */
+static int next_record(struct reader *rd, struct record *r, char *err, size_t errlen)
+{
+    record_clear(r);
+    rd->cur = r;
+    rd->row_done = 0;
+    while (!rd->row_done) {
+        if (rd->pos >= rd->len) {
+            if (rd->finished)
+                return 0;
+            rd->finished = 1;
+            if (csv_fini(&rd->p, on_field, on_row, rd) != 0) {
+                snprintf(err, errlen, "a quoted field is not closed (a \" is missing)");
+                return -2;
+            }
+            if (rd->oom)
+                return -1;
+            return rd->row_done;
+        }
+        const char *s = rd->buf + rd->pos;
+        const char *nl = memchr(s, '\n', rd->len - rd->pos);
+        size_t n = nl ? (size_t)(nl - s) + 1 : rd->len - rd->pos;
+        rd->pos += n;
+        int line = rd->line;
+        if (nl)
+            rd->line++;
+        if (!rd->in_row) {
+            size_t i = 0;
+            while (i < n && (blank_byte(s[i]) || s[i] == '\n'))
+                i++;
+            if (i == n)
+                continue; /* a blank line: no record, as a spreadsheet means */
+            r->line = line;
+            rd->in_row = 1;
+        }
+        int rc = feed(rd, s, n, err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    return 1;
 }
 
 static int blank_record(const struct record *r)
@@ -669,12 +749,14 @@ oom:
 int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *name,
                         const char *buf, size_t len, FILE *errs, struct submit_result *res)
 {
-    int rc = -1, line = 1, r;
+    int rc = -1, r;
     size_t pos = 0;
     char err[512];
     submitter_t *s = NULL;
     struct csvfile f = {.village = village};
     struct record row = {0};
+    struct reader rd;
+    int rd_ready = 0;
 
     if (submitter_new(village, name, errs, res, &s) < 0)
         return -1;
@@ -684,8 +766,11 @@ int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const ch
     }
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
         pos = 3;
+    if (reader_init(&rd, buf + pos, len - pos) < 0)
+        goto oom;
+    rd_ready = 1;
     /* the header: the first record that is not blank */
-    while ((r = next_record(buf, len, &pos, &line, &f.head, err, sizeof err)) == 1 &&
+    while ((r = next_record(&rd, &f.head, err, sizeof err)) == 1 &&
            blank_record(&f.head))
         ;
     if (r == -1)
@@ -709,7 +794,7 @@ int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const ch
         rc = submitter_commit(s, db, ob);
         goto out;
     }
-    while ((r = next_record(buf, len, &pos, &line, &row, err, sizeof err)) != 0) {
+    while ((r = next_record(&rd, &row, err, sizeof err)) != 0) {
         if (r == -1)
             goto oom;
         if (r == -2) {
@@ -738,6 +823,8 @@ int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const ch
 oom:
     log_error("submit: %s: out of memory", name);
 out:
+    if (rd_ready)
+        reader_free(&rd);
     record_free(&row);
     record_free(&f.head);
     free(f.rows);

@@ -59,7 +59,7 @@ timeout 300 lintian --fail-on error "$DEB" >"$T/lintian.log" 2>&1; rc=$?
 sed 's/^/   lintian: /' "$T/lintian.log"
 check_eq "lintian reports no errors (exit status)" 0 "$rc"
 check_eq "lintian E: lines" 0 "$(grep -c '^E:' "$T/lintian.log")"
-for dep in libzmq5 libprotobuf-c1 libsqlite3-0 libjansson4 libinih1 adduser; do
+for dep in libzmq5 libprotobuf-c1 libsqlite3-0 libjansson4 libinih1 libcsv3 adduser; do
     check "Depends names $dep" sh -c "dpkg-deb -f '$DEB' Depends | grep -qw '$dep'"
 done
 
