@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <csv.h>
 
@@ -225,76 +226,37 @@ static int blank_record(const struct record *r)
 
 /* ------------------------------------------------------------ values */
 
-/* d digits at s as a number (-1 if not all digits). */
-static int digits(const char *s, int d)
-{
-    int v = 0;
-    for (int i = 0; i < d; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-/* Reads 1-2 digits at *s; -1 if none. */
-static int small_number(const char **s)
-{
-    int v = digits(*s, 1);
-    if (v < 0)
-        return -1;
-    (*s)++;
-    int w = digits(*s, 1);
-    if (w >= 0) {
-        v = v * 10 + w;
-        (*s)++;
-    }
-    return v;
-}
-
 /* A date or month as spreadsheets write them: 2022-03-04, 2022/3/4,
  * 2022.3.4, 2022年3月4日 (with_day), or 2022-03, 2022/3, 2022年3月. Writes the
  * canonical YYYY-MM-DD or YYYY-MM and returns 1; 0 when s is not of that
  * shape (validation then says why, quoting it). */
 static int normalize_date(const char *s, int with_day, char *out, size_t n)
 {
-    int y = digits(s, 4), m, d = 0;
-    if (y < 0)
+    /* any of - / . after the year and after the month, as it always was */
+    static const char *const DAY[] = {
+        "%Y-%m-%d", "%Y-%m/%d", "%Y-%m.%d", "%Y/%m-%d", "%Y/%m/%d", "%Y/%m.%d",
+        "%Y.%m-%d", "%Y.%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y年%m月%d",
+    };
+    static const char *const MONTH[] = {"%Y-%m", "%Y/%m", "%Y.%m", "%Y年%m月"};
+    const char *const *fmt = with_day ? DAY : MONTH;
+    size_t nfmt = with_day ? sizeof DAY / sizeof *DAY : sizeof MONTH / sizeof *MONTH;
+    /* strptime takes a year of 1 to 4 digits and skips blanks before a
+     * number; a spreadsheet's year is 4 digits and its cell has no blank */
+    if (strspn(s, "0123456789") != 4 || strpbrk(s, " \t\n\v\f\r"))
         return 0;
-    s += 4;
-    int cjk = strncmp(s, "年", strlen("年")) == 0;
-    if (cjk)
-        s += strlen("年");
-    else if (*s == '-' || *s == '/' || *s == '.')
-        s++;
-    else
-        return 0;
-    if ((m = small_number(&s)) < 0)
-        return 0;
-    if (cjk) {
-        if (strncmp(s, "月", strlen("月")) != 0)
-            return 0;
-        s += strlen("月");
+    for (size_t i = 0; i < nfmt; i++) {
+        struct tm tm = {0};
+        const char *end = strptime(s, fmt[i], &tm);
+        if (!end || *end)
+            continue;
+        unsigned y = (unsigned)(tm.tm_year + 1900), m = (unsigned)(tm.tm_mon + 1);
+        if (with_day)
+            snprintf(out, n, "%04u-%02u-%02u", y % 10000u, m % 100u, (unsigned)tm.tm_mday % 100u);
+        else
+            snprintf(out, n, "%04u-%02u", y % 10000u, m % 100u);
+        return 1;
     }
-    if (with_day) {
-        if (!cjk) {
-            if (*s != '-' && *s != '/' && *s != '.')
-                return 0;
-            s++;
-        }
-        if ((d = small_number(&s)) < 0)
-            return 0;
-        if (cjk && strncmp(s, "日", strlen("日")) == 0)
-            s += strlen("日");
-    }
-    if (*s)
-        return 0;
-    if (with_day)
-        snprintf(out, n, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-                 (unsigned)d % 100u);
-    else
-        snprintf(out, n, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
-    return 1;
+    return 0;
 }
 
 /* An enum value: a Chinese label, the value's full name or its name without
