@@ -13,15 +13,16 @@
 #include "uuid.h"
 #include "validate.h"
 
-/* event_ids seen in this file, with the line that had each first. Open
- * addressing; the table owns the id strings. */
+/* an add that finds no memory leaves the table as it was (seen_add) */
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
+/* event_ids seen in this file, with the line that had each first (uthash,
+ * keyed by id). */
 struct seen {
-    struct seen_slot {
-        char *id;
-        int line;
-    } *slots;
-    size_t cap; /* power of two */
-    size_t count;
+    UT_hash_handle hh;
+    int line;
+    char id[]; /* the key */
 };
 
 /* One good event waiting for the commit. id points into the seen table. */
@@ -31,67 +32,37 @@ struct pending {
     size_t len;
 };
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static struct seen_slot *seen_find(struct seen *t, const char *id)
-{
-    size_t i = (size_t)hash_str(id) & (t->cap - 1);
-    while (t->slots[i].id && strcmp(t->slots[i].id, id) != 0)
-        i = (i + 1) & (t->cap - 1);
-    return &t->slots[i];
-}
-
-static int seen_grow(struct seen *t)
-{
-    size_t ncap = t->cap ? t->cap * 2 : 64;
-    struct seen_slot *old = t->slots;
-    size_t ocap = t->cap;
-    t->slots = calloc(ncap, sizeof *t->slots);
-    if (!t->slots) {
-        t->slots = old;
-        return -1;
-    }
-    t->cap = ncap;
-    for (size_t i = 0; i < ocap; i++)
-        if (old[i].id)
-            *seen_find(t, old[i].id) = old[i];
-    free(old);
-    return 0;
-}
-
-/* Looks id up, adding it with line if absent. Returns the slot (whose line
+/* Looks id up, adding it with line if absent. Returns the entry (whose line
  * is the earlier one when the id was there already) or NULL without memory.
  * *added tells which. */
-static struct seen_slot *seen_add(struct seen *t, const char *id, int line, int *added)
+static struct seen *seen_add(struct seen **t, const char *id, int line, int *added)
 {
-    if ((t->count + 1) * 2 > t->cap && seen_grow(t) < 0)
-        return NULL;
-    struct seen_slot *s = seen_find(t, id);
+    struct seen *s;
     *added = 0;
-    if (s->id)
+    HASH_FIND_STR(*t, id, s);
+    if (s)
         return s;
-    s->id = strdup(id);
-    if (!s->id)
+    size_t n = strlen(id);
+    if (!(s = malloc(sizeof *s + n + 1)))
         return NULL;
+    memcpy(s->id, id, n + 1);
     s->line = line;
-    t->count++;
+    HASH_ADD_KEYPTR(hh, *t, s->id, n, s);
+    if (!s->hh.tbl) { /* uthash out of memory: not added */
+        free(s);
+        return NULL;
+    }
     *added = 1;
     return s;
 }
 
-static void seen_free(struct seen *t)
+static void seen_free(struct seen **t)
 {
-    for (size_t i = 0; i < t->cap; i++)
-        free(t->slots[i].id);
-    free(t->slots);
+    struct seen *s, *tmp;
+    HASH_ITER(hh, *t, s, tmp) {
+        HASH_DEL(*t, s);
+        free(s);
+    }
 }
 
 /* A value from the input quoted in a message: cut, and control bytes
@@ -114,7 +85,7 @@ static int set_string(char **field, const char *value)
 /* One parsed event (m, taken) to one encoded event, whatever the input
  * format. Returns 0 (appended to *out), 1 (bad: err holds "field: reason")
  * or -1 (out of memory). */
-static int submit_event(const char *village, ProtobufCMessage *m, int line, struct seen *seen,
+static int submit_event(const char *village, ProtobufCMessage *m, int line, struct seen **seen,
                         struct pending *out, char *err, size_t errlen)
 {
     int rc = -1;
@@ -149,7 +120,7 @@ static int submit_event(const char *village, ProtobufCMessage *m, int line, stru
 
     /* ids of bad lines are remembered too: a later copy of a broken line is
      * still a duplicate once the broken one is fixed */
-    struct seen_slot *slot = NULL;
+    struct seen *slot = NULL;
     int added = 0;
     if (uuid_valid(ev->event_id)) {
         slot = seen_add(seen, ev->event_id, line, &added);
@@ -180,7 +151,7 @@ struct submitter {
     const char *village, *name;
     FILE *errs;
     struct submit_result *res, local;
-    struct seen seen;
+    struct seen *seen;
     struct pending *pend;
     size_t npend, cappend;
 };
