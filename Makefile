@@ -224,7 +224,7 @@ fuzz: deps-fuzz
 	    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" fuzzers
 	BUILD=$(FUZZ_BUILD) tests/fuzz.sh
 
-# The fault-injection suite at full scale (issue 3): long, not in CI.
+# The fault-injection suite at full scale: long, not in CI.
 soak: deps-test
 	$(MAKE) all
 	BUILD=$(BUILD) SOAK=1 tests/soak.sh
@@ -234,7 +234,7 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-# ---- install and packaging (issue 7)
+# ---- install and packaging
 # make man: the manuals, from docs/man/*.scd (scdoc), each checked by
 #   man --warnings (the lintian way), and the shipped examples checked
 #   against the programs (packaging/check-examples.sh).

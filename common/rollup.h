@@ -23,7 +23,7 @@
  *    at the end of that month against the end of the month before, so the
  *    stock at the end of a period is the sum over all months up to its last.
  *    Late and out-of-order events only move the deltas of the months they
- *    affect (see aggregator/ledger.c).
+ *    affect (the aggregator's count.c, stock_event).
  *
  * Metric names (SUFFIX = enum value name without its type prefix):
  *   events.registration|inspection|rectification|publicity|staffing  flows: events of that body

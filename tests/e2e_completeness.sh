@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Completeness, revisions and trace end to end (issue 6), with real
+# Completeness, revisions and trace end to end, with real
 # processes: the simulated township's villages deliver each month's events
 # and nil reports (零报告) within ten days of the month's end, except a few
 # events held back and delivered weeks late (revisions); one village falls

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Debian package end to end (issue 7), as a township's IT clerk gets it:
+# The Debian package end to end, as a township's IT clerk gets it:
 # `make deb` builds it, lintian finds no error in it, apt installs it with
 # its dependencies, and then: the programs answer --version from /usr/bin,
 # one system user per service and its state directory /var/lib/shibao/ROLE
