@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,21 +24,19 @@ struct fx {
     char dir[64], dbpath[128];
     sqlite3 *db;
     outbox_t *ob;
-    char *errbuf;
-    size_t errlen;
-    FILE *errs;
+    struct fx_errs e;
 };
 
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
-    strcpy(fx->dir, "/tmp/shibao-csvin-XXXXXX");
-    if (!mkdtemp(fx->dir))
+    if (fx_tmpdir(fx->dir, sizeof fx->dir, "csvin") < 0)
         return -1;
-    snprintf(fx->dbpath, sizeof fx->dbpath, "%s/collector.db", fx->dir);
-    if (db_open(fx->dbpath, &fx->db) < 0 || outbox_new(fx->db, &fx->ob) < 0)
+    if (fx_db_open(fx->dir, "collector.db", fx->dbpath, sizeof fx->dbpath, &fx->db) < 0 ||
+        outbox_new(fx->db, &fx->ob) < 0)
         return -1;
-    fx->errs = open_memstream(&fx->errbuf, &fx->errlen);
+    if (fx_errs_open(&fx->e) < 0)
+        return -1;
     *state = fx;
     return 0;
 }
@@ -45,13 +44,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    char cmd[128];
-    fclose(fx->errs);
-    free(fx->errbuf);
+    fx_errs_close(&fx->e);
     outbox_destroy(&fx->ob);
     db_close(&fx->db);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
+    if (fx_rmtree(fx->dir) != 0)
         return -1;
     free(fx);
     return 0;
@@ -59,13 +55,12 @@ static int teardown(void **state)
 
 static const char *errors(struct fx *fx)
 {
-    fflush(fx->errs);
-    return fx->errbuf ? fx->errbuf : "";
+    return fx_errs_text(&fx->e);
 }
 
 static int submit(struct fx *fx, const char *name, const char *text, struct submit_result *r)
 {
-    return csvin_submit_buffer(fx->db, fx->ob, VILLAGE, name, text, strlen(text), fx->errs, r);
+    return csvin_submit_buffer(fx->db, fx->ob, VILLAGE, name, text, strlen(text), fx->e.f, r);
 }
 
 struct collected {
@@ -275,8 +270,8 @@ static void test_frozen_ids(void **state)
 static void expect_refused(struct fx *fx, const char *text, const char *want)
 {
     struct submit_result r;
-    fflush(fx->errs);
-    size_t before = fx->errlen;
+    fflush(fx->e.f);
+    size_t before = fx->e.len;
     assert_int_equal(submit(fx, "h.csv", text, &r), 1);
     const char *e = errors(fx) + before;
     if (!strstr(e, want))
@@ -333,10 +328,10 @@ static void test_file(void **state)
     assert_non_null(f);
     fputs(BOM "日期,月份\r\n2024-03-01,2024-02\r\n", f);
     fclose(f);
-    assert_int_equal(csvin_submit_file(fx->db, fx->ob, VILLAGE, path, fx->errs, &r), 0);
+    assert_int_equal(csvin_submit_file(fx->db, fx->ob, VILLAGE, path, fx->e.f, &r), 0);
     assert_int_equal(r.stored, 1);
     snprintf(path, sizeof path, "%s/none.csv", fx->dir);
-    assert_int_equal(csvin_submit_file(fx->db, fx->ob, VILLAGE, path, fx->errs, &r), -1);
+    assert_int_equal(csvin_submit_file(fx->db, fx->ob, VILLAGE, path, fx->e.f, &r), -1);
 }
 
 int main(void)
