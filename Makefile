@@ -2,13 +2,14 @@
 # `make demo` runs the whole pipeline, `make asan` the tests under ASan/UBSan.
 
 VERSION  := 0.1.0
-PKGS     := libzmq libprotobuf-c sqlite3 jansson inih libmicrohttpd
+PKGS     := libzmq libprotobuf-c sqlite3 jansson inih libmicrohttpd libsodium
 
 # Debian packages, by what needs them. `make` needs BUILD_DEPS only;
 # `make deps-build` installs just those. Each other goal installs what it
 # runs (see the deps-* goals below); `make deps` installs them all.
 BUILD_DEPS := build-essential pkg-config protobuf-c-compiler xxd libzmq3-dev libprotobuf-c-dev \
-              libsqlite3-dev libjansson-dev libinih-dev libmicrohttpd-dev uthash-dev
+              libsqlite3-dev libjansson-dev libinih-dev libmicrohttpd-dev libcsv-dev \
+              uthash-dev libsodium-dev
 # unit tests (cmocka) and the tools the end-to-end scripts call
 TEST_DEPS  := libcmocka-dev procps iproute2 jq sqlite3 curl python3 chromium fonts-noto-cjk valgrind
 # bench/: mqtt_peer links libmosquitto and bench/run.sh starts a broker
@@ -30,7 +31,8 @@ CFLAGS   := -std=c11 -Wall -Wextra -Werror $(OPT) -g -D_GNU_SOURCE \
             -I$(BUILD)/gen -Icommon \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  := $(SAN)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# libcsv (<csv.h>) ships no pkg-config file
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # ---- layers
@@ -52,15 +54,15 @@ INC_tests        := $(PROGRAMS:%=-I%)
 INC_bench        := -Iaggregator
 LAYER_CFLAGS      = $(INC_$(firstword $(subst /, ,$*)))
 
-# Test hooks (SHIBAO_TODAY, common/period.h) are compiled into what the
+# Test hooks (SHIBAO_TODAY, common/date.h) are compiled into what the
 # tests run (make all, test, asan, bench, fuzz) and never into what is
-# installed: make install and make deb build with TEST_HOOKS=0. period.o,
+# installed: make install and make deb build with TEST_HOOKS=0. date.o,
 # the one object they change, is rebuilt whenever the setting changes.
 ifneq ($(filter install deb lintian,$(MAKECMDGOALS)),)
 TEST_HOOKS ?= 0
 endif
 TEST_HOOKS ?= 1
-# holds the setting period.o was last built with; rewritten (newer) when
+# holds the setting date.o was last built with; rewritten (newer) when
 # it changes
 HOOKS_STAMP := $(BUILD)/test-hooks
 $(shell mkdir -p $(BUILD) && { [ "$$(cat $(HOOKS_STAMP) 2>/dev/null)" = "$(TEST_HOOKS)" ] || \
@@ -128,8 +130,8 @@ $(BUILD)/%.o: %.c $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LAYER_CFLAGS) -c $< -o $@
 
-$(BUILD)/common/period.o: CFLAGS += $(if $(filter 1,$(TEST_HOOKS)),-DSHIBAO_TEST_HOOKS)
-$(BUILD)/common/period.o: $(HOOKS_STAMP)
+$(BUILD)/common/date.o: CFLAGS += $(if $(filter 1,$(TEST_HOOKS)),-DSHIBAO_TEST_HOOKS)
+$(BUILD)/common/date.o: $(HOOKS_STAMP)
 
 $(COMMON_LIB): $(COMMON_OBJ)
 $(BUILD)/libshibao-aggregator.a: $(call PROGRAM_OBJ,aggregator)
@@ -222,7 +224,7 @@ fuzz: deps-fuzz
 	    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" fuzzers
 	BUILD=$(FUZZ_BUILD) tests/fuzz.sh
 
-# The fault-injection suite at full scale (issue 3): long, not in CI.
+# The fault-injection suite at full scale: long, not in CI.
 soak: deps-test
 	$(MAKE) all
 	BUILD=$(BUILD) SOAK=1 tests/soak.sh
@@ -232,7 +234,7 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-# ---- install and packaging (issue 7)
+# ---- install and packaging
 # make man: the manuals, from docs/man/*.scd (scdoc), each checked by
 #   man --warnings (the lintian way), and the shipped examples checked
 #   against the programs (packaging/check-examples.sh).

@@ -1,5 +1,5 @@
 /* count: one event's contribution to the township's rollups, summed in a
- * tally (GUIDE.md's definitions).
+ * tally (the definitions are docs/FIGURES.md).
  *
  * Flows are counts per (village, month). Stocks (stock.reg.*, stock.staff.*)
  * are the net change at each month end of an entity's state (entity.h): a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh: `make bench` (issue 5). Every product figure beside the raw
+# bench/run.sh: `make bench`. Every product figure beside the raw
 # limit of the same machine, measured in the same run, as a ratio; one table
 # on stdout and bench/results.json. See bench/README.md.
 #

@@ -1,4 +1,5 @@
 #include "csvin.h"
+#include "sheet.h"
 #include "codec.h"
 #include "log.h"
 #include "validate.h"
@@ -7,146 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
-/* ------------------------------------------------------------ templates */
-
-enum { B_REG = 1, B_INSP = 2, B_RECT = 4, B_PUB = 8, B_STAFF = 16, B_NIL = 32, B_ALL = 63 };
-
-enum field {
-    F_EVENT_ID, F_VILLAGE, F_DATE, F_TYPE, F_OPERATOR_ID, F_OPERATOR_NAME, F_CATEGORY,
-    F_ACTION, F_KIND, F_OUTCOME, F_THREE_NO, F_EXPIRED, F_UNQUALIFIED, F_RECTIFY_BY,
-    F_NOTICE, F_STATUS, F_PARTICIPANTS, F_COPIES, F_ROLE, F_PERSON, F_MONTH, F_N
-};
-
-/* Each field's proto name (validation errors name it) and its template
- * header in Chinese, for messages. */
-static const char *const FIELD_EN[F_N] = {
-    "event_id", "village_id", "occurred_on", "type", "operator_id", "operator_name",
-    "category", "action", "kind", "outcome", "three_no_items", "expired_items",
-    "unqualified_staff", "rectify_by", "notice_event_id", "status", "participants", "copies",
-    "role", "person_name", "month",
-};
-static const char *const FIELD_ZH[F_N] = {
-    "事件编号", "村代码", "日期", "类型", "经营者编号", "经营者名称", "类别", "登记事项/变动",
-    "检查类型/宣传类型", "检查结果", "三无食品", "过期食品", "无证人员", "整改期限",
-    "整改通知编号", "整改状态", "参加人数", "资料份数", "岗位", "姓名", "月份",
-};
-
-/* Every header a column may have (ASCII compared without case), the field
- * it fills and the event types it belongs to: an English name shared by two
- * types (kind, action, category, operator_id) fits both, a Chinese one only
- * its own. */
-static const struct colname {
-    const char *name;
-    enum field field;
-    unsigned bodies;
-} COLS[] = {
-    {"event_id", F_EVENT_ID, B_ALL},       {"eventId", F_EVENT_ID, B_ALL},
-    {"事件编号", F_EVENT_ID, B_ALL},         {"编号", F_EVENT_ID, B_ALL},
-    {"village_id", F_VILLAGE, B_ALL},      {"villageId", F_VILLAGE, B_ALL},
-    {"村代码", F_VILLAGE, B_ALL},            {"村编码", F_VILLAGE, B_ALL},
-    {"行政村代码", F_VILLAGE, B_ALL},
-    {"occurred_on", F_DATE, B_ALL},        {"occurredOn", F_DATE, B_ALL},
-    {"date", F_DATE, B_ALL},               {"日期", F_DATE, B_ALL},
-    {"发生日期", F_DATE, B_ALL},
-    {"type", F_TYPE, B_ALL},               {"类型", F_TYPE, B_ALL},
-    {"事件类型", F_TYPE, B_ALL},
-    {"operator_id", F_OPERATOR_ID, B_REG | B_INSP | B_RECT},
-    {"operatorId", F_OPERATOR_ID, B_REG | B_INSP | B_RECT},
-    {"经营者编号", F_OPERATOR_ID, B_REG | B_INSP | B_RECT},
-    {"operator_name", F_OPERATOR_NAME, B_REG}, {"operatorName", F_OPERATOR_NAME, B_REG},
-    {"经营者名称", F_OPERATOR_NAME, B_REG},
-    {"category", F_CATEGORY, B_REG | B_INSP}, {"类别", F_CATEGORY, B_REG | B_INSP},
-    {"经营类别", F_CATEGORY, B_REG | B_INSP},
-    {"action", F_ACTION, B_REG | B_STAFF},  {"登记事项", F_ACTION, B_REG},
-    {"登记类型", F_ACTION, B_REG},           {"变动", F_ACTION, B_STAFF},
-    {"人员变动", F_ACTION, B_STAFF},
-    {"kind", F_KIND, B_INSP | B_PUB},       {"检查类型", F_KIND, B_INSP},
-    {"检查方式", F_KIND, B_INSP},            {"宣传类型", F_KIND, B_PUB},
-    {"宣传形式", F_KIND, B_PUB},
-    {"outcome", F_OUTCOME, B_INSP},         {"检查结果", F_OUTCOME, B_INSP},
-    {"处理结果", F_OUTCOME, B_INSP},
-    {"three_no_items", F_THREE_NO, B_INSP}, {"threeNoItems", F_THREE_NO, B_INSP},
-    {"三无食品", F_THREE_NO, B_INSP},        {"三无食品（件）", F_THREE_NO, B_INSP},
-    {"expired_items", F_EXPIRED, B_INSP},   {"expiredItems", F_EXPIRED, B_INSP},
-    {"过期食品", F_EXPIRED, B_INSP},          {"过期变质食品", F_EXPIRED, B_INSP},
-    {"过期变质食品（件）", F_EXPIRED, B_INSP},
-    {"unqualified_staff", F_UNQUALIFIED, B_INSP}, {"unqualifiedStaff", F_UNQUALIFIED, B_INSP},
-    {"无证人员", F_UNQUALIFIED, B_INSP},      {"无健康证人员", F_UNQUALIFIED, B_INSP},
-    {"rectify_by", F_RECTIFY_BY, B_INSP},   {"rectifyBy", F_RECTIFY_BY, B_INSP},
-    {"整改期限", F_RECTIFY_BY, B_INSP},
-    {"notice_event_id", F_NOTICE, B_RECT},  {"noticeEventId", F_NOTICE, B_RECT},
-    {"整改通知编号", F_NOTICE, B_RECT},
-    {"status", F_STATUS, B_RECT},           {"整改状态", F_STATUS, B_RECT},
-    {"整改结果", F_STATUS, B_RECT},
-    {"participants", F_PARTICIPANTS, B_PUB}, {"参加人数", F_PARTICIPANTS, B_PUB},
-    {"人数", F_PARTICIPANTS, B_PUB},
-    {"copies", F_COPIES, B_PUB},            {"资料份数", F_COPIES, B_PUB},
-    {"份数", F_COPIES, B_PUB},
-    {"role", F_ROLE, B_STAFF},              {"岗位", F_ROLE, B_STAFF},
-    {"职务", F_ROLE, B_STAFF},
-    {"person_name", F_PERSON, B_STAFF},     {"personName", F_PERSON, B_STAFF},
-    {"姓名", F_PERSON, B_STAFF},
-    {"month", F_MONTH, B_NIL},              {"月份", F_MONTH, B_NIL},
-    {"报告月份", F_MONTH, B_NIL},
-};
-#define N_COLS (sizeof COLS / sizeof COLS[0])
-
-/* The event types: the type column's values, and the fields each needs. */
-static const struct bodydef {
-    unsigned bit;
-    const char *names[4];   /* English first, then Chinese */
-    enum field required[4]; /* F_N ends the list */
-} BODIES[] = {
-    {B_REG, {"registration", "登记", NULL}, {F_OPERATOR_ID, F_CATEGORY, F_ACTION, F_N}},
-    {B_INSP, {"inspection", "检查", NULL}, {F_OPERATOR_ID, F_CATEGORY, F_KIND, F_OUTCOME}},
-    {B_RECT, {"rectification", "整改", NULL}, {F_OPERATOR_ID, F_STATUS, F_N}},
-    {B_PUB, {"publicity", "宣传", NULL}, {F_KIND, F_N}},
-    {B_STAFF, {"staffing", "人员", "人员配备", NULL}, {F_ROLE, F_PERSON, F_ACTION, F_N}},
-    {B_NIL, {"nil_report", "零报告", "nilReport", NULL}, {F_MONTH, F_N}},
-};
-#define N_BODIES (sizeof BODIES / sizeof BODIES[0])
-
-static const struct bodydef *body_of(unsigned bit)
-{
-    for (size_t i = 0; i < N_BODIES; i++)
-        if (BODIES[i].bit == bit)
-            return &BODIES[i];
-    return NULL;
-}
-
-/* Chinese labels of enum values, as a village writes them. */
-struct label {
-    const char *zh;
-    int value;
-};
-static const struct label CATEGORY_ZH[] = {
-    {"食品生产企业", 1}, {"生产企业", 1}, {"小作坊", 2}, {"大型餐饮", 3}, {"中型餐饮", 4},
-    {"小型餐饮", 5}, {"小餐饮店", 6}, {"小吃店", 6}, {"学校食堂", 7}, {"食品批发户", 8},
-    {"批发户", 8}, {"商超", 9}, {"超市", 9}, {"食杂店", 10}, {"小经营店", 11}, {"流动厨师", 12},
-    {NULL, 0},
-};
-static const struct label REG_ACTION_ZH[] = {
-    {"开业", 1}, {"登记", 1}, {"新办", 1}, {"注销", 2}, {"关闭", 2}, {"停业", 2}, {NULL, 0},
-};
-static const struct label INSP_KIND_ZH[] = {
-    {"定期", 1}, {"定期检查", 1}, {"不定期", 2}, {"不定期检查", 2}, {"专项整治", 3},
-    {"联合", 4}, {"联合检查", 4}, {NULL, 0},
-};
-static const struct label OUTCOME_ZH[] = {
-    {"合格", 1}, {"责令整改", 2}, {"限期整改", 2}, {"下架", 3}, {"销毁", 4}, {NULL, 0},
-};
-static const struct label STATUS_ZH[] = {
-    {"已完成", 1}, {"完成", 1}, {"逾期", 2}, {"逾期未改", 2}, {NULL, 0},
-};
-static const struct label PUB_KIND_ZH[] = {
-    {"集中学习", 1}, {"专题讲座", 2}, {"讲座", 2}, {"宣传资料", 3}, {"发放资料", 3},
-    {"横幅", 4}, {"宣传栏", 5}, {NULL, 0},
-};
-static const struct label ROLE_ZH[] = {{"协管员", 1}, {"信息员", 2}, {NULL, 0}};
-static const struct label STAFF_ACTION_ZH[] = {
-    {"配备", 1}, {"任命", 1}, {"上岗", 1}, {"免去", 2}, {"解除", 2}, {"离岗", 2}, {NULL, 0},
-};
+#include <csv.h>
 
 /* ------------------------------------------------------------ CSV records */
 
@@ -170,12 +34,16 @@ static void record_free(struct record *r)
     memset(r, 0, sizeof *r);
 }
 
+/* A blank around a cell; CR too: the CR of a CRLF line ends its last
+ * field. */
+static int blank_byte(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
 /* Appends the len bytes at s as the next cell, trimmed of blanks. */
 static int record_push(struct record *r, const char *s, size_t len)
 {
-    while (len && (*s == ' ' || *s == '\t'))
+    while (len && blank_byte(*s))
         s++, len--;
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+    while (len && blank_byte(s[len - 1]))
         len--;
     if (r->n == r->cap) {
         int cap = r->cap ? r->cap * 2 : 16;
@@ -194,84 +62,158 @@ static int record_push(struct record *r, const char *s, size_t len)
     return 0;
 }
 
-/* The next record from *pos (RFC 4180; LF or CRLF). Returns 1 with a record,
- * 0 at the end, -1 out of memory, -2 malformed (why in err). */
-static int next_record(const char *buf, size_t len, size_t *pos, int *line, struct record *r,
-                       char *err, size_t errlen)
+/* Records from a buffer, one at a time, tokenized by libcsv (RFC 4180:
+ * quoted fields may hold commas, doubled quotes and line breaks; LF or
+ * CRLF). libcsv reports no positions, so the buffer is fed one line at a
+ * time: a record's line is the first non-blank line after the previous
+ * record, counted here.
+ *
+ * The derived ids hash the cells, so the cells of a file accepted once must
+ * stay byte for byte what the reader before libcsv made of them: a field
+ * is quoted only when its first byte is a quote (" a" is text, quotes
+ * included), a quote inside an unquoted field is text, blanks may follow a
+ * closing quote, a lone CR after one separates fields, and every cell is
+ * trimmed of blanks (record_push, inside quotes too). libcsv is told that
+ * nothing is a blank and only LF ends a line; feed() does the rest. */
+struct reader {
+    struct csv_parser p;
+    const char *buf;
+    size_t len, pos;
+    int line;            /* of the next line to feed */
+    int in_row;          /* a record has begun and not ended */
+    int row_done, oom, finished;
+    struct record *cur;
+};
+
+static int no_blank(unsigned char c)
 {
-    char *field = NULL;
-    size_t flen = 0, fcap = 0;
-    int rc = -1;
-    record_clear(r);
-    if (*pos >= len)
-        return 0;
-    r->line = *line;
-    for (;;) {
-        flen = 0;
-        int quoted = *pos < len && buf[*pos] == '"';
-        if (quoted) {
-            (*pos)++;
-            for (;;) {
-                if (*pos >= len) {
-                    snprintf(err, errlen, "a quoted field is not closed (a \" is missing)");
-                    rc = -2;
-                    goto out;
-                }
-                char c = buf[(*pos)++];
-                if (c == '"') {
-                    if (*pos < len && buf[*pos] == '"')
-                        (*pos)++;
-                    else
-                        break;
-                }
-                if (c == '\n')
-                    (*line)++;
-                if (flen + 1 >= fcap) {
-                    size_t ncap = fcap ? fcap * 2 : 64;
-                    char *nf = realloc(field, ncap);
-                    if (!nf)
-                        goto out;
-                    field = nf;
-                    fcap = ncap;
-                }
-                field[flen++] = c;
-            }
-            /* only blanks may follow a closing quote before the separator */
-            while (*pos < len && (buf[*pos] == ' ' || buf[*pos] == '\t'))
-                (*pos)++;
-            if (*pos < len && buf[*pos] != ',' && buf[*pos] != '\n' && buf[*pos] != '\r') {
-                snprintf(err, errlen, "text after the closing quote of field %d", r->n + 1);
-                rc = -2;
-                goto out;
-            }
-            if (record_push(r, field ? field : "", flen) < 0)
-                goto out;
+    (void)c;
+    return 0;
+}
+static int csv_newline(unsigned char c) { return c == '\n'; }
+
+static void on_field(void *s, size_t len, void *arg)
+{
+    struct reader *rd = arg;
+    if (!rd->oom && record_push(rd->cur, s ? s : "", len) < 0)
+        rd->oom = 1;
+}
+
+static void on_row(int c, void *arg)
+{
+    (void)c;
+    struct reader *rd = arg;
+    rd->row_done = 1;
+    rd->in_row = 0;
+}
+
+static int reader_init(struct reader *rd, const char *buf, size_t len)
+{
+    memset(rd, 0, sizeof *rd);
+    /* strict: text after a closing quote, and a quote left open at the
+     * end, are errors rather than guesses */
+    if (csv_init(&rd->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+        return -1;
+    csv_set_space_func(&rd->p, no_blank);
+    csv_set_term_func(&rd->p, csv_newline);
+    /* libcsv grows a field by this much at a time (128 bytes by default) */
+    csv_set_blk_size(&rd->p, 64 * 1024);
+    rd->buf = buf;
+    rd->len = len;
+    rd->line = 1;
+    return 0;
+}
+
+static void reader_free(struct reader *rd) { csv_free(&rd->p); }
+
+static void parse(struct reader *rd, const char *s, size_t n)
+{
+    csv_parse(&rd->p, s, n, on_field, on_row, rd);
+}
+
+/* Feeds the n bytes at s, one line or the end of one. 0, -1 out of memory,
+ * or -2 malformed (why in err). */
+static int feed(struct reader *rd, const char *s, size_t n, char *err, size_t errlen)
+{
+    while (n > 0) {
+        size_t k = csv_parse(&rd->p, s, n, on_field, on_row, rd);
+        if (k == n)
+            break;
+        if (csv_error(&rd->p) != CSV_EPARSE)
+            return -1;
+        if (!rd->p.quoted) {
+            /* a quote inside an unquoted field (12" 店): text, that one
+             * byte parsed without strict */
+            unsigned char opts = (unsigned char)csv_get_opts(&rd->p);
+            csv_set_opts(&rd->p, opts & ~CSV_STRICT);
+            parse(rd, s + k, 1);
+            csv_set_opts(&rd->p, opts);
+            k++;
         } else {
-            size_t start = *pos;
-            while (*pos < len && buf[*pos] != ',' && buf[*pos] != '\n')
-                (*pos)++;
-            size_t end = *pos;
-            if (end > start && buf[end - 1] == '\r' && (end == len || buf[end] == '\n'))
-                end--;
-            if (record_push(r, buf + start, end - start) < 0)
-                goto out;
+            /* after a closing quote: blanks, then a separator, the line's
+             * end (CRLF too) or the file's; a lone CR separates fields */
+            while (k < n && (s[k] == ' ' || s[k] == '\t'))
+                k++;
+            if (k < n && s[k] == '\r') {
+                if (k + 1 < n && s[k + 1] == '\n') {
+                    k++;
+                } else {
+                    parse(rd, ",", 1);
+                    k++;
+                }
+            } else if (k < n && s[k] != ',' && s[k] != '\n') {
+                snprintf(err, errlen, "text after the closing quote of field %d",
+                         rd->cur->n + 1);
+                return -2;
+            }
         }
-        if (*pos < len && buf[*pos] == '\r' && *pos + 1 < len && buf[*pos + 1] == '\n')
-            (*pos)++;
-        if (*pos >= len) {
-            (*line)++;
-            break;
-        }
-        if (buf[(*pos)++] == '\n') {
-            (*line)++;
-            break;
-        }
-        /* a comma: another field follows */
+        s += k;
+        n -= k;
     }
-    rc = 1;
-out:
-    free(field);
-    return rc;
+    return rd->oom ? -1 : 0;
+}
+
+/* The next record. Returns 1 with a record (r->line: where it starts), 0 at
+ * the end, -1 out of memory, -2 malformed (why in err). */
+static int next_record(struct reader *rd, struct record *r, char *err, size_t errlen)
+{
+    record_clear(r);
+    rd->cur = r;
+    rd->row_done = 0;
+    while (!rd->row_done) {
+        if (rd->pos >= rd->len) {
+            if (rd->finished)
+                return 0;
+            rd->finished = 1;
+            if (csv_fini(&rd->p, on_field, on_row, rd) != 0) {
+                snprintf(err, errlen, "a quoted field is not closed (a \" is missing)");
+                return -2;
+            }
+            if (rd->oom)
+                return -1;
+            return rd->row_done;
+        }
+        const char *s = rd->buf + rd->pos;
+        const char *nl = memchr(s, '\n', rd->len - rd->pos);
+        size_t n = nl ? (size_t)(nl - s) + 1 : rd->len - rd->pos;
+        rd->pos += n;
+        int line = rd->line;
+        if (nl)
+            rd->line++;
+        if (!rd->in_row) {
+            size_t i = 0;
+            while (i < n && (blank_byte(s[i]) || s[i] == '\n'))
+                i++;
+            if (i == n)
+                continue; /* a blank line: no record, as a spreadsheet means */
+            r->line = line;
+            rd->in_row = 1;
+        }
+        int rc = feed(rd, s, n, err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    return 1;
 }
 
 static int blank_record(const struct record *r)
@@ -284,76 +226,37 @@ static int blank_record(const struct record *r)
 
 /* ------------------------------------------------------------ values */
 
-/* d digits at s as a number (-1 if not all digits). */
-static int digits(const char *s, int d)
-{
-    int v = 0;
-    for (int i = 0; i < d; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-/* Reads 1-2 digits at *s; -1 if none. */
-static int small_number(const char **s)
-{
-    int v = digits(*s, 1);
-    if (v < 0)
-        return -1;
-    (*s)++;
-    int w = digits(*s, 1);
-    if (w >= 0) {
-        v = v * 10 + w;
-        (*s)++;
-    }
-    return v;
-}
-
 /* A date or month as spreadsheets write them: 2022-03-04, 2022/3/4,
  * 2022.3.4, 2022年3月4日 (with_day), or 2022-03, 2022/3, 2022年3月. Writes the
  * canonical YYYY-MM-DD or YYYY-MM and returns 1; 0 when s is not of that
  * shape (validation then says why, quoting it). */
 static int normalize_date(const char *s, int with_day, char *out, size_t n)
 {
-    int y = digits(s, 4), m, d = 0;
-    if (y < 0)
+    /* any of - / . after the year and after the month, as it always was */
+    static const char *const DAY[] = {
+        "%Y-%m-%d", "%Y-%m/%d", "%Y-%m.%d", "%Y/%m-%d", "%Y/%m/%d", "%Y/%m.%d",
+        "%Y.%m-%d", "%Y.%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y年%m月%d",
+    };
+    static const char *const MONTH[] = {"%Y-%m", "%Y/%m", "%Y.%m", "%Y年%m月"};
+    const char *const *fmt = with_day ? DAY : MONTH;
+    size_t nfmt = with_day ? sizeof DAY / sizeof *DAY : sizeof MONTH / sizeof *MONTH;
+    /* strptime takes a year of 1 to 4 digits and skips blanks before a
+     * number; a spreadsheet's year is 4 digits and its cell has no blank */
+    if (strspn(s, "0123456789") != 4 || strpbrk(s, " \t\n\v\f\r"))
         return 0;
-    s += 4;
-    int cjk = strncmp(s, "年", strlen("年")) == 0;
-    if (cjk)
-        s += strlen("年");
-    else if (*s == '-' || *s == '/' || *s == '.')
-        s++;
-    else
-        return 0;
-    if ((m = small_number(&s)) < 0)
-        return 0;
-    if (cjk) {
-        if (strncmp(s, "月", strlen("月")) != 0)
-            return 0;
-        s += strlen("月");
+    for (size_t i = 0; i < nfmt; i++) {
+        struct tm tm = {0};
+        const char *end = strptime(s, fmt[i], &tm);
+        if (!end || *end)
+            continue;
+        unsigned y = (unsigned)(tm.tm_year + 1900), m = (unsigned)(tm.tm_mon + 1);
+        if (with_day)
+            snprintf(out, n, "%04u-%02u-%02u", y % 10000u, m % 100u, (unsigned)tm.tm_mday % 100u);
+        else
+            snprintf(out, n, "%04u-%02u", y % 10000u, m % 100u);
+        return 1;
     }
-    if (with_day) {
-        if (!cjk) {
-            if (*s != '-' && *s != '/' && *s != '.')
-                return 0;
-            s++;
-        }
-        if ((d = small_number(&s)) < 0)
-            return 0;
-        if (cjk && strncmp(s, "日", strlen("日")) == 0)
-            s += strlen("日");
-    }
-    if (*s)
-        return 0;
-    if (with_day)
-        snprintf(out, n, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-                 (unsigned)d % 100u);
-    else
-        snprintf(out, n, "%04u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u);
-    return 1;
+    return 0;
 }
 
 /* An enum value: a Chinese label, the value's full name or its name without
@@ -808,12 +711,14 @@ oom:
 int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *name,
                         const char *buf, size_t len, FILE *errs, struct submit_result *res)
 {
-    int rc = -1, line = 1, r;
+    int rc = -1, r;
     size_t pos = 0;
     char err[512];
     submitter_t *s = NULL;
     struct csvfile f = {.village = village};
     struct record row = {0};
+    struct reader rd;
+    int rd_ready = 0;
 
     if (submitter_new(village, name, errs, res, &s) < 0)
         return -1;
@@ -823,8 +728,11 @@ int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const ch
     }
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
         pos = 3;
+    if (reader_init(&rd, buf + pos, len - pos) < 0)
+        goto oom;
+    rd_ready = 1;
     /* the header: the first record that is not blank */
-    while ((r = next_record(buf, len, &pos, &line, &f.head, err, sizeof err)) == 1 &&
+    while ((r = next_record(&rd, &f.head, err, sizeof err)) == 1 &&
            blank_record(&f.head))
         ;
     if (r == -1)
@@ -848,7 +756,7 @@ int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const ch
         rc = submitter_commit(s, db, ob);
         goto out;
     }
-    while ((r = next_record(buf, len, &pos, &line, &row, err, sizeof err)) != 0) {
+    while ((r = next_record(&rd, &row, err, sizeof err)) != 0) {
         if (r == -1)
             goto oom;
         if (r == -2) {
@@ -877,6 +785,8 @@ int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const ch
 oom:
     log_error("submit: %s: out of memory", name);
 out:
+    if (rd_ready)
+        reader_free(&rd);
     record_free(&row);
     record_free(&f.head);
     free(f.rows);

@@ -11,6 +11,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* an add that finds no memory leaves the table as it was (admit_check) */
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
 /* Verdicts cached between roster changes: one per enrolled key that
  * connected, so a few hundred; past this the cache simply starts over. */
 #define VERDICTS_MAX 4096
@@ -19,10 +23,15 @@
 #define REFUSED_MAX 16
 #define REFUSED_STALE_MS 60000
 
-struct verdict {
-    uint64_t hash;
+/* keyed by (code, key), both NUL-padded: the whole struct is the key */
+struct verdict_key {
     char code[32];
     char key[41];
+};
+
+struct verdict {
+    UT_hash_handle hh;
+    struct verdict_key k;
     int holds;
 };
 
@@ -36,10 +45,18 @@ struct admit {
     sqlite3 *db;
     sqlite3_stmt *version;
     sqlite3_int64 seen; /* data_version the verdicts were read at */
-    struct verdict *verdicts;
-    size_t n, cap;
+    struct verdict *verdicts; /* uthash */
     struct refused refused[REFUSED_MAX];
 };
+
+static void forget(admit_t *a)
+{
+    struct verdict *v, *tmp;
+    HASH_ITER(hh, a->verdicts, v, tmp) {
+        HASH_DEL(a->verdicts, v);
+        free(v);
+    }
+}
 
 int admit_new(sqlite3 *db, admit_t **out)
 {
@@ -66,20 +83,9 @@ void admit_destroy(admit_t **pa)
     if (!a)
         return;
     sqlite3_finalize(a->version);
-    free(a->verdicts);
+    forget(a);
     free(a);
     *pa = NULL;
-}
-
-static uint64_t hash2(const char *x, const char *y)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)x; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    h = (h ^ 0xff) * 1099511628211ull;
-    for (const unsigned char *p = (const unsigned char *)y; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    return h;
 }
 
 /* Forgets every verdict when another connection has committed since they
@@ -94,7 +100,7 @@ static int follow_roster(admit_t *a)
         return -1;
     }
     if (v != a->seen) {
-        a->n = 0;
+        forget(a);
         a->seen = v;
     }
     return 0;
@@ -104,36 +110,33 @@ int admit_check(admit_t *a, zmq_msg_t *frame, const char *code)
 {
     /* Without the property (another ZAP handler), the code alone is checked. */
     const char *key = zmq_msg_gets(frame, ZAP_KEY_PROPERTY);
-    if (strlen(code) >= sizeof a->verdicts[0].code || (key && strlen(key) >= sizeof a->verdicts[0].key))
+    struct verdict_key k;
+    if (strlen(code) >= sizeof k.code || (key && strlen(key) >= sizeof k.key))
         return 0; /* not something the roster holds */
     if (follow_roster(a) < 0)
         return -1;
-    uint64_t h = hash2(code, key ? key : "");
-    for (size_t i = 0; i < a->n; i++) {
-        const struct verdict *v = &a->verdicts[i];
-        if (v->hash == h && strcmp(v->code, code) == 0 && strcmp(v->key, key ? key : "") == 0)
-            return v->holds;
-    }
+    memset(&k, 0, sizeof k);
+    memcpy(k.code, code, strlen(code));
+    if (key)
+        memcpy(k.key, key, strlen(key));
+    struct verdict *v;
+    HASH_FIND(hh, a->verdicts, &k, sizeof k, v);
+    if (v)
+        return v->holds;
     int holds = roster_holds(a->db, code, key);
     if (holds < 0) {
         log_error("admit: cannot read the roster: %s", sqlite3_errmsg(a->db));
         return -1;
     }
-    if (a->n == VERDICTS_MAX)
-        a->n = 0;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 64;
-        struct verdict *p = realloc(a->verdicts, cap * sizeof *p);
-        if (!p)
-            return holds; /* answered, just not remembered */
-        a->verdicts = p;
-        a->cap = cap;
-    }
-    struct verdict *v = &a->verdicts[a->n++];
-    v->hash = h;
-    snprintf(v->code, sizeof v->code, "%s", code);
-    snprintf(v->key, sizeof v->key, "%s", key ? key : "");
+    if (HASH_COUNT(a->verdicts) >= VERDICTS_MAX)
+        forget(a);
+    if (!(v = malloc(sizeof *v)))
+        return holds; /* answered, just not remembered */
+    v->k = k;
     v->holds = holds;
+    HASH_ADD(hh, a->verdicts, k, sizeof k, v);
+    if (!v->hh.tbl)
+        free(v); /* uthash out of memory: not added */
     return holds;
 }
 

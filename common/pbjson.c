@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -221,53 +222,38 @@ static int get_double(struct ctx *c, const json_t *v, int is_float, double *out)
     return 0;
 }
 
-static int b64_value(unsigned char ch)
-{
-    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
-    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
-    if (ch == '+' || ch == '-') return 62;
-    if (ch == '/' || ch == '_') return 63;
-    return -1;
-}
-
 /* Base64, standard or URL-safe alphabet, with or without '=' padding (the
- * proto3 mapping accepts all four). Result is malloc'd (NULL when empty). */
+ * proto3 mapping accepts all four), by libsodium. Result is malloc'd (NULL
+ * when empty). */
 static int b64_decode(struct ctx *c, const char *s, size_t n, ProtobufCBinaryData *out)
 {
-    size_t pad = 0;
-    while (pad < 2 && n > pad && s[n - 1 - pad] == '=')
-        pad++;
-    if (pad && n % 4 != 0)
-        return fail(c, "invalid base64: bad padding");
-    size_t data = n - pad;
-    if (data % 4 == 1)
-        return fail(c, "invalid base64: truncated");
-    size_t cap = data / 4 * 3 + (data % 4 ? data % 4 - 1 : 0);
-    uint8_t *buf = NULL;
-    if (cap) {
-        buf = malloc(cap);
-        if (!buf)
-            return fail(c, "out of memory");
+    int urlsafe = memchr(s, '-', n) || memchr(s, '_', n);
+    int padded = n > 0 && s[n - 1] == '=';
+    int variant = urlsafe ? (padded ? sodium_base64_VARIANT_URLSAFE
+                                    : sodium_base64_VARIANT_URLSAFE_NO_PADDING)
+                          : (padded ? sodium_base64_VARIANT_ORIGINAL
+                                    : sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+    out->data = NULL;
+    out->len = 0;
+    if (n == 0)
+        return 0;
+    size_t cap = n / 4 * 3 + 3, len = 0;
+    const char *end = NULL;
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        return fail(c, "out of memory");
+    if (sodium_base642bin(buf, cap, s, n, NULL, &len, &end, variant) != 0 || end != s + n) {
+        free(buf);
+        if (end && end != s + n)
+            return fail(c, "invalid base64: unexpected character at offset %zu", (size_t)(end - s));
+        return fail(c, "invalid base64: truncated or badly padded");
     }
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < data; i++) {
-        int v = b64_value((unsigned char)s[i]);
-        if (v < 0) {
-            free(buf);
-            return fail(c, "invalid base64: unexpected character at offset %zu", i);
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            buf[o++] = (uint8_t)(acc >> bits);
-        }
+    if (len == 0) {
+        free(buf);
+        buf = NULL;
     }
     out->data = buf;
-    out->len = o;
+    out->len = len;
     return 0;
 }
 

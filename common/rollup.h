@@ -24,7 +24,7 @@
  *    the stock at the end of that month against the end of the month
  *    before, so the stock at the end of a period is the sum over all months
  *    up to its last. Late and out-of-order events only move the deltas of
- *    the months they affect (see aggregator/count.h).
+ *    the months they affect (the aggregator's count.c, stock_event).
  *
  * Tables, owned here (and, for reading, by rollup_read.c): no other module
  * writes SQL against rollup, profile, stock_keys, stock_level, flow_total,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench` still works (issue 5): bench/run.sh at tiny sizes
+# `make bench` still works: bench/run.sh at tiny sizes
 # (BENCH_SMALL=1: 20,000 events, one run per figure) with the real
 # programs, into a scratch directory. Not a speed test: nothing here is
 # timed. It checks what the bench's figures rest on: every part gives its

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kill -9 chaos (issue 3, scenario 1). A county reporter, a township
+# kill -9 chaos. A county reporter, a township
 # aggregator and NV village collectors run on ipc:// with CURVE, while chunk
 # files of events are submitted continuously; a seeded schedule SIGKILLs a
 # random process every 0.2-2 s (a daemon or the `submit` in progress) and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Completeness, revisions and trace end to end (issue 6), with real
+# Completeness, revisions and trace end to end, with real
 # processes: the simulated township's villages deliver each month's events
 # and nil reports (零报告) within ten days of the month's end, except a few
 # events held back and delivered weeks late (revisions); one village falls
@@ -11,7 +11,7 @@
 # spreadsheet (CSV) takes the same road.
 #
 # The township's receipt day comes from SHIBAO_TODAY (the test hook of
-# common/period.c: date_today), so the aggregator is restarted with the
+# common/date.c: date_today), so the aggregator is restarted with the
 # "today" of each delivery; submit is judged on the same day.
 source "$(dirname "$0")/lib.sh"
 TOWN=420102001

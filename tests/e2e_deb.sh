@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Debian package end to end (issue 7), as a township's IT clerk gets it:
+# The Debian package end to end, as a township's IT clerk gets it:
 # `make deb` builds it, lintian finds no error in it, apt installs it with
 # its dependencies, and then: the programs answer --version from /usr/bin,
 # one system user per service and its state directory /var/lib/shibao/ROLE
@@ -59,7 +59,7 @@ timeout 300 lintian --fail-on error "$DEB" >"$T/lintian.log" 2>&1; rc=$?
 sed 's/^/   lintian: /' "$T/lintian.log"
 check_eq "lintian reports no errors (exit status)" 0 "$rc"
 check_eq "lintian E: lines" 0 "$(grep -c '^E:' "$T/lintian.log")"
-for dep in libzmq5 libprotobuf-c1 libsqlite3-0 libjansson4 libinih1 adduser; do
+for dep in libzmq5 libprotobuf-c1 libsqlite3-0 libjansson4 libinih1 libcsv3 adduser; do
     check "Depends names $dep" sh -c "dpkg-deb -f '$DEB' Depends | grep -qw '$dep'"
 done
 

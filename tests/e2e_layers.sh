@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The build keeps the layers (issue 15): common/ lies below the four
+# The build keeps the layers: common/ lies below the four
 # programs (aggregator, reporter, collector, sim) and includes none of them,
 # and no program reaches into another. Checked with the Makefile's own
 # compile and link commands (make -n), against the tree as it is:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Network cut between hosts (issue 3, scenario 2). The village collector,
+# Network cut between hosts. The village collector,
 # the township aggregator and the county reporter each run in a network
 # namespace of their own (this script's, named sb{v,t,c}PID), joined by veth
 # pairs: village 10.99.1.1 <-> 10.99.1.2 township 10.99.2.1 <-> 10.99.2.2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A week offline (issue 3, scenario 3). A village collector runs while its
+# A week offline. A village collector runs while its
 # township aggregator is down and accumulates EVENTS (default 1,000,000;
 # SOAK=1: 5,000,000) events, submitted in files of FILE_EVENTS (100,000);
 # then the aggregator starts and the backlog catches up through it to the

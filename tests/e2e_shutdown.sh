@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Clean shutdown (issue 3: SIGTERM/SIGINT). Two village collectors, an
+# Clean shutdown on SIGTERM or SIGINT. Two village collectors, an
 # aggregator and a reporter (ipc://, CURVE) stream events; each program in
 # turn gets SIGTERM or SIGINT while events flow through it, and must exit
 # within 2 s with status 0. After each stop:

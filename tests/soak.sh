@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fault-injection suite at full scale (issue 3), for `make soak`: not in
+# The fault-injection suite at full scale, for `make soak`: not in
 # CI. Runs with SOAK=1, which each script reads to grow:
 #   e2e_chaos.sh     1,000 SIGKILLs over 5,000,000 events, 4 villages (~25 min)
 #   e2e_offline.sh   5,000,000 events accumulated offline, then caught up

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +27,8 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    strcpy(f->dir, "/tmp/shibao-county.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/county.db", f->dir);
-    assert_int_equal(db_open(f->path, &f->db), 0);
+    assert_int_equal(fx_tmpdir(f->dir, sizeof f->dir, "county"), 0);
+    assert_int_equal(fx_db_open(f->dir, "county.db", f->path, sizeof f->path, &f->db), 0);
     assert_int_equal(county_new(f->db, &f->c), 0);
     *state = f;
     return 0;
@@ -40,9 +39,7 @@ static int teardown(void **state)
     struct fx *f = *state;
     county_destroy(&f->c);
     db_close(&f->db);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(fx_rmtree(f->dir), 0);
     free(f);
     return 0;
 }
@@ -81,14 +78,7 @@ static int apply(struct fx *f, const char *town, const char *village, const char
     return apply_at(f, "2022-03", town, village, metric, value, version, user, ref);
 }
 
-static long long value(struct fx *f, const char *sql)
-{
-    sqlite3_stmt *st;
-    assert_int_equal(db_prepare(f->db, sql, &st), 0);
-    long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    return v;
-}
+static long long value(struct fx *f, const char *sql) { return fx_sql_int(f->db, sql, -1); }
 
 static void test_newer_wins_whatever_the_order(void **state)
 {

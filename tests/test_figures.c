@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,10 +35,8 @@ static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_figures.XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof fx->path, "%s/t.db", fx->dir);
-    assert_int_equal(db_open(fx->path, &fx->db), 0);
+    assert_int_equal(fx_tmpdir(fx->dir, sizeof fx->dir, "figures"), 0);
+    assert_int_equal(fx_db_open(fx->dir, "t.db", fx->path, sizeof fx->path, &fx->db), 0);
     assert_int_equal(rollup_new(fx->db, ROLLUP_COUNTY, &fx->r), 0);
     *state = fx;
     return 0;
@@ -46,15 +45,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
     rollup_destroy(&fx->r);
     db_close(&fx->db);
-    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
-        char p[160];
-        snprintf(p, sizeof p, "%s%s", fx->path, sfx[i]);
-        unlink(p);
-    }
-    rmdir(fx->dir);
+    assert_int_equal(fx_rmtree(fx->dir), 0);
     free(fx);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -68,10 +69,8 @@ static void feed(sqlite3 *db, const char *town, const char *name)
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    strcpy(f->dir, "/tmp/shibao-http.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/county.db", f->dir);
-    assert_int_equal(db_open(f->path, &f->db), 0);
+    assert_int_equal(fx_tmpdir(f->dir, sizeof f->dir, "http"), 0);
+    assert_int_equal(fx_db_open(f->dir, "county.db", f->path, sizeof f->path, &f->db), 0);
     feed(f->db, "420102001", "城关镇");
     feed(f->db, "420102002", "河口<镇>");
     *state = f;
@@ -82,9 +81,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     db_close(&f->db);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(fx_rmtree(f->dir), 0);
     free(f);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,10 +36,8 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    strcpy(f->dir, "/tmp/shibao-ingest.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/town.db", f->dir);
-    assert_int_equal(db_open(f->path, &f->db), 0);
+    assert_int_equal(fx_tmpdir(f->dir, sizeof f->dir, "ingest"), 0);
+    assert_int_equal(fx_db_open(f->dir, "town.db", f->path, sizeof f->path, &f->db), 0);
     assert_int_equal(outbox_new(f->db, &f->ob), 0);
     assert_int_equal(ingest_new(f->db, TOWN, f->ob, &f->ing), 0);
     *state = f;
@@ -51,9 +50,7 @@ static int teardown(void **state)
     ingest_destroy(&f->ing);
     outbox_destroy(&f->ob);
     db_close(&f->db);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(fx_rmtree(f->dir), 0);
     free(f);
     return 0;
 }

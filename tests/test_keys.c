@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,7 @@ static void test_generate_and_load(void **state)
 {
     (void)state;
     char dir[] = "/tmp/shibao-keys.XXXXXX", prefix[64], path[80], err[256];
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(fx_tmpdir(dir, sizeof dir, "keys"), 0);
     snprintf(prefix, sizeof prefix, "%s/v", dir);
     assert_int_equal(keys_generate(prefix, err, sizeof err), 0);
     struct stat st;
@@ -33,9 +34,7 @@ static void test_generate_and_load(void **state)
     assert_int_equal(chmod(path, 0644), 0);
     assert_int_equal(keys_load(prefix, &kp, err, sizeof err), -1);
     assert_non_null(strstr(err, "readable by group or others"));
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(fx_rmtree(dir), 0);
 }
 
 /* A file whose path is itself 40 characters of the Z85 alphabet: the file's
@@ -44,7 +43,7 @@ static void test_public_key_file_wins_over_text(void **state)
 {
     (void)state;
     char dir[] = "/tmp/shibao-keys.XXXXXX", prefix[64], path[80], err[256], pub[41], out[41];
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(fx_tmpdir(dir, sizeof dir, "keys"), 0);
     snprintf(prefix, sizeof prefix, "%s/k", dir);
     assert_int_equal(keys_generate(prefix, err, sizeof err), 0);
     snprintf(path, sizeof path, "%s.pub", prefix);
@@ -62,9 +61,7 @@ static void test_public_key_file_wins_over_text(void **state)
     assert_string_equal(out, pub);
     /* neither a file nor a key */
     assert_int_equal(keys_load_public("/nonexistent/k.pub", out, err, sizeof err), -1);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(fx_rmtree(dir), 0);
 }
 
 int main(void)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +34,8 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    strcpy(f->dir, "/tmp/shibao-ledger.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/town.db", f->dir);
-    assert_int_equal(db_open(f->path, &f->db), 0);
+    assert_int_equal(fx_tmpdir(f->dir, sizeof f->dir, "ledger"), 0);
+    assert_int_equal(fx_db_open(f->dir, "town.db", f->path, sizeof f->path, &f->db), 0);
     *state = f;
     return 0;
 }
@@ -44,11 +43,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
     ledger_destroy(&f->l);
     db_close(&f->db);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(fx_rmtree(f->dir), 0);
     free(f);
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include "fixture.h"
 
 #include "db.h"
 #include "log.h"
@@ -35,8 +36,7 @@ static int setup(void **state)
     struct fx *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_outbox.XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (fx_tmpdir(f->dir, sizeof f->dir, "outbox") < 0)
         return -1;
     snprintf(f->path, sizeof f->path, "%s/ob.db", f->dir);
     if (db_open(f->path, &f->db) < 0 || outbox_new(f->db, &f->ob) < 0)
@@ -50,13 +50,7 @@ static int teardown(void **state)
     struct fx *f = *state;
     outbox_destroy(&f->ob);
     db_close(&f->db);
-    char p[160];
-    static const char *const suffix[] = {"", "-wal", "-shm", "2", "2-wal", "2-shm"};
-    for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    assert_int_equal(fx_rmtree(f->dir), 0);
     free(f);
     return 0;
 }

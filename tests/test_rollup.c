@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +30,8 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    strcpy(f->dir, "/tmp/shibao-rollup.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/r.db", f->dir);
-    assert_int_equal(db_open(f->path, &f->db), 0);
+    assert_int_equal(fx_tmpdir(f->dir, sizeof f->dir, "rollup"), 0);
+    assert_int_equal(fx_db_open(f->dir, "r.db", f->path, sizeof f->path, &f->db), 0);
     assert_int_equal(rollup_new(f->db, ROLLUP_COUNTY, &f->r), 0);
     *state = f;
     return 0;
@@ -43,24 +42,13 @@ static int teardown(void **state)
     struct fx *f = *state;
     rollup_destroy(&f->r);
     db_close(&f->db);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(fx_rmtree(f->dir), 0);
     free(f);
     return 0;
 }
 
 /* One integer from sql, or -999 when there is no row. */
-static int64_t one(struct fx *f, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v = -999;
-    assert_int_equal(db_prepare(f->db, sql, &st), 0);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
+static int64_t one(struct fx *f, const char *sql) { return fx_sql_int(f->db, sql, -999); }
 
 static int64_t level(struct fx *f, const char *village, const char *month)
 {

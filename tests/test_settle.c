@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,16 +22,13 @@ static char g_dir[64];
 static int setup(void **state)
 {
     (void)state;
-    strcpy(g_dir, "/tmp/shibao-settle-XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return fx_tmpdir(g_dir, sizeof g_dir, "settle");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return fx_rmtree(g_dir) == 0 ? 0 : -1;
 }
 
 /* Appends text to dir/name and returns its stat. */

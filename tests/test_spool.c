@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +33,7 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
-    strcpy(fx->dir, "/tmp/shibao-spool-XXXXXX");
-    if (!mkdtemp(fx->dir))
+    if (fx_tmpdir(fx->dir, sizeof fx->dir, "spool") < 0)
         return -1;
     char dbpath[128];
     snprintf(dbpath, sizeof dbpath, "%s/collector.db", fx->dir);
@@ -55,9 +55,7 @@ static int teardown(void **state)
     spool_destroy(&fx->sp);
     outbox_destroy(&fx->ob);
     db_close(&fx->db);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
+    if (fx_rmtree(fx->dir) != 0)
         return -1;
     free(fx);
     return 0;

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,21 +34,19 @@ struct fx {
     char dbpath[128];
     sqlite3 *db;
     outbox_t *ob;
-    char *errbuf;
-    size_t errlen;
-    FILE *errs;
+    struct fx_errs e;
 };
 
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
-    strcpy(fx->dir, "/tmp/shibao-submit-XXXXXX");
-    if (!mkdtemp(fx->dir))
+    if (fx_tmpdir(fx->dir, sizeof fx->dir, "submit") < 0)
         return -1;
-    snprintf(fx->dbpath, sizeof fx->dbpath, "%s/collector.db", fx->dir);
-    if (db_open(fx->dbpath, &fx->db) < 0 || outbox_new(fx->db, &fx->ob) < 0)
+    if (fx_db_open(fx->dir, "collector.db", fx->dbpath, sizeof fx->dbpath, &fx->db) < 0 ||
+        outbox_new(fx->db, &fx->ob) < 0)
         return -1;
-    fx->errs = open_memstream(&fx->errbuf, &fx->errlen);
+    if (fx_errs_open(&fx->e) < 0)
+        return -1;
     *state = fx;
     return 0;
 }
@@ -55,13 +54,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    fclose(fx->errs);
-    free(fx->errbuf);
+    fx_errs_close(&fx->e);
     outbox_destroy(&fx->ob);
     db_close(&fx->db);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
+    if (fx_rmtree(fx->dir) != 0)
         return -1;
     free(fx);
     return 0;
@@ -70,13 +66,12 @@ static int teardown(void **state)
 /* The errors written so far, as one string. */
 static const char *errors(struct fx *fx)
 {
-    fflush(fx->errs);
-    return fx->errbuf ? fx->errbuf : "";
+    return fx_errs_text(&fx->e);
 }
 
 static int submit_str(struct fx *fx, const char *name, const char *text, struct submit_result *r)
 {
-    return submit_buffer(fx->db, fx->ob, VILLAGE, name, text, strlen(text), fx->errs, r);
+    return submit_buffer(fx->db, fx->ob, VILLAGE, name, text, strlen(text), fx->e.f, r);
 }
 
 static const char *write_file(struct fx *fx, const char *name, const char *text)
@@ -118,7 +113,7 @@ static void test_good_then_resubmit(void **state)
     const char *path = write_file(fx, "good.jsonl", good_file);
     struct submit_result r;
 
-    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, path, fx->errs, &r), 0);
+    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, path, fx->e.f, &r), 0);
     assert_int_equal(r.lines, 3);
     assert_int_equal(r.stored, 3);
     assert_int_equal(r.duplicates, 0);
@@ -136,7 +131,7 @@ static void test_good_then_resubmit(void **state)
     assert_string_equal(c.ev[2]->registration->operator_id, "OP-9");
     collected_free(&c);
 
-    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, path, fx->errs, &r), 0);
+    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, path, fx->e.f, &r), 0);
     assert_int_equal(r.lines, 3);
     assert_int_equal(r.stored, 0);
     assert_int_equal(r.duplicates, 3);
@@ -266,7 +261,7 @@ static void test_empty_and_missing(void **state)
 
     char path[256];
     snprintf(path, sizeof path, "%s/no-such.jsonl", fx->dir);
-    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, path, fx->errs, &r), -1);
+    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, path, fx->e.f, &r), -1);
 }
 
 /* Many events: the within-file id table must grow without losing any. */
@@ -284,7 +279,7 @@ static void test_many(void **state)
                             "{\"eventId\":\"0190a8b2-0000-7000-8000-%012d\",\"occurredOn\":"
                             "\"2024-03-01\"," PUB "}\n", 500);
     struct submit_result r;
-    assert_int_equal(submit_buffer(fx->db, fx->ob, VILLAGE, "m", text, len, fx->errs, &r), 1);
+    assert_int_equal(submit_buffer(fx->db, fx->ob, VILLAGE, "m", text, len, fx->e.f, &r), 1);
     assert_string_equal(errors(fx), "m:1001: event_id: duplicate of line 501\n");
     /* without the repeat */
     text[len - 1] = '\0';
@@ -303,7 +298,7 @@ static void test_too_large(void **state)
     const char *path = write_file(fx, "big.jsonl", LINE(ID1, PUB) "\n");
     assert_int_equal(truncate(path, 257L * 1024 * 1024), 0);
     struct submit_result r;
-    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, path, fx->errs, &r), 1);
+    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, path, fx->e.f, &r), 1);
     assert_int_equal(r.bad, 1);
     char want[300];
     snprintf(want, sizeof want, "%s: file is larger than 256 MiB; split it\n", path);
@@ -317,7 +312,7 @@ static void test_stdin(void **state)
     const char *path = write_file(fx, "in.jsonl", LINE(ID1, PUB) "\n" LINE(ID2, "\"publicity\":{}") "\n");
     assert_non_null(freopen(path, "r", stdin));
     struct submit_result r;
-    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, "-", fx->errs, &r), 1);
+    assert_int_equal(submit_file(fx->db, fx->ob, VILLAGE, "-", fx->e.f, &r), 1);
     assert_string_equal(errors(fx),
                         "<stdin>:2: publicity.kind: missing or PUBLICITY_KIND_UNSPECIFIED\n");
 }
@@ -356,7 +351,7 @@ static void test_binary(void **state)
     struct submit_result r;
     static const char bin[] = LINE(ID1, PUB) "\nSECRET\x01{\"x\":1}\n\x00\x7f";
     assert_int_equal(submit_buffer(fx->db, fx->ob, VILLAGE, "bin.jsonl", bin, sizeof bin - 1,
-                                   fx->errs, &r),
+                                   fx->e.f, &r),
                      1);
     assert_string_equal(errors(fx), "bin.jsonl:2: not a text file (byte 0x01 at column 7); its"
                                     " contents are not shown\n");

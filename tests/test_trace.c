@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "fixture.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -33,10 +34,8 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    strcpy(f->dir, "/tmp/shibao-trace.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/town.db", f->dir);
-    assert_int_equal(db_open(f->path, &f->db), 0);
+    assert_int_equal(fx_tmpdir(f->dir, sizeof f->dir, "trace"), 0);
+    assert_int_equal(fx_db_open(f->dir, "town.db", f->path, sizeof f->path, &f->db), 0);
     assert_int_equal(ingest_new(f->db, TOWN, NULL, &f->ing), 0);
     *state = f;
     return 0;
@@ -45,11 +44,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
     ingest_destroy(&f->ing);
     db_close(&f->db);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(fx_rmtree(f->dir), 0);
     free(f);
     return 0;
 }
@@ -295,8 +292,7 @@ static void test_county_database(void **state)
     rollup_t *r = NULL;
     char path[128];
     int n;
-    snprintf(path, sizeof path, "%s/county.db", f->dir);
-    assert_int_equal(db_open(path, &db), 0);
+    assert_int_equal(fx_db_open(f->dir, "county.db", path, sizeof path, &db), 0);
     assert_int_equal(rollup_new(db, ROLLUP_COUNTY, &r), 0);
     assert_int_equal(rollup_put(r, TOWN, V1, "2022-02", "insp.routine_distribution", 3, 1), 1);
     assert_int_equal(rollup_put(r, TOWN, V1, "2022-03", "insp.routine_distribution", 2, 1), 1);

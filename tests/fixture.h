@@ -1,0 +1,104 @@
+/* fixture: what the unit tests share instead of each writing it again: a
+ * temporary directory and its removal, a SQLite file in it, the errors a
+ * module writes to a FILE collected in memory, one integer from SQL.
+ *
+ * Header only (static functions), included by tests/test_*.c after
+ * cmocka.h (fx_sql_int asserts). The others return 0 / -1, so that a setup
+ * can return its failure and a test can assert it. */
+#ifndef SHIBAO_TEST_FIXTURE_H
+#define SHIBAO_TEST_FIXTURE_H
+
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "db.h"
+
+/* A new directory /tmp/shibao-NAME.XXXXXX into dir (n bytes, >= 64). */
+static inline int fx_tmpdir(char *dir, size_t n, const char *name)
+{
+    int k = snprintf(dir, n, "/tmp/shibao-%s.XXXXXX", name);
+    if (k < 0 || (size_t)k >= n)
+        return -1;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static inline int fx_unlink(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Removes dir and everything below it (symbolic links themselves, never
+ * what they point to). 0 or -1. */
+static inline int fx_rmtree(const char *dir)
+{
+    return nftw(dir, fx_unlink, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* "DIR/FILE" into path (n bytes). 0, or -1 when it does not fit. */
+static inline int fx_path(char *path, size_t n, const char *dir, const char *file)
+{
+    int k = snprintf(path, n, "%s/%s", dir, file);
+    return k < 0 || (size_t)k >= n ? -1 : 0;
+}
+
+/* Opens (creating) DIR/FILE with db_open, its path into path (n bytes). */
+static inline int fx_db_open(const char *dir, const char *file, char *path, size_t n,
+                             sqlite3 **db)
+{
+    if (fx_path(path, n, dir, file) < 0)
+        return -1;
+    return db_open(path, db);
+}
+
+/* What a module writes to a FILE, kept in memory. */
+struct fx_errs {
+    FILE *f;
+    char *buf;
+    size_t len;
+};
+
+static inline int fx_errs_open(struct fx_errs *e)
+{
+    e->buf = NULL;
+    e->len = 0;
+    e->f = open_memstream(&e->buf, &e->len);
+    return e->f ? 0 : -1;
+}
+
+/* Everything written so far ("" when nothing). */
+static inline const char *fx_errs_text(struct fx_errs *e)
+{
+    fflush(e->f);
+    return e->buf ? e->buf : "";
+}
+
+static inline void fx_errs_close(struct fx_errs *e)
+{
+    if (e->f)
+        fclose(e->f);
+    free(e->buf);
+    e->f = NULL;
+    e->buf = NULL;
+}
+
+/* The first column of sql's first row as an integer, or none when there is
+ * no row; the statement must prepare (asserted). */
+static inline int64_t fx_sql_int(sqlite3 *db, const char *sql, int64_t none)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = none;
+    assert_int_equal(db_prepare(db, sql, &st), 0);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+#endif
