@@ -76,8 +76,10 @@ int verify_township(sqlite3 *db, const char *township)
         if (c >= 0)
             sb = sqlite3_step(b);
     }
-    if (sa != SQLITE_DONE || sb != SQLITE_DONE)
+    if (sa != SQLITE_DONE || sb != SQLITE_DONE) {
+        log_error("verify: %s", sqlite3_errmsg(sa != SQLITE_DONE ? db : scratch));
         goto out;
+    }
     /* A database of a version before the rule has no row: nothing to hold
      * its earlier events to. */
     int broken = since ? entity_check_register(db, since) : 0;

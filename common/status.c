@@ -1,20 +1,40 @@
 #include "status.h"
+#include "log.h"
 
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 /* A database the daemon has not yet initialised lacks some tables: that is
- * zero of everything, not an error. A query answering text (a reason) is
- * shown as text. */
+ * zero of everything, not an error. Any other error is: a status printing 0
+ * for a table it could not read would hide a damaged file. */
+static int missing_table(sqlite3 *db)
+{
+    return strncmp(sqlite3_errmsg(db), "no such table", 13) == 0;
+}
+
+static json_t *failed(sqlite3 *db, const char *what)
+{
+    log_error("%s: status: %s: %s", sqlite3_db_filename(db, "main"), what, sqlite3_errmsg(db));
+    return NULL;
+}
+
+/* The value, or NULL on a database error (logged with SQLite's words). A
+ * query answering text (a reason) is shown as text. */
 static json_t *value(sqlite3 *db, const struct status_count *c)
 {
     sqlite3_stmt *st = NULL;
     json_t *v = NULL;
     if (c->count) {
         long long n = c->count(db);
+        if (n < 0 && !missing_table(db))
+            return failed(db, c->key);
         return json_integer(n > 0 ? n : 0);
     }
-    if (sqlite3_prepare_v2(db, c->sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    if (sqlite3_prepare_v2(db, c->sql, -1, &st, NULL) != SQLITE_OK)
+        return missing_table(db) ? json_integer(0) : failed(db, c->key);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
         if (sqlite3_column_type(st, 0) == SQLITE_TEXT) {
             v = json_string((const char *)sqlite3_column_text(st, 0));
             if (!v)
@@ -22,6 +42,10 @@ static json_t *value(sqlite3 *db, const struct status_count *c)
         }
         else
             v = json_integer(sqlite3_column_int64(st, 0));
+    } else if (s != SQLITE_DONE) {
+        failed(db, c->key);
+        sqlite3_finalize(st);
+        return NULL;
     }
     sqlite3_finalize(st);
     return v ? v : json_integer(0);
@@ -29,32 +53,44 @@ static json_t *value(sqlite3 *db, const struct status_count *c)
 
 int status_print(sqlite3 *db, const struct status_count *c, size_t n, int json)
 {
+    int bad = 0;
     if (!json) {
         for (size_t i = 0; i < n; i++) {
             json_t *v = value(db, &c[i]);
-            if (json_is_string(v))
+            if (!v)
+                bad = 1;
+            else if (json_is_string(v))
                 printf("%s: %s\n", c[i].label, json_string_value(v));
             else
                 printf("%s: %lld\n", c[i].label, (long long)json_integer_value(v));
             json_decref(v);
         }
-        return 0;
+        return bad;
     }
-    int rc = 1;
+    int rc = 1, s = SQLITE_DONE;
     sqlite3_stmt *st = NULL;
     json_t *root = json_object(), *streams = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_object_set_new(root, c[i].key, value(db, &c[i]));
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = value(db, &c[i]);
+        bad |= !v;
+        json_object_set_new(root, c[i].key, v ? v : json_null());
+    }
     if (sqlite3_prepare_v2(db, "SELECT origin, stream, seq FROM link_streams ORDER BY origin, stream",
-                           -1, &st, NULL) == SQLITE_OK)
-        while (sqlite3_step(st) == SQLITE_ROW)
+                           -1, &st, NULL) == SQLITE_OK) {
+        while ((s = sqlite3_step(st)) == SQLITE_ROW)
             json_array_append_new(streams, json_pack("{s:s, s:s, s:I}", "origin", sqlite3_column_text(st, 0),
                                                      "stream", sqlite3_column_text(st, 1), "committed_seq",
                                                      (json_int_t)sqlite3_column_int64(st, 2)));
+    } else if (!missing_table(db))
+        s = SQLITE_ERROR;
+    if (s != SQLITE_DONE) {
+        failed(db, "streams");
+        bad = 1;
+    }
     json_object_set(root, "streams", streams);
     if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0) {
         putchar('\n');
-        rc = 0;
+        rc = bad;
     }
     sqlite3_finalize(st);
     json_decref(streams);
