@@ -186,8 +186,10 @@ int backup_copy(const char *src, const char *dest, int force, struct backup_resu
         goto out;
     }
     if (dbcheck_run(chk, DBCHECK_FULL, why, sizeof why) != 0) {
-        log_error("%s: the copy of %s failed its integrity check (%s): not kept; the source itself"
-                  " may be damaged (`verify` checks it)", dest, src, why);
+        /* the copy is the source's snapshot page for page: its damage is
+         * the source's (unless the disk under the copy failed) */
+        log_error(DB_DAMAGED_FMT, src, why);
+        log_error("%s: not kept: the copy failed its integrity check", dest);
         goto out;
     }
     sqlite3_close(chk);
