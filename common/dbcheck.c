@@ -82,7 +82,7 @@ int dbcheck_file(sqlite3 *db, const char *path, int budget_ms)
         log_error(DB_DAMAGED_FMT, path, why);
         return -1;
     }
-    if (rc == 1)
+    if (rc == 1 && !daemon_stopping()) /* stopped by a signal: nothing to say */
         log_warn("%s: quick check not finished within %d ms (a big file): what it read is whole;"
                  " `verify` checks the whole file", path, budget_ms);
     return 0;

@@ -400,8 +400,9 @@ int main(int argc, char **argv)
         sqlite3 *db = NULL;
         if (db_open_readonly(o.db, &db) < 0)
             return 1;
-        rc = dbcheck_file(db, o.db, DBCHECK_QUICK_MS) < 0 ? 1
-                                                          : status_print(db, c, sizeof c / sizeof c[0], o.json);
+        rc = 1;
+        if (dbcheck_file(db, o.db, DBCHECK_QUICK_MS) == 0)
+            rc = status_print(db, c, sizeof c / sizeof c[0], o.json);
         db_close(&db);
         return rc;
     }
