@@ -202,6 +202,8 @@ static int migration_done(sqlite3 *db, const char *name, long long *at)
     s = sqlite3_step(st);
     sqlite3_finalize(st);
     st = NULL;
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        log_error("ingest: %s", sqlite3_errmsg(db));
     if (s != SQLITE_ROW)
         return s == SQLITE_DONE ? 0 : -1;
     if (db_prepare(db, "SELECT done_at FROM ingest_migrations WHERE name = ?1", &st) < 0)
@@ -213,6 +215,8 @@ static int migration_done(sqlite3 *db, const char *name, long long *at)
         rc = 1;
     } else if (s == SQLITE_DONE) {
         rc = 0;
+    } else {
+        log_error("ingest: %s", sqlite3_errmsg(db));
     }
     sqlite3_finalize(st);
     return rc;

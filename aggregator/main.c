@@ -1,9 +1,11 @@
 /* shibao-aggregator: the township. Parses options and wires the village
  * link receiver, ingest, and the upstream feed to the county together. */
 #include "admin.h"
+#include "backup.h"
 #include "config.h"
 #include "daemon.h"
 #include "db.h"
+#include "dbcheck.h"
 #include "count.h"
 #include "ingest.h"
 #include "ledger.h"
@@ -35,14 +37,17 @@ static const char USAGE[] =
     "       shibao-aggregator verify --db FILE --township CODE\n"
     "       shibao-aggregator resync --db FILE --township CODE\n"
     "       shibao-aggregator status --db FILE [--json]\n"
+    "       shibao-aggregator backup --db FILE --to FILE [--force]\n"
     "\n"
     "The township aggregator: receives village events, keeps every one in its\n"
     "ledger, rolls them into counts and feeds them to the county reporter.\n"
     "\n"
     "  run        (default) serve villages on --listen until SIGTERM/SIGINT\n"
-    "  verify     recount every rollup from the ledger; exit 1 on any difference\n"
+    "  verify     check every page (integrity_check), recount every rollup from the\n"
+    "             ledger; exit 1 on damage or any difference\n"
     "  resync     queue every figure for the county again\n"
-    "  status     print ledger, quarantine and feed counts\n"
+    "  status     print ledger, quarantine and feed counts (exit 1 on a damaged file)\n"
+    "  backup     copy the database, while it runs, to --to FILE (checked, mode 0600)\n"
     "  keygen     write this township's CURVE keypair: PREFIX.key (0600) and PREFIX.pub\n"
     "  enroll     allow a village's public key (revoke: refuse it; list: show the roster)\n"
     "\n"
@@ -64,6 +69,8 @@ static const char USAGE[] =
     "      --metrics HOST:PORT  Prometheus metrics at http://HOST:PORT/metrics (loopback)\n"
     "      --metrics-public   allow --metrics on a non-loopback address\n"
     "      --json             (status) print JSON\n"
+    "      --to FILE          (backup) the copy; an existing FILE is kept unless --force\n"
+    "      --force            (backup) replace an existing --to FILE\n"
     "      --log-level LEVEL  error, warn, info (default) or debug\n"
     "      --config FILE      options from FILE (default: /etc/shibao/aggregator.conf)\n"
     "  -h, --help             this help\n"
@@ -73,10 +80,10 @@ static const char USAGE[] =
 
 struct opts {
     const char *cmd, *db, *township, *listen, *upstream, *profile, *key, *upstream_key, *village;
-    const char *metrics;
+    const char *metrics, *to;
     const char *config_path; /* --config, or NULL for the default file */
     char *reloaded_profile;  /* the profile path a SIGHUP read from the file */
-    int insecure, metrics_public, json, deadline_days;
+    int insecure, metrics_public, json, deadline_days, force;
     long village_per_day;
     struct link_options link;
     struct keypair kp;
@@ -94,6 +101,7 @@ static const struct option longopts[] = {
         {"metrics", required_argument, NULL, 'M'},  {"metrics-public", no_argument, NULL, 'P'},
         {"json", no_argument, NULL, 'J'},           {"deadline-days", required_argument, NULL, 'D'},
         {"village-events-per-day", required_argument, NULL, 'E'},
+        {"to", required_argument, NULL, 'T'},       {"force", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
 };
 
@@ -121,6 +129,8 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'M': o->metrics = optarg; break;
         case 'P': o->metrics_public = 1; break;
         case 'J': o->json = 1; break;
+        case 'T': o->to = optarg; break;
+        case 'F': o->force = 1; break;
         case 'C': o->config_path = optarg; break; /* read by config_apply; again on SIGHUP */
         case 'd': o->db = optarg; break;
         case 't': o->township = optarg; break;
@@ -178,7 +188,11 @@ static int parse(int argc, char **argv, struct opts *o)
         fprintf(stderr, "shibao-aggregator: --db is required\n");
         return 2;
     }
-    int needs_town = strcmp(o->cmd, "status") != 0;
+    if (strcmp(o->cmd, "backup") == 0 && !o->to) {
+        fprintf(stderr, "shibao-aggregator: backup: --to FILE is required\n");
+        return 2;
+    }
+    int needs_town = strcmp(o->cmd, "status") != 0 && strcmp(o->cmd, "backup") != 0;
     if (needs_town && (!o->township || !validate_code(o->township, 9))) {
         fprintf(stderr, "shibao-aggregator: --township: a 9-digit township code is required\n");
         return 2;
@@ -350,8 +364,13 @@ int main(int argc, char **argv)
     outbox_t *ob = NULL;
     ingest_t *ing = NULL;
     limit_t *limit = NULL;
+    if (strcmp(o.cmd, "backup") == 0)
+        return backup_command(o.db, o.to, o.force);
     rc = 1;
-    if (db_open(o.db, &db) < 0)
+    /* A damaged file is refused before anything reads or serves it: in full
+     * by verify, quickly (bounded in time) by every other command. */
+    if (db_open(o.db, &db) < 0 ||
+        dbcheck_file(db, o.db, strcmp(o.cmd, "verify") == 0 ? DBCHECK_FULL : DBCHECK_QUICK_MS) < 0)
         goto out;
     if (strcmp(o.cmd, "status") == 0) {
         rc = status(db, o.json);
@@ -360,7 +379,9 @@ int main(int argc, char **argv)
     if (strcmp(o.cmd, "verify") == 0) {
         int diffs = verify_township(db, o.township);
         if (diffs == 0)
-            printf("verify: every rollup equals a recount from the ledger\n");
+            printf("verify: every page is whole and every rollup equals a recount from the ledger\n");
+        else if (diffs < 0)
+            fprintf(stderr, "shibao-aggregator: %s: verify could not recount (the reason is above)\n", o.db);
         else if (diffs > 0)
             printf("verify: %d rollup keys differ from a recount or events break the register rule"
                    " (see log)\n", diffs);

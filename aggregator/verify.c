@@ -131,9 +131,14 @@ int verify_township(sqlite3 *db, const char *township)
     if (db_begin(scratch) < 0 || ledger_replay(db, recount, &r) < 0 || ingest_flush(ing) < 0 ||
         db_commit(scratch) < 0)
         goto out;
-    if (rollup_each(scratch, township, NULL, keep, &ks) < 0 ||
-        rollup_each(db, township, NULL, compare, &ks) < 0)
+    if (rollup_each(scratch, township, NULL, keep, &ks) < 0) {
+        log_error("verify: the recount: %s", sqlite3_errmsg(scratch));
         goto out;
+    }
+    if (rollup_each(db, township, NULL, compare, &ks) < 0) {
+        log_error("verify: %s", sqlite3_errmsg(db));
+        goto out;
+    }
     for (; ks.at < ks.n; ks.at++)
         differs(&ks, &ks.k[ks.at], 0, ks.k[ks.at].value);
     /* A database of a version before the rule has no row: nothing to hold

@@ -1,10 +1,12 @@
 /* shibao-collector: the village. Parses options and wires submit, the spool
  * watcher and the link sender around the village outbox. */
 #include "admin.h"
+#include "backup.h"
 #include "config.h"
 #include "csvin.h"
 #include "daemon.h"
 #include "db.h"
+#include "dbcheck.h"
 #include "link.h"
 #include "log.h"
 #include "outbox.h"
@@ -26,6 +28,8 @@ static const char USAGE[] =
     "                            --key PREFIX --server-key FILE.pub [--spool DIR]\n"
     "       shibao-collector keygen PREFIX\n"
     "       shibao-collector status --outbox FILE\n"
+    "       shibao-collector verify --outbox FILE\n"
+    "       shibao-collector backup --outbox FILE --to FILE [--force]\n"
     "\n"
     "The village collector. `submit` validates JSON Lines of shibao.v1.Event\n"
     "(proto3 JSON) and stores them durably in the outbox; a file with any bad\n"
@@ -34,6 +38,9 @@ static const char USAGE[] =
     "template per event type with Chinese or English headers (docs/INPUT.md).\n"
     "`run` delivers the outbox to the township aggregator, forever, through\n"
     "any outage; with --spool it also submits *.jsonl files dropped into DIR.\n"
+    "`verify` checks every page of the outbox (integrity_check); `backup` copies\n"
+    "it, while `run` delivers, to --to FILE (checked, mode 0600). Every other\n"
+    "command checks the outbox quickly first, and refuses a damaged one.\n"
     "\n"
     "Options:\n"
     "  -o, --outbox FILE       the village outbox (SQLite; created if absent)\n"
@@ -45,6 +52,8 @@ static const char USAGE[] =
     "      --server-key FILE.pub  the township aggregator's public key\n"
     "      --insecure          plaintext, no authentication: INSECURE, for tests only\n"
     "      --window N          max unacknowledged events in flight\n"
+    "      --to FILE           (backup) the copy; an existing FILE is kept unless --force\n"
+    "      --force             (backup) replace an existing --to FILE\n"
     "      --log-level LEVEL   error, warn, info (default) or debug\n"
     "      --config FILE       options from FILE (default: /etc/shibao/collector.conf)\n"
     "  -h, --help              this help\n"
@@ -53,8 +62,8 @@ static const char USAGE[] =
     "Exit status: 0 ok, 1 failure (submit: the file was refused), 2 usage error.\n";
 
 struct opts {
-    const char *cmd, *outbox, *village, *connect, *spool, *key, *server_key;
-    int insecure, csv;
+    const char *cmd, *outbox, *village, *connect, *spool, *key, *server_key, *to;
+    int insecure, csv, force;
     struct link_options link;
     struct keypair kp;
     char peer[KEY_Z85_LEN + 1];
@@ -78,6 +87,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"key", required_argument, NULL, 'k'},     {"server-key", required_argument, NULL, 'S'},
         {"insecure", no_argument, NULL, 'I'},      {"config", required_argument, NULL, 'C'},
         {"csv", no_argument, NULL, 'X'},
+        {"to", required_argument, NULL, 'T'},      {"force", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
@@ -97,6 +107,8 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'I': o->insecure = 1; break;
         case 'C': break; /* read by config_apply */
         case 'X': o->csv = 1; break;
+        case 'T': o->to = optarg; break;
+        case 'F': o->force = 1; break;
         case 'o': o->outbox = optarg; break;
         case 'v': o->village = optarg; break;
         case 'c': o->connect = optarg; break;
@@ -121,7 +133,7 @@ static int parse(int argc, char **argv, struct opts *o)
     o->files = argv + optind;
     o->nfiles = argc - optind;
     if (!o->cmd)
-        return usage_error("a command is required: submit, run or status (see --help)");
+        return usage_error("a command is required: submit, run, status, verify or backup (see --help)");
     if (strcmp(o->cmd, "keygen") == 0) {
         if (o->nfiles != 1)
             return usage_error("keygen PREFIX");
@@ -129,7 +141,11 @@ static int parse(int argc, char **argv, struct opts *o)
     }
     if (!o->outbox)
         return usage_error("--outbox is required");
-    if (strcmp(o->cmd, "status") != 0 && (!o->village || !validate_code(o->village, 12)))
+    if (strcmp(o->cmd, "backup") == 0 && !o->to)
+        return usage_error("backup: --to FILE is required");
+    /* the commands that only read the outbox need no village */
+    int reads = !strcmp(o->cmd, "status") || !strcmp(o->cmd, "verify") || !strcmp(o->cmd, "backup");
+    if (!reads && (!o->village || !validate_code(o->village, 12)))
         return usage_error("--village: a 12-digit village code is required");
     if (strcmp(o->cmd, "run") == 0 && !o->connect)
         return usage_error("--connect is required");
@@ -214,8 +230,11 @@ out:
 
 static int status(outbox_t *ob)
 {
+    int64_t waiting = outbox_pending(ob);
+    if (waiting < 0)
+        return 1; /* logged with SQLite's message */
     printf("stream: %s\nacknowledged up to: %llu\nwaiting: %lld\n", outbox_stream(ob),
-           (unsigned long long)outbox_acked(ob), (long long)outbox_pending(ob));
+           (unsigned long long)outbox_acked(ob), (long long)waiting);
     return 0;
 }
 
@@ -228,8 +247,21 @@ int main(int argc, char **argv)
         return rc;
     sqlite3 *db = NULL;
     outbox_t *ob = NULL;
+    if (strcmp(o.cmd, "backup") == 0)
+        return backup_command(o.outbox, o.to, o.force);
     rc = 1;
-    if (db_open(o.outbox, &db) < 0 || outbox_new(db, &ob) < 0)
+    /* A damaged outbox is refused before anything reads or writes it: in
+     * full by verify, quickly (bounded in time) by every other command. */
+    int verify = strcmp(o.cmd, "verify") == 0;
+    if ((verify ? db_open_readonly : db_open)(o.outbox, &db) < 0 ||
+        dbcheck_file(db, o.outbox, verify ? DBCHECK_FULL : DBCHECK_QUICK_MS) < 0)
+        goto out;
+    if (verify) {
+        printf("verify: every page of %s is whole\n", o.outbox);
+        rc = 0;
+        goto out;
+    }
+    if (outbox_new(db, &ob) < 0)
         goto out;
     if (strcmp(o.cmd, "submit") == 0)
         rc = submit(db, ob, &o);
@@ -238,7 +270,7 @@ int main(int argc, char **argv)
     else if (strcmp(o.cmd, "status") == 0)
         rc = status(ob);
     else
-        rc = usage_error("unknown command (submit, run or status)");
+        rc = usage_error("unknown command (submit, run, status, verify or backup)");
 out:
     keys_clear(&o.kp);
     outbox_destroy(&ob);

@@ -41,7 +41,11 @@ static int open_flags(const char *path, int flags, sqlite3 **out)
     configure_once();
     int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        log_error("%s: cannot open database: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        const char *why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+        if (db_damaged_rc(rc))
+            log_error(DB_DAMAGED_FMT, path, why);
+        else
+            log_error("%s: cannot open database: %s", path, why);
         sqlite3_close(db);
         return -1;
     }
@@ -97,12 +101,22 @@ int db_open(const char *path, sqlite3 **out)
     while ((rc = sqlite3_exec(db, PRAGMAS, NULL, NULL, NULL)) == SQLITE_BUSY && on_busy(NULL, tries++))
         ;
     if (rc != SQLITE_OK) {
-        log_error("%s: cannot configure database: %s", path, sqlite3_errmsg(db));
+        /* a file whose first page is damaged fails here, at its first read */
+        if (db_damaged_rc(rc))
+            log_error(DB_DAMAGED_FMT, path, sqlite3_errmsg(db));
+        else
+            log_error("%s: cannot configure database: %s", path, sqlite3_errmsg(db));
         sqlite3_close(db);
         return -1;
     }
     *out = db;
     return 0;
+}
+
+int db_damaged_rc(int rc)
+{
+    rc &= 0xff;
+    return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
 }
 
 int db_open_readonly(const char *path, sqlite3 **out)

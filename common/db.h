@@ -6,6 +6,13 @@
 
 #include <sqlite3.h>
 
+/* What every program says of a file SQLite finds damaged, with SQLite's own
+ * words: printf format, the file then the words. */
+#define DB_DAMAGED_FMT "%s: damaged database (%s): restore from backup (see docs/RELIABILITY.md)"
+/* 1 when rc (a result code, extended or not) says the file itself is
+ * damaged or is no database at all. */
+int db_damaged_rc(int rc);
+
 /* Opens (creating if absent) path. A new file is created mode 0600 (its
  * -wal and -shm follow), whatever the umask. On success *out is owned by the caller:
  * close with db_close(). Returns 0 or -1 (logged, naming the file). */

@@ -19,7 +19,9 @@ struct status_count {
     int (*text)(sqlite3 *db, char *buf, size_t len);
 };
 
-/* Prints to stdout. 0 or 1 (the exit status). */
+/* Prints to stdout. 0 or 1 (the exit status): 1 also when a count could
+ * not be read (a table not yet created counts 0; any other error is logged
+ * with SQLite's message, and its count left out, or null in JSON). */
 int status_print(sqlite3 *db, const struct status_count *c, size_t n, int json);
 
 #endif

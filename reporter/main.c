@@ -1,10 +1,12 @@
 /* shibao-reporter: the county. Parses options and wires the township link
  * receiver into the county store, or renders a report from any database. */
 #include "admin.h"
+#include "backup.h"
 #include "config.h"
 #include "county.h"
 #include "daemon.h"
 #include "db.h"
+#include "dbcheck.h"
 #include "figures.h"
 #include "http.h"
 #include "link.h"
@@ -38,6 +40,7 @@ static const char USAGE[] =
     "                             [--format text|json]\n"
     "       shibao-reporter status --db FILE [--json]\n"
     "       shibao-reporter verify --db FILE\n"
+    "       shibao-reporter backup --db FILE --to FILE [--force]\n"
     "       shibao-reporter keygen PREFIX\n"
     "       shibao-reporter enroll --db FILE --township CODE --key FILE.pub|Z85\n"
     "       shibao-reporter revoke --db FILE --township CODE\n"
@@ -71,6 +74,9 @@ static const char USAGE[] =
     "      --metrics HOST:PORT  (serve) Prometheus metrics at http://HOST:PORT/metrics (loopback)\n"
     "      --metrics-public   allow --metrics on a non-loopback address\n"
     "      --json             (status) print JSON\n"
+    "      --to FILE          (backup) the copy, taken while serve runs, checked, mode\n"
+    "                         0600; an existing FILE is kept unless --force\n"
+    "      --force            (backup) replace an existing --to FILE\n"
     "      --insecure         plaintext, no authentication: INSECURE, for tests only\n"
     "      --log-level LEVEL  error, warn, info (default) or debug\n"
     "      --config FILE      options from FILE (default: /etc/shibao/reporter.conf)\n"
@@ -81,8 +87,8 @@ static const char USAGE[] =
 
 struct opts {
     const char *cmd, *db, *listen, *period, *township, *output, *key;
-    const char *http, *upstream, *upstream_key, *code, *metrics;
-    int county, format, insecure, http_public, figure, metrics_public, json;
+    const char *http, *upstream, *upstream_key, *code, *metrics, *to;
+    int county, format, insecure, http_public, figure, metrics_public, json, force;
     struct figures_options fopt;
     struct link_options link;
     struct keypair kp;
@@ -112,6 +118,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"figure", required_argument, NULL, 'G'},
         {"metrics", required_argument, NULL, 'M'}, {"metrics-public", no_argument, NULL, 'Q'},
         {"json", no_argument, NULL, 'J'},
+        {"to", required_argument, NULL, 'T'},      {"force", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
@@ -171,6 +178,8 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'M': o->metrics = optarg; break;
         case 'Q': o->metrics_public = 1; break;
         case 'J': o->json = 1; break;
+        case 'T': o->to = optarg; break;
+        case 'F': o->force = 1; break;
         case 'h': fputs(USAGE, stdout); exit(0);
         case 'V': puts("shibao-reporter " SHIBAO_VERSION); exit(0);
         default: fputs(USAGE, stderr); return 2;
@@ -189,6 +198,8 @@ static int parse(int argc, char **argv, struct opts *o)
         exit(admin_roster("shibao-reporter", o->cmd, o->db, o->township, 0, o->key));
     if (!o->db)
         return usage_error("--db is required");
+    if (strcmp(o->cmd, "backup") == 0 && !o->to)
+        return usage_error("backup: --to FILE is required");
     if (strcmp(o->cmd, "serve") == 0 && !o->listen)
         return usage_error("--listen is required");
     if ((strcmp(o->cmd, "report") == 0 || strcmp(o->cmd, "trace") == 0) && !o->period)
@@ -228,7 +239,8 @@ static int serve(const struct opts *o)
     void *zctx = zmq_ctx_new();
     if (o->metrics && metrics_new(o->metrics, o->metrics_public, &metrics) < 0)
         goto out;
-    if (db_open(o->db, &db) < 0 || county_new(db, &county) < 0 ||
+    if (db_open(o->db, &db) < 0 || dbcheck_file(db, o->db, DBCHECK_QUICK_MS) < 0 ||
+        county_new(db, &county) < 0 ||
         (!o->insecure && zap_new(zctx, db, &zap) < 0) ||
         link_receiver_new(zctx, o->listen, db, county_sink(county), &o->link, &recv) < 0)
         goto out;
@@ -384,7 +396,9 @@ int main(int argc, char **argv)
         sqlite3 *db = NULL;
         if (db_open_readonly(o.db, &db) < 0)
             return 1;
-        rc = status_print(db, c, sizeof c / sizeof c[0], o.json);
+        rc = 1;
+        if (dbcheck_file(db, o.db, DBCHECK_QUICK_MS) == 0)
+            rc = status_print(db, c, sizeof c / sizeof c[0], o.json);
         db_close(&db);
         return rc;
     }
@@ -393,26 +407,31 @@ int main(int argc, char **argv)
          * rollups they sum (a township's rollups are checked against its
          * ledger by shibao-aggregator verify). */
         sqlite3 *db = NULL;
-        if (db_open_readonly(o.db, &db) < 0)
+        if (db_open_readonly(o.db, &db) < 0 || dbcheck_file(db, o.db, DBCHECK_FULL) < 0) {
+            db_close(&db);
             return 1;
-        int keeps = rollup_has_levels(db), bad = keeps > 0 ? rollup_check_sums(db) : keeps;
-        db_close(&db);
-        if (keeps == 0) {
-            printf("verify: %s keeps no sums (a township's database, or a county's older than"
-                   " them): nothing to check\n", o.db);
-            return 0;
         }
-        if (bad < 0) {
-            fprintf(stderr, "shibao-reporter: %s: cannot check the kept sums\n", o.db);
+        int keeps = rollup_has_levels(db), bad = keeps > 0 ? rollup_check_sums(db) : keeps;
+        if (bad < 0)
+            fprintf(stderr, "shibao-reporter: %s: cannot check the kept sums: %s\n", o.db, sqlite3_errmsg(db));
+        db_close(&db);
+        if (bad < 0)
             return 1;
+        if (keeps == 0) {
+            printf("verify: every page of %s is whole; it keeps no sums (a township's database, or a"
+                   " county's older than them): no sums to check\n", o.db);
+            return 0;
         }
         if (bad > 0) {
             printf("verify: %d kept sums (stock levels, flow totals) disagree with the rollups\n", bad);
             return 1;
         }
-        printf("verify: every stock level and flow total equals the sum of its rollups\n");
+        printf("verify: every page is whole and every stock level and flow total equals the sum of"
+               " its rollups\n");
         return 0;
     }
+    if (strcmp(o.cmd, "backup") == 0)
+        return backup_command(o.db, o.to, o.force);
     if (strcmp(o.cmd, "report") == 0)
         return report(&o);
     if (strcmp(o.cmd, "trace") == 0)
