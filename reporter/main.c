@@ -34,7 +34,7 @@ static const char USAGE[] =
     "                             [--http HOST:PORT [--http-public]]\n"
     "                             [--upstream ENDPOINT --upstream-key FILE.pub --code CODE]\n"
     "       shibao-reporter report --db FILE --period PERIOD [--township CODE | --county]\n"
-    "                              [--format text|md|csv|json|html]\n"
+    "                              [--format text|md|csv|json|html|docx] [-o FILE]\n"
     "                              [--ontime-days N] [--silent-months N]\n"
     "       shibao-reporter trace --db FILE --period PERIOD --figure N|KEY [--township CODE]\n"
     "                             [--format text|json]\n"
@@ -56,7 +56,8 @@ static const char USAGE[] =
     "  -t, --township CODE    the township to report (default: the only one); (enroll)\n"
     "                         a township (9 digits), county (6) or city (4) to accept\n"
     "  -c, --county           the county report: totals and a table per township\n"
-    "  -f, --format FORMAT    text (default), md, csv, json or html (print-ready, with charts)\n"
+    "  -f, --format FORMAT    text (default), md, csv, json, html (print-ready, with charts)\n"
+    "                         or docx (a Word document laid out as an official document)\n"
     "  -o, --output FILE      write the report to FILE instead of stdout\n"
     "  -k, --key PREFIX       (serve) the county's keypair; (enroll) a township's FILE.pub\n"
     "      --http HOST:PORT   (serve) the live page, e.g. 127.0.0.1:8080 (docs/HTTP.md)\n"
@@ -166,7 +167,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'f':
             o->format = render_format_parse(optarg);
             if (o->format < 0)
-                return usage_error("--format: expected text, md, csv, json or html");
+                return usage_error("--format: expected text, md, csv, json, html or docx");
             break;
         case 'L': {
             int lvl = log_level_parse(optarg);
