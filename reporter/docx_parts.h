@@ -4,7 +4,9 @@
  * fallbacks, the settings, and the page-number footers.
  *
  * The page: A4 (210 x 297 mm), margins top 37, bottom 35, left (binding)
- * 28, right 26 mm, 22 lines of 28 characters (a docGrid). The styles, by
+ * 28, right 26 mm, 22 lines (a docGrid of lines, 225 mm / 22) of 28
+ * characters (3号 with a quarter point less character spacing: 28 x 15.75
+ * pt fit the 156 mm line in Word, WPS and LibreOffice alike). The styles, by
  * the names Word and WPS show:
  *   公文标题  title, 2号 (22 pt) 方正小标宋简体, centred
  *   正文      Normal: 3号 (16 pt) 仿宋_GB2312, first line indented 2 characters

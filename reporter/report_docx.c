@@ -308,7 +308,7 @@ static void silent_table(FILE *m, const struct figures *towns, int n, int with_t
 
 static void township_table(FILE *m, const struct figures *total, const struct figures *towns, int n)
 {
-    struct col cols[6 + N_TOWN_FIGS] = {{"镇", 16, 1}};
+    struct col cols[6 + N_TOWN_FIGS] = {{"镇", 20, 1}};
     static const struct col tail[] = {{"检查总次数", 8, 0}, {"有数据上报的行政村（个）", 8, 0},
                                       {"上报率", 8, 0}, {"长期未上报村", 7, 0}, {"修订", 11, 0}};
     struct table t;
@@ -416,22 +416,20 @@ static void title_of(const struct figures *f, int county, char *buf, size_t n)
                  f->period.year, phrase);
 }
 
-/* The page: A4, the standard's margins, 22 lines of 28 characters.
- * linePitch: the type area's 225 mm over 22 lines; charSpace: how much
- * narrower than 3号 (16 pt) each of 28 characters in 156 mm is, in 1/4096
- * pt, as Word and WPS count it. */
+/* The page: A4, the standard's margins, 22 lines: linePitch is the type
+ * area's 225 mm over 22 lines. The 28 characters of a line are the body
+ * style's character spacing (docx_parts.h), not the grid's: LibreOffice
+ * gives a character narrower than its font two grid cells. */
 static void section(FILE *m)
 {
     int pitch = (DOCX_PAGE_H - DOCX_MARGIN_TOP - DOCX_MARGIN_BOTTOM) / 22;
-    int space = (int)((DOCX_TEXT_W / 28.0 / 20.0 - 16.0) * 4096.0);
     fprintf(m, "<w:sectPr><w:footerReference w:type=\"default\" r:id=\"" DOCX_RID_FOOTER_ODD "\"/>"
                "<w:footerReference w:type=\"even\" r:id=\"" DOCX_RID_FOOTER_EVEN "\"/>"
                "<w:pgSz w:w=\"%d\" w:h=\"%d\"/><w:pgMar w:top=\"%d\" w:right=\"%d\" w:bottom=\"%d\" "
                "w:left=\"%d\" w:header=\"851\" w:footer=\"1304\" w:gutter=\"0\"/>"
-               "<w:cols w:space=\"425\"/><w:docGrid w:type=\"linesAndChars\" w:linePitch=\"%d\" "
-               "w:charSpace=\"%d\"/></w:sectPr>",
+               "<w:cols w:space=\"425\"/><w:docGrid w:type=\"lines\" w:linePitch=\"%d\"/></w:sectPr>",
             DOCX_PAGE_W, DOCX_PAGE_H, DOCX_MARGIN_TOP, DOCX_MARGIN_RIGHT, DOCX_MARGIN_BOTTOM,
-            DOCX_MARGIN_LEFT, pitch, space);
+            DOCX_MARGIN_LEFT, pitch);
 }
 
 static int add_stream(ooxml_pkg_t *p, const char *name, FILE *m, char **buf, size_t *len)
