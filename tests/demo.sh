@@ -3,7 +3,8 @@
 # aggregator and 8 village collectors run as separate processes on tcp
 # loopback; the villages hand in a half-year of food-safety work; the demo
 # waits until the county has acknowledged everything (by checking, not by
-# sleeping) and prints the township's report and the county summary.
+# sleeping) and prints the township's report (also written to demo-out/report.txt and,
+# as a Word document, demo-out/report.docx) and the county summary.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -86,7 +87,12 @@ done
 "$BIN/shibao-aggregator" status --db "$D/township.db"
 
 step "the township's report ($PERIOD), rendered from the county database"
-"$BIN/shibao-reporter" report --db "$D/county.db" --period "$PERIOD" --township $TOWN
+"$BIN/shibao-reporter" report --db "$D/county.db" --period "$PERIOD" --township $TOWN | tee "$D/report.txt"
+# the same report as the document a township hands in (Word/WPS, GB/T 9704)
+"$BIN/shibao-reporter" report --db "$D/county.db" --period "$PERIOD" --township $TOWN \
+    --format docx -o "$D/report.docx" || exit 1
+echo
+echo "The report is also in $D/report.txt, and as a Word document in $D/report.docx."
 
 step "the county summary"
 "$BIN/shibao-reporter" report --db "$D/county.db" --period "$PERIOD" --county --format md
