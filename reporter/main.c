@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 static const char USAGE[] =
@@ -211,6 +212,9 @@ static int parse(int argc, char **argv, struct opts *o)
         return usage_error("--format: trace prints text or json");
     if (o->county && o->township)
         return usage_error("--county and --township exclude each other");
+    /* a zip on a terminal is noise, and can upset it */
+    if (o->format == RENDER_DOCX && !o->output && isatty(STDOUT_FILENO))
+        return usage_error("--format docx writes a binary file: give -o FILE.docx");
     if (strcmp(o->cmd, "serve") != 0)
         return 0;
     char err[256];
