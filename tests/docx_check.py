@@ -10,7 +10,8 @@ Prints one line per failed check; exits 1 if any failed."""
 import sys
 
 import docx
-from docx.shared import Mm
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, Twips
 
 # styles that are not lines of the text report (report_docx.h)
 NOT_TEXT = {"公文标题", "附表标题", "附表注"}
@@ -43,9 +44,22 @@ def main():
                           ("left margin", s.left_margin, 28), ("right margin", s.right_margin, 26)):
         if val is None or abs(val - Mm(mm)) > Mm(0.1):
             failed.append(f"{name}: {None if val is None else val / Mm(1):.2f} mm, the standard says {mm} mm")
-    grid = s._sectPr.find(docx.oxml.ns.qn("w:docGrid"))
-    if grid is None or grid.get(docx.oxml.ns.qn("w:type")) != "linesAndChars":
-        failed.append("no docGrid of lines and characters")
+    # 22 lines: the grid's line pitch divides the type area (225 mm) in 22
+    grid = s._sectPr.find(qn("w:docGrid"))
+    pitch = int(grid.get(qn("w:linePitch"))) if grid is not None else 0
+    if grid is None or grid.get(qn("w:type")) not in ("lines", "linesAndChars") or \
+            abs(Twips(pitch * 22) - (s.page_height - s.top_margin - s.bottom_margin)) > Mm(1):
+        failed.append(f"no docGrid of 22 lines (linePitch {pitch})")
+    # 28 characters: 28 of the body's 3号 (16 pt, less its character
+    # spacing) fit the line, 29 do not
+    normal = d.styles["Normal"].element.rPr
+    size = normal.sz_val if normal is not None else None
+    sp = normal.find(qn("w:spacing")) if normal is not None else None
+    pitch_char = (size or 0) + Twips(int(sp.get(qn("w:val"))) if sp is not None else 0)
+    line = s.page_width - s.left_margin - s.right_margin
+    if not size or size != Pt(16) or not (28 * pitch_char <= line < 29 * pitch_char):
+        failed.append(f"the body's characters ({size and size.pt} pt, pitch {pitch_char / Pt(1):.2f} pt)"
+                      f" do not make 28 a line of {line / Mm(1):.1f} mm")
     if len(d.tables) < min_tables:
         failed.append(f"{len(d.tables)} tables, expected at least {min_tables}")
     foot = s.footer._element.xml
