@@ -12,7 +12,7 @@
  *
  * Tables (created if absent), owned here (no other module writes SQL
  * against them): outbox(seq, payload), outbox_keys(key),
- * outbox(seq, payload, acked_at), outbox_keys(key),
+ * outbox(seq, payload), outbox_acks(upto, at), outbox_keys(key),
  * outbox_meta(stream, acked_seq, stream_base, pruned_upto, rewinds,
  * unrecoverable), outbox_refusals(seq, event_id, reason, at), and
  * outbox_copy (present only in a copy made by `backup`).

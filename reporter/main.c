@@ -65,6 +65,8 @@ static const char USAGE[] =
     "      --upstream-key FILE.pub  the next tier's public key\n"
     "      --code CODE        (serve) this reporter's own code upstream: 6 digits (county)\n"
     "                         or 4 (city); the next tier enrolls it with this code\n"
+    "      --keep-days N      (serve --upstream) keep what the next tier acknowledged N days\n"
+    "                         (default 400), to send it again to a restored next tier\n"
     "      --ontime-days N    (report, serve --http) a month is on time when first received within N\n"
     "                         days after it ends (default 10)\n"
     "      --silent-months N  (report, serve --http) a village is silent when its latest report is more\n"
@@ -88,7 +90,7 @@ static const char USAGE[] =
 struct opts {
     const char *cmd, *db, *listen, *period, *township, *output, *key;
     const char *http, *upstream, *upstream_key, *code, *metrics, *to;
-    int county, format, insecure, http_public, figure, metrics_public, json, force;
+    int county, format, insecure, http_public, figure, metrics_public, json, force, keep_days;
     struct figures_options fopt;
     struct link_options link;
     struct keypair kp;
@@ -119,10 +121,12 @@ static int parse(int argc, char **argv, struct opts *o)
         {"metrics", required_argument, NULL, 'M'}, {"metrics-public", no_argument, NULL, 'Q'},
         {"json", no_argument, NULL, 'J'},
         {"to", required_argument, NULL, 'T'},      {"force", no_argument, NULL, 'F'},
+        {"keep-days", required_argument, NULL, 'E'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
     figures_options_default(&o->fopt);
+    o->keep_days = OUTBOX_KEEP_DAYS;
     o->format = RENDER_TEXT;
     if (argc > 1 && argv[1][0] != '-') {
         o->cmd = argv[1];
@@ -143,6 +147,14 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'u': o->upstream = optarg; break;
         case 'U': o->upstream_key = optarg; break;
         case 'K': o->code = optarg; break;
+        case 'E': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 36600)
+                return usage_error("--keep-days: expected 0-36600 days");
+            o->keep_days = (int)v;
+            break;
+        }
         case 'O':
         case 'S': {
             char *end;
@@ -262,6 +274,8 @@ static int serve(const struct opts *o)
             next_metrics = daemon_now_ms() + 1000;
         }
         int failed = up && link_sender_pump(up) < 0;
+        if (ob)
+            outbox_tidy(ob, o->keep_days); /* logged; the next second tries again */
         zmq_pollitem_t it[3] = {
             {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
             {zap ? zap_socket(zap) : NULL, 0, zap ? ZMQ_POLLIN : 0, 0},
