@@ -697,15 +697,18 @@ long long outbox_count_delivered(sqlite3 *db)
                           " WHERE seq <= coalesce((SELECT acked_seq FROM outbox_meta WHERE id = 1), 0)");
 }
 
-long long outbox_count_rewinds(sqlite3 *db)
+/* A counter of outbox_meta; 0 in an outbox an older version made, which
+ * has no such column until a program opens it to write. */
+static long long meta_counter(sqlite3 *db, const char *col)
 {
-    return count_rows(db, "SELECT coalesce((SELECT rewinds FROM outbox_meta WHERE id = 1), 0)");
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT coalesce((SELECT %s FROM outbox_meta WHERE id = 1), 0)", col);
+    long long n = count_rows(db, sql);
+    return n < 0 && strncmp(sqlite3_errmsg(db), "no such column", 14) == 0 ? 0 : n;
 }
 
-long long outbox_count_unrecoverable(sqlite3 *db)
-{
-    return count_rows(db, "SELECT coalesce((SELECT unrecoverable FROM outbox_meta WHERE id = 1), 0)");
-}
+long long outbox_count_rewinds(sqlite3 *db) { return meta_counter(db, "rewinds"); }
+long long outbox_count_unrecoverable(sqlite3 *db) { return meta_counter(db, "unrecoverable"); }
 
 int outbox_tidy(outbox_t *ob, int keep_days)
 {
