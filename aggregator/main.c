@@ -366,9 +366,9 @@ static int status(sqlite3 *db, int json)
         {"last feed refusal by the county", "feed_last_refusal", NULL, NULL, outbox_last_refusal},
         /* a county restored from a backup: the feed sent again from the
          * kept items, and what was pruned before it asked (docs/RELIABILITY.md) */
-        {"feed sent again to a restored county (times)", "feed_rewinds", NULL, outbox_count_rewinds,
+        {"resends of the feed to a restored county", "feed_rewinds", NULL, outbox_count_rewinds,
          NULL},
-        {"feed items a restored county can no longer get (pruned)", "feed_unrecoverable", NULL,
+        {"pruned feed items a restored county could not get again", "feed_unrecoverable", NULL,
          outbox_count_unrecoverable, NULL},
     };
     return status_print(db, c, sizeof c / sizeof c[0], json);

@@ -406,9 +406,9 @@ int main(int argc, char **argv)
             {"rollup rows", "rollup_rows", NULL, rollup_count_rows, NULL},
             {"township streams", "township_streams", NULL, link_streams_count, NULL},
             {"feed items waiting for the next tier", "feed_waiting", NULL, outbox_count_waiting, NULL},
-            {"feed sent again to a restored next tier (times)", "feed_rewinds", NULL,
+            {"resends of the feed to a restored next tier", "feed_rewinds", NULL,
              outbox_count_rewinds, NULL},
-            {"feed items a restored next tier can no longer get (pruned)", "feed_unrecoverable", NULL,
+            {"pruned feed items a restored next tier could not get again", "feed_unrecoverable", NULL,
              outbox_count_unrecoverable, NULL},
         };
         sqlite3 *db = NULL;
