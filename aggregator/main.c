@@ -62,6 +62,8 @@ static const char USAGE[] =
     "      --village CODE     (enroll, revoke) the village's 12-digit code\n"
     "      --insecure         plaintext, no authentication: INSECURE, for tests only\n"
     "      --window N         max unacknowledged items in flight upstream\n"
+    "      --keep-days N      keep feed items the county acknowledged N days\n"
+    "                         (default 400), to send them again to a restored county\n"
     "      --deadline-days N  data for a month arriving more than N days after it\n"
     "                         ends is late and counted as a revision (default 10)\n"
     "      --village-events-per-day N  quarantine a village's events beyond N new\n"
@@ -83,7 +85,7 @@ struct opts {
     const char *metrics, *to;
     const char *config_path; /* --config, or NULL for the default file */
     char *reloaded_profile;  /* the profile path a SIGHUP read from the file */
-    int insecure, metrics_public, json, deadline_days, force;
+    int insecure, metrics_public, json, deadline_days, force, keep_days;
     long village_per_day;
     struct link_options link;
     struct keypair kp;
@@ -100,6 +102,7 @@ static const struct option longopts[] = {
         {"insecure", no_argument, NULL, 'I'},       {"config", required_argument, NULL, 'C'},
         {"metrics", required_argument, NULL, 'M'},  {"metrics-public", no_argument, NULL, 'P'},
         {"json", no_argument, NULL, 'J'},           {"deadline-days", required_argument, NULL, 'D'},
+        {"keep-days", required_argument, NULL, 'K'},
         {"village-events-per-day", required_argument, NULL, 'E'},
         {"to", required_argument, NULL, 'T'},       {"force", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
@@ -109,6 +112,7 @@ static int parse(int argc, char **argv, struct opts *o)
 {
     o->cmd = "run";
     o->deadline_days = COUNT_DEADLINE_DAYS;
+    o->keep_days = OUTBOX_KEEP_DAYS;
     o->village_per_day = LIMIT_DEFAULT_PER_DAY;
     if (argc > 1 && argv[1][0] != '-') {
         o->cmd = argv[1];
@@ -138,6 +142,16 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'u': o->upstream = optarg; break;
         case 'p': o->profile = optarg; break;
         case 'w': o->link.window = atoi(optarg); break;
+        case 'K': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 36600) {
+                fprintf(stderr, "shibao-aggregator: --keep-days: expected 0-36600 days\n");
+                return 2;
+            }
+            o->keep_days = (int)v;
+            break;
+        }
         case 'D': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -312,6 +326,7 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, struct opts *o)
         }
         if (up && link_sender_pump(up) < 0)
             failed = 1;
+        outbox_tidy(ob, o->keep_days); /* logged; the next second tries again */
         zmq_pollitem_t items[3] = {
             {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
             {zap ? zap_socket(zap) : NULL, 0, zap ? ZMQ_POLLIN : 0, 0},
@@ -349,6 +364,12 @@ static int status(sqlite3 *db, int json)
         {"feed refusals by the county (items refused whole or in part)", "feed_refused", NULL,
          outbox_count_refused, NULL},
         {"last feed refusal by the county", "feed_last_refusal", NULL, NULL, outbox_last_refusal},
+        /* a county restored from a backup: the feed sent again from the
+         * kept items, and what was pruned before it asked (docs/RELIABILITY.md) */
+        {"resends of the feed to a restored county", "feed_rewinds", NULL, outbox_count_rewinds,
+         NULL},
+        {"pruned feed items a restored county could not get again", "feed_unrecoverable", NULL,
+         outbox_count_unrecoverable, NULL},
     };
     return status_print(db, c, sizeof c / sizeof c[0], json);
 }

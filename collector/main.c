@@ -63,7 +63,7 @@ static const char USAGE[] =
 
 struct opts {
     const char *cmd, *outbox, *village, *connect, *spool, *key, *server_key, *to;
-    int insecure, csv, force;
+    int insecure, csv, force, keep_days;
     struct link_options link;
     struct keypair kp;
     char peer[KEY_Z85_LEN + 1];
@@ -88,9 +88,11 @@ static int parse(int argc, char **argv, struct opts *o)
         {"insecure", no_argument, NULL, 'I'},      {"config", required_argument, NULL, 'C'},
         {"csv", no_argument, NULL, 'X'},
         {"to", required_argument, NULL, 'T'},      {"force", no_argument, NULL, 'F'},
+        {"keep-days", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
+    o->keep_days = OUTBOX_KEEP_DAYS;
     if (argc > 1 && argv[1][0] != '-') {
         o->cmd = argv[1];
         argv++;
@@ -118,6 +120,14 @@ static int parse(int argc, char **argv, struct opts *o)
             if (o->link.window <= 0)
                 return usage_error("--window: must be a positive number");
             break;
+        case 'K': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end || v < 0 || v > 36600)
+                return usage_error("--keep-days: expected 0-36600 days");
+            o->keep_days = (int)v;
+            break;
+        }
         case 'L': {
             int lvl = log_level_parse(optarg);
             if (lvl < 0)
@@ -209,6 +219,7 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
             spool_scan(sp, db, ob, o->village);
             next_scan = daemon_now_ms() + 500;
         }
+        outbox_tidy(ob, o->keep_days); /* logged; the next second tries again */
         if (link_sender_step(s, 200) < 0) {
             /* A locked or failing outbox is not a reason to stop delivering:
              * nothing is lost by waiting, and the error is logged where it
@@ -228,13 +239,21 @@ out:
     return rc;
 }
 
-static int status(outbox_t *ob)
+static int status(sqlite3 *db, outbox_t *ob)
 {
     int64_t waiting = outbox_pending(ob);
     if (waiting < 0)
         return 1; /* logged with SQLite's message */
+    long long kept = outbox_count_delivered(db),
+              rewinds = outbox_count_rewinds(db),
+              lost = outbox_count_unrecoverable(db);
+    if (kept < 0 || rewinds < 0 || lost < 0)
+        return 1;
     printf("stream: %s\nacknowledged up to: %llu\nwaiting: %lld\n", outbox_stream(ob),
            (unsigned long long)outbox_acked(ob), (long long)waiting);
+    printf("delivered and kept: %lld\nsent again to a restored township: %lld times\n"
+           "unrecoverable (pruned before a restored township asked): %lld\n",
+           kept, rewinds, lost);
     return 0;
 }
 
@@ -268,7 +287,7 @@ int main(int argc, char **argv)
     else if (strcmp(o.cmd, "run") == 0)
         rc = run(db, ob, &o);
     else if (strcmp(o.cmd, "status") == 0)
-        rc = status(ob);
+        rc = status(db, ob);
     else
         rc = usage_error("unknown command (submit, run, status, verify or backup)");
 out:

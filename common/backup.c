@@ -3,6 +3,7 @@
 #include "db.h"
 #include "dbcheck.h"
 #include "log.h"
+#include "outbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -190,6 +191,12 @@ int backup_copy(const char *src, const char *dest, int force, struct backup_resu
          * the source's (unless the disk under the copy failed) */
         log_error(DB_DAMAGED_FMT, src, why);
         log_error("%s: not kept: the copy failed its integrity check", dest);
+        goto out;
+    }
+    /* An outbox in the copy (a village's, or a township's feed) must not
+     * go on numbering its old stream once restored: outbox.h. */
+    if (outbox_mark_copy(chk) < 0) {
+        log_sqlite(tmp, "cannot mark the copy", chk, sqlite3_errcode(chk));
         goto out;
     }
     sqlite3_close(chk);

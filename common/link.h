@@ -7,8 +7,14 @@
  * items in flight (credit-based flow control: a backlog of millions never
  * lands in memory). Each Batch carries prev_seq, the seq the sender believes
  * the receiver already holds. Acks are cumulative; on an ack the sender
- * forgets the acknowledged items (outbox_ack). With nothing acknowledged for
- * resend_ms, or on an ack flagged `gap`, it goes back to acked+1 and resends.
+ * marks the acknowledged items delivered (outbox_ack; kept for --keep-days).
+ * With nothing acknowledged for resend_ms, or on an ack flagged `gap`, it
+ * goes back to acked+1 and resends. With nothing in flight and nothing
+ * heard for 5 s it sends an empty batch, a probe. An ack below what the
+ * receiver had acknowledged (it was restored from a backup) makes it resend
+ * from there, from the kept items (counted: outbox_note_rewind); an ack
+ * above any seq the outbox ever numbered (the outbox was restored from an
+ * older copy) makes it take a new stream (outbox_new_stream).
  *
  * Receiver: a ROUTER (ZMQ_ROUTER_MANDATORY, ZMQ_MAXMSGSIZE) bound on an
  * endpoint. It works in bursts of the batches waiting on the socket (up to 8

@@ -10,6 +10,11 @@
 
 /* zmq_poll slice in link_sender_step, so resends run on time. */
 #define STEP_SLICE_MS 100
+/* With nothing in flight and nothing heard for this long, the sender sends
+ * an empty batch (a probe): the answer says how far the receiver holds the
+ * stream, so a receiver restored from a backup is healed even by a sender
+ * with nothing new to send. */
+#define PROBE_MS 5000
 
 struct link_sender {
     void *sock;
@@ -20,6 +25,7 @@ struct link_sender {
     uint64_t sent_upto;  /* highest seq sent since the last go-back */
     uint64_t rewound_at; /* acked at the last go-back (UINT64_MAX: none yet) */
     int64_t last_progress;
+    int64_t last_heard;  /* last ack of any kind (now_ms) */
     link_refusal_fn refusal_fn;
     void *refusal_arg;
     /* The batch in hand, reused from one batch to the next. Payloads are
@@ -48,10 +54,13 @@ int link_sender_new(void *zctx, const char *endpoint, outbox_t *ob, const char *
     }
     link_options_fill(&s->o, opts);
     s->ob = ob;
+    if (outbox_claim(ob) < 0)
+        goto out;
     s->acked = outbox_acked(ob);
     s->sent_upto = s->acked;
     s->rewound_at = UINT64_MAX;
     s->last_progress = now_ms();
+    s->last_heard = 0; /* a probe as soon as connected */
     s->sock = zmq_socket(zctx, ZMQ_DEALER);
     if (!s->sock) {
         log_error("link: cannot create a socket: %s", zmq_strerror(errno));
@@ -134,14 +143,17 @@ static void go_back(link_sender_t *s, const char *why)
  * -1 error. */
 static int send_batch(link_sender_t *s, uint64_t prev_seq)
 {
+    /* On the wire a stream counts from 1: seq - base (outbox.h). */
+    uint64_t base = outbox_base(s->ob);
     for (size_t i = 0; i < s->nitems; i++) {
         s->items[i].payload.data = s->data + s->offsets[i];
+        s->items[i].seq -= base;
         s->item_ptrs[i] = &s->items[i];
     }
     Shibao__V1__Batch b = SHIBAO__V1__BATCH__INIT;
     b.origin = s->origin;
     b.stream = (char *)outbox_stream(s->ob);
-    b.prev_seq = prev_seq;
+    b.prev_seq = prev_seq - base;
     b.n_items = s->nitems;
     b.items = s->item_ptrs;
     uint64_t last = outbox_last(s->ob);
@@ -156,6 +168,8 @@ static int send_batch(link_sender_t *s, uint64_t prev_seq)
     if (len > s->o.max_msg && rl_allow(&s->rl_warn))
         log_warn("link: a batch of %zu bytes exceeds max_msg %zu: the receiver may drop it",
                  len, s->o.max_msg);
+    for (size_t i = 0; i < s->nitems; i++)
+        s->items[i].seq += base;
     if (zmq_send(s->sock, s->frame, len, ZMQ_DONTWAIT) < 0) {
         if (errno == EAGAIN || errno == EINTR)
             return 0;
@@ -182,8 +196,12 @@ int link_sender_pump(link_sender_t *s)
         int n = outbox_read(s->ob, s->sent_upto, max_items, s->o.batch_bytes, collect, s);
         if (n < 0 || s->collect_failed)
             return -1;
-        if (s->nitems == 0)
+        if (s->nitems == 0) {
+            if (s->sent_upto == s->acked && now_ms() - s->last_heard >= PROBE_MS &&
+                send_batch(s, s->sent_upto) > 0)
+                s->last_heard = now_ms(); /* the next probe after PROBE_MS */
             break;
+        }
         int sent = send_batch(s, s->sent_upto);
         if (sent < 0)
             return -1;
@@ -198,8 +216,11 @@ int link_sender_pump(link_sender_t *s)
     return 0;
 }
 
-static void handle_refusal(link_sender_t *s, const Shibao__V1__Refusal *r)
+static void handle_refusal(link_sender_t *s, const Shibao__V1__Refusal *wire)
 {
+    Shibao__V1__Refusal copy = *wire;
+    copy.seq += outbox_base(s->ob);
+    const Shibao__V1__Refusal *r = &copy;
     const char *event_id = r->event_id ? r->event_id : "";
     const char *reason = r->reason ? r->reason : "";
     if (outbox_record_refusal(s->ob, r->seq, event_id, reason) < 0)
@@ -209,6 +230,28 @@ static void handle_refusal(link_sender_t *s, const Shibao__V1__Refusal *r)
                  event_id[0] ? event_id : "?", reason);
     if (s->refusal_fn)
         s->refusal_fn(s->refusal_arg, r->seq, event_id, reason);
+}
+
+/* The receiver holds the stream only up to held, below what it had
+ * acknowledged: it was restored from a backup. Everything after held is
+ * sent again from the kept items (the receiver takes each seq once, the
+ * ledger each event once); what was pruned meanwhile cannot be. */
+static void heal_receiver(link_sender_t *s, uint64_t held)
+{
+    uint64_t lost = 0;
+    outbox_note_rewind(s->ob, held, &lost);
+    log_warn("link: receiver holds stream %s only up to %llu but had acknowledged %llu (restored "
+             "from a backup?): sending %llu..%llu again from the kept items",
+             outbox_stream(s->ob), (unsigned long long)(held - outbox_base(s->ob)),
+             (unsigned long long)(s->acked - outbox_base(s->ob)), (unsigned long long)held + 1,
+             (unsigned long long)s->acked);
+    if (lost)
+        log_error("link: %llu items after %llu were pruned (acknowledged longer ago than "
+                  "--keep-days) and cannot be sent again: the receiver lacks them for good "
+                  "(counted in status as unrecoverable)",
+                  (unsigned long long)lost, (unsigned long long)held);
+    s->acked = held;
+    go_back(s, "receiver restored");
 }
 
 static void handle_ack(link_sender_t *s, const void *buf, size_t len)
@@ -239,30 +282,42 @@ static void handle_ack(link_sender_t *s, const void *buf, size_t len)
                      (unsigned long long)a->acked_seq);
         goto out;
     }
-    if (a->acked_seq > s->acked) {
-        s->acked = a->acked_seq;
+    s->last_heard = now_ms();
+    /* In the outbox's numbering from here on (outbox.h: seq - base on the wire). */
+    uint64_t acked = a->acked_seq + outbox_base(s->ob);
+    if (acked > outbox_last(s->ob)) {
+        /* The receiver holds seqs this outbox never handed out: the outbox
+         * was restored from an older copy, and its next items would reuse
+         * seqs the receiver has committed (skipped as resends). A new
+         * stream, from the last acknowledged item: docs/PROTOCOL.md. */
+        if (outbox_new_stream(s->ob, "the receiver holds more of the stream than this outbox ever "
+                                     "numbered: restored from an older copy?") < 0)
+            goto out;
+        s->acked = s->sent_upto = outbox_acked(s->ob);
+        s->rewound_at = UINT64_MAX;
+        s->last_heard = 0; /* probe the new stream at once */
+        goto out;
+    }
+    if (acked < s->acked) {
+        heal_receiver(s, acked);
+        goto out;
+    }
+    if (acked > s->acked) {
+        s->acked = acked;
         s->last_progress = now_ms();
         /* The receiver may hold more than we sent (we restarted with an ack
          * that was never stored): carry on after what it holds. */
         if (s->sent_upto < s->acked)
             s->sent_upto = s->acked;
     }
-    /* Refusals are stored before the ack that forgets their items. */
+    /* Refusals are stored before the ack that marks their items delivered. */
     for (size_t i = 0; i < a->n_refusals; i++)
         handle_refusal(s, a->refusals[i]);
-    if (a->gap) {
-        if (a->acked_seq < s->acked) {
-            if (rl_allow(&s->rl_warn))
-                log_error("link: receiver holds stream %s only up to %llu but acknowledged %llu: "
-                          "it lost committed data; the items in between are gone here",
-                          stream, (unsigned long long)a->acked_seq, (unsigned long long)s->acked);
-        } else if (s->rewound_at != s->acked) {
-            /* Every batch in flight behind a lost one comes back as a gap:
-             * going back once per ack value is enough. Should the resend be
-             * lost as well, the resend timer goes back again. */
-            go_back(s, "receiver reports a gap");
-        }
-    }
+    /* Every batch in flight behind a lost one comes back as a gap: going
+     * back once per ack value is enough. Should the resend be lost as
+     * well, the resend timer goes back again. */
+    if (a->gap && s->rewound_at != s->acked)
+        go_back(s, "receiver reports a gap");
 out:
     codec_free(m);
 }
@@ -333,6 +388,8 @@ static int stop_at_first(void *arg, uint64_t seq, const void *payload, size_t le
 
 int link_sender_idle(link_sender_t *s)
 {
-    /* One indexed row instead of count(*) over a backlog. */
-    return outbox_read(s->ob, 0, 1, 0, stop_at_first, NULL) == 0;
+    /* One indexed row instead of count(*) over a backlog; kept delivered
+     * items lie below the ack. */
+    return s->acked >= outbox_acked(s->ob) &&
+           outbox_read(s->ob, s->acked, 1, 0, stop_at_first, NULL) == 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct outbox {
     sqlite3 *db;
@@ -17,19 +18,34 @@ struct outbox {
     uint64_t last;
     unsigned int last_dv;
     int last_valid;
-    sqlite3_stmt *key_ins, *key_has, *top, *ins, *read, *count, *del, *set_acked, *refusal;
+    int claimed;   /* outbox_claim ran */
+    int64_t next_tidy; /* outbox_tidy: not before (seconds since the epoch) */
+    uint64_t base; /* outbox seq of the current stream's seq 0 (outbox.h) */
+    sqlite3_stmt *key_ins, *key_has, *top, *ins, *read, *count, *mark, *set_acked, *refusal;
 };
 
 /* outbox_meta holds exactly one row (id = 1). acked_seq is also the
  * high-water mark below which no seq may ever be handed out again: the rows
- * it covers are deleted, so max(seq) alone would hand them out a second time
- * and the receiver would drop them as resends. */
+ * it covers are pruned in time, so max(seq) alone would hand them out a
+ * second time and the receiver would drop them as resends.
+ *
+ * An item is pending while seq > acked_seq, delivered below: acks are
+ * cumulative, so the pending items are always the top of the seq range and
+ * the send path reads them by the rowid alone, however many delivered
+ * items are kept below. When each was delivered is one row per ack in
+ * outbox_acks (upto, at: every seq up to upto not in an earlier row was
+ * acknowledged at `at`, seconds since the epoch), not a column of the
+ * item: marking a thousand items would rewrite a thousand rows (in a local
+ * benchmark, half the send path's speed); an ack row is one insert. */
 static const char *const SCHEMA =
     "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, payload BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS outbox_acks (upto INTEGER PRIMARY KEY, at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS outbox_keys (key TEXT PRIMARY KEY) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS outbox_meta ("
     " id INTEGER PRIMARY KEY CHECK (id = 1), stream TEXT NOT NULL,"
-    " acked_seq INTEGER NOT NULL DEFAULT 0);"
+    " acked_seq INTEGER NOT NULL DEFAULT 0, stream_base INTEGER NOT NULL DEFAULT 0,"
+    " pruned_upto INTEGER NOT NULL DEFAULT 0, rewinds INTEGER NOT NULL DEFAULT 0,"
+    " unrecoverable INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS outbox_refusals ("
     " seq INTEGER PRIMARY KEY, event_id TEXT, reason TEXT, at TEXT NOT NULL);";
 
@@ -37,7 +53,8 @@ static int load_meta(outbox_t *ob)
 {
     int rc = -1;
     sqlite3_stmt *sel = NULL, *ins = NULL;
-    if (db_prepare(ob->db, "SELECT stream, acked_seq FROM outbox_meta WHERE id = 1", &sel) < 0)
+    if (db_prepare(ob->db, "SELECT stream, acked_seq, stream_base FROM outbox_meta WHERE id = 1",
+                   &sel) < 0)
         goto out;
     int step = sqlite3_step(sel);
     if (step == SQLITE_DONE) {
@@ -63,6 +80,7 @@ static int load_meta(outbox_t *ob)
         }
         memcpy(ob->stream, s, strlen(s) + 1);
         ob->acked = (uint64_t)sqlite3_column_int64(sel, 1);
+        ob->base = (uint64_t)sqlite3_column_int64(sel, 2);
     } else {
         log_error("outbox: %s", sqlite3_errmsg(ob->db));
         goto out;
@@ -72,6 +90,32 @@ out:
     sqlite3_finalize(sel);
     sqlite3_finalize(ins);
     return rc;
+}
+
+/* Adds what an outbox made by an older version lacks (its rows were all
+ * pending then: acknowledged ones were deleted). */
+static int migrate(sqlite3 *db)
+{
+    static const char *const cols[][2] = {
+        {"outbox_meta", "stream_base INTEGER NOT NULL DEFAULT 0"},
+        {"outbox_meta", "pruned_upto INTEGER NOT NULL DEFAULT 0"},
+        {"outbox_meta", "rewinds INTEGER NOT NULL DEFAULT 0"},
+        {"outbox_meta", "unrecoverable INTEGER NOT NULL DEFAULT 0"},
+    };
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        char sql[160], name[32];
+        sqlite3_stmt *st = NULL;
+        sscanf(cols[i][1], "%31s", name);
+        snprintf(sql, sizeof sql, "SELECT %s FROM %s LIMIT 0", name, cols[i][0]);
+        int have = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
+        sqlite3_finalize(st);
+        if (have)
+            continue;
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s", cols[i][0], cols[i][1]);
+        if (db_exec(db, sql) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 int outbox_new(sqlite3 *db, outbox_t **out)
@@ -88,7 +132,7 @@ int outbox_new(sqlite3 *db, outbox_t **out)
             goto out;
         own = 1;
     }
-    if (db_exec(db, SCHEMA) < 0 || load_meta(ob) < 0)
+    if (db_exec(db, SCHEMA) < 0 || migrate(db) < 0 || load_meta(ob) < 0)
         goto out;
     if (db_prepare(db, "INSERT INTO outbox_keys (key) VALUES (?1) ON CONFLICT DO NOTHING",
                    &ob->key_ins) < 0 ||
@@ -100,8 +144,11 @@ int outbox_new(sqlite3 *db, outbox_t **out)
         db_prepare(db, "INSERT INTO outbox (seq, payload) VALUES (?1, ?2)", &ob->ins) < 0 ||
         db_prepare(db, "SELECT seq, payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                    &ob->read) < 0 ||
-        db_prepare(db, "SELECT count(*) FROM outbox", &ob->count) < 0 ||
-        db_prepare(db, "DELETE FROM outbox WHERE seq <= ?1", &ob->del) < 0 ||
+        db_prepare(db,
+                   "SELECT count(*) FROM outbox"
+                   " WHERE seq > (SELECT acked_seq FROM outbox_meta WHERE id = 1)",
+                   &ob->count) < 0 ||
+        db_prepare(db, "INSERT OR REPLACE INTO outbox_acks (upto, at) VALUES (?1, ?2)", &ob->mark) < 0 ||
         db_prepare(db, "UPDATE outbox_meta SET acked_seq = ?1 WHERE id = 1 AND acked_seq < ?1",
                    &ob->set_acked) < 0 ||
         db_prepare(db,
@@ -135,7 +182,7 @@ void outbox_destroy(outbox_t **pob)
     sqlite3_finalize(ob->ins);
     sqlite3_finalize(ob->read);
     sqlite3_finalize(ob->count);
-    sqlite3_finalize(ob->del);
+    sqlite3_finalize(ob->mark);
     sqlite3_finalize(ob->set_acked);
     sqlite3_finalize(ob->refusal);
     free(ob);
@@ -209,6 +256,11 @@ int outbox_put(outbox_t *ob, const char *key, const void *payload, size_t len, u
         if (db_begin(ob->db) < 0)
             return -1;
         own = 1;
+    }
+    if (!ob->claimed) {
+        if (outbox_claim(ob) < 0)
+            goto out;
+        ob->claimed = 1;
     }
     if (key) {
         sqlite3_bind_text(ob->key_ins, 1, key, -1, SQLITE_STATIC);
@@ -297,9 +349,10 @@ int outbox_ack(outbox_t *ob, uint64_t seq)
             return -1;
         own = 1;
     }
-    sqlite3_bind_int64(ob->del, 1, (sqlite3_int64)seq);
-    int step = sqlite3_step(ob->del);
-    sqlite3_reset(ob->del);
+    sqlite3_bind_int64(ob->mark, 1, (sqlite3_int64)seq);
+    sqlite3_bind_int64(ob->mark, 2, (sqlite3_int64)time(NULL));
+    int step = sqlite3_step(ob->mark);
+    sqlite3_reset(ob->mark);
     if (step != SQLITE_DONE)
         goto fail;
     sqlite3_bind_int64(ob->set_acked, 1, (sqlite3_int64)seq);
@@ -377,7 +430,11 @@ static long long count_rows(sqlite3 *db, const char *sql)
     return n;
 }
 
-long long outbox_count_waiting(sqlite3 *db) { return count_rows(db, "SELECT count(*) FROM outbox"); }
+long long outbox_count_waiting(sqlite3 *db)
+{
+    return count_rows(db, "SELECT count(*) FROM outbox"
+                          " WHERE seq > coalesce((SELECT acked_seq FROM outbox_meta WHERE id = 1), 0)");
+}
 
 long long outbox_count_refused(sqlite3 *db)
 {
@@ -398,4 +455,271 @@ int outbox_last_refusal(sqlite3 *db, char *buf, size_t len)
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+/* ------------------------------------------------------------ streams */
+
+uint64_t outbox_base(const outbox_t *ob) { return ob->base; }
+
+int outbox_new_stream(outbox_t *ob, const char *why)
+{
+    int rc = -1, own = 0;
+    char stream[UUID_STR_LEN];
+    sqlite3_stmt *st = NULL;
+    if (uuid_v7(stream) < 0) {
+        log_error("outbox: no randomness for a stream id");
+        return -1;
+    }
+    if (sqlite3_get_autocommit(ob->db)) {
+        if (db_begin(ob->db) < 0)
+            return -1;
+        own = 1;
+    }
+    /* The new stream starts after the last acknowledged item: what is
+     * pending goes again under the new stream, where the receiver dedupes
+     * it by content (an event by its id, a figure by its version). */
+    if (db_prepare(ob->db,
+                   "UPDATE outbox_meta SET stream = ?1, stream_base = acked_seq WHERE id = 1"
+                   " RETURNING acked_seq",
+                   &st) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, stream, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        log_error("outbox: cannot start a new stream: %s", sqlite3_errmsg(ob->db));
+        goto out;
+    }
+    uint64_t base = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (db_exec(ob->db, "DROP TABLE IF EXISTS outbox_copy") < 0)
+        goto out;
+    if (own && db_commit(ob->db) < 0)
+        goto out;
+    own = 0;
+    log_warn("outbox: stream %s left for a new stream %s (%s); items after %llu are sent again "
+             "under it",
+             ob->stream, stream, why, (unsigned long long)base);
+    memcpy(ob->stream, stream, sizeof stream);
+    ob->base = base;
+    ob->acked = base;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    if (own)
+        db_rollback(ob->db);
+    return rc;
+}
+
+int outbox_claim(outbox_t *ob)
+{
+    sqlite3_stmt *st = NULL;
+    ob->claimed = 1;
+    /* The table exists only in a copy made by `backup` (outbox_mark_copy). */
+    int copy = sqlite3_prepare_v2(ob->db, "SELECT 1 FROM outbox_copy", -1, &st, NULL) == SQLITE_OK;
+    sqlite3_finalize(st);
+    if (!copy)
+        return 0;
+    return outbox_new_stream(ob, "the outbox was restored from a backup copy");
+}
+
+int outbox_mark_copy(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int has = sqlite3_prepare_v2(db, "SELECT 1 FROM outbox_meta LIMIT 0", -1, &st, NULL) == SQLITE_OK;
+    sqlite3_finalize(st);
+    if (!has)
+        return 0;
+    return db_exec(db, "CREATE TABLE IF NOT EXISTS outbox_copy (id INTEGER PRIMARY KEY)");
+}
+
+/* ------------------------------------------------------------ kept items */
+
+static int meta_int(sqlite3 *db, const char *col, uint64_t *v)
+{
+    char sql[96];
+    sqlite3_stmt *st = NULL;
+    snprintf(sql, sizeof sql, "SELECT %s FROM outbox_meta WHERE id = 1", col);
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW
+                 ? 0
+                 : -1;
+    if (rc == 0)
+        *v = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int outbox_note_rewind(outbox_t *ob, uint64_t held, uint64_t *lost)
+{
+    uint64_t pruned = 0;
+    *lost = 0;
+    if (meta_int(ob->db, "pruned_upto", &pruned) < 0) {
+        log_error("outbox: %s", sqlite3_errmsg(ob->db));
+        return -1;
+    }
+    if (pruned > held)
+        *lost = pruned - held;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (db_prepare(ob->db,
+                   "UPDATE outbox_meta SET rewinds = rewinds + 1, unrecoverable = unrecoverable + ?1"
+                   " WHERE id = 1",
+                   &st) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)*lost);
+    if (sqlite3_step(st) == SQLITE_DONE)
+        rc = 0;
+    else
+        log_error("outbox: cannot count a rewind: %s", sqlite3_errmsg(ob->db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* One integer from sql with ?1 bound to a; 0 when NULL. */
+static int query_u64(sqlite3 *db, const char *sql, sqlite3_int64 a, uint64_t *v)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (db_prepare(db, sql, &st) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, a);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *v = (uint64_t)sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else {
+        log_error("outbox: %s", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int outbox_prune(outbox_t *ob, int keep_days, int64_t now, int max_items)
+{
+    int rc = -1, own = 0;
+    sqlite3_stmt *del = NULL;
+    uint64_t old = 0, upto = 0, nth = 0;
+    if (keep_days < 0 || max_items <= 0)
+        return 0;
+    if (db_begin(ob->db) < 0)
+        return -1;
+    own = 1;
+    /* Every seq up to the last ack older than the window, oldest first,
+     * max_items of them: the kept items stay one unbroken seq range, so a
+     * rewind knows exactly which seqs it can no longer send. */
+    if (query_u64(ob->db, "SELECT coalesce(max(upto), 0) FROM outbox_acks WHERE at < ?1",
+                  (sqlite3_int64)(now - (int64_t)keep_days * 86400), &old) < 0)
+        goto out;
+    if (old == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (query_u64(ob->db,
+                  "SELECT coalesce((SELECT seq FROM outbox ORDER BY seq LIMIT 1 OFFSET ?1 - 1), 0)",
+                  max_items, &nth) < 0)
+        goto out;
+    upto = nth && nth < old ? nth : old;
+    if (db_prepare(ob->db, "DELETE FROM outbox WHERE seq <= ?1", &del) < 0)
+        goto out;
+    sqlite3_bind_int64(del, 1, (sqlite3_int64)upto);
+    if (sqlite3_step(del) != SQLITE_DONE) {
+        log_error("outbox: cannot prune: %s", sqlite3_errmsg(ob->db));
+        goto out;
+    }
+    int n = sqlite3_changes(ob->db);
+    sqlite3_finalize(del);
+    del = NULL;
+    /* ack rows whose whole range is gone */
+    if (db_prepare(ob->db, "DELETE FROM outbox_acks WHERE upto <= ?1", &del) < 0)
+        goto out;
+    sqlite3_bind_int64(del, 1, (sqlite3_int64)upto);
+    if (sqlite3_step(del) != SQLITE_DONE) {
+        log_error("outbox: cannot prune: %s", sqlite3_errmsg(ob->db));
+        goto out;
+    }
+    sqlite3_finalize(del);
+    del = NULL;
+    if (db_prepare(ob->db, "UPDATE outbox_meta SET pruned_upto = max(pruned_upto, ?1) WHERE id = 1",
+                   &del) < 0)
+        goto out;
+    sqlite3_bind_int64(del, 1, (sqlite3_int64)upto);
+    if (sqlite3_step(del) != SQLITE_DONE) {
+        log_error("outbox: cannot prune: %s", sqlite3_errmsg(ob->db));
+        goto out;
+    }
+    if (db_commit(ob->db) < 0)
+        goto out;
+    own = 0;
+    rc = n;
+out:
+    sqlite3_finalize(del);
+    if (own)
+        db_rollback(ob->db);
+    return rc;
+}
+
+int outbox_list(outbox_t *ob, uint64_t after, size_t max_items, outbox_entry_fn fn, void *arg)
+{
+    int n = 0;
+    sqlite3_stmt *st = NULL;
+    /* delivered: acknowledged at the time of the first ack row covering it */
+    if (db_prepare(ob->db,
+                   "SELECT seq, (SELECT at FROM outbox_acks WHERE upto >= seq ORDER BY upto LIMIT 1),"
+                   " payload FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                   &st) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+    sqlite3_bind_int64(st, 2, max_items ? (sqlite3_int64)max_items : -1);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct outbox_entry e = {
+            .seq = (uint64_t)sqlite3_column_int64(st, 0),
+            .delivered = sqlite3_column_type(st, 1) != SQLITE_NULL,
+            .acked_at = sqlite3_column_int64(st, 1),
+            .payload = sqlite3_column_blob(st, 2),
+            .len = (size_t)sqlite3_column_bytes(st, 2),
+        };
+        if (!e.payload)
+            e.payload = "";
+        n++;
+        if (fn(arg, &e) != 0)
+            break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        log_error("outbox: cannot list: %s", sqlite3_errmsg(ob->db));
+        n = -1;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+long long outbox_count_delivered(sqlite3 *db)
+{
+    return count_rows(db, "SELECT count(*) FROM outbox"
+                          " WHERE seq <= coalesce((SELECT acked_seq FROM outbox_meta WHERE id = 1), 0)");
+}
+
+/* A counter of outbox_meta; 0 in an outbox an older version made, which
+ * has no such column until a program opens it to write. */
+static long long meta_counter(sqlite3 *db, const char *col)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT coalesce((SELECT %s FROM outbox_meta WHERE id = 1), 0)", col);
+    long long n = count_rows(db, sql);
+    return n < 0 && strncmp(sqlite3_errmsg(db), "no such column", 14) == 0 ? 0 : n;
+}
+
+long long outbox_count_rewinds(sqlite3 *db) { return meta_counter(db, "rewinds"); }
+long long outbox_count_unrecoverable(sqlite3 *db) { return meta_counter(db, "unrecoverable"); }
+
+int outbox_tidy(outbox_t *ob, int keep_days)
+{
+    /* A small batch a second: prunes 3.6 M items an hour, and never holds
+     * the write lock long enough to delay an ingest or a submit. */
+    int64_t now = (int64_t)time(NULL);
+    if (now < ob->next_tidy)
+        return 0;
+    ob->next_tidy = now + 1;
+    int n = outbox_prune(ob, keep_days, now, OUTBOX_PRUNE_BATCH);
+    if (n > 0)
+        log_debug("outbox: pruned %d items delivered more than %d days ago", n, keep_days);
+    return n < 0 ? -1 : 0;
 }

@@ -67,6 +67,8 @@ static const char USAGE[] =
     "      --upstream-key FILE.pub  the next tier's public key\n"
     "      --code CODE        (serve) this reporter's own code upstream: 6 digits (county)\n"
     "                         or 4 (city); the next tier enrolls it with this code\n"
+    "      --keep-days N      (serve --upstream) keep what the next tier acknowledged N days\n"
+    "                         (default 400), to send it again to a restored next tier\n"
     "      --ontime-days N    (report, serve --http) a month is on time when first received within N\n"
     "                         days after it ends (default 10)\n"
     "      --silent-months N  (report, serve --http) a village is silent when its latest report is more\n"
@@ -90,7 +92,7 @@ static const char USAGE[] =
 struct opts {
     const char *cmd, *db, *listen, *period, *township, *output, *key;
     const char *http, *upstream, *upstream_key, *code, *metrics, *to;
-    int county, format, insecure, http_public, figure, metrics_public, json, force;
+    int county, format, insecure, http_public, figure, metrics_public, json, force, keep_days;
     struct figures_options fopt;
     struct link_options link;
     struct keypair kp;
@@ -121,10 +123,12 @@ static int parse(int argc, char **argv, struct opts *o)
         {"metrics", required_argument, NULL, 'M'}, {"metrics-public", no_argument, NULL, 'Q'},
         {"json", no_argument, NULL, 'J'},
         {"to", required_argument, NULL, 'T'},      {"force", no_argument, NULL, 'F'},
+        {"keep-days", required_argument, NULL, 'E'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
     figures_options_default(&o->fopt);
+    o->keep_days = OUTBOX_KEEP_DAYS;
     o->format = RENDER_TEXT;
     if (argc > 1 && argv[1][0] != '-') {
         o->cmd = argv[1];
@@ -145,6 +149,14 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'u': o->upstream = optarg; break;
         case 'U': o->upstream_key = optarg; break;
         case 'K': o->code = optarg; break;
+        case 'E': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 36600)
+                return usage_error("--keep-days: expected 0-36600 days");
+            o->keep_days = (int)v;
+            break;
+        }
         case 'O':
         case 'S': {
             char *end;
@@ -267,6 +279,8 @@ static int serve(const struct opts *o)
             next_metrics = daemon_now_ms() + 1000;
         }
         int failed = up && link_sender_pump(up) < 0;
+        if (ob)
+            outbox_tidy(ob, o->keep_days); /* logged; the next second tries again */
         zmq_pollitem_t it[3] = {
             {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
             {zap ? zap_socket(zap) : NULL, 0, zap ? ZMQ_POLLIN : 0, 0},
@@ -397,6 +411,10 @@ int main(int argc, char **argv)
             {"rollup rows", "rollup_rows", NULL, rollup_count_rows, NULL},
             {"township streams", "township_streams", NULL, link_streams_count, NULL},
             {"feed items waiting for the next tier", "feed_waiting", NULL, outbox_count_waiting, NULL},
+            {"resends of the feed to a restored next tier", "feed_rewinds", NULL,
+             outbox_count_rewinds, NULL},
+            {"pruned feed items a restored next tier could not get again", "feed_unrecoverable", NULL,
+             outbox_count_unrecoverable, NULL},
         };
         sqlite3 *db = NULL;
         if (db_open_readonly(o.db, &db) < 0)

@@ -43,6 +43,8 @@ outbox                   common/outbox.c
 outbox_keys              common/outbox.c
 outbox_meta              common/outbox.c
 outbox_refusals          common/outbox.c
+outbox_acks              common/outbox.c
+outbox_copy              common/outbox.c
 '
 
 PRODUCT_DIRS=(common collector aggregator reporter sim)

@@ -88,7 +88,7 @@ nothing_acked_lost() {
 outbox_intact() {
     local v=$1 a rows lo hi said
     a=$(acked_of "$v")
-    read -r rows lo hi < <(sq -separator ' ' "$T/$v.db" 'SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM outbox')
+    read -r rows lo hi < <(sq -separator ' ' "$T/$v.db" 'SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM outbox WHERE seq > (SELECT acked_seq FROM outbox_meta)')
     said=$(grep 'stopping:' "$T/collector-$v.log" | tail -1 | sed -n 's/.*stopping: \([0-9]*\) events.*/\1/p')
     if [ "$rows" -ne $(( ${SUBMITTED[$v]} - a )) ] || { [ "$rows" -gt 0 ] && { [ "$lo" -ne $((a + 1)) ] || [ "$hi" -ne "${SUBMITTED[$v]}" ]; }; } \
        || { [ -n "${2:-}" ] && [ "$said" != "$rows" ] && [ "$((said + PER))" != "$rows" ]; }; then

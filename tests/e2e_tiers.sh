@@ -59,7 +59,7 @@ for v in "${VILLAGES[@]}"; do
     OUTBOXES+=("$T/$v.db")
 done
 
-forwarded() { [ "$(sq "$1" 'SELECT count(*) FROM outbox')" = 0 ] && [ "$(sq "$1" 'SELECT count(*) FROM outbox_meta WHERE acked_seq > 0')" = 1 ]; }
+forwarded() { [ "$(sq "$1" 'SELECT count(*) FROM outbox WHERE seq > (SELECT acked_seq FROM outbox_meta)')" = 0 ] && [ "$(sq "$1" 'SELECT count(*) FROM outbox_meta WHERE acked_seq > 0')" = 1 ]; }
 check "every village outbox delivered" wait_until 120 all_delivered "${OUTBOXES[@]}"
 check "the county acknowledged the township's whole feed" wait_until 60 feed_drained "$T/town.db"
 check "the city acknowledged everything the county forwarded" wait_until 60 forwarded "$T/county.db"

@@ -16,6 +16,8 @@
 #include "log.h"
 #include "outbox.h"
 
+#include <time.h>
+
 struct fx {
     char dir[64];
     char path[128];
@@ -184,7 +186,7 @@ static void test_duplicate_key(void **state)
     assert_int_equal(seq, 2);
 }
 
-static void test_ack_forgets_and_persists(void **state)
+static void test_ack_marks_and_persists(void **state)
 {
     struct fx *f = *state;
     for (int i = 0; i < 10; i++)
@@ -198,8 +200,11 @@ static void test_ack_forgets_and_persists(void **state)
     assert_int_equal(outbox_acked(f->ob), 4);
     assert_int_equal(outbox_pending(f->ob), 6);
     struct seen s = {0};
-    assert_int_equal(outbox_read(f->ob, 0, 100, 0, collect, &s), 6);
+    assert_int_equal(outbox_read(f->ob, outbox_acked(f->ob), 100, 0, collect, &s), 6);
     assert_int_equal(s.seq[0], 5);
+    /* the delivered ones are kept (outbox_prune forgets them in time) */
+    struct seen all = {0};
+    assert_int_equal(outbox_read(f->ob, 0, 100, 0, collect, &all), 10);
 
     fx_reopen(f);
     assert_int_equal(outbox_acked(f->ob), 4);
@@ -209,6 +214,91 @@ static void test_ack_forgets_and_persists(void **state)
     fx_reopen(f);
     assert_int_equal(outbox_acked(f->ob), 10);
     assert_int_equal(outbox_pending(f->ob), 0);
+}
+
+struct states {
+    int n, delivered;
+    uint64_t first_seq;
+    int64_t acked_at_min, acked_at_max;
+};
+
+static int note_state(void *arg, const struct outbox_entry *e)
+{
+    struct states *st = arg;
+    if (st->n++ == 0)
+        st->first_seq = e->seq;
+    if (e->delivered) {
+        st->delivered++;
+        if (!st->acked_at_min || e->acked_at < st->acked_at_min)
+            st->acked_at_min = e->acked_at;
+        if (e->acked_at > st->acked_at_max)
+            st->acked_at_max = e->acked_at;
+    }
+    return 0;
+}
+
+/* Delivered items are kept, with their ack time, for keep_days and no
+ * longer; pending ones whatever their age; the list tells them apart. */
+static void test_keep_days(void **state)
+{
+    struct fx *f = *state;
+    for (int i = 0; i < 30; i++)
+        put(f->ob, NULL, "x");
+    int64_t before = (int64_t)time(NULL);
+    assert_int_equal(outbox_ack(f->ob, 20), 0);
+    int64_t after = (int64_t)time(NULL);
+    struct states st = {0};
+    assert_int_equal(outbox_list(f->ob, 0, 0, note_state, &st), 30);
+    assert_int_equal(st.delivered, 20);
+    assert_true(st.acked_at_min >= before && st.acked_at_max <= after);
+
+    const int64_t day = 86400;
+    /* within the window (399 days on): all kept */
+    assert_int_equal(outbox_prune(f->ob, 400, after + 399 * day, 1000), 0);
+    assert_int_equal(outbox_count_delivered(f->db), 20);
+    /* past it: deleted in batches of the size asked, oldest first */
+    assert_int_equal(outbox_prune(f->ob, 400, before + 401 * day, 8), 8);
+    struct states st2 = {0};
+    assert_int_equal(outbox_list(f->ob, 0, 0, note_state, &st2), 22);
+    assert_int_equal(st2.first_seq, 9);
+    assert_int_equal(outbox_prune(f->ob, 400, before + 401 * day, 1000), 12);
+    assert_int_equal(outbox_count_delivered(f->db), 0);
+    /* pending items are never pruned, however old */
+    assert_int_equal(outbox_prune(f->ob, 0, before + 10000 * day, 1000), 0);
+    assert_int_equal(outbox_pending(f->ob), 10);
+    /* a restored receiver asking from seq 5 can no longer get 5..20 */
+    uint64_t lost = 0;
+    assert_int_equal(outbox_note_rewind(f->ob, 4, &lost), 0);
+    assert_int_equal(lost, 16);
+    assert_int_equal(outbox_count_unrecoverable(f->db), 16);
+    assert_int_equal(outbox_count_rewinds(f->db), 1);
+    /* new items still numbered after everything ever handed out */
+    assert_int_equal(put(f->ob, NULL, "y"), 31);
+}
+
+/* An outbox restored from a copy made by `backup` takes a new stream at its
+ * first put, whose items count from 1 on the wire after the last ack. */
+static void test_copy_takes_new_stream(void **state)
+{
+    struct fx *f = *state;
+    for (int i = 0; i < 5; i++)
+        put(f->ob, NULL, "x");
+    assert_int_equal(outbox_ack(f->ob, 3), 0);
+    char old[64];
+    snprintf(old, sizeof old, "%s", outbox_stream(f->ob));
+    assert_int_equal(outbox_mark_copy(f->db), 0);
+    fx_reopen(f);
+    assert_string_equal(outbox_stream(f->ob), old); /* reading it changes nothing */
+    assert_int_equal(put(f->ob, NULL, "new"), 6);
+    assert_string_not_equal(outbox_stream(f->ob), old);
+    assert_int_equal(outbox_base(f->ob), 3);
+    fx_reopen(f);
+    assert_int_equal(outbox_base(f->ob), 3);
+    assert_string_not_equal(outbox_stream(f->ob), old);
+    char now[64];
+    snprintf(now, sizeof now, "%s", outbox_stream(f->ob));
+    assert_int_equal(put(f->ob, NULL, "more"), 7);
+    assert_string_equal(outbox_stream(f->ob), now); /* once only */
 }
 
 struct got {
@@ -363,7 +453,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_put_read_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seq_never_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_key, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ack_forgets_and_persists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_days, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_takes_new_stream, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ack_marks_and_persists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_identity, setup, teardown),
