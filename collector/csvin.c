@@ -1,6 +1,7 @@
 #include "csvin.h"
 #include "sheetrows.h"
 #include "codec.h"
+#include "encoding.h"
 #include "log.h"
 #include "validate.h"
 
@@ -35,6 +36,7 @@ struct reader {
     int line;            /* of the next line to feed */
     int in_row;          /* a record has begun and not ended */
     int row_done, oom, finished;
+    char delim;          /* ',' or '\t' */
     struct record *cur;
 };
 
@@ -60,9 +62,10 @@ static void on_row(int c, void *arg)
     rd->in_row = 0;
 }
 
-static int reader_init(struct reader *rd, const char *buf, size_t len)
+static int reader_init(struct reader *rd, const char *buf, size_t len, char delim)
 {
     memset(rd, 0, sizeof *rd);
+    rd->delim = delim;
     /* strict: text after a closing quote, and a quote left open at the
      * end, are errors rather than guesses */
     if (csv_init(&rd->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
@@ -71,6 +74,7 @@ static int reader_init(struct reader *rd, const char *buf, size_t len)
     csv_set_term_func(&rd->p, csv_newline);
     /* libcsv grows a field by this much at a time (128 bytes by default) */
     csv_set_blk_size(&rd->p, 64 * 1024);
+    csv_set_delim(&rd->p, delim);
     rd->buf = buf;
     rd->len = len;
     rd->line = 1;
@@ -105,16 +109,16 @@ static int feed(struct reader *rd, const char *s, size_t n, char *err, size_t er
         } else {
             /* after a closing quote: blanks, then a separator, the line's
              * end (CRLF too) or the file's; a lone CR separates fields */
-            while (k < n && (s[k] == ' ' || s[k] == '\t'))
+            while (k < n && (s[k] == ' ' || s[k] == '\t') && s[k] != rd->delim)
                 k++;
             if (k < n && s[k] == '\r') {
                 if (k + 1 < n && s[k + 1] == '\n') {
                     k++;
                 } else {
-                    parse(rd, ",", 1);
+                    parse(rd, &rd->delim, 1);
                     k++;
                 }
-            } else if (k < n && s[k] != ',' && s[k] != '\n') {
+            } else if (k < n && s[k] != rd->delim && s[k] != '\n') {
                 snprintf(err, errlen, "text after the closing quote of field %d",
                          rd->cur->n + 1);
                 return -2;
@@ -171,11 +175,50 @@ static int next_record(struct reader *rd, struct record *r, char *err, size_t er
 
 
 
+/* The line of byte off of the undecoded file (UTF-16: of its 16-bit
+ * unit). */
+static int line_at(const char *raw, size_t off, enum encoding enc)
+{
+    int line = 1;
+    if (enc == ENC_UTF16LE || enc == ENC_UTF16BE) {
+        for (size_t i = 2; i + 1 < off; i += 2)
+            if ((enc == ENC_UTF16LE ? raw[i] == '\n' && !raw[i + 1] : !raw[i] && raw[i + 1] == '\n'))
+                line++;
+        return line;
+    }
+    for (size_t i = 0; i < off; i++)
+        line += raw[i] == '\n';
+    return line;
+}
+
+/* The separator, as the header row shows it: a tab when it has tabs and
+ * no comma (Excel's and WPS's "Unicode 文本" and "文本文件(制表符分隔)"),
+ * else a comma. A header of commas was never tab-separated, so every
+ * file read before reads as it did. */
+static char separator(const char *buf, size_t len)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+        const char *line = buf + pos;
+        pos += n + 1;
+        size_t i = 0;
+        while (i < n && blank_byte(line[i]))
+            i++;
+        if (i == n)
+            continue;
+        return memchr(line, '\t', n) && !memchr(line, ',', n) ? '\t' : ',';
+    }
+    return ',';
+}
+
 int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *name,
-                        const char *buf, size_t len, FILE *errs, struct submit_result *res)
+                        const char *raw, size_t rawlen, FILE *errs, struct submit_result *res)
 {
     int rc = -1, r;
-    size_t pos = 0;
+    char *text = NULL;
+    size_t len = 0;
     char err[512];
     submitter_t *s = NULL;
     struct csvfile f = {.village = village};
@@ -185,13 +228,22 @@ int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const ch
 
     if (submitter_new(village, name, errs, res, &s) < 0)
         return -1;
+    enum encoding enc;
+    size_t bad_at;
+    r = encoding_to_utf8(raw, rawlen, &enc, &text, &len, &bad_at);
+    if (r < 0)
+        goto oom;
+    if (r == 1) {
+        submitter_bad(s, line_at(raw, bad_at, enc), "%s", encoding_advice());
+        rc = submitter_commit(s, db, ob);
+        goto out;
+    }
+    const char *buf = text;
     if (submitter_check_text(s, buf, len)) {
         rc = submitter_commit(s, db, ob);
         goto out;
     }
-    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-        pos = 3;
-    if (reader_init(&rd, buf + pos, len - pos) < 0)
+    if (reader_init(&rd, buf, len, separator(buf, len)) < 0)
         goto oom;
     rd_ready = 1;
     /* the header: the first record that is not blank */
@@ -207,13 +259,6 @@ int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const ch
         rc = submitter_commit(s, db, ob);
         goto out;
     }
-    for (int c = 0; c < f.head.n; c++)
-        if (!validate_utf8(f.head.cells[c], strlen(f.head.cells[c]))) {
-            submitter_bad(s, f.head.line, "header: not UTF-8 text: save the file as \"CSV UTF-8\""
-                                          " (Excel) or UTF-8 (WPS)");
-            rc = submitter_commit(s, db, ob);
-            goto out;
-        }
     if (read_header(&f, err, sizeof err) < 0) {
         submitter_bad(s, f.head.line, "%s", err);
         rc = submitter_commit(s, db, ob);
@@ -255,6 +300,7 @@ out:
     free(f.rows);
     free(f.col_field);
     free(f.col_mask);
+    free(text);
     submitter_free(&s);
     return rc;
 }
