@@ -259,8 +259,7 @@ int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const ch
         rc = submitter_commit(s, db, ob);
         goto out;
     }
-    if (read_header(&f, err, sizeof err) < 0) {
-        submitter_bad(s, f.head.line, "%s", err);
+    if (sheetrows_header(&f, s)) {
         rc = submitter_commit(s, db, ob);
         goto out;
     }
@@ -273,19 +272,7 @@ int csvin_submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const ch
         }
         if (blank_record(&row))
             continue;
-        Shibao__V1__Event *ev = NULL;
-        int col = -1;
-        int b = build(&f, &row, &ev, err, sizeof err, &col);
-        if (b < 0)
-            goto oom;
-        if (b == 1) {
-            if (col >= 0)
-                submitter_bad(s, row.line, "%s: %s", f.head.cells[col], err);
-            else
-                submitter_bad(s, row.line, "%s", err);
-            continue;
-        }
-        if (submitter_add(s, &ev->base, row.line, map_field, &f) < 0)
+        if (sheetrows_add(&f, s, &row) < 0)
             goto out;
     }
     rc = submitter_commit(s, db, ob);
@@ -296,10 +283,7 @@ out:
     if (rd_ready)
         reader_free(&rd);
     record_free(&row);
-    record_free(&f.head);
-    free(f.rows);
-    free(f.col_field);
-    free(f.col_mask);
+    sheetrows_free(&f);
     free(text);
     submitter_free(&s);
     return rc;

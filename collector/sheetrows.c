@@ -1,6 +1,7 @@
 #include "sheetrows.h"
 #include "sheet.h"
 #include "codec.h"
+#include "log.h"
 #include "validate.h"
 
 #include <stdint.h>
@@ -180,12 +181,50 @@ const char *map_field(void *arg, const char *field)
     const char *name = dot ? dot + 1 : field;
     for (int i = 0; i < F_N; i++)
         if (strcmp(name, FIELD_EN[i]) == 0 && col_index(f, (enum field)i) >= 0)
-            return f->head.cells[col_index(f, (enum field)i)];
+            return sheetrows_label(f, col_index(f, (enum field)i));
     return NULL;
 }
 
 /* The header: every column known, none twice, and the event type (unless a
  * type column gives it per row). 0, or -1 with why in err. */
+/* A spreadsheet's name of column c (0: A, 25: Z, 26: AA) in buf (8
+ * bytes). */
+static const char *col_letters(int c, char *buf)
+{
+    char tmp[8];
+    int n = 0;
+    for (c++; c > 0 && n < 7; c = (c - 1) / 26)
+        tmp[n++] = (char)('A' + (c - 1) % 26);
+    for (int i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return buf;
+}
+
+const char *sheetrows_label(const struct csvfile *f, int c)
+{
+    if (!f->labels || c < 0 || c >= f->head.n)
+        return "?";
+    return f->labels[c] ? f->labels[c] : f->head.cells[c];
+}
+
+/* Each column's name in messages: its header, and with letters its
+ * column ("检查类型 (C)"). -1 out of memory. */
+static int make_labels(struct csvfile *f)
+{
+    f->labels = calloc(f->head.n > 0 ? (size_t)f->head.n : 1, sizeof *f->labels);
+    if (!f->labels)
+        return -1;
+    for (int c = 0; f->letters && c < f->head.n; c++) {
+        char l[8];
+        if (asprintf(&f->labels[c], "%s (%s)", f->head.cells[c], col_letters(c, l)) < 0) {
+            f->labels[c] = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int read_header(struct csvfile *f, char *err, size_t errlen)
 {
     unsigned fit = B_ALL;
@@ -193,7 +232,7 @@ int read_header(struct csvfile *f, char *err, size_t errlen)
     size_t ncols = f->head.n > 0 ? (size_t)f->head.n : 1;
     f->col_field = calloc(ncols, sizeof *f->col_field);
     f->col_mask = calloc(ncols, sizeof *f->col_mask);
-    if (!f->col_field || !f->col_mask) {
+    if (!f->col_field || !f->col_mask || make_labels(f) < 0) {
         snprintf(err, errlen, "header: out of memory");
         return -1;
     }
@@ -371,7 +410,12 @@ int build(struct csvfile *f, const struct record *r, Shibao__V1__Event **out, ch
     *out = NULL;
     for (int c = 0; c < r->n; c++)
         if (r->cells[c][0] && (c >= f->head.n || !f->head.cells[c][0])) {
-            snprintf(err, errlen, "column %d: a value without a header", c + 1);
+            if (f->letters) {
+                char l[8];
+                snprintf(err, errlen, "column %s: a value without a header", col_letters(c, l));
+            } else {
+                snprintf(err, errlen, "column %d: a value without a header", c + 1);
+            }
             return 1;
         }
     for (int c = 0; c < r->n; c++)
@@ -527,4 +571,56 @@ bad:
 oom:
     codec_free(ev);
     return -1;
+}
+
+int sheetrows_header(struct csvfile *f, submitter_t *s)
+{
+    char err[512];
+    if (read_header(f, err, sizeof err) < 0) {
+        submitter_bad(s, f->head.line, "%s", err);
+        return 1;
+    }
+    return 0;
+}
+
+int sheetrows_add(struct csvfile *f, submitter_t *s, const struct record *row)
+{
+    char err[512];
+    Shibao__V1__Event *ev = NULL;
+    int col = -1;
+    int b = build(f, row, &ev, err, sizeof err, &col);
+    if (b < 0) {
+        log_error("submit: out of memory");
+        return -1;
+    }
+    if (b == 1) {
+        if (col >= 0)
+            submitter_bad(s, row->line, "%s: %s", sheetrows_label(f, col), err);
+        else
+            submitter_bad(s, row->line, "%s", err);
+        return 0;
+    }
+    return submitter_add(s, &ev->base, row->line, map_field, f) < 0 ? -1 : 0;
+}
+
+void sheetrows_end_sheet(struct csvfile *f)
+{
+    for (int c = 0; f->labels && c < f->head.n; c++)
+        free(f->labels[c]);
+    free(f->labels);
+    free(f->col_field);
+    free(f->col_mask);
+    f->labels = NULL;
+    f->col_field = NULL;
+    f->col_mask = NULL;
+    record_free(&f->head);
+    f->body = f->row_body = 0;
+}
+
+void sheetrows_free(struct csvfile *f)
+{
+    sheetrows_end_sheet(f);
+    free(f->rows);
+    f->rows = NULL;
+    f->rows_cap = f->rows_n = 0;
 }
