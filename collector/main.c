@@ -3,7 +3,7 @@
 #include "admin.h"
 #include "backup.h"
 #include "config.h"
-#include "csvin.h"
+#include "infile.h"
 #include "daemon.h"
 #include "db.h"
 #include "dbcheck.h"
@@ -164,11 +164,9 @@ static int submit(sqlite3 *db, outbox_t *ob, const struct opts *o)
     int n = o->nfiles ? o->nfiles : 1, rc = 0;
     for (int i = 0; i < n; i++) {
         struct submit_result res;
-        /* spreadsheets by flag or by name; JSON Lines otherwise */
-        size_t len = strlen(files[i]);
-        int csv = o->csv || (len > 4 && strcasecmp(files[i] + len - 4, ".csv") == 0);
-        int r = csv ? csvin_submit_file(db, ob, o->village, files[i], stderr, &res)
-                    : submit_file(db, ob, o->village, files[i], stderr, &res);
+        /* spreadsheets by flag, by name or by their bytes; JSON Lines otherwise */
+        int r = infile_submit_file(o->csv ? INFILE_CSV : infile_kind_of(files[i]), db, ob,
+                                   o->village, files[i], stderr, &res);
         if (r == 0)
             printf("%s: %d events stored, %d already in the outbox\n",
                    strcmp(files[i], "-") ? files[i] : "<stdin>", res.stored, res.duplicates);
