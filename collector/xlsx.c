@@ -585,7 +585,7 @@ static void sheet_row_done(struct part *pt)
     struct book *b = pt->b;
     struct sheet *sh = pt->st;
     struct record *r = &sh->row;
-    r->line = sh->rownum > INT32_MAX ? INT32_MAX : (int)sh->rownum;
+    r->line = (int)sh->rownum;
     if (blank_record(r) && sh->beyond < 0)
         return;
     if (sh->state == SH_HEADER) {
@@ -680,7 +680,7 @@ static void sheet_cell_done(struct part *pt)
     }
     sh->col = col + 1;
     if (sh->v.over) {
-        submitter_bad(b->s, (int)(sh->rownum > INT32_MAX ? INT32_MAX : sh->rownum),
+        submitter_bad(b->s, (int)sh->rownum,
                       "a cell longer than %u bytes", SUBMIT_MAX_LINE);
         return;
     }
@@ -718,6 +718,11 @@ static void XMLCALL sheet_start(void *arg, const XML_Char *el, const XML_Char **
         const char *r = attr(atts, "r");
         long n = r ? strtol(r, NULL, 10) : 0;
         sh->rownum = n > sh->last_row ? n : sh->last_row + 1;
+        if (sh->rownum > XLSX_MAX_ROW) {
+            broken(pt->b, "%s: a row past Excel's last, %s", pt->path, "1048576");
+            XML_StopParser(pt->p, XML_FALSE);
+            return;
+        }
         sh->last_row = sh->rownum;
         record_clear(&sh->row);
         sh->col = 0;

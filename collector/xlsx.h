@@ -27,7 +27,8 @@
  * the whole past XLSX_MAX_READ, whatever the zip's directory claims (a zip
  * bomb is refused once the bound is hit); the shared strings held are at
  * most XLSX_MAX_STRINGS bytes; a file holds at most XLSX_MAX_ROWS
- * non-blank rows and XLSX_MAX_COLS columns (Excel's own limit). A sheet
+ * non-blank rows, and XLSX_MAX_COLS columns and row numbers up to
+ * XLSX_MAX_ROW (Excel's own limits; past them the workbook is damaged). A sheet
  * is parsed as a stream (expat), one row in memory at a time; what is kept
  * is the file's accepted events until the commit, as for any file. A
  * document type declaration (never in a workbook) is refused, so no entity
@@ -45,6 +46,7 @@
 #define XLSX_MAX_STRINGS (32u * 1024 * 1024)
 #define XLSX_MAX_ROWS 100000
 #define XLSX_MAX_COLS 16384
+#define XLSX_MAX_ROW 1048576 /* Excel's last row number */
 
 /* A workbook's bytes (a zip). Returns 0 stored (or nothing new), 1
  * refused (reported on errs), -1 error (memory, database, stopping). */

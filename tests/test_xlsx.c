@@ -324,6 +324,14 @@ static void test_refused(void **state)
     assert_int_equal(submit_parts(fx, dtd, 2, &r), 1);
     assert_non_null(strstr(fx_errs_text(&fx->e), "xl/workbook.xml: a document type declaration"));
 
+    /* a row numbered past Excel's last (fuzz_xlsx: the next row's number
+     * overflowed) */
+    assert_int_equal(submit_book(fx, "<row r=\"300000000000000000000\"><c t=\"s\"><v>4</v></c></row>"
+                                     "<row><c t=\"s\"><v>4</v></c></row>", 0, &r), 1);
+    assert_non_null(strstr(fx_errs_text(&fx->e), "sheet2.xml: a row past Excel's last, 1048576"));
+    assert_int_equal(submit_book(fx, "<row r=\"1048576\"><c t=\"s\"><v>4</v></c></row>"
+                                     "<row><c t=\"s\"><v>4</v></c></row>", 0, &r), 1);
+
     /* damaged: a part missing, not a zip at all */
     assert_int_equal(submit_parts(fx, notes, 1, &r), 1);
     assert_non_null(strstr(fx_errs_text(&fx->e), "(xl/workbook.xml missing)"));
