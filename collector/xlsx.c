@@ -89,15 +89,15 @@ struct book {
     int rows, data_sheets;
 };
 
-/* Grows the array ptr (cap elements) to hold n + 1, at most max. 0 or
- * -1. */
+/* Grows the array ptr (cap elements) to hold n + 1, at most max. 0, -1
+ * out of memory, -2 past max. */
 #define GROW(ptr, cap, n, max) grow_((void *)&(ptr), sizeof *(ptr), &(cap), (n), (max))
 static int grow_(void *pptr, size_t sz, size_t *cap, size_t n, size_t max)
 {
     if (n < *cap)
         return 0;
     if (n >= max)
-        return -1;
+        return -2;
     size_t ncap = *cap ? *cap * 2 : 16;
     void *old;
     memcpy(&old, pptr, sizeof old);
@@ -127,6 +127,16 @@ static void out_of_memory(struct book *b)
     if (!b->failed)
         log_error("submit: %s: out of memory", b->name);
     b->failed = b->stop = 1;
+}
+
+/* A GROW that failed: past its bound the workbook is refused, out of
+ * memory it is an error. */
+static void grow_failed(struct book *b, int g, const char *path, const char *what)
+{
+    if (g == -2)
+        broken(b, "%s: too many %s", path, what);
+    else
+        out_of_memory(b);
 }
 
 /* An element's or attribute's name without its namespace prefix. */
@@ -266,8 +276,9 @@ static void XMLCALL rels_start(void *arg, const XML_Char *el, const XML_Char **a
     const char *mode = attr(atts, "TargetMode");
     if (!id || !target || (mode && strcmp(mode, "External") == 0))
         return;
-    if (GROW(b->rels, b->caprels, b->nrels, 100000) < 0) {
-        out_of_memory(b);
+    int g = GROW(b->rels, b->caprels, b->nrels, 10000);
+    if (g < 0) {
+        grow_failed(b, g, pt->path, "relationships");
         return;
     }
     struct rel *r = &b->rels[b->nrels];
@@ -333,8 +344,9 @@ static void XMLCALL workbook_start(void *arg, const XML_Char *el, const XML_Char
         const char *n = attr(atts, "name"), *rid = attr_rid(atts);
         if (!n || !rid)
             return;
-        if (GROW(b->sheets, b->capsheets, b->nsheets, 4096) < 0) {
-            out_of_memory(b);
+        int g = GROW(b->sheets, b->capsheets, b->nsheets, 4096);
+        if (g < 0) {
+            grow_failed(b, g, pt->path, "sheets");
             return;
         }
         struct sheetref *s = &b->sheets[b->nsheets++];
@@ -477,8 +489,9 @@ static void XMLCALL styles_start(void *arg, const XML_Char *el, const XML_Char *
         const char *id = attr(atts, "numFmtId"), *code = attr(atts, "formatCode");
         if (!id || !code)
             return;
-        if (GROW(b->fmts, b->capfmts, b->nfmts, 65536) < 0) {
-            out_of_memory(b);
+        int g = GROW(b->fmts, b->capfmts, b->nfmts, 4096);
+        if (g < 0) {
+            grow_failed(b, g, pt->path, "number formats");
             return;
         }
         b->fmts[b->nfmts].id = (unsigned)strtoul(id, NULL, 10);
@@ -491,8 +504,9 @@ static void XMLCALL styles_start(void *arg, const XML_Char *el, const XML_Char *
         for (size_t i = 0; i < b->nfmts; i++)
             if (b->fmts[i].id == fid)
                 date = b->fmts[i].date;
-        if (GROW(b->xf_date, b->capxf, b->nxf, 65536) < 0) {
-            out_of_memory(b);
+        int g = GROW(b->xf_date, b->capxf, b->nxf, 65536);
+        if (g < 0) {
+            grow_failed(b, g, pt->path, "cell formats");
             return;
         }
         b->xf_date[b->nxf++] = date;
@@ -558,8 +572,9 @@ struct sheet {
     struct text v;
 };
 
-/* A cell reference's column ("C5" -> 2), or -1. */
-static int ref_col(const char *r)
+/* A cell reference's column ("C5" -> 2), next when it has no letters, or
+ * -1 past the last column. */
+static int ref_col(const char *r, int next)
 {
     int c = 0, n = 0;
     for (; *r >= 'A' && *r <= 'Z'; r++, n++) {
@@ -567,7 +582,7 @@ static int ref_col(const char *r)
         if (c > XLSX_MAX_COLS)
             return -1;
     }
-    return n ? c - 1 : -1;
+    return n ? c - 1 : next;
 }
 
 /* 1 when some cell of r names a template column: a sheet of records. */
@@ -729,7 +744,7 @@ static void XMLCALL sheet_start(void *arg, const XML_Char *el, const XML_Char **
         sh->beyond = -1;
     } else if (strcmp(name, "c") == 0) {
         const char *r = attr(atts, "r"), *t = attr(atts, "t"), *s = attr(atts, "s");
-        int col = r ? ref_col(r) : sh->col;
+        int col = r ? ref_col(r, sh->col) : sh->col;
         if (col < 0 || col >= XLSX_MAX_COLS) {
             broken(pt->b, "%s: a cell past column XFD", pt->path, NULL);
             XML_StopParser(pt->p, XML_FALSE);
