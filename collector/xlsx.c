@@ -10,6 +10,7 @@
 #include <zip.h>
 
 #include "log.h"
+#include "numfmt.h"
 #include "sheet.h"
 #include "sheetrows.h"
 
@@ -76,7 +77,7 @@ struct book {
     size_t nstrings, capstrings, strbytes;
     unsigned char *xf_date; /* per cell format: 0, 1 a date, 2 a month */
     size_t nxf, capxf;
-    struct numfmt {
+    struct fmtdef {
         unsigned id;
         unsigned char date;
     } *fmts;
@@ -428,49 +429,6 @@ static void XMLCALL sst_chars(void *arg, const XML_Char *s, int len)
 
 /* ------------------------------------------------------------ styles.xml */
 
-/* A number format's kind: 1 a date, 2 a month (no day), 0 anything else.
- * The built-in ones by number (ECMA-376 18.8.30, with the Chinese
- * locale's 27-36 and 50-58); a custom one by its code, whose y, d, 年, 月
- * and 日 outside quotes and brackets make a date. */
-static unsigned char fmt_builtin(unsigned id)
-{
-    switch (id) {
-    case 14: case 15: case 16: case 22: case 28: case 29: case 30: case 31:
-    case 51: case 53: case 54: case 58:
-        return 1;
-    case 17: case 27: case 36: case 50: case 52: case 57:
-        return 2;
-    default:
-        return 0;
-    }
-}
-
-static unsigned char fmt_code(const char *code)
-{
-    int day = 0, date = 0;
-    for (const char *p = code; *p; p++) {
-        if (*p == '"') {
-            const char *q = strchr(p + 1, '"');
-            if (!q)
-                break;
-            p = q;
-        } else if (*p == '[') {
-            const char *q = strchr(p + 1, ']');
-            if (!q)
-                break;
-            p = q;
-        } else if ((*p == '\\' || *p == '_' || *p == '*') && p[1]) {
-            p++;
-        } else if (*p == 'd' || *p == 'D' || strncmp(p, "日", 3) == 0) {
-            day = date = 1;
-        } else if (*p == 'y' || *p == 'Y' || strncmp(p, "年", 3) == 0 ||
-                   strncmp(p, "月", 3) == 0) {
-            date = 1;
-        }
-    }
-    return day ? 1 : date ? 2 : 0;
-}
-
 struct styles {
     int in_xfs;
 };
@@ -495,12 +453,12 @@ static void XMLCALL styles_start(void *arg, const XML_Char *el, const XML_Char *
             return;
         }
         b->fmts[b->nfmts].id = (unsigned)strtoul(id, NULL, 10);
-        b->fmts[b->nfmts].date = fmt_code(code);
+        b->fmts[b->nfmts].date = numfmt_code(code);
         b->nfmts++;
     } else if (strcmp(name, "xf") == 0 && st->in_xfs) {
         const char *id = attr(atts, "numFmtId");
         unsigned fid = id ? (unsigned)strtoul(id, NULL, 10) : 0;
-        unsigned char date = fmt_builtin(fid);
+        unsigned char date = numfmt_builtin(fid);
         for (size_t i = 0; i < b->nfmts; i++)
             if (b->fmts[i].id == fid)
                 date = b->fmts[i].date;
@@ -522,37 +480,6 @@ static void XMLCALL styles_end(void *arg, const XML_Char *el)
 }
 
 /* ------------------------------------------------------------ values */
-
-/* An Excel serial date (days) as YYYY-MM-DD, or YYYY-MM (month). 0, or -1
- * when it is no date (then the number stays as it is). */
-static int serial_date(double v, int date1904, int month, char *out, size_t n)
-{
-    if (!(v >= 1 && v < 2958466))
-        return -1;
-    long s = (long)floor(v), z;
-    if (date1904)
-        z = s - 24107;
-    else if (s == 60)
-        return -1; /* 1900-02-29, a day Excel has and the calendar has not */
-    else
-        z = s < 60 ? s - 25568 : s - 25569;
-    /* days since 1970-01-01 to a civil date (H. Hinnant's algorithm) */
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long y = (long)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-    if (month)
-        snprintf(out, n, "%04ld-%02u", y, m);
-    else
-        snprintf(out, n, "%04ld-%02u-%02u", y, m, d);
-    return 0;
-}
 
 /* ------------------------------------------------------------ a sheet */
 
@@ -672,7 +599,7 @@ static const char *cell_value(struct book *b, struct sheet *sh, char *buf, size_
     if (!*v || *end)
         return v;
     unsigned char date = sh->cstyle >= 0 && (size_t)sh->cstyle < b->nxf ? b->xf_date[sh->cstyle] : 0;
-    if (date && serial_date(d, b->date1904, date == 2, buf, n) == 0)
+    if (date && numfmt_serial_date(d, b->date1904, date == NUMFMT_MONTH, buf, n) == 0)
         return buf;
     if (d == floor(d) && fabs(d) < 1e15) {
         snprintf(buf, n, "%.0f", d);
