@@ -48,7 +48,8 @@ enum numfmt numfmt_code(const char *code)
 
 int numfmt_serial_date(double v, int date1904, int month, char *out, size_t n)
 {
-    if (!(v >= 1 && v < 2958466))
+    /* the last day is 9999-12-31 in either system */
+    if (!(v >= (date1904 ? 0 : 1) && v < (date1904 ? 2957004 : 2958466)))
         return -1;
     long s = (long)floor(v), z;
     if (date1904)

@@ -20,6 +20,7 @@
 #include "db.h"
 #include "infile.h"
 #include "log.h"
+#include "numfmt.h"
 #include "outbox.h"
 #include "xlsx.h"
 
@@ -347,6 +348,43 @@ static void test_refused(void **state)
     assert_int_equal(outbox_pending(fx->ob), 0);
 }
 
+static void expect_serial(double v, int date1904, int month, const char *want)
+{
+    char out[16] = "";
+    assert_int_equal(numfmt_serial_date(v, date1904, month, out, sizeof out), want ? 0 : -1);
+    if (want)
+        assert_string_equal(out, want);
+}
+
+/* Excel's dates: its 1900 system with the leap day 1900 never had, the
+ * 1904 system, the last day, and formats that show dates, months or not. */
+static void test_numfmt(void **state)
+{
+    (void)state;
+    expect_serial(1, 0, 0, "1900-01-01");
+    expect_serial(59, 0, 0, "1900-02-28");
+    expect_serial(60, 0, 0, NULL);           /* Excel's 1900-02-29 */
+    expect_serial(61, 0, 0, "1900-03-01");
+    expect_serial(45352.99, 0, 0, "2024-03-01");
+    expect_serial(45352, 0, 1, "2024-03");
+    expect_serial(2958465, 0, 0, "9999-12-31");
+    expect_serial(2958466, 0, 0, NULL);
+    expect_serial(0, 0, 0, NULL);
+    expect_serial(-1, 0, 0, NULL);
+    expect_serial(0, 1, 0, "1904-01-01");
+    expect_serial(43890, 1, 0, "2024-03-01");
+    assert_int_equal(numfmt_builtin(14), NUMFMT_DATE);
+    assert_int_equal(numfmt_builtin(17), NUMFMT_MONTH);
+    assert_int_equal(numfmt_builtin(2), NUMFMT_NONE);
+    assert_int_equal(numfmt_builtin(20), NUMFMT_NONE);    /* h:mm */
+    assert_int_equal(numfmt_code("yyyy\"年\"m\"月\""), NUMFMT_MONTH);
+    assert_int_equal(numfmt_code("[$-804]yyyy/m/d"), NUMFMT_DATE);
+    assert_int_equal(numfmt_code("yyyy年m月d日"), NUMFMT_DATE);
+    assert_int_equal(numfmt_code("0.00\"d\""), NUMFMT_NONE); /* a quoted d is text */
+    assert_int_equal(numfmt_code("[h]:mm:ss"), NUMFMT_NONE);
+    assert_int_equal(numfmt_code("#,##0"), NUMFMT_NONE);
+}
+
 static void test_kinds(void **state)
 {
     (void)state;
@@ -368,6 +406,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
         cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_numfmt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
