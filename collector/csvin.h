@@ -1,8 +1,12 @@
 /* csvin: spreadsheets (CSV) into the village outbox, for villages that keep
  * their records in Excel or WPS (docs/INPUT.md has the templates).
  *
- * UTF-8, with or without a BOM, comma-separated, fields quoted as RFC 4180
- * (a quoted field may hold commas, quotes doubled, line breaks). The first
+ * The text in UTF-8 (with or without a BOM), GB18030/GBK or UTF-16 with a
+ * BOM, found from its bytes (encoding.h has the rule; a file in none of
+ * them is refused with how to save it). Comma-separated, or tab-separated
+ * when the header row has tabs and no comma (Excel's "Unicode 文本");
+ * fields quoted as RFC 4180 (a quoted field may hold the separator,
+ * quotes doubled, line breaks). The first
  * non-blank row is the header; each column is named in Chinese or English
  * (日期 or occurred_on, 检查类型 or kind, ...). The header decides the event
  * type: its columns fit exactly one template (registration 登记, inspection
@@ -15,7 +19,8 @@
  * Each row becomes one shibao.v1.Event and goes the way of a JSON line
  * (submit.h's submitter): the same validation, the same all-or-nothing per
  * file, errors as "FILE:LINE: column: reason" with the column as the header
- * names it. A row without an event id gets one derived from the village and
+ * names it (sheetrows.h); LINE counts the file's lines whatever its
+ * encoding. A row without an event id gets one derived from the village and
  * the row's content (and how many identical rows came before it), so a
  * spreadsheet submitted again, or again with rows appended, stores nothing
  * twice. */

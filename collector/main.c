@@ -3,7 +3,7 @@
 #include "admin.h"
 #include "backup.h"
 #include "config.h"
-#include "csvin.h"
+#include "infile.h"
 #include "daemon.h"
 #include "db.h"
 #include "dbcheck.h"
@@ -34,10 +34,13 @@ static const char USAGE[] =
     "The village collector. `submit` validates JSON Lines of shibao.v1.Event\n"
     "(proto3 JSON) and stores them durably in the outbox; a file with any bad\n"
     "line is refused whole, every bad line reported as FILE:LINE: field: reason.\n"
-    "Spreadsheets: FILE.csv (or any file with --csv) is read as CSV, one\n"
-    "template per event type with Chinese or English headers (docs/INPUT.md).\n"
-    "`run` delivers the outbox to the township aggregator, forever, through\n"
-    "any outage; with --spool it also submits *.jsonl files dropped into DIR.\n"
+    "Spreadsheets: FILE.csv, .txt or .tsv (or any file with --csv) is read as\n"
+    "CSV in UTF-8, GBK or UTF-16 (found from its bytes), commas or tabs;\n"
+    "FILE.xlsx as an Excel/WPS workbook; .xls/.et are refused (save as .xlsx\n"
+    "or CSV). One template per event type, Chinese or English headers\n"
+    "(docs/INPUT.md). `run` delivers the outbox to the township aggregator,\n"
+    "forever, through any outage; with --spool it also submits the files of\n"
+    "those kinds dropped into DIR.\n"
     "`verify` checks every page of the outbox (integrity_check); `backup` copies\n"
     "it, while `run` delivers, to --to FILE (checked, mode 0600). Every other\n"
     "command checks the outbox quickly first, and refuses a damaged one.\n"
@@ -46,7 +49,7 @@ static const char USAGE[] =
     "  -o, --outbox FILE       the village outbox (SQLite; created if absent)\n"
     "  -v, --village CODE      this village's 12-digit division code\n"
     "  -c, --connect ENDPOINT  the township aggregator, e.g. tcp://township:5550\n"
-    "  -s, --spool DIR         submit *.jsonl (and *.csv) files dropped into DIR\n"
+    "  -s, --spool DIR         submit *.jsonl, *.csv, *.txt, *.tsv, *.xlsx files dropped into DIR\n"
     "      --csv               (submit) read every FILE as CSV, whatever its name\n"
     "  -k, --key PREFIX        this village's keypair (PREFIX.key, PREFIX.pub)\n"
     "      --server-key FILE.pub  the township aggregator's public key\n"
@@ -174,11 +177,9 @@ static int submit(sqlite3 *db, outbox_t *ob, const struct opts *o)
     int n = o->nfiles ? o->nfiles : 1, rc = 0;
     for (int i = 0; i < n; i++) {
         struct submit_result res;
-        /* spreadsheets by flag or by name; JSON Lines otherwise */
-        size_t len = strlen(files[i]);
-        int csv = o->csv || (len > 4 && strcasecmp(files[i] + len - 4, ".csv") == 0);
-        int r = csv ? csvin_submit_file(db, ob, o->village, files[i], stderr, &res)
-                    : submit_file(db, ob, o->village, files[i], stderr, &res);
+        /* spreadsheets by flag, by name or by their bytes; JSON Lines otherwise */
+        int r = infile_submit_file(o->csv ? INFILE_CSV : infile_kind_of(files[i]), db, ob,
+                                   o->village, files[i], stderr, &res);
         if (r == 0)
             printf("%s: %d events stored, %d already in the outbox\n",
                    strcmp(files[i], "-") ? files[i] : "<stdin>", res.stored, res.duplicates);

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "csvin.h"
+#include "infile.h"
 #include "log.h"
 #include "settle.h"
 #include "submit.h"
@@ -64,17 +64,10 @@ int spool_prepare(const char *dir)
     return 0;
 }
 
-static int is_csv_name(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 4 && strcasecmp(name + n - 4, ".csv") == 0;
-}
-
 static int is_spool_name(const char *name)
 {
-    size_t n = strlen(name);
     /* dotfiles are a writer's temporaries (and "." / "..") */
-    return name[0] != '.' && ((n > 6 && strcmp(name + n - 6, ".jsonl") == 0) || is_csv_name(name));
+    return name[0] != '.' && infile_kind_of(name) != INFILE_NONE;
 }
 
 static int cmp_entries(const void *a, const void *b)
@@ -82,7 +75,7 @@ static int cmp_entries(const void *a, const void *b)
     return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
-/* The regular *.jsonl and *.csv files in dir, with what lstat saw, sorted
+/* The regular files of the spool's kinds in dir, with what lstat saw, sorted
  * so files are taken in a stable order (a writer naming them by time gets
  * time order). */
 static int list_files(const char *dir, struct entry **out, size_t *count)
@@ -325,7 +318,9 @@ static int handle_file(spool_t *sp, const struct entry *e, sqlite3 *db, outbox_t
     log_info("spool: %s: submitting", qpath);
     /* FILE:LINE in the .err: the path as it is, unless it could forge a line */
     const char *msgname = submit_shown_name(path, shown, sizeof shown);
-    int r = submit_read(f, msgname, errs, &buf, &len, &nread);
+    enum infile_kind kind = infile_kind_of(name);
+    int r = infile_binary(kind) ? submit_read_bytes(f, msgname, errs, &buf, &len, &nread)
+                                : submit_read(f, msgname, errs, &buf, &len, &nread);
     if (r == 0) {
         /* written to while read: not whole yet, nothing of it stored */
         if (fstat(fileno(f), &after) < 0 || !same_file(&after, &st) ||
@@ -334,8 +329,7 @@ static int handle_file(spool_t *sp, const struct entry *e, sqlite3 *db, outbox_t
             rc = 0;
             goto out;
         }
-        r = is_csv_name(name) ? csvin_submit_buffer(db, ob, village, msgname, buf, len, errs, &res)
-                              : submit_buffer(db, ob, village, msgname, buf, len, errs, &res);
+        r = infile_submit_buffer(kind, db, ob, village, msgname, buf, len, errs, &res);
     } else if (r == 1) {
         res.bad = 1;
     }

@@ -1,5 +1,7 @@
 /* spool: a directory that a data-entry tool drops *.jsonl files into, or
- * spreadsheets saved as *.csv (read by csvin, docs/INPUT.md).
+ * spreadsheets: *.csv, *.txt, *.tsv (text in UTF-8, GBK or UTF-16) and
+ * *.xlsx workbooks; an old *.xls or *.et workbook is refused with what to
+ * do (infile.h picks the reader; docs/INPUT.md).
  *
  * Each file is submitted (submit_file); then moved to DIR/done/ or, refused,
  * to DIR/failed/ with FILE.err beside it holding the FILE:LINE errors. A
@@ -38,7 +40,7 @@ int spool_prepare(const char *dir);
  * its first scan (tests). 0 or -1. */
 int spool_new(const char *dir, int settle_ms, int watch_ms, spool_t **out);
 void spool_destroy(spool_t **sp);
-/* Processes every settled *.jsonl and *.csv in the directory once, and
+/* Processes every settled file of those kinds in the directory once, and
  * reports taken files that changed since. Returns the number of files
  * handled (done or failed), or -1 on an error that left files in place. */
 int spool_scan(spool_t *sp, sqlite3 *db, outbox_t *ob, const char *village);

@@ -83,14 +83,14 @@ static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
     return 0;
 }
 
-int submit_read(FILE *f, const char *name, FILE *errs, char **out, size_t *outlen,
-                size_t *nread)
+/* submit_read, keeping at most keep bytes of a line. */
+static int read_file(FILE *f, const char *name, FILE *errs, char **out, size_t *outlen,
+                     size_t *nread, size_t keep)
 {
     int rc = -1;
     size_t len = 0, cap = 0, total = 0;
     /* bytes of the current line so far; beyond keep, they are counted, not kept */
     size_t linelen = 0;
-    const size_t keep = SUBMIT_MAX_LINE + 2; /* a CR, and one byte too many */
     char *buf = NULL, chunk[64 * 1024];
     struct stat st;
 
@@ -148,6 +148,18 @@ out:
     return rc;
 }
 
+int submit_read(FILE *f, const char *name, FILE *errs, char **out, size_t *outlen,
+                size_t *nread)
+{
+    return read_file(f, name, errs, out, outlen, nread, SUBMIT_MAX_LINE + 2 /* a CR, and one byte too many */);
+}
+
+int submit_read_bytes(FILE *f, const char *name, FILE *errs, char **out, size_t *outlen,
+                      size_t *nread)
+{
+    return read_file(f, name, errs, out, outlen, nread, SIZE_MAX);
+}
+
 const char *submit_shown_name(const char *path, char *buf, size_t n)
 {
     for (const char *p = path; *p; p++)
@@ -165,6 +177,12 @@ int submit_file(sqlite3 *db, outbox_t *ob, const char *village, const char *path
 int submit_file_with(sqlite3 *db, outbox_t *ob, const char *village, const char *path,
                      submit_buffer_fn fn, FILE *errs, struct submit_result *res)
 {
+    return submit_file_read(db, ob, village, path, fn, 0, errs, res);
+}
+
+int submit_file_read(sqlite3 *db, outbox_t *ob, const char *village, const char *path,
+                     submit_buffer_fn fn, int bytes, FILE *errs, struct submit_result *res)
+{
     int rc = -1;
     int is_stdin = strcmp(path, "-") == 0;
     char shown[1024];
@@ -179,7 +197,8 @@ int submit_file_with(sqlite3 *db, outbox_t *ob, const char *village, const char 
         log_error("submit: cannot open %s: %s", name, strerror(errno));
         goto out;
     }
-    int r = submit_read(f, name, errs, &buf, &len, NULL);
+    int r = bytes ? submit_read_bytes(f, name, errs, &buf, &len, NULL)
+                  : submit_read(f, name, errs, &buf, &len, NULL);
     if (r == 1) {
         if (res)
             res->bad = 1;

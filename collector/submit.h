@@ -32,6 +32,11 @@ typedef int (*submit_buffer_fn)(sqlite3 *db, outbox_t *ob, const char *village,
 int submit_file_with(sqlite3 *db, outbox_t *ob, const char *village, const char *path,
                      submit_buffer_fn fn, FILE *errs, struct submit_result *res);
 
+/* submit_file_with, the file read as submit_read_bytes when bytes is set
+ * (a workbook), as submit_read otherwise. */
+int submit_file_read(sqlite3 *db, outbox_t *ob, const char *village, const char *path,
+                     submit_buffer_fn fn, int bytes, FILE *errs, struct submit_result *res);
+
 /* Reads f to its end for a reader: each line cut after SUBMIT_MAX_LINE + 2
  * bytes (so a longer one is still seen, and refused, by
  * submitter_check_text), the whole at most the size limit of a file.
@@ -39,6 +44,11 @@ int submit_file_with(sqlite3 *db, outbox_t *ob, const char *village, const char 
  * from f), 1 refused: too large (said on errs as "NAME: ..."), -1 I/O
  * error (logged) or a daemon asked to stop (daemon_stopping: unread). */
 int submit_read(FILE *f, const char *name, FILE *errs, char **buf, size_t *len, size_t *nread);
+
+/* submit_read without cutting lines: a file's bytes as they are (a
+ * workbook, a zip), at most the size limit of a file. */
+int submit_read_bytes(FILE *f, const char *name, FILE *errs, char **buf, size_t *len,
+                      size_t *nread);
 
 /* path as FILE in messages: path itself, or quoted (log_quote) when it holds
  * a control byte, so a file name cannot forge a line. Returns path or buf. */

@@ -148,7 +148,7 @@ out:
 /* ------------------------------------------------------------ one file */
 
 struct submitter {
-    const char *village, *name;
+    const char *village, *name, *part;
     FILE *errs;
     struct submit_result *res, local;
     struct seen *seen;
@@ -186,6 +186,8 @@ void submitter_free(submitter_t **ps)
     *ps = NULL;
 }
 
+void submitter_set_part(submitter_t *s, const char *part) { s->part = part; }
+
 void submitter_bad(submitter_t *s, int line, const char *fmt, ...)
 {
     va_list ap;
@@ -193,7 +195,10 @@ void submitter_bad(submitter_t *s, int line, const char *fmt, ...)
     s->res->bad++;
     if (!s->errs)
         return;
-    fprintf(s->errs, "%s:%d: ", s->name, line);
+    if (s->part)
+        fprintf(s->errs, "%s:%s:%d: ", s->name, s->part, line);
+    else
+        fprintf(s->errs, "%s:%d: ", s->name, line);
     va_start(ap, fmt);
     vfprintf(s->errs, fmt, ap);
     va_end(ap);

@@ -49,6 +49,10 @@ int submitter_new(const char *village, const char *name, FILE *errs, struct subm
  * stores nothing). */
 int submitter_add(submitter_t *s, ProtobufCMessage *ev, int line, submit_field_fn field,
                   void *arg);
+/* Names the part of the file the next records come from (a workbook's
+ * sheet): messages become "NAME:PART:LINE: ...". part is borrowed until
+ * the next call; NULL goes back to "NAME:LINE". */
+void submitter_set_part(submitter_t *s, const char *part);
 /* A record the reader could not parse: reported "NAME:LINE: " + the text. */
 void submitter_bad(submitter_t *s, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

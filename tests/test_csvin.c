@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <iconv.h>
 
 #include "codec.h"
 #include "csvin.h"
@@ -289,7 +290,9 @@ static void test_header_errors(void **state)
     expect_refused(fx, "日期,宣传类型,月份\n", "h.csv:1: header: the columns fit no single event type");
     expect_refused(fx, "日期,检查类型,检查结果\n", "h.csv:1: header: 检查 (inspection) rows need a 经营者编号");
     expect_refused(fx, "", "h.csv:1: header: the file is empty");
-    expect_refused(fx, "\xC8\xD5\xC6\xDA,x\n", "h.csv:1: header: not UTF-8 text");
+    /* GBK: read, and its header judged like any other */
+    expect_refused(fx, "\xC8\xD5\xC6\xDA,x\n", "h.csv:1: x: unknown column");
+    expect_refused(fx, "\xFF\xFF,x\n", "h.csv:1: not UTF-8, GB18030 (GBK) or UTF-16 text");
     expect_refused(fx, "日期,宣传类型\n2024-03-01,\"集中学习\n", "h.csv:2: a quoted field is not closed");
     expect_refused(fx, "日期,宣传类型\n\n2024-03-01,\"横幅\"x\n",
                    "h.csv:3: text after the closing quote of field 2");
@@ -334,6 +337,67 @@ static void test_file(void **state)
     assert_int_equal(csvin_submit_file(fx->db, fx->ob, VILLAGE, path, fx->e.f, &r), -1);
 }
 
+/* text (UTF-8) in the encoding to (iconv's name, glibc's own converter,
+ * not the reader's): a malloc'd buffer of *len bytes */
+static char *encode(const char *to, const char *text, size_t *len)
+{
+    iconv_t cd = iconv_open(to, "UTF-8");
+    assert_true(cd != (iconv_t)-1);
+    size_t inleft = strlen(text), outleft = inleft * 4 + 8;
+    char *out = malloc(outleft), *o = out, *in = (char *)text;
+    assert_true(iconv(cd, &in, &inleft, &o, &outleft) != (size_t)-1);
+    iconv_close(cd);
+    *len = (size_t)(o - out);
+    return out;
+}
+
+/* A sheet saved as Excel and WPS save it on a Chinese system: GBK CSV, or
+ * UTF-16 with a BOM and tabs ("Unicode 文本"). Each reads as its UTF-8
+ * twin: the same events, the same derived ids (resubmitted as the other,
+ * nothing new). */
+static void test_encodings(void **state)
+{
+    struct fx *fx = *state;
+    struct submit_result r;
+    struct collected c;
+    const char *csv = "日期,经营者编号,经营者名称,类别,登记事项\r\n"
+                      "2024-03-01,OP-1,\"张记,食杂\",食杂店,开业\r\n"
+                      "2024/3/2,OP-2,李四,超市,开业\r\n";
+    const char *tsv = "日期\t经营者编号\t经营者名称\t类别\t登记事项\r\n"
+                      "2024-03-01\tOP-1\t\"张记,食杂\"\t食杂店\t开业\r\n"
+                      "2024/3/2\tOP-2\t李四\t超市\t开业\r\n";
+    size_t len;
+    char *gbk = encode("GB18030", csv, &len);
+    assert_int_equal(csvin_submit_buffer(fx->db, fx->ob, VILLAGE, "g.csv", gbk, len, fx->e.f, &r), 0);
+    free(gbk);
+    assert_string_equal(errors(fx), "");
+    assert_int_equal(r.stored, 2);
+    read_outbox(fx, &c);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.ev[0]->registration->operator_name, "张记,食杂");
+    assert_string_equal(c.ev[1]->registration->operator_name, "李四");
+    assert_string_equal(c.ev[1]->occurred_on, "2024-03-02");
+    collected_free(&c);
+    /* the same rows in UTF-8, with a BOM, and as UTF-16 text with tabs */
+    assert_int_equal(submit(fx, "u.csv", BOM "日期,经营者编号,经营者名称,类别,登记事项\n"
+                                            "2024-03-01,OP-1,\"张记,食杂\",食杂店,开业\n", &r), 0);
+    assert_int_equal(r.duplicates, 1);
+    assert_int_equal(r.stored, 0);
+    char *u16 = encode("UTF-16", tsv, &len);
+    assert_true((unsigned char)u16[0] == 0xff || (unsigned char)u16[0] == 0xfe); /* a BOM */
+    assert_int_equal(csvin_submit_buffer(fx->db, fx->ob, VILLAGE, "w.txt", u16, len, fx->e.f, &r), 0);
+    free(u16);
+    assert_string_equal(errors(fx), "");
+    assert_int_equal(r.duplicates, 2);
+    assert_int_equal(r.stored, 0);
+    /* a bad row of a GBK file is named by its line and column, in UTF-8 */
+    gbk = encode("GB18030", "日期,宣传类型\n2024-03-01,集中学习\n2024-03-02,饭馆\n", &len);
+    assert_int_equal(csvin_submit_buffer(fx->db, fx->ob, VILLAGE, "g.csv", gbk, len, fx->e.f, &r), 1);
+    free(gbk);
+    assert_non_null(strstr(errors(fx), "g.csv:3: 宣传类型: unknown value \"饭馆\""));
+    assert_int_equal(outbox_pending(fx->ob), 2);
+}
+
 int main(void)
 {
     log_init("test_csvin", SB_LOG_ERROR - 1);
@@ -346,6 +410,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blank_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_encodings, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
