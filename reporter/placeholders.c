@@ -236,3 +236,81 @@ void placeholders_free(void)
         tpl[i] = NULL;
     }
 }
+
+/* ---------------------------------------------------------------- listing */
+
+/* "食品生产经营者（户）" -> name "食品生产经营者", unit "户"; a label
+ * without a trailing （…） has no unit. */
+static void split_label(const char *label, char *name, size_t nn, char *unit, size_t nu)
+{
+    const char *open = strstr(label, "（"), *close = NULL;
+    size_t len = strlen(label);
+    if (len >= strlen("）") && strcmp(label + len - strlen("）"), "）") == 0)
+        close = label + len - strlen("）");
+    /* the last （ before the closing ）: 镇长（食品安全领导小组组长） has no unit */
+    for (const char *q = open; q && (q = strstr(q + 1, "（")) && q < close;)
+        open = q;
+    if (!open || !close || close - open > 3 * 3 + (int)strlen("（")) {
+        snprintf(name, nn, "%s", label);
+        unit[0] = '\0';
+        return;
+    }
+    snprintf(name, nn, "%.*s", (int)(open - label), label);
+    snprintf(unit, nu, "%.*s", (int)(close - open - strlen("（")), open + strlen("（"));
+}
+
+static const struct {
+    const char *key, *name, *how;
+} OTHER[N_COMMON + N_COUNTY] = {
+    {"year", "年份", "the period's year, e.g. 2022"},
+    {"period", "期间", "the period's words: 上半年, 下半年, 第三季度, 3月, 全年"},
+    {"area", "全镇/全县/全市", "镇 in a township report; 县 in a county report, 市 when its townships span several counties"},
+    {"township", "镇代码", "the township's code (empty in a county report)"},
+    {"name", "镇名称", "the profile's name, else the code"},
+    {"towns_total", "镇数", "county: townships in the county database"},
+    {"towns_reported", "报送数据的镇数", "county: townships with any figure from their villages in the period"},
+    {"towns_silent", "未报送的镇", "county: names of townships that sent nothing for the period, or 无"},
+    {"towns_with_group", "有领导小组的镇数", "county: townships whose profile names the leading group's head (figure 16)"},
+    {"towns_without_group", "无领导小组的镇", "county: names of townships without a named head, or 无"},
+    {"inspections_highest", "检查最多的镇", "county: highest routine inspections per distribution unit (figure 25 / figure 10)"},
+    {"inspections_lowest", "检查最少的镇", "county: lowest routine inspections per distribution unit (figure 25 / figure 10)"},
+    {"counties_total", "县数", "county or city: distinct counties (first 6 digits of the township codes)"},
+};
+
+static const char *how_of(const struct figure_def *d)
+{
+    switch (d->source) {
+    case FIG_FROM_REGISTRY:
+        return "registry: businesses of its categories open at the period's end";
+    case FIG_FROM_PROFILE:
+        return "township profile entry";
+    case FIG_FROM_STAFFING:
+        return "villages with both a coordinator and an information officer at the period's end";
+    case FIG_FROM_FLOW:
+        return "sum of the period's events";
+    }
+    return "";
+}
+
+int placeholders_list(FILE *out)
+{
+    char name[128], unit[32];
+    fputs("key\tname\tunit\thow\n", out);
+    for (int i = 1; i <= FIGURES_N; i++) {
+        const struct figure_def *d = &FIGURE_DEFS[i];
+        split_label(d->label, name, sizeof name, unit, sizeof unit);
+        fprintf(out, "%s\t%s\t%s\t%s", d->key, name, unit, how_of(d));
+        if (d->profile_key)
+            fprintf(out, " '%s'", d->profile_key);
+        for (int m = 0; d->source != FIG_FROM_PROFILE && d->metrics[m]; m++)
+            fprintf(out, "%s%s", m ? ", " : " (", d->metrics[m]);
+        if (d->source != FIG_FROM_PROFILE && d->metrics[0])
+            fputs(")", out);
+        if (i == 23)
+            fputs("; prose rounds down to a multiple of 100 (N余份)", out);
+        fputs("\n", out);
+    }
+    for (int i = 0; i < N_COMMON + N_COUNTY; i++)
+        fprintf(out, "%s\t%s\t\t%s\n", OTHER[i].key, OTHER[i].name, OTHER[i].how);
+    return ferror(out) ? -1 : 0;
+}

@@ -52,4 +52,8 @@ int placeholders_load(const char *township, const char *sections, const char *co
 int text_templates(int county, const struct template **head, const struct template **sections);
 void placeholders_free(void);
 
+/* shibao-reporter figures: every key a template may use, one a line:
+ * key, Chinese name, unit, how it is computed (tab-separated). 0 or -1. */
+int placeholders_list(FILE *out);
+
 #endif

@@ -275,7 +275,8 @@ int template_load(struct template **out, const char *path, const struct tpl_keys
     /* a report template is a few pages; a bigger file is a mistake */
     while ((k = fread(chunk, 1, sizeof chunk, f)) > 0 && len <= (1u << 20))
         fwrite(chunk, 1, k, m);
-    if (ferror(f) || fclose(m) != 0) {
+    int bad = ferror(f);
+    if (fclose(m) != 0 || bad) {
         snprintf(err, errlen, "%s: cannot read", path);
         goto out;
     }
