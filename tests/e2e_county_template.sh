@@ -85,4 +85,17 @@ printf '{{year}}年{{period}}全{{area}}{{towns_total}}个镇，{{towns_reported
     --county-template "$T/own.txt" >"$T/own-out.txt" || bad "own county template"
 check_eq "the county's own template, filled" "2022年上半年全县3个镇，2个报送，未报送：西河镇。" \
     "$(head -n 1 "$T/own-out.txt")"
+
+# A township's own 三、四, named in the reporter's configuration file.
+printf '三、存在的问题\n{{name}}定期检查{{routine_inspections_distribution}}次，人手不足。\n四、下一步工作计划\n每村每月检查一次。\n' \
+    >"$T/sections.txt"
+printf 'sections = %s\n' "$T/sections.txt" >"$T/reporter.conf"
+"$BIN/shibao-reporter" report --config "$T/reporter.conf" --db "$T/county.db" --period 2022H1 \
+    --township 420102001 >"$T/town.txt" || bad "township report with its own sections"
+N=$("$BIN/shibao-reporter" report --db "$T/county.db" --period 2022H1 --township 420102001 --format json |
+    jq -r '.figures[] | select(.key == "routine_inspections_distribution") | .value')
+check_eq "the township's own 三、四 after the default text, its figure in place" \
+    "$(printf '三、存在的问题\n城关镇定期检查%s次，人手不足。\n四、下一步工作计划\n每村每月检查一次。' "$N")" \
+    "$(sed -n '/^三、存在的问题$/,/^四、/{p;n;p}' "$T/town.txt" | head -n 4)"
+check "the default text before it" grep -q "^一是加强领导。成立了以镇长张伟同志为组长" "$T/town.txt"
 finish
