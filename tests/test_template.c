@@ -166,7 +166,7 @@ static void test_own_template(void **state)
                        "本镇在册经营者{{registered_total}}户，检查{{routine_inspections_distribution}}次，"
                        "学习{{study_sessions}}次，资料{{materials_copies}}余份。\n"
                        "二、问题\n"
-                       "人手少。\n";
+                       "人手少*急需增援。\n";
     const char *path = write_file("own.txt", text, strlen(text));
     assert_int_equal(placeholders_load(path, NULL, NULL, err, sizeof err), 0);
     struct figures f;
@@ -176,13 +176,24 @@ static void test_own_template(void **state)
                              "一、基本情况\n"
                              "本镇在册经营者101户，检查125次，学习（未上报）次，资料3400余份。\n"
                              "二、问题\n"
-                             "人手少。\n");
+                             "人手少*急需增援。\n");
     free(out);
     /* html carries the same words, its headings as headings */
     out = render(&f, RENDER_HTML);
     assert_non_null(strstr(out, "本镇在册经营者101户，检查125次，学习（未上报）次，资料3400余份。"));
     assert_non_null(strstr(out, "二、问题"));
     assert_null(strstr(out, "存在的问题"));
+    free(out);
+    /* md: the same words, 一、 as a heading, markup in a clerk's text escaped */
+    out = render(&f, RENDER_MD);
+    assert_non_null(strstr(out, "\n## 一、基本情况\n\n本镇在册经营者101户，检查125次，学习（未上报）次，资料3400余份。\n\n"
+                                "## 二、问题\n\n人手少\\*急需增援。\n\n"));
+    free(out);
+    /* json: the same lines with their level */
+    out = render(&f, RENDER_JSON);
+    assert_non_null(strstr(out, "\"text\":[{\"level\":\"paragraph\",\"text\":\"城关镇2022年第三季度食品安全工作总结\"},"
+                                "{\"level\":\"section\",\"text\":\"一、基本情况\"},"
+                                "{\"level\":\"paragraph\",\"text\":\"本镇在册经营者101户，检查125次，学习（未上报）次，资料3400余份。\"}"));
     free(out);
     figures_free(&f);
     placeholders_free();

@@ -49,13 +49,17 @@ static void check_round_trip(const struct template *t, const struct tpl_keys *ke
     struct template *u;
     if (template_parse(&u, "fuzz.txt", buf, len, keys, err, sizeof err) < 0)
         abort();
-    /* adjacent text runs may merge or a run may split at a stripped BOM/CR;
-     * compare the keys in order and the text as a whole */
+    /* text runs may change (a second BOM or CR is stripped on the way
+     * back): the keys, in order, may not */
     int i = 0, j = 0;
-    for (; i < t->nruns && j < u->nruns; i++, j++) {
-        if (t->runs[i].kind != u->runs[j].kind)
-            abort();
-        if (t->runs[i].kind == TPL_KEY && strcmp(t->runs[i].s, u->runs[j].s) != 0)
+    for (;; i++, j++) {
+        while (i < t->nruns && t->runs[i].kind != TPL_KEY)
+            i++;
+        while (j < u->nruns && u->runs[j].kind != TPL_KEY)
+            j++;
+        if (i == t->nruns || j == u->nruns)
+            break;
+        if (strcmp(t->runs[i].s, u->runs[j].s) != 0)
             abort();
     }
     if (i != t->nruns || j != u->nruns)
