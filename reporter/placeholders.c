@@ -12,11 +12,12 @@
 #include "embed_township-sections_txt.h"
 #include "embed_township_txt.h"
 
-enum { N_COMMON = 5, N_COUNTY = 8 };
+enum { N_COMMON = 5, N_COUNTY = 9 };
 static const char *const COMMON[N_COMMON] = {"year", "period", "area", "township", "name"};
 static const char *const COUNTY_ONLY[N_COUNTY] = {
     "towns_total",         "towns_reported",      "towns_silent",       "towns_with_group",
-    "towns_without_group", "inspections_highest", "inspections_lowest", "counties_total"};
+    "towns_without_group", "inspections_highest", "inspections_lowest", "counties_total",
+    "counties_of_city"};
 
 static const char *key_list[FIGURES_N + N_COMMON + N_COUNTY];
 static struct tpl_keys keys_township, keys_county;
@@ -172,6 +173,10 @@ int tpl_value(FILE *out, const char *key, const struct tpl_ctx *c)
         inspections_rank(out, c, 0);
     else if (strcmp(key, "counties_total") == 0)
         fprintf(out, "%d", counties(c));
+    else if (strcmp(key, "counties_of_city") == 0) {
+        if (counties(c) > 1)
+            fprintf(out, "%d个县（市、区）、", counties(c));
+    }
     else
         return -1;
     return 0;
@@ -275,6 +280,7 @@ static const struct {
     {"inspections_highest", "检查最多的镇", "county: highest routine inspections per distribution unit (figure 25 / figure 10)"},
     {"inspections_lowest", "检查最少的镇", "county: lowest routine inspections per distribution unit (figure 25 / figure 10)"},
     {"counties_total", "县数", "county or city: distinct counties (first 6 digits of the township codes)"},
+    {"counties_of_city", "全市县数", "city: \"N个县（市、区）、\" when the townships span several counties, else nothing"},
 };
 
 static const char *how_of(const struct figure_def *d)

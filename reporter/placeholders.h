@@ -7,7 +7,8 @@
  *   county reports only: towns_total, towns_reported, towns_silent (the
  *     names of townships that sent nothing, or 无), towns_with_group,
  *     towns_without_group, inspections_highest, inspections_lowest
- *     (routine inspections per distribution unit), counties_total.
+ *     (routine inspections per distribution unit), counties_total,
+ *     counties_of_city ("N个县（市、区）、" in a city's report, else nothing).
  * Every format's prose comes from report_text.h, which renders these.
  *
  * The templates are process-wide: placeholders_load() once, before any

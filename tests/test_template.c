@@ -227,12 +227,51 @@ static void test_own_sections(void **state)
     placeholders_free();
 }
 
+/* A city's report of townships from two counties: 全市, counting counties;
+ * the silent township and the one without a named head by name. */
+static void test_city(void **state)
+{
+    (void)state;
+    struct figures total, towns[3];
+    const char *codes[3] = {"420102001", "420102002", "420103001"};
+    const char *names[3] = {"城关镇", "东山镇", "西河镇"};
+    for (int i = 0; i < 3; i++) {
+        make_town(&towns[i]);
+        snprintf(towns[i].township, sizeof towns[i].township, "%s", codes[i]);
+        snprintf(towns[i].name, sizeof towns[i].name, "%s", names[i]);
+        towns[i].villages_reporting = 2;
+    }
+    /* 西河镇: its profile only, nothing from its villages */
+    for (int k = 1; k <= FIGURES_N; k++)
+        if (k < 16 || k > 20)
+            towns[2].f[k].present = 0;
+    towns[2].villages_reporting = 0;
+    towns[1].f[16].present = 0; /* 东山镇 names no head */
+    towns[0].f[25].value = 300;  /* 城关镇 inspects most per distribution unit */
+    make_town(&total);
+    total.township[0] = '\0';
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(render_county(m, &total, towns, 3, RENDER_TEXT), 0);
+    assert_int_equal(fclose(m), 0);
+    assert_non_null(strstr(buf, "2022年第三季度，全市2个县（市、区）、3个镇中有2个报送了食品安全工作数据，未报送的镇：西河镇。"));
+    assert_non_null(strstr(buf, "\n3个镇中有2个成立了明确组长人选的食品安全领导小组，尚未明确的镇：东山镇。"));
+    assert_non_null(strstr(buf, "定期检查最多的是城关镇（每户2.7次），最少的是东山镇（每户1.1次）。"));
+    assert_null(strstr(buf, "全县"));
+    free(buf);
+    for (int i = 0; i < 3; i++)
+        figures_free(&towns[i]);
+    figures_free(&total);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broken),       cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_runs),         cmocka_unit_test(test_own_template),
-        cmocka_unit_test(test_own_sections),
+        cmocka_unit_test(test_own_sections), cmocka_unit_test(test_city),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
