@@ -2,16 +2,17 @@
 # `make demo` runs the whole pipeline, `make asan` the tests under ASan/UBSan.
 
 VERSION  := 0.1.0
-PKGS     := libzmq libprotobuf-c sqlite3 jansson inih libmicrohttpd libsodium
+PKGS     := libzmq libprotobuf-c sqlite3 jansson inih libmicrohttpd libsodium libzip
 
 # Debian packages, by what needs them. `make` needs BUILD_DEPS only;
 # `make deps-build` installs just those. Each other goal installs what it
 # runs (see the deps-* goals below); `make deps` installs them all.
 BUILD_DEPS := build-essential pkg-config protobuf-c-compiler xxd libzmq3-dev libprotobuf-c-dev \
               libsqlite3-dev libjansson-dev libinih-dev libmicrohttpd-dev libcsv-dev \
-              uthash-dev libsodium-dev
+              uthash-dev libsodium-dev libzip-dev
 # unit tests (cmocka) and the tools the end-to-end scripts call
-TEST_DEPS  := libcmocka-dev procps iproute2 jq sqlite3 curl python3 chromium fonts-noto-cjk valgrind
+TEST_DEPS  := libcmocka-dev libxml2-dev procps iproute2 jq sqlite3 curl python3 chromium fonts-noto-cjk valgrind \
+              python3-docx libreoffice-writer-nogui poppler-utils
 # bench/: mqtt_peer links libmosquitto and bench/run.sh starts a broker
 BENCH_DEPS := libmosquitto-dev mosquitto mosquitto-clients procps iproute2 jq sqlite3
 # make man / install / deb / lintian (and e2e_deb, which installs the .deb)
@@ -156,6 +157,8 @@ $(BUILD)/bin/shibao-%: $(BUILD)/%/main.o $(COMMON_LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(PROGRAM_LIBS) $(COMMON_LIB)
 	$(CC) $(LDFLAGS) $< $(PROGRAM_LIBS) $(COMMON_LIB) $(LDLIBS) $(TEST_LIBS) -o $@
 
+# test_docx reads the package back with libxml2 (the programs do not link it)
+$(BUILD)/tests/test_docx: LDLIBS += $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 $(BUILD)/bench/mqtt_peer: LDLIBS += $(shell pkg-config --libs libmosquitto 2>/dev/null || echo -lmosquitto)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libshibao-aggregator.a $(COMMON_LIB)
 	$(CC) $(LDFLAGS) $< $(BUILD)/libshibao-aggregator.a $(COMMON_LIB) $(LDLIBS) -o $@

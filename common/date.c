@@ -5,19 +5,14 @@
 #include <string.h>
 #include <time.h>
 
-static int all_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
-static int num(const char *s, size_t n)
+int date_digits(const char *s, size_t n)
 {
     int v = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
         v = v * 10 + (s[i] - '0');
+    }
     return v;
 }
 
@@ -30,9 +25,9 @@ int days_in_month(int y, int m)
 
 int month_parse(const char *s, int *y, int *m)
 {
-    if (strlen(s) != 7 || !all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2))
+    if (strlen(s) != 7 || date_digits(s, 4) < 0 || s[4] != '-' || date_digits(s + 5, 2) < 0)
         return 0;
-    int yy = num(s, 4), mm = num(s + 5, 2);
+    int yy = date_digits(s, 4), mm = date_digits(s + 5, 2);
     if (mm < 1 || mm > 12)
         return 0;
     if (y) *y = yy;
@@ -42,10 +37,10 @@ int month_parse(const char *s, int *y, int *m)
 
 int date_parse(const char *s, int *y, int *m, int *d)
 {
-    if (strlen(s) != 10 || !all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2) ||
-        s[7] != '-' || !all_digits(s + 8, 2))
+    if (strlen(s) != 10 || date_digits(s, 4) < 0 || s[4] != '-' || date_digits(s + 5, 2) < 0 ||
+        s[7] != '-' || date_digits(s + 8, 2) < 0)
         return 0;
-    int yy = num(s, 4), mm = num(s + 5, 2), dd = num(s + 8, 2);
+    int yy = date_digits(s, 4), mm = date_digits(s + 5, 2), dd = date_digits(s + 8, 2);
     if (yy < 1 || mm < 1 || mm > 12 || dd < 1 || dd > days_in_month(yy, mm))
         return 0;
     if (y) *y = yy;

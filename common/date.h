@@ -4,6 +4,11 @@
 #ifndef SHIBAO_DATE_H
 #define SHIBAO_DATE_H
 
+#include <stddef.h>
+
+/* The number the n characters at s spell in decimal (n <= 9), or -1 if
+ * one of them is not a digit 0-9. */
+int date_digits(const char *s, size_t n);
 /* 1 if s is a real calendar date YYYY-MM-DD (fills y/m/d when non-NULL). */
 int date_parse(const char *s, int *y, int *m, int *d);
 /* 1 if s is YYYY-MM with a month 1..12. */

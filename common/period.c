@@ -5,29 +5,13 @@
 #include <string.h>
 #include <time.h>
 
-static int all_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
-static int num(const char *s, size_t n)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
-    return v;
-}
-
 int period_parse(const char *s, struct period *p)
 {
     size_t n = strlen(s);
-    if (n < 4 || !all_digits(s, 4))
+    if (n < 4 || date_digits(s, 4) < 0)
         return -1;
     memset(p, 0, sizeof *p);
-    p->year = num(s, 4);
+    p->year = date_digits(s, 4);
     if (p->year < 2000 || p->year > 2999)
         return -1;
     if (n == 4) {

@@ -83,6 +83,8 @@ int html_dashboard(FILE *out, const struct figures *total, const struct figures 
         fputs("<a", out);
         href(out, o, "county");
         fputs(">打印全县报告</a><a", out);
+        href(out, o, "county.docx");
+        fputs(">下载 Word</a><a", out);
         href(out, o, "api/county.json");
         fputs(">JSON 数据</a>", out);
     }

@@ -127,6 +127,7 @@ out:
 #define T_HTML "text/html; charset=utf-8"
 #define T_JSON "application/json; charset=utf-8"
 #define T_TEXT "text/plain; charset=utf-8"
+#define T_DOCX "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 /* A 9-digit township code between prefix and suffix of url, into code. */
 static int township_of(const char *url, const char *prefix, const char *suffix, char code[16])
@@ -157,12 +158,13 @@ int http_handle(sqlite3 *db, const char *url, const char *period, const char *to
                 const struct figures_options *opt, struct http_reply *r)
 {
     char *buf = NULL, pcode[16], query[32], prev[16], next[16], code[16], updated[32];
+    char disposition[64] = "";
     size_t len = 0;
     struct period p;
     struct county_view v;
     struct figures f;
     unsigned status = 200;
-    int api = strncmp(url, "/api/", 5) == 0, rc = 0, found;
+    int api = strncmp(url, "/api/", 5) == 0, rc = 0, found, docx = 0;
     const char *type = api ? T_JSON : T_HTML; /* errors too: an /api/ client reads json */
     FILE *m = open_memstream(&buf, &len);
     if (!m)
@@ -183,7 +185,8 @@ int http_handle(sqlite3 *db, const char *url, const char *period, const char *to
     }
     period_format(&p, pcode, sizeof pcode);
     snprintf(query, sizeof query, "period=%s", pcode);
-    if (strcmp(url, "/") == 0 || strcmp(url, "/county") == 0 || strcmp(url, "/api/county.json") == 0) {
+    if (strcmp(url, "/") == 0 || strcmp(url, "/county") == 0 || strcmp(url, "/api/county.json") == 0 ||
+        strcmp(url, "/county.docx") == 0) {
         if (load_county(db, &p, opt, &v) < 0) {
             rc = -2;
             goto done;
@@ -200,6 +203,10 @@ int http_handle(sqlite3 *db, const char *url, const char *period, const char *to
             rc = html_dashboard(m, &v.total, v.towns, v.n, &o);
         } else if (api) {
             rc = render_county(m, &v.total, v.towns, v.n, RENDER_JSON);
+        } else if (strcmp(url, "/county.docx") == 0) {
+            rc = render_county(m, &v.total, v.towns, v.n, RENDER_DOCX);
+            type = T_DOCX;
+            snprintf(disposition, sizeof disposition, "attachment; filename=\"county-%s.docx\"", pcode);
         } else {
             struct html_options o = {.root = "./", .query = query};
             rc = html_county(m, &v.total, v.towns, v.n, &o);
@@ -207,7 +214,8 @@ int http_handle(sqlite3 *db, const char *url, const char *period, const char *to
         figures_county_view_free(&v);
         goto done;
     }
-    if (township_of(url, "/township/", "", code) || township_of(url, "/api/township/", ".json", code)) {
+    if (township_of(url, "/township/", "", code) || township_of(url, "/api/township/", ".json", code) ||
+        (docx = township_of(url, "/township/", ".docx", code))) {
         found = load_township(db, code, &p, opt, &f);
         if (found < 0) {
             rc = -2;
@@ -216,6 +224,10 @@ int http_handle(sqlite3 *db, const char *url, const char *period, const char *to
             error_body(m, api, "没有该镇的数据（no such township in this database）");
         } else if (api) {
             rc = render_township(m, &f, RENDER_JSON);
+        } else if (docx) {
+            rc = render_township(m, &f, RENDER_DOCX);
+            type = T_DOCX;
+            snprintf(disposition, sizeof disposition, "attachment; filename=\"%s-%s.docx\"", code, pcode);
         } else {
             struct html_options o = {.root = "../", .query = query};
             rc = html_township(m, &f, &o);
@@ -231,6 +243,8 @@ done:
         /* a half-written page is not sent: start over with the error */
         rewind(m);
         status = 500;
+        type = api ? T_JSON : T_HTML;
+        disposition[0] = '\0';
         error_body(m, api, "服务器无法读取数据（internal error; see the reporter's log）");
     }
     if (fflush(m) != 0) {
@@ -246,6 +260,7 @@ done:
     }
     r->status = status;
     r->type = type;
+    snprintf(r->disposition, sizeof r->disposition, "%s", disposition);
     r->body = buf;
     r->len = (size_t)pos;
     return 0;
@@ -254,7 +269,8 @@ done:
 /* ---------------------------------------------------------------- server */
 
 static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, const char *type,
-                             void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+                             const char *disposition, void *body, size_t len,
+                             enum MHD_ResponseMemoryMode mode)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
     if (!r) {
@@ -264,6 +280,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, const ch
     }
     /* No script may ever run on this page, whatever a profile text says. */
     MHD_add_response_header(r, "Content-Type", type);
+    if (disposition && *disposition)
+        MHD_add_response_header(r, "Content-Disposition", disposition);
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
@@ -288,7 +306,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     static char not_allowed[] = "GET or HEAD only\n";
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
         *upload_size = 0;
-        return queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, T_TEXT, not_allowed, sizeof not_allowed - 1,
+        return queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, T_TEXT, NULL, not_allowed, sizeof not_allowed - 1,
                      MHD_RESPMEM_PERSISTENT);
     }
     char today[11];
@@ -298,7 +316,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (http_handle(h->db, url, period, today, h->refresh, &h->opt, &r) < 0)
         return MHD_NO; /* out of memory: drop the connection */
     log_debug("http: %s %s -> %u", method, url, r.status);
-    return queue(c, r.status, r.type, r.body, r.len, MHD_RESPMEM_MUST_FREE);
+    return queue(c, r.status, r.type, r.disposition, r.body, r.len, MHD_RESPMEM_MUST_FREE);
 }
 
 int http_start(const char *addr, int allow_public, const char *db_path, int refresh,

@@ -4,6 +4,9 @@
  *                                  charts, townships, silent villages
  *   /county                        the county report (html)
  *   /township/CODE                 a township's report (html)
+ *   /county.docx                   the county report as a Word document
+ *   /township/CODE.docx            a township's (report_docx.h), each sent
+ *                                  as an attachment (Content-Disposition)
  *   /api/county.json               the county report (report.h's json)
  *   /api/township/CODE.json        a township's report (json)
  *   /healthz                       "ok"
@@ -43,6 +46,7 @@ void http_stop(http_t **h);
 struct http_reply {
     unsigned status;         /* 200, 400, 404, 500 */
     const char *type;        /* Content-Type */
+    char disposition[64];    /* Content-Disposition, or "" (a page, not a download) */
     char *body;              /* malloc'd */
     size_t len;
 };

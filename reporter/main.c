@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 static const char USAGE[] =
@@ -35,7 +36,7 @@ static const char USAGE[] =
     "                             [--http HOST:PORT [--http-public]]\n"
     "                             [--upstream ENDPOINT --upstream-key FILE.pub --code CODE]\n"
     "       shibao-reporter report --db FILE --period PERIOD [--township CODE | --county]\n"
-    "                              [--format text|md|csv|json|html]\n"
+    "                              [--format text|md|csv|json|html|docx] [-o FILE]\n"
     "                              [--ontime-days N] [--silent-months N]\n"
     "                              [--template FILE] [--sections FILE] [--county-template FILE]\n"
     "       shibao-reporter trace --db FILE --period PERIOD --figure N|KEY [--township CODE]\n"
@@ -59,7 +60,8 @@ static const char USAGE[] =
     "  -t, --township CODE    the township to report (default: the only one); (enroll)\n"
     "                         a township (9 digits), county (6) or city (4) to accept\n"
     "  -c, --county           the county report: totals and a table per township\n"
-    "  -f, --format FORMAT    text (default), md, csv, json or html (print-ready, with charts)\n"
+    "  -f, --format FORMAT    text (default), md, csv, json, html (print-ready, with charts)\n"
+    "                         or docx (a Word document laid out as an official document)\n"
     "  -o, --output FILE      write the report to FILE instead of stdout\n"
     "  -k, --key PREFIX       (serve) the county's keypair; (enroll) a township's FILE.pub\n"
     "      --http HOST:PORT   (serve) the live page, e.g. 127.0.0.1:8080 (docs/HTTP.md)\n"
@@ -177,7 +179,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'f':
             o->format = render_format_parse(optarg);
             if (o->format < 0)
-                return usage_error("--format: expected text, md, csv, json or html");
+                return usage_error("--format: expected text, md, csv, json, html or docx");
             break;
         case 'L': {
             int lvl = log_level_parse(optarg);
@@ -226,6 +228,9 @@ static int parse(int argc, char **argv, struct opts *o)
         return usage_error("--format: trace prints text or json");
     if (o->county && o->township)
         return usage_error("--county and --township exclude each other");
+    /* a zip on a terminal is noise, and can upset it */
+    if (o->format == RENDER_DOCX && !o->output && isatty(STDOUT_FILENO))
+        return usage_error("--format docx writes a binary file: give -o FILE.docx");
     if (strcmp(o->cmd, "serve") != 0)
         return 0;
     char err[256];

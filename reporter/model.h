@@ -58,7 +58,7 @@ struct figure {
     char text[128];        /* FIG_TEXT (profile names) */
 };
 
-/* One village's view of the period (issue 6: completeness, charts, trace).
+/* One village's view of the period (completeness, charts, trace).
  *
  * A village is expected from the month the township first knew it (its
  * earliest rollup row, or the month it was enrolled) up to the current

@@ -2,6 +2,7 @@
 #include "html.h"
 #include "log.h"
 #include "report_csv.h"
+#include "report_docx.h"
 #include "report_json.h"
 #include "report_md.h"
 #include "report_text.h"
@@ -32,6 +33,7 @@ static const struct {
     {"csv", RENDER_CSV, csv_township, csv_county},
     {"json", RENDER_JSON, json_township, json_county},
     {"html", RENDER_HTML, html_file_township, html_file_county},
+    {"docx", RENDER_DOCX, docx_township, docx_county},
 };
 #define N_WRITERS ((int)(sizeof WRITERS / sizeof WRITERS[0]))
 

@@ -6,6 +6,8 @@
  * md, csv, json: the same figures for other tools (report_md.h,
  * report_csv.h, report_json.h).
  * html: a print-ready document with tables and charts (html.h).
+ * docx: a Word document laid out as an official document, the same words
+ * and the tables (report_docx.h); binary, so for a file, not a terminal.
  * The county report: the same structure summed over all townships (全县),
  * followed by a table with one row per township. What every format says
  * the same way (the supporting figures, figure 23's rounding) is words.h. */
@@ -16,9 +18,9 @@
 #include "figures.h"
 #include "words.h"
 
-enum render_format { RENDER_TEXT, RENDER_MD, RENDER_CSV, RENDER_JSON, RENDER_HTML };
+enum render_format { RENDER_TEXT, RENDER_MD, RENDER_CSV, RENDER_JSON, RENDER_HTML, RENDER_DOCX };
 
-/* "text", "md", "csv", "json", "html" -> format; -1 if unknown. */
+/* "text", "md", "csv", "json", "html", "docx" -> format; -1 if unknown. */
 int render_format_parse(const char *s);
 
 /* 0, or -1 (logged) on an unknown format, a failed writer or a write

@@ -268,7 +268,11 @@ void township_table(FILE *out, const struct figures *total, const struct figures
             href(out, o, path);
             fputc('>', out);
             town_title(out, t);
-            fputs("</a>", out);
+            /* the same report as a Word document, beside its print view */
+            snprintf(path, sizeof path, "township/%s.docx", t->township);
+            fputs("</a> <a class=\"word\"", out);
+            href(out, o, path);
+            fputs(">下载 Word</a>", out);
         } else {
             town_title(out, t);
         }
@@ -350,13 +354,16 @@ static void title_of(const struct figures *f, int county, char *buf, size_t n)
                  f->period.year, phrase);
 }
 
-static void nav_back(FILE *out, const struct html_options *o)
+/* docx: the path of this report as a Word document. */
+static void nav_back(FILE *out, const struct html_options *o, const char *docx)
 {
     if (!link_ok(o))
         return;
     fputs("<div class=\"nav\"><a", out);
     href(out, o, "");
-    fputs(">← 返回全县数据看板</a></div>\n", out);
+    fputs(">← 返回全县数据看板</a> <a", out);
+    href(out, o, docx);
+    fputs(">下载 Word</a></div>\n", out);
 }
 
 /* ---------------------------------------------------------------- township */
@@ -409,8 +416,10 @@ int html_township(FILE *out, const struct figures *f, const struct html_options 
     int tab = 0, fig = 0;
     title_of(f, 0, title, sizeof title);
     head(out, title, CSS_DOC, o);
+    char docx[48];
+    snprintf(docx, sizeof docx, "township/%s.docx", f->township);
     fputs("<body>\n", out);
-    nav_back(out, o);
+    nav_back(out, o, docx);
     fputs("<section class=\"sheet report\" data-scope=\"", out);
     html_escape(out, scope_of(f));
     fputs("\">\n<h1>", out);
@@ -440,7 +449,7 @@ int html_county(FILE *out, const struct figures *total, const struct figures *to
     title_of(total, 1, title, sizeof title);
     head(out, title, CSS_DOC, o);
     fputs("<body>\n", out);
-    nav_back(out, o);
+    nav_back(out, o, "county.docx");
     fputs("<section class=\"sheet report\" data-scope=\"county\">\n<h1>", out);
     html_escape(out, title);
     fputs("</h1>\n", out);

@@ -1,4 +1,4 @@
-/* trace: the events behind one figure of the report (issue 6).
+/* trace: the events behind one figure of the report.
  *
  * On a township database the ledger holds every event, so the figure is
  * recomputed from the events themselves, by docs/FIGURES.md's definitions and not

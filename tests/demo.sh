@@ -4,7 +4,8 @@
 # loopback; the villages hand in the half-year that last ended, each month
 # on the 5th of the month after it, as a township's villages do; the demo
 # waits until the county has acknowledged everything (by checking, not by
-# sleeping) and prints the township's report and the county summary.
+# sleeping) and prints the township's report (also written to demo-out/report.txt and,
+# as a Word document, demo-out/report.docx) and the county summary.
 #
 # The hand-in days are past days, so the township's clock is set to each
 # of them in turn (SHIBAO_TODAY, the test hook of common/date.c that the
@@ -156,6 +157,11 @@ fi
 step "the township's report ($PERIOD), rendered from the county database"
 "$BIN/shibao-reporter" report --db "$D/county.db" --period "$PERIOD" --township $TOWN -o "$D/report.txt"
 cat "$D/report.txt"
+# the same report as the document a township hands in (Word/WPS, GB/T 9704)
+"$BIN/shibao-reporter" report --db "$D/county.db" --period "$PERIOD" --township $TOWN \
+    --format docx -o "$D/report.docx" || exit 1
+echo
+echo "The report is also in $D/report.txt, and as a Word document in $D/report.docx."
 
 step "the county summary"
 "$BIN/shibao-reporter" report --db "$D/county.db" --period "$PERIOD" --county --format md
