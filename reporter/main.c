@@ -13,6 +13,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "period.h"
+#include "placeholders.h"
 #include "metrics.h"
 #include "report.h"
 #include "rollup.h"
@@ -37,6 +38,7 @@ static const char USAGE[] =
     "       shibao-reporter report --db FILE --period PERIOD [--township CODE | --county]\n"
     "                              [--format text|md|csv|json|html|docx] [-o FILE]\n"
     "                              [--ontime-days N] [--silent-months N]\n"
+    "                              [--template FILE] [--sections FILE] [--county-template FILE]\n"
     "       shibao-reporter trace --db FILE --period PERIOD --figure N|KEY [--township CODE]\n"
     "                             [--format text|json]\n"
     "       shibao-reporter status --db FILE [--json]\n"
@@ -46,6 +48,7 @@ static const char USAGE[] =
     "       shibao-reporter enroll --db FILE --township CODE --key FILE.pub|Z85\n"
     "       shibao-reporter revoke --db FILE --township CODE\n"
     "       shibao-reporter list --db FILE\n"
+    "       shibao-reporter figures\n"
     "\n"
     "The county reporter: receives every township's feed, and renders the\n"
     "half-year work report from a county or a township database.\n"
@@ -78,6 +81,11 @@ static const char USAGE[] =
     "      --metrics HOST:PORT  (serve) Prometheus metrics at http://HOST:PORT/metrics (loopback)\n"
     "      --metrics-public   allow --metrics on a non-loopback address\n"
     "      --json             (status) print JSON\n"
+    "      --template FILE    (report, serve) the township report's text, with {{key}}\n"
+    "                         placeholders (shibao-reporter figures lists the keys)\n"
+    "      --sections FILE    (report, serve) only 三、四 (problems, next steps): the rest\n"
+    "                         stays the default text\n"
+    "      --county-template FILE  (report, serve) the county report's text\n"
     "      --to FILE          (backup) the copy, taken while serve runs, checked, mode\n"
     "                         0600; an existing FILE is kept unless --force\n"
     "      --force            (backup) replace an existing --to FILE\n"
@@ -92,6 +100,7 @@ static const char USAGE[] =
 struct opts {
     const char *cmd, *db, *listen, *period, *township, *output, *key;
     const char *http, *upstream, *upstream_key, *code, *metrics, *to;
+    const char *template, *sections, *county_template;
     int county, format, insecure, http_public, figure, metrics_public, json, force, keep_days;
     struct figures_options fopt;
     struct link_options link;
@@ -124,6 +133,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"json", no_argument, NULL, 'J'},
         {"to", required_argument, NULL, 'T'},      {"force", no_argument, NULL, 'F'},
         {"keep-days", required_argument, NULL, 'E'},
+        {"template", required_argument, NULL, 'X'}, {"sections", required_argument, NULL, 'Y'},
+        {"county-template", required_argument, NULL, 'Z'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
@@ -194,6 +205,9 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'J': o->json = 1; break;
         case 'T': o->to = optarg; break;
         case 'F': o->force = 1; break;
+        case 'X': o->template = optarg; break;
+        case 'Y': o->sections = optarg; break;
+        case 'Z': o->county_template = optarg; break;
         case 'h': fputs(USAGE, stdout); exit(0);
         case 'V': puts("shibao-reporter " SHIBAO_VERSION); exit(0);
         default: fputs(USAGE, stderr); return 2;
@@ -210,6 +224,8 @@ static int parse(int argc, char **argv, struct opts *o)
         return usage_error("unexpected argument (see --help)");
     if (!strcmp(o->cmd, "enroll") || !strcmp(o->cmd, "revoke") || !strcmp(o->cmd, "list"))
         exit(admin_roster("shibao-reporter", o->cmd, o->db, o->township, 0, o->key));
+    if (strcmp(o->cmd, "figures") == 0)
+        exit(placeholders_list(stdout) < 0 ? 1 : 0);
     if (!o->db)
         return usage_error("--db is required");
     if (strcmp(o->cmd, "backup") == 0 && !o->to)
@@ -230,6 +246,11 @@ static int parse(int argc, char **argv, struct opts *o)
     if (strcmp(o->cmd, "serve") != 0)
         return 0;
     char err[256];
+    /* the live page renders from the same templates: a broken one stops serve at start */
+    if (placeholders_load(o->template, o->sections, o->county_template, err, sizeof err) < 0) {
+        fprintf(stderr, "shibao-reporter: %s\n", err);
+        return 1;
+    }
     if (o->http && http_check_addr(o->http, o->http_public, err, sizeof err) < 0)
         return usage_error(err);
     if (o->metrics && metrics_check_addr(o->metrics, o->metrics_public, err, sizeof err) < 0)
@@ -331,6 +352,11 @@ static int report(const struct opts *o)
         return 2;
     }
     figures_init(&total, &p);
+    /* a broken template is refused before anything is written */
+    if (placeholders_load(o->template, o->sections, o->county_template, err, sizeof err) < 0) {
+        fprintf(stderr, "shibao-reporter: %s\n", err);
+        goto out;
+    }
     if (db_open_readonly(o->db, &db) < 0)
         goto out;
     if (o->output && !(out = fopen(o->output, "w"))) {
@@ -356,6 +382,7 @@ out:
         rc = 1;
     figures_county_view_free(&view);
     figures_free(&total);
+    placeholders_free();
     db_close(&db);
     return rc;
 }

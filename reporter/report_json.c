@@ -1,5 +1,6 @@
 #include "report_json.h"
 #include "log.h"
+#include "report_text.h"
 #include "words.h"
 
 #include <jansson.h>
@@ -107,6 +108,37 @@ static json_t *json_figures(const struct figures *f, int *bad)
     return o;
 }
 
+/* The report's words, the same lines as the text format (report_text.h):
+ * "text": [{"level": "section"|"subsection"|"paragraph", "text": …}]. */
+struct json_lines {
+    json_t *arr;
+    int *bad;
+};
+
+static int json_line(void *arg, enum text_level level, const char *line, size_t n)
+{
+    static const char *const LEVELS[] = {"paragraph", "section", "subsection"};
+    struct json_lines *j = arg;
+    json_t *e = json_object();
+    jset(e, "level", json_string(LEVELS[level]), j->bad);
+    jset(e, "text", json_stringn(line, n), j->bad);
+    jappend(j->arr, e, j->bad);
+    return 0;
+}
+
+static void json_text(json_t *root, const struct figures *f, const struct figures *towns, int n,
+                      int county, int *bad)
+{
+    struct json_lines j = {json_array(), bad};
+    if (!j.arr) {
+        *bad = 1;
+        return;
+    }
+    if ((county ? text_county_lines(f, towns, n, json_line, &j) : text_township_lines(f, json_line, &j)) < 0)
+        *bad = 1;
+    jset(root, "text", j.arr, bad);
+}
+
 static int json_write(FILE *out, json_t *root, int bad)
 {
     if (bad || !root) {
@@ -132,6 +164,8 @@ int json_township(FILE *out, const struct figures *f)
 {
     int bad = 0;
     json_t *root = json_figures(f, &bad);
+    if (root)
+        json_text(root, f, NULL, 0, 0, &bad);
     int rc = json_write(out, root, bad);
     json_decref(root);
     return rc;
@@ -150,6 +184,7 @@ int json_county(FILE *out, const struct figures *total, const struct figures *to
     for (int i = 0; i < n; i++)
         jappend(arr, json_figures(&towns[i], &bad), &bad);
     jset(root, "townships", arr, &bad);
+    json_text(root, total, towns, n, 1, &bad);
     int rc = json_write(out, root, bad);
     json_decref(root);
     return rc;

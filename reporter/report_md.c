@@ -1,7 +1,9 @@
 #include "report_md.h"
+#include "report_text.h"
 #include "words.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 /* ---------------------------------------------------------------- md */
 
@@ -15,6 +17,24 @@ static void md_cell(FILE *out, const char *s)
         else
             fputc(*s, out);
     }
+}
+
+/* One line of the report's words (report_text.h): 一、 as ##, （一） as
+ * ###, a paragraph as one; what Markdown would read as markup is escaped,
+ * so a template's words come out as written. */
+static int md_line(void *arg, enum text_level level, const char *line, size_t n)
+{
+    FILE *out = arg;
+    if (n == 0)
+        return 0;
+    fputs(level == TEXT_SECTION ? "## " : level == TEXT_SUBSECTION ? "### " : "", out);
+    for (size_t i = 0; i < n; i++) {
+        if (line[i] && strchr("\\`*_[]<>|#~", line[i]))
+            fputc('\\', out);
+        fputc(line[i], out);
+    }
+    fputs("\n\n", out);
+    return 0;
 }
 
 static void md_period(FILE *out, const struct figures *f)
@@ -84,6 +104,9 @@ int md_township(FILE *out, const struct figures *f)
     fprintf(out, "%d年%s食品安全工作情况\n\n", f->period.year, phrase);
     md_period(out, f);
     fputs("\n\n", out);
+    if (text_township_lines(f, md_line, out) < 0)
+        return -1;
+    fputs("## 附表：主要数据\n\n", out);
     md_table(out, f);
     md_status(out, f);
     return 0;
@@ -143,6 +166,9 @@ int md_county(FILE *out, const struct figures *total, const struct figures *town
     fprintf(out, "# 全县%d年%s食品安全工作情况\n\n", total->period.year, phrase);
     md_period(out, total);
     fprintf(out, "，%d个镇\n\n", n);
+    if (text_county_lines(total, towns, n, md_line, out) < 0)
+        return -1;
+    fputs("## 附表：全县主要数据\n\n", out);
     md_table(out, total);
     fputs("\n## 各镇主要数据\n\n| 代码 | 镇 |", out);
     for (int k = 0; k < N_TOWN_FIGS; k++)

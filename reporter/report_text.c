@@ -1,22 +1,20 @@
 #include "report_text.h"
 #include "log.h"
+#include "placeholders.h"
 #include "words.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The seed report (reporter/templates/township-half-year.txt, embedded at
- * build time) byte for byte, typos included: the county expects the
- * document it always received. Every '*' is a figure in order 1..25;
- * SEED_PERIOD and SEED_SINCE carry the period; tests compare the rendering
- * against the file itself. */
-#include "embed_township-half-year_txt.h"
-#define TEMPLATE embed_township_half_year_txt
-#define SEED_PERIOD "2022年上半年"
-#define SEED_SINCE "现将上半年来"
-#define TOWN "镇"
-#define COUNTY "县"
+/* The default templates (reporter/templates/, embedded at build time):
+ * township.txt with township-sections.txt renders the seed report
+ * (township-half-year.txt) byte for byte, typos included: the county
+ * expects the document it always received; tests compare the rendering
+ * against the seed itself. county.txt is the county's own text. */
+#include "embed_township_txt.h"
+#include "embed_township-sections_txt.h"
+#include "embed_county_txt.h"
 
 /* ---------------------------------------------------------------- lines */
 
@@ -67,17 +65,6 @@ static void end_line(struct lines *w, enum text_level level)
     rewind(w->m);
 }
 
-/* The figure as the report prints it: prose rounds figure 23 ("N余份"). */
-static const char *report_value(const struct figure *f, char *buf, size_t n)
-{
-    if (!f->present)
-        return NOT_REPORTED;
-    if (f->type == FIG_TEXT)
-        return f->text;
-    snprintf(buf, n, "%" PRId64, f->num == 23 ? render_round_copies(f->value) : f->value);
-    return buf;
-}
-
 static int starts(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
@@ -110,6 +97,22 @@ static enum text_level seed_level(const char *line)
     if (s != line)
         return starts(d, "）") ? TEXT_SUBSECTION : TEXT_PARAGRAPH;
     return starts(d, "、") ? TEXT_SECTION : TEXT_PARAGRAPH;
+}
+
+/* The line in w ends here; its level is read from its filled words. */
+static void line_done(struct lines *w)
+{
+    enum text_level level = TEXT_PARAGRAPH;
+    if (fflush(w->m) == 0 && w->buf) {
+        long n = ftell(w->m);
+        if (n > 0) {
+            char *line = strndup(w->buf, (size_t)n);
+            if (line)
+                level = seed_level(line);
+            free(line);
+        }
+    }
+    end_line(w, level);
 }
 
 /* ---------------------------------------------------------------- text */
@@ -173,59 +176,42 @@ static void text_status(struct lines *w, const struct figures *f, const struct f
     end_line(w, TEXT_PARAGRAPH);
 }
 
-/* The seed, line by line (it ends with a newline), every * filled. */
-static int text_body(struct lines *w, const struct figures *f, int county)
+/* One template's runs, line by line: a line ends at each '\n' of the
+ * text; its level is read from what it says once filled. */
+static int text_runs(struct lines *w, const struct template *t, const struct tpl_ctx *c)
 {
-    char phrase[32], buf[32];
-    FILE *out = w->m;
-    period_phrase(&f->period, phrase, sizeof phrase);
-    int next = 1;
-    const char *s = TEMPLATE, *run = TEMPLATE, *line = TEMPLATE;
-    while (*s) {
-        size_t skip = 0;
-        if (*s == '\n')
-            skip = 1;
-        else if (*s == '*')
-            skip = 1;
-        else if (starts(s, SEED_PERIOD))
-            skip = strlen(SEED_PERIOD);
-        else if (starts(s, SEED_SINCE))
-            skip = strlen(SEED_SINCE);
-        else if (county && (starts(s, "全" TOWN) || starts(s, "我" TOWN)))
-            skip = strlen("全" TOWN);
-        if (!skip) {
-            s++;
+    for (int i = 0; i < t->nruns && w->rc == 0; i++) {
+        const struct tpl_run *r = &t->runs[i];
+        if (r->kind == TPL_KEY) {
+            if (tpl_value(w->m, r->s, c) < 0) {
+                log_error("render: the template's key %s has no value here", r->s);
+                return -1;
+            }
             continue;
         }
-        fwrite(run, 1, (size_t)(s - run), out);
-        if (*s == '\n') {
-            end_line(w, seed_level(line));
-            line = s + 1;
-        } else if (*s == '*') {
-            if (next > FIGURES_N)
-                goto miscount;
-            fputs(report_value(&f->f[next++], buf, sizeof buf), out);
-        } else if (starts(s, SEED_PERIOD)) {
-            fprintf(out, "%d年%s", f->period.year, phrase);
-        } else if (starts(s, SEED_SINCE)) {
-            fprintf(out, "现将%s来", phrase);
-        } else {
-            /* 全镇 -> 全县, 我镇 -> 我县: keep the first character. */
-            fwrite(s, 1, skip - strlen(TOWN), out);
-            fputs(COUNTY, out);
+        const char *s = r->s, *e = r->s + r->n, *nl;
+        while ((nl = memchr(s, '\n', (size_t)(e - s)))) {
+            fwrite(s, 1, (size_t)(nl - s), w->m);
+            line_done(w);
+            s = nl + 1;
         }
-        s += skip;
-        run = s;
+        fwrite(s, 1, (size_t)(e - s), w->m);
     }
-    if (s > run) {
-        fwrite(run, 1, (size_t)(s - run), out);
-        end_line(w, seed_level(line));
-    }
-    if (next == FIGURES_N + 1)
-        return 0;
-miscount:
-    log_error("render: the report template does not hold exactly %d placeholders", FIGURES_N);
-    return -1;
+    return w->rc;
+}
+
+/* The body: the head template, then the sections (三、四) template. A
+ * last line without its '\n' is still a line. */
+static int text_body(struct lines *w, const struct tpl_ctx *c)
+{
+    const struct template *head, *sections;
+    if (text_templates(c->county, &head, &sections) < 0)
+        return -1;
+    if (text_runs(w, head, c) < 0 || text_runs(w, sections, c) < 0)
+        return -1;
+    if (ftell(w->m) > 0)
+        line_done(w);
+    return w->rc;
 }
 
 static void town_name(FILE *out, const struct figures *t)
@@ -242,15 +228,15 @@ static void text_town_line(struct lines *w, const struct figures *t)
     const struct figure *f = t->f;
     town_name(out, t);
     fprintf(out, "：食品生产经营者%s户，配备协管员和信息员的行政村%s个，集中学习食品安全知识%s次，",
-            report_value(&f[1], b[0], sizeof b[0]), report_value(&f[21], b[1], sizeof b[1]),
-            report_value(&f[22], b[2], sizeof b[2]));
+            prose_value(&f[1], b[0], sizeof b[0]), prose_value(&f[21], b[1], sizeof b[1]),
+            prose_value(&f[22], b[2], sizeof b[2]));
     /* "（未上报）余份" would read as a quantity: the unit goes with a number only. */
     if (f[23].present)
-        fprintf(out, "散发宣传资料%s余份，", report_value(&f[23], b[3], sizeof b[3]));
+        fprintf(out, "散发宣传资料%s余份，", prose_value(&f[23], b[3], sizeof b[3]));
     else
         fputs("散发宣传资料" NOT_REPORTED "，", out);
     fprintf(out, "食品流通单位定期检查%s次，有数据上报的行政村%d个。",
-            report_value(&f[25], b[4], sizeof b[4]), t->villages_reporting);
+            prose_value(&f[25], b[4], sizeof b[4]), t->villages_reporting);
     end_line(w, TEXT_PARAGRAPH);
     if (!has_status(t))
         return;
@@ -273,7 +259,8 @@ int text_township_lines(const struct figures *f, text_line_fn fn, void *arg)
     if (lines_open(&w, fn, arg) < 0)
         return -1;
     /* the seed word for word, then (with data behind them) the notes */
-    if (text_body(&w, f, 0) < 0)
+    struct tpl_ctx c = {f, NULL, 0, 0};
+    if (text_body(&w, &c) < 0)
         w.rc = -1;
     if (w.rc == 0) {
         text_revision(&w, f);
@@ -293,7 +280,8 @@ int text_county_lines(const struct figures *total, const struct figures *towns, 
     }
     if (lines_open(&w, fn, arg) < 0)
         return -1;
-    if (text_body(&w, total, 1) < 0)
+    struct tpl_ctx c = {total, towns, n, 1};
+    if (text_body(&w, &c) < 0)
         w.rc = -1;
     if (w.rc == 0) {
         text_revision(&w, total);

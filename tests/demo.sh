@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
 # make demo: a township on this machine. A county reporter, a township
 # aggregator and 8 village collectors run as separate processes on tcp
-# loopback; the villages hand in a half-year of food-safety work; the demo
+# loopback; the villages hand in the half-year that last ended, each month
+# on the 5th of the month after it, as a township's villages do; the demo
 # waits until the county has acknowledged everything (by checking, not by
 # sleeping) and prints the township's report (also written to demo-out/report.txt and,
 # as a Word document, demo-out/report.docx) and the county summary.
+#
+# The hand-in days are past days, so the township's clock is set to each
+# of them in turn (SHIBAO_TODAY, the test hook of common/date.c that the
+# build in build/ carries): the report's on-time rate and revision note
+# then tell the story a real township's would.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 BIN=$PWD/$BUILD/bin
-D=$PWD/demo-out
+D=${DEMO_OUT:-$PWD/demo-out}
 TOWN=420102001
-PERIOD=${PERIOD:-2022H1}
+# The half-year that last ended, its month after well past: 2026H1 from
+# September 2026 on, 2025H2 from March to August.
+year=$(date +%Y) month=$((10#$(date +%m)))
+if [ "$month" -ge 9 ]; then DEFAULT_PERIOD=${year}H1
+elif [ "$month" -ge 3 ]; then DEFAULT_PERIOD=$((year - 1))H2
+else DEFAULT_PERIOD=$((year - 1))H1; fi
+PERIOD=${PERIOD:-$DEFAULT_PERIOD}
 AGG_PORT=${AGG_PORT:-5550}
 CTY_PORT=${CTY_PORT:-5560}
 PIDS=()
@@ -37,13 +49,9 @@ for v in "${VILLAGES[@]}"; do
     "$BIN/shibao-aggregator" enroll --db "$D/township.db" --village "$v" --key "$D/keys/$v.pub"
 done
 
-step "starting the county reporter, the township aggregator and ${#VILLAGES[@]} village collectors"
+step "starting the county reporter and ${#VILLAGES[@]} village collectors"
 "$BIN/shibao-reporter" serve --db "$D/county.db" --listen "tcp://127.0.0.1:$CTY_PORT" \
     --key "$D/keys/county" 2>"$D/logs/reporter.log" &
-PIDS+=($!)
-"$BIN/shibao-aggregator" --db "$D/township.db" --township $TOWN --listen "tcp://127.0.0.1:$AGG_PORT" \
-    --key "$D/keys/township" --upstream "tcp://127.0.0.1:$CTY_PORT" --upstream-key "$D/keys/county.pub" \
-    --profile "$D/sim/profile.ini" 2>"$D/logs/aggregator.log" &
 PIDS+=($!)
 for v in "${VILLAGES[@]}"; do
     mkdir -p "$D/spool-$v"
@@ -53,20 +61,25 @@ for v in "${VILLAGES[@]}"; do
     PIDS+=($!)
 done
 
-step "villages hand in their records"
-# Half by the command line, half through each village's spool directory
-# (written under another name, then renamed in: how a data-entry tool does it).
-for i in "${!VILLAGES[@]}"; do
-    v=${VILLAGES[$i]}
-    if [ $((i % 2)) -eq 0 ]; then
-        "$BIN/shibao-collector" submit --outbox "$D/$v.db" --village "$v" "$D/sim/$v.jsonl"
-    else
-        cp "$D/sim/$v.jsonl" "$D/spool-$v/.incoming" && mv "$D/spool-$v/.incoming" "$D/spool-$v/$v.jsonl"
-        echo "$D/sim/$v.jsonl: dropped into the spool of village $v"
+# The township's aggregator, (re)started with its clock on day $1.
+AGG=
+start_aggregator() {
+    if [ -n "$AGG" ]; then
+        # bounded: an aggregator that ignores SIGTERM for 10 s is killed
+        kill -TERM "$AGG"
+        for _ in $(seq 100); do kill -0 "$AGG" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$AGG" 2>/dev/null
+        wait "$AGG" 2>/dev/null
     fi
-done
+    SHIBAO_TODAY=$1 "$BIN/shibao-aggregator" --db "$D/township.db" --township $TOWN \
+        --listen "tcp://127.0.0.1:$AGG_PORT" --key "$D/keys/township" \
+        --upstream "tcp://127.0.0.1:$CTY_PORT" --upstream-key "$D/keys/county.pub" \
+        --profile "$D/sim/profile.ini" 2>>"$D/logs/aggregator.log" &
+    AGG=$!
+    PIDS+=($AGG)
+}
 
-step "waiting for delivery to the township and the county"
+# Everything not yet delivered: spool files, outbox items, the township's feed.
 pending() {
     local n=0 v w
     for v in "${VILLAGES[@]}"; do
@@ -77,17 +90,73 @@ pending() {
     w=$("$BIN/shibao-aggregator" status --db "$D/township.db" | awk -F': ' '/^feed items/ {print $2}')
     echo $((n + ${w:-1}))
 }
-deadline=$((SECONDS + 120))
-while :; do
-    p=$(pending)
-    [ "$p" = 0 ] && break
-    if [ $SECONDS -ge $deadline ]; then echo "demo: delivery did not finish in 120 s (logs in $D/logs)"; exit 1; fi
-    sleep 0.2
+wait_delivered() {
+    local deadline=$((SECONDS + 120))
+    while [ "$(pending)" != 0 ]; do
+        if [ $SECONDS -ge $deadline ]; then echo "demo: delivery did not finish in 120 s (logs in $D/logs)"; exit 1; fi
+        sleep 0.2
+    done
+}
+
+# month_lines FILE WHICH: FILE's lines of one month (WHICH YYYY-MM), or of
+# every month before it (WHICH <YYYY-MM): a nil report's month, else the
+# date the event occurred.
+month_lines() {
+    awk -v which="$2" '{
+        m = ""
+        if ($0 ~ /"(nilReport|nil_report)"/ && match($0, /"month":"[0-9][0-9][0-9][0-9]-[0-9][0-9]/))
+            m = substr($0, RSTART + 9, 7)
+        else if (match($0, /"(occurredOn|occurred_on)":"[0-9][0-9][0-9][0-9]-[0-9][0-9]/))
+            m = substr($0, RLENGTH + RSTART - 7, 7)
+        if (substr(which, 1, 1) == "<" ? m < substr(which, 2) : m == which) print
+    }' "$1"
+}
+
+# hand_in DAY WHICH: every village hands in its lines of WHICH on DAY. Half
+# by the command line, half through each village's spool directory (written
+# under another name, then renamed in: how a data-entry tool does it).
+hand_in() {
+    local day=$1 which=$2 i v part
+    start_aggregator "$day"
+    for i in "${!VILLAGES[@]}"; do
+        v=${VILLAGES[$i]}
+        part="$D/hand-in/$v-${which#<}.jsonl"
+        month_lines "$D/sim/$v.jsonl" "$which" >"$part"
+        [ -s "$part" ] || continue
+        if [ $((i % 2)) -eq 0 ]; then
+            SHIBAO_TODAY=$day "$BIN/shibao-collector" submit --outbox "$D/$v.db" --village "$v" "$part" >/dev/null
+        else
+            cp "$part" "$D/spool-$v/.incoming" && mv "$D/spool-$v/.incoming" "$D/spool-$v/$v.jsonl"
+        fi
+    done
+    wait_delivered
+}
+
+step "villages hand in their records, each month on the 5th of the next"
+mkdir -p "$D/hand-in"
+case $PERIOD in
+*H1) months="01 02 03 04 05 06 07" ;;
+*H2) months="07 08 09 10 11 12" ;;
+esac
+y=${PERIOD:0:4}
+first_month=${months%% *}
+# the records from before the period (the registry), on its first working day
+hand_in "$y-$first_month-05" "<$y-$first_month"
+echo "$y-$first_month-05: the records before $y-$first_month"
+for m in $months; do
+    day=$(date -d "$y-$m-01 +1 month" +%Y-%m-05)
+    hand_in "$day" "$y-$m"
+    echo "$day: the records of $y-$m"
 done
+# H2: what the villages did in the next January, on time too
+if [ "${PERIOD:4}" = H2 ]; then
+    hand_in "$((y + 1))-02-05" "$((y + 1))-01"
+fi
 "$BIN/shibao-aggregator" status --db "$D/township.db"
 
 step "the township's report ($PERIOD), rendered from the county database"
-"$BIN/shibao-reporter" report --db "$D/county.db" --period "$PERIOD" --township $TOWN | tee "$D/report.txt"
+"$BIN/shibao-reporter" report --db "$D/county.db" --period "$PERIOD" --township $TOWN -o "$D/report.txt"
+cat "$D/report.txt"
 # the same report as the document a township hands in (Word/WPS, GB/T 9704)
 "$BIN/shibao-reporter" report --db "$D/county.db" --period "$PERIOD" --township $TOWN \
     --format docx -o "$D/report.docx" || exit 1

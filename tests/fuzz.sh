@@ -23,7 +23,7 @@ BUILD=${BUILD:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 OUT="$BUILD"
 
-declare -A MAX_LEN=([fuzz_wire]=65536 [fuzz_feed]=65536 [fuzz_jsonl]=16384 [fuzz_csv]=16384 [fuzz_period]=64 [fuzz_encoding]=16384 [fuzz_xlsx]=65536)
+declare -A MAX_LEN=([fuzz_wire]=65536 [fuzz_feed]=65536 [fuzz_jsonl]=16384 [fuzz_csv]=16384 [fuzz_period]=64 [fuzz_encoding]=16384 [fuzz_xlsx]=65536 [fuzz_template]=8192)
 
 die() { echo "fuzz.sh: $*" >&2; exit 2; }
 

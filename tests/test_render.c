@@ -426,27 +426,21 @@ static void test_county_text(void **state)
     make_county(&total, towns);
     render_c(&o, &total, towns, 2, RENDER_TEXT);
 
-    char *seed = read_seed();
-    expected_values(&total, vals);
-    char *want = fill_seed(seed, vals);
-    expect_period(&want, "2022年上半年", "上半年");
-    replace_in(&want, "全镇", "全县");
-    replace_in(&want, "我镇", "我县");
-    assert_true(o.len > strlen(want));
-    assert_memory_equal(o.buf, want, strlen(want));
-    const char *tail = o.buf + strlen(want);
-    assert_true(strncmp(tail, "附表：各镇主要数据\n", strlen("附表：各镇主要数据\n")) == 0);
+    (void)vals;
+    /* The county's own text: how many townships reported, the county
+     * totals, the leadership as N of M, no township's holes. */
+    assert_non_null(strstr(o.buf, "2022年上半年，全县2个镇中有2个报送了食品安全工作数据，未报送的镇：无。"));
+    assert_non_null(strstr(o.buf, "全县现有食品生产经营者202户。"));
+    assert_non_null(strstr(o.buf, "2个镇中有2个成立了明确组长人选的食品安全领导小组"));
+    assert_null(strstr(o.buf, "以镇长" NR "同志为组长"));
+    assert_null(strstr(o.buf, "全镇"));
+    const char *tail = strstr(o.buf, "附表：各镇主要数据\n");
+    assert_non_null(tail);
     assert_non_null(strstr(tail, "320123101 城关镇：食品生产经营者101户，配备协管员和信息员的行政村121个，"
                                  "集中学习食品安全知识122次，散发宣传资料3400余份，"
                                  "食品流通单位定期检查125次，有数据上报的行政村38个。\n"));
     assert_non_null(strstr(tail, "320123102：食品生产经营者101户，"));
     assert_non_null(strstr(tail, "散发宣传资料50余份，食品流通单位定期检查" NR "次，有数据上报的行政村2个。\n"));
-    /* The main text names no township. */
-    assert_null(strstr(want, "全镇"));
-    assert_null(strstr(want, "我镇"));
-    assert_non_null(strstr(o.buf, "以镇长" NR "同志为组长"));
-    free(want);
-    free(seed);
     free(o.buf);
 }
 
