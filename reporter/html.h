@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include "figures.h"
+#include "htmlesc.h" /* html_escape */
 
 struct html_options {
     int refresh;             /* > 0: <meta http-equiv="refresh"> every refresh seconds */
@@ -40,8 +41,5 @@ int html_county(FILE *out, const struct figures *total, const struct figures *to
  * township linked to its report), silent villages, the full figure table. */
 int html_dashboard(FILE *out, const struct figures *total, const struct figures *towns, int n,
                    const struct html_options *o);
-
-/* s with & < > " ' escaped (text and attribute values alike). */
-void html_escape(FILE *out, const char *s);
 
 #endif
