@@ -12,7 +12,8 @@ BUILD_DEPS := build-essential pkg-config protobuf-c-compiler xxd libzmq3-dev lib
               uthash-dev libsodium-dev libzip-dev libexpat1-dev
 # unit tests (cmocka) and the tools the end-to-end scripts call
 TEST_DEPS  := libcmocka-dev libxml2-dev procps iproute2 jq sqlite3 curl python3 chromium fonts-noto-cjk valgrind \
-              python3-docx libreoffice-writer-nogui poppler-utils python3-openpyxl
+              python3-docx libreoffice-writer-nogui poppler-utils python3-openpyxl \
+              python3-selenium chromium-driver
 # bench/: mqtt_peer links libmosquitto and bench/run.sh starts a broker
 BENCH_DEPS := libmosquitto-dev mosquitto mosquitto-clients procps iproute2 jq sqlite3
 # make man / install / deb / lintian (and e2e_deb, which installs the .deb)
@@ -89,7 +90,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
-.PHONY: all deps test unit e2e demo asan bench fuzz fuzzers soak clean
+.PHONY: all deps test unit e2e demo desk asan bench fuzz fuzzers soak clean
 .SECONDARY:
 
 all: $(PROGS) $(if $(filter build,$(BUILD)),bin-links)
@@ -214,6 +215,11 @@ asan: deps-test
 demo: deps-build
 	$(MAKE) all
 	BUILD=$(BUILD) tests/demo.sh
+
+# the village desk to try: a township and a village, the page's address printed
+desk: deps-build
+	$(MAKE) all
+	BUILD=$(BUILD) tests/desk.sh
 
 bench: deps-bench
 	$(MAKE) all $(BENCH_BIN)

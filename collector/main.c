@@ -7,6 +7,8 @@
 #include "daemon.h"
 #include "db.h"
 #include "dbcheck.h"
+#include "desk.h"
+#include "deskauth.h"
 #include "link.h"
 #include "log.h"
 #include "outbox.h"
@@ -26,7 +28,9 @@ static const char USAGE[] =
     "Usage: shibao-collector submit --outbox FILE --village CODE [--csv] [FILE...|-]\n"
     "       shibao-collector run --outbox FILE --village CODE --connect ENDPOINT\n"
     "                            --key PREFIX --server-key FILE.pub [--spool DIR]\n"
+    "                            [--http HOST:PORT [--http-password-file FILE]]\n"
     "       shibao-collector keygen PREFIX\n"
+    "       shibao-collector http-password FILE   (the password: one line on stdin)\n"
     "       shibao-collector status --outbox FILE\n"
     "       shibao-collector verify --outbox FILE\n"
     "       shibao-collector backup --outbox FILE --to FILE [--force]\n"
@@ -51,6 +55,9 @@ static const char USAGE[] =
     "  -c, --connect ENDPOINT  the township aggregator, e.g. tcp://township:5550\n"
     "  -s, --spool DIR         submit *.jsonl, *.csv, *.txt, *.tsv, *.xlsx files dropped into DIR\n"
     "      --csv               (submit) read every FILE as CSV, whatever its name\n"
+    "      --http HOST:PORT    (run) the village desk, the data-entry page, e.g. 127.0.0.1:8090\n"
+    "      --http-password-file FILE  (run) its password hash (http-password); required\n"
+    "                          for an address that is not loopback\n"
     "  -k, --key PREFIX        this village's keypair (PREFIX.key, PREFIX.pub)\n"
     "      --server-key FILE.pub  the township aggregator's public key\n"
     "      --insecure          plaintext, no authentication: INSECURE, for tests only\n"
@@ -66,6 +73,7 @@ static const char USAGE[] =
 
 struct opts {
     const char *cmd, *outbox, *village, *connect, *spool, *key, *server_key, *to;
+    struct desk_options desk;
     int insecure, csv, force, keep_days;
     struct link_options link;
     struct keypair kp;
@@ -92,6 +100,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"csv", no_argument, NULL, 'X'},
         {"to", required_argument, NULL, 'T'},      {"force", no_argument, NULL, 'F'},
         {"keep-days", required_argument, NULL, 'K'},
+        {"http", required_argument, NULL, 'P'},
+        {"http-password-file", required_argument, NULL, 'W'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
@@ -113,6 +123,8 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'C': break; /* read by config_apply */
         case 'X': o->csv = 1; break;
         case 'T': o->to = optarg; break;
+        case 'P': o->desk.addr = optarg; break;
+        case 'W': o->desk.password_file = optarg; break;
         case 'F': o->force = 1; break;
         case 'o': o->outbox = optarg; break;
         case 'v': o->village = optarg; break;
@@ -152,6 +164,11 @@ static int parse(int argc, char **argv, struct opts *o)
             return usage_error("keygen PREFIX");
         exit(admin_keygen("shibao-collector", o->files[0]));
     }
+    if (strcmp(o->cmd, "http-password") == 0) {
+        if (o->nfiles != 1)
+            return usage_error("http-password FILE (the password: one line on stdin)");
+        exit(deskauth_write_password(o->files[0], stdin, stderr) < 0 ? 1 : 0);
+    }
     if (!o->outbox)
         return usage_error("--outbox is required");
     if (strcmp(o->cmd, "backup") == 0 && !o->to)
@@ -162,6 +179,18 @@ static int parse(int argc, char **argv, struct opts *o)
         return usage_error("--village: a 12-digit village code is required");
     if (strcmp(o->cmd, "run") == 0 && !o->connect)
         return usage_error("--connect is required");
+    /* the page is run's (the other commands ignore it in collector.conf) */
+    if (strcmp(o->cmd, "run") != 0)
+        o->desk.addr = o->desk.password_file = NULL;
+    if (o->desk.password_file && !o->desk.addr)
+        return usage_error("--http-password-file: only with --http");
+    if (o->desk.addr) {
+        char err[512];
+        if (desk_check(&o->desk, err, sizeof err) < 0)
+            return usage_error(err);
+        o->desk.outbox = o->outbox;
+        o->desk.village = o->village;
+    }
     if (strcmp(o->cmd, "submit") != 0 && o->nfiles)
         return usage_error("unexpected argument (files are for submit)");
     if (strcmp(o->cmd, "run") == 0)
@@ -204,12 +233,15 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
     void *zctx = zmq_ctx_new();
     link_sender_t *s = NULL;
     spool_t *sp = NULL;
+    desk_t *desk = NULL;
     if (o->spool && (spool_prepare(o->spool) < 0 ||
                      spool_new(o->spool, SPOOL_SETTLE_MS, SPOOL_WATCH_MS, &sp) < 0))
         goto out;
     if (link_sender_new(zctx, o->connect, ob, o->village, &o->link, &s) < 0)
         goto out;
     link_sender_set_refusal_cb(s, on_refusal, NULL);
+    if (o->desk.addr && desk_start(&o->desk, &desk) < 0)
+        goto out;
     log_info("village %s delivering to %s (%lld events waiting)", o->village, o->connect,
              (long long)outbox_pending(ob));
     daemon_install_signals();
@@ -234,6 +266,7 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
              (long long)outbox_pending(ob));
     rc = 0;
 out:
+    desk_stop(&desk);
     spool_destroy(&sp);
     link_sender_destroy(&s);
     zmq_ctx_term(zctx);

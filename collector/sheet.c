@@ -109,3 +109,11 @@ const struct label ROLE_ZH[] = {{"协管员", 1}, {"信息员", 2}, {NULL, 0}};
 const struct label STAFF_ACTION_ZH[] = {
     {"配备", 1}, {"任命", 1}, {"上岗", 1}, {"免去", 2}, {"解除", 2}, {"离岗", 2}, {NULL, 0},
 };
+
+const char *label_zh(const struct label *table, int value)
+{
+    for (const struct label *l = table; l->zh; l++)
+        if (l->value == value)
+            return l->zh;
+    return NULL;
+}

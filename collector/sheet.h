@@ -55,5 +55,7 @@ struct label {
 };
 extern const struct label CATEGORY_ZH[], REG_ACTION_ZH[], INSP_KIND_ZH[], OUTCOME_ZH[],
     STATUS_ZH[], PUB_KIND_ZH[], ROLE_ZH[], STAFF_ACTION_ZH[];
+/* A value's name as shown (the first label of the table for it), or NULL. */
+const char *label_zh(const struct label *table, int value);
 
 #endif

@@ -13,6 +13,7 @@ struct httpd {
     struct MHD_Daemon *mhd;
     const char *what;
     MHD_AccessHandlerCallback handler;
+    MHD_RequestCompletedCallback done;
     void *cls;
     int port;
     pthread_mutex_t lock; /* rl: libmicrohttpd may log from its thread and ours */
@@ -87,8 +88,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return ret;
 }
 
+/* A request ended: the handler's context to its owner, unless the request
+ * never reached the handler (too_many_args is ours). */
+static void on_done(void *cls, struct MHD_Connection *c, void **ctx,
+                    enum MHD_RequestTerminationCode toe)
+{
+    httpd_t *h = cls;
+    if (h->done && *ctx != &too_many_args)
+        h->done(h->cls, c, ctx, toe);
+}
+
 int httpd_new(const struct sockaddr_in *sa, int public, const char *what,
               MHD_AccessHandlerCallback handler, void *cls, httpd_t **out)
+{
+    return httpd_new_done(sa, public, what, handler, NULL, cls, out);
+}
+
+int httpd_new_done(const struct sockaddr_in *sa, int public, const char *what,
+                   MHD_AccessHandlerCallback handler, MHD_RequestCompletedCallback done,
+                   void *cls, httpd_t **out)
 {
     sigset_t block, old;
     httpd_t *h = calloc(1, sizeof *h);
@@ -98,6 +116,7 @@ int httpd_new(const struct sockaddr_in *sa, int public, const char *what,
     }
     h->what = what;
     h->handler = handler;
+    h->done = done;
     h->cls = cls;
     pthread_mutex_init(&h->lock, NULL);
     unsigned per_ip = public ? HTTPD_PER_IP_LIMIT : 0; /* 0: none */
@@ -112,6 +131,7 @@ int httpd_new(const struct sockaddr_in *sa, int public, const char *what,
     h->mhd = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
                               on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
                               MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
+                              MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
                               MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)sa,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTPD_CONNECTION_LIMIT,
                               MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,

@@ -51,6 +51,12 @@ typedef struct httpd httpd_t;
  * *out untouched). */
 int httpd_new(const struct sockaddr_in *sa, int public, const char *what,
               MHD_AccessHandlerCallback handler, void *cls, httpd_t **out);
+/* The same, and done(cls, ...) called when a request ends, answered or
+ * not (a client gone mid-upload too), with the request context the
+ * handler set: where a handler that keeps state per request frees it. */
+int httpd_new_done(const struct sockaddr_in *sa, int public, const char *what,
+                   MHD_AccessHandlerCallback handler, MHD_RequestCompletedCallback done,
+                   void *cls, httpd_t **out);
 /* Stops the server: no handler runs any more once it returns. NULL-safe. */
 void httpd_destroy(httpd_t **h);
 /* The port listened on (the one picked when sa's port was 0). */

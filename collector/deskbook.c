@@ -1,0 +1,289 @@
+#include "deskbook.h"
+#include "codec.h"
+#include "log.h"
+#include "sheet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *lab(const struct label *t, int v)
+{
+    const char *s = label_zh(t, v);
+    return s ? s : "?";
+}
+
+static void copy_date(char out[11], const char *s)
+{
+    snprintf(out, 11, "%s", s ? s : "");
+}
+
+static struct desk_business *business_of(struct deskbook *b, const char *id)
+{
+    return (struct desk_business *)deskbook_business(b, id);
+}
+
+const struct desk_business *deskbook_business(const struct deskbook *b, const char *id)
+{
+    for (size_t i = 0; id && i < b->nbiz; i++)
+        if (strcmp(b->biz[i].id, id) == 0)
+            return &b->biz[i];
+    return NULL;
+}
+
+const struct desk_notice *deskbook_notice(const struct deskbook *b, const char *id)
+{
+    for (size_t i = 0; id && i < b->nnotices; i++)
+        if (strcmp(b->notices[i].id, id) == 0)
+            return &b->notices[i];
+    return NULL;
+}
+
+int deskbook_has_nil(const struct deskbook *b, const char *month)
+{
+    for (size_t i = 0; i < b->nrec; i++)
+        if (b->rec[i].body == B_NIL && strcmp(b->rec[i].nil_month, month) == 0)
+            return 1;
+    return 0;
+}
+
+int deskbook_count(const struct deskbook *b, const char *month, unsigned body)
+{
+    int n = 0;
+    for (size_t i = 0; i < b->nrec; i++)
+        if (strncmp(b->rec[i].date, month, 7) == 0 && (!body || b->rec[i].body == body))
+            n++;
+    return n;
+}
+
+/* A registration into the register: the latest by date wins (a late entry
+ * of an old opening does not reopen a business closed since). */
+static int registration(struct deskbook *b, const Shibao__V1__Event *ev)
+{
+    const Shibao__V1__Registration *r = ev->registration;
+    struct desk_business *x = business_of(b, r->operator_id);
+    if (x && strcmp(ev->occurred_on, x->date) < 0)
+        return 0;
+    if (!x) {
+        struct desk_business *g = realloc(b->biz, (b->nbiz + 1) * sizeof *g);
+        if (!g)
+            return -1;
+        b->biz = g;
+        x = &b->biz[b->nbiz];
+        memset(x, 0, sizeof *x);
+        if (!(x->id = strdup(r->operator_id)))
+            return -1;
+        b->nbiz++;
+    }
+    if (*r->operator_name || !x->name) {
+        char *name = strdup(r->operator_name);
+        if (!name)
+            return -1;
+        free(x->name);
+        x->name = name;
+    }
+    x->category = r->category;
+    x->closed = r->action == SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_CLOSED;
+    copy_date(x->date, ev->occurred_on);
+    return 0;
+}
+
+static int notice(struct deskbook *b, const Shibao__V1__Event *ev)
+{
+    const Shibao__V1__Inspection *in = ev->inspection;
+    if (in->outcome != SHIBAO__V1__INSPECTION_OUTCOME__INSPECTION_OUTCOME_RECTIFICATION_ORDERED)
+        return 0;
+    struct desk_notice *g = realloc(b->notices, (b->nnotices + 1) * sizeof *g);
+    if (!g)
+        return -1;
+    b->notices = g;
+    struct desk_notice *n = &b->notices[b->nnotices];
+    memset(n, 0, sizeof *n);
+    snprintf(n->id, sizeof n->id, "%s", ev->event_id);
+    copy_date(n->date, ev->occurred_on);
+    copy_date(n->by, in->rectify_by);
+    if (!(n->operator_id = strdup(in->operator_id)))
+        return -1;
+    b->nnotices++;
+    return 0;
+}
+
+/* A summary of the record for the lists. */
+static char *summary(const struct deskbook *b, const Shibao__V1__Event *ev)
+{
+    char *s = NULL;
+    int r = -1;
+    const struct desk_business *x;
+#define NAME(op) ((x = deskbook_business(b, (op))) && *x->name ? x->name : (op))
+    switch (ev->body_case) {
+    case SHIBAO__V1__EVENT__BODY_REGISTRATION:
+        r = asprintf(&s, "%s（%s） %s %s",
+                     *ev->registration->operator_name ? ev->registration->operator_name : "",
+                     ev->registration->operator_id, lab(CATEGORY_ZH, ev->registration->category),
+                     lab(REG_ACTION_ZH, ev->registration->action));
+        break;
+    case SHIBAO__V1__EVENT__BODY_INSPECTION:
+        r = asprintf(&s, "%s %s %s", NAME(ev->inspection->operator_id),
+                     lab(INSP_KIND_ZH, ev->inspection->kind), lab(OUTCOME_ZH, ev->inspection->outcome));
+        break;
+    case SHIBAO__V1__EVENT__BODY_RECTIFICATION:
+        r = asprintf(&s, "%s %s", NAME(ev->rectification->operator_id),
+                     lab(STATUS_ZH, ev->rectification->status));
+        break;
+    case SHIBAO__V1__EVENT__BODY_PUBLICITY:
+        r = asprintf(&s, "%s 参加 %u 人 资料 %u 份", lab(PUB_KIND_ZH, ev->publicity->kind),
+                     (unsigned)ev->publicity->participants, (unsigned)ev->publicity->copies);
+        break;
+    case SHIBAO__V1__EVENT__BODY_STAFFING:
+        r = asprintf(&s, "%s %s %s", ev->staffing->person_name, lab(ROLE_ZH, ev->staffing->role),
+                     lab(STAFF_ACTION_ZH, ev->staffing->action));
+        break;
+    case SHIBAO__V1__EVENT__BODY_NIL_REPORT:
+        r = asprintf(&s, "%s 无食品安全工作", ev->nil_report->month);
+        break;
+    default: break;
+    }
+#undef NAME
+    return r < 0 ? NULL : s;
+}
+
+static unsigned body_bit(const Shibao__V1__Event *ev)
+{
+    switch (ev->body_case) {
+    case SHIBAO__V1__EVENT__BODY_REGISTRATION: return B_REG;
+    case SHIBAO__V1__EVENT__BODY_INSPECTION: return B_INSP;
+    case SHIBAO__V1__EVENT__BODY_RECTIFICATION: return B_RECT;
+    case SHIBAO__V1__EVENT__BODY_PUBLICITY: return B_PUB;
+    case SHIBAO__V1__EVENT__BODY_STAFFING: return B_STAFF;
+    case SHIBAO__V1__EVENT__BODY_NIL_REPORT: return B_NIL;
+    default: return 0;
+    }
+}
+
+/* Pass 1 (outbox_list): every item decoded; registrations and notices
+ * taken in, records kept with their state. The summaries wait for pass 2,
+ * once the register knows every name. */
+struct load {
+    struct deskbook *b;
+    Shibao__V1__Event **evs;
+    size_t cap;
+    int failed;
+};
+
+static int on_item(void *arg, const struct outbox_entry *e)
+{
+    struct load *l = arg;
+    struct deskbook *b = l->b;
+    Shibao__V1__Event *ev = codec_decode_event(e->payload, e->len);
+    unsigned body = ev ? body_bit(ev) : 0;
+    if (!body) {
+        codec_free(ev);
+        b->skipped++;
+        return 0;
+    }
+    if (b->nrec == DESKBOOK_MAX_RECORDS) { /* keep the newest */
+        codec_free(l->evs[0]);
+        memmove(l->evs, l->evs + 1, (b->nrec - 1) * sizeof *l->evs);
+        memmove(b->rec, b->rec + 1, (b->nrec - 1) * sizeof *b->rec);
+        b->nrec--;
+    }
+    if (b->nrec == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        struct desk_record *g = realloc(b->rec, cap * sizeof *g);
+        Shibao__V1__Event **ge = g ? realloc(l->evs, cap * sizeof *ge) : NULL;
+        if (g)
+            b->rec = g;
+        if (!g || !ge) {
+            codec_free(ev);
+            l->failed = 1;
+            return 1;
+        }
+        l->evs = ge;
+        l->cap = cap;
+    }
+    struct desk_record *r = &b->rec[b->nrec];
+    memset(r, 0, sizeof *r);
+    r->seq = e->seq;
+    r->delivered = e->delivered;
+    r->acked_at = e->acked_at;
+    r->body = body;
+    copy_date(r->date, ev->occurred_on);
+    snprintf(r->id, sizeof r->id, "%s", ev->event_id);
+    if (body == B_NIL)
+        snprintf(r->nil_month, sizeof r->nil_month, "%s", ev->nil_report->month);
+    l->evs[b->nrec++] = ev;
+    return 0;
+}
+
+static int by_date(const void *x, const void *y)
+{
+    const Shibao__V1__Event *const *a = x, *const *c = y;
+    return strcmp((*a)->occurred_on, (*c)->occurred_on);
+}
+
+int deskbook_load(outbox_t *ob, struct deskbook *b)
+{
+    struct load l = {.b = b};
+    Shibao__V1__Event **sorted = NULL;
+    int rc = -1;
+    memset(b, 0, sizeof *b);
+    if (outbox_list(ob, 0, 0, on_item, &l) < 0 || l.failed)
+        goto out;
+    /* the register and the notices in date order (ties: outbox order) */
+    if (b->nrec && !(sorted = malloc(b->nrec * sizeof *sorted)))
+        goto out;
+    if (b->nrec)
+        memcpy(sorted, l.evs, b->nrec * sizeof *sorted);
+    if (b->nrec)
+        qsort(sorted, b->nrec, sizeof *sorted, by_date); /* not stable; dates decide */
+    for (size_t i = 0; i < b->nrec; i++) {
+        const Shibao__V1__Event *ev = sorted[i];
+        if (ev->body_case == SHIBAO__V1__EVENT__BODY_REGISTRATION && registration(b, ev) < 0)
+            goto out;
+        if (ev->body_case == SHIBAO__V1__EVENT__BODY_INSPECTION && notice(b, ev) < 0)
+            goto out;
+    }
+    /* a rectification 已完成 naming a notice closes it */
+    for (size_t i = 0; i < b->nrec; i++) {
+        const Shibao__V1__Event *ev = l.evs[i];
+        if (ev->body_case != SHIBAO__V1__EVENT__BODY_RECTIFICATION ||
+            ev->rectification->status != SHIBAO__V1__RECTIFICATION_STATUS__RECTIFICATION_STATUS_COMPLETED)
+            continue;
+        for (size_t k = 0; k < b->nnotices; k++)
+            if (strcmp(b->notices[k].id, ev->rectification->notice_event_id) == 0) {
+                free(b->notices[k].operator_id);
+                b->notices[k] = b->notices[--b->nnotices];
+                break;
+            }
+    }
+    for (size_t i = 0; i < b->nrec; i++)
+        if (!(b->rec[i].what = summary(b, l.evs[i])))
+            goto out;
+    rc = 0;
+out:
+    if (rc < 0)
+        log_error("desk: cannot read the outbox's records");
+    for (size_t i = 0; i < b->nrec; i++)
+        codec_free(l.evs[i]);
+    free(l.evs);
+    free(sorted);
+    if (rc < 0)
+        deskbook_free(b);
+    return rc;
+}
+
+void deskbook_free(struct deskbook *b)
+{
+    for (size_t i = 0; i < b->nbiz; i++) {
+        free(b->biz[i].id);
+        free(b->biz[i].name);
+    }
+    for (size_t i = 0; i < b->nnotices; i++)
+        free(b->notices[i].operator_id);
+    for (size_t i = 0; i < b->nrec; i++)
+        free(b->rec[i].what);
+    free(b->biz);
+    free(b->notices);
+    free(b->rec);
+    memset(b, 0, sizeof *b);
+}
