@@ -146,7 +146,7 @@ static const char CSS[] =
     "code{font-size:.8rem;word-break:break-all}.hint{color:#555;font-size:.9rem}"
     ".saved{background:#e6f4ea;border:1px solid #9c9;padding:.5rem 1rem;border-radius:.4rem}"
     "@media (max-width:40rem){main{padding:.4rem}nav a{padding:.2rem .4rem}"
-    "table.list{font-size:.85rem}}";
+    "table.list{font-size:.85rem}.id{display:none}}";
 
 static const char JS[] =
     "document.addEventListener('DOMContentLoaded',function(){\n"

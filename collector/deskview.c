@@ -57,7 +57,7 @@ void deskview_sent(FILE *out, const struct deskbook *b)
             snprintf(month, sizeof month, "%.7s", r->date);
             fprintf(out, "<h2 id=\"m-%s\">%.4s 年 %.2s 月（%d 条）</h2>\n", month, month, month + 5, n);
             fputs("<table class=\"list\"><tr><th>日期</th><th>类型</th><th>内容</th><th>状态</th>"
-                  "<th>事件编号</th></tr>\n", out);
+                  "<th class=\"id\">事件编号</th></tr>\n", out);
         }
         fputs("<tr id=\"r-", out);
         esc(out, r->id);
@@ -75,7 +75,7 @@ void deskview_sent(FILE *out, const struct deskbook *b)
         } else {
             fputs("</td><td class=\"state wait\">待发送", out);
         }
-        fputs("</td><td><code>", out);
+        fputs("</td><td class=\"id\"><code>", out);
         esc(out, r->id);
         fputs("</code></td></tr>\n", out);
     }
@@ -106,7 +106,7 @@ void deskview_overview(FILE *out, const struct deskbook *b, const char *today,
         fprintf(out, "<th>%s</th>", type_zh(BODY[k]));
     fputs("<th>零报告</th><th></th></tr>\n", out);
     for (int mm = first; mm < first + 6; mm++) {
-        char month[8];
+        char month[16];
         snprintf(month, sizeof month, "%04d-%02d", y % 10000, mm % 100);
         int any = deskbook_count(b, month, 0) - deskbook_count(b, month, B_NIL);
         int nil = deskbook_has_nil(b, month);
