@@ -38,6 +38,6 @@ for _ in $(seq 100); do
     kill -0 "${PIDS[1]}" 2>/dev/null || { echo "the collector did not start:"; tail -3 "$D/collector.log"; exit 1; }
     sleep 0.1
 done
-echo "村信息员工作台 (the village desk of $V): http://$HTTP/"
+echo "村信息员工作台 (the village desk of $V): $(grep -o 'http://[^ ]*' "$D/collector.log" | tail -1)"
 echo "township $TOWN: bin/shibao-aggregator status --db $D/town.db; logs in $D/. Ctrl-C stops."
 wait
