@@ -19,7 +19,7 @@
  * it is kept past the bound. An uploaded CSV of more than DESK_MAX_ROWS
  * lines is refused before it is read (an .xlsx: xlsx.h's XLSX_MAX_ROWS,
  * the same number); of the errors of a refused file the first
- * DESK_MAX_ERRORS_BYTES are kept and shown. So one request holds at most
+ * DESK_MAX_ERRORS_BYTES are kept and shown (both in deskimport.h). So one request holds at most
  * the upload, its events (under 200 bytes each) and the reader's own
  * bounds (xlsx.h) in memory. */
 #ifndef SHIBAO_DESK_H
@@ -31,8 +31,6 @@
 #define DESK_MAX_BODY (DESK_MAX_UPLOAD + 64u * 1024)
 #define DESK_MAX_FIELD 4096
 #define DESK_MAX_FIELDS 32
-#define DESK_MAX_ROWS 100000
-#define DESK_MAX_ERRORS_BYTES (64u * 1024)
 
 struct desk_options {
     const char *addr;          /* --http HOST:PORT */

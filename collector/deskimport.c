@@ -1,5 +1,4 @@
 #include "deskimport.h"
-#include "desk.h"
 #include "deskform.h"
 #include "htmlesc.h"
 #include "infile.h"

@@ -4,7 +4,7 @@
  * "N 条记录已存入", or a table of every bad row (line, sheet, column,
  * reason in Chinese and as the reader said it) and nothing stored.
  *
- * Bounds (desk.h): a CSV of more than DESK_MAX_ROWS lines is refused
+ * Bounds: a CSV of more than DESK_MAX_ROWS lines is refused
  * before it is parsed; the reader's messages past DESK_MAX_ERRORS_BYTES are
  * counted, not kept. */
 #ifndef SHIBAO_DESKIMPORT_H
@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <sqlite3.h>
 #include "outbox.h"
+
+#define DESK_MAX_ROWS 100000
+#define DESK_MAX_ERRORS_BYTES (64u * 1024)
 
 /* filename: as the browser sent it (its extension picks the reader; none
  * known: CSV). Writes the result's HTML to out. 0 stored, 1 refused, -1
