@@ -181,12 +181,6 @@ static int on_item(void *arg, const struct outbox_entry *e)
         b->skipped++;
         return 0;
     }
-    if (b->nrec == DESKBOOK_MAX_RECORDS) { /* keep the newest */
-        codec_free(l->evs[0]);
-        memmove(l->evs, l->evs + 1, (b->nrec - 1) * sizeof *l->evs);
-        memmove(b->rec, b->rec + 1, (b->nrec - 1) * sizeof *b->rec);
-        b->nrec--;
-    }
     if (b->nrec == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
         struct desk_record *g = realloc(b->rec, cap * sizeof *g);
@@ -227,7 +221,11 @@ int deskbook_load(outbox_t *ob, struct deskbook *b)
     Shibao__V1__Event **sorted = NULL;
     int rc = -1;
     memset(b, 0, sizeof *b);
-    if (outbox_list(ob, 0, 0, on_item, &l) < 0 || l.failed)
+    /* the newest DESKBOOK_MAX_RECORDS: seqs are never reused, so those
+     * after the last but that many are at most that many */
+    uint64_t last = outbox_last(ob);
+    uint64_t after = last > DESKBOOK_MAX_RECORDS ? last - DESKBOOK_MAX_RECORDS : 0;
+    if (outbox_list(ob, after, DESKBOOK_MAX_RECORDS, on_item, &l) < 0 || l.failed)
         goto out;
     /* the register and the notices in date order (ties: outbox order) */
     if (b->nrec && !(sorted = malloc(b->nrec * sizeof *sorted)))
