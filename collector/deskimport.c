@@ -57,11 +57,19 @@ static void error_row(FILE *out, char *line)
     while (*p == ' ')
         p++;
     reason = p;
+    deskform_zh(p, zh, sizeof zh); /* from the whole text: a pattern may be before the colon */
+    /* "COLUMN: reason", a column being a header ("日期", "参加人数 (C)"):
+     * no quote, at most one blank */
     char *sep = strstr(p, ": ");
     if (sep && !memchr(p, '"', (size_t)(sep - p))) {
-        *sep = '\0';
-        col = p;
-        reason = sep + 2;
+        int blanks = 0;
+        for (char *q = p; q < sep; q++)
+            blanks += *q == ' ';
+        if (blanks <= 1) {
+            *sep = '\0';
+            col = p;
+            reason = sep + 2;
+        }
     }
     fputs("<tr class=\"bad\"><td>", out);
     if (ln > 0)
@@ -71,7 +79,7 @@ static void error_row(FILE *out, char *line)
     fputs("</td><td>", out);
     esc(out, col);
     fputs("</td><td>", out);
-    esc(out, deskform_zh(reason, zh, sizeof zh));
+    esc(out, zh);
     fputs("<br><small>", out);
     esc(out, reason);
     fputs("</small></td></tr>\n", out);

@@ -73,6 +73,17 @@ check_eq "a million-row CSV is refused" 413 "$c"
 awk 'BEGIN { print "日期,宣传类型,参加人数,资料份数"; for (i = 0; i < 150000; i++) print "2025-11-01,横幅,1,0" }' >"$T/rows.csv"
 c=$(code -F "token=$(token_of /import)" -F "file=@$T/rows.csv" "$URL/import")
 check "a CSV over 100000 rows is refused before it is read ($c)" grep -q '超过 100000 行' "$T/body"
+# an .xlsx past 100000 rows: refused at the row past the bound (xlsx.h), not read on
+$PY -c "
+import openpyxl, sys
+wb = openpyxl.Workbook(write_only=True)
+ws = wb.create_sheet('宣传')
+ws.append(['日期', '宣传类型', '参加人数'])
+for i in range(100001):
+    ws.append(['2025-11-01', '横幅', 1])
+wb.save(sys.argv[1])" "$T/rows.xlsx"
+c=$(code -F "token=$(token_of /import)" -F "file=@$T/rows.xlsx" "$URL/import")
+check "an .xlsx over 100000 rows is refused ($c)" grep -q '行数太多' "$T/body"
 check_eq "none of them stored anything" 1 "$(waiting)"
 check "the collector still serves" test "$(code "$URL/")" = 200
 
