@@ -11,6 +11,7 @@
 #include "log.h"
 #include "netaddr.h"
 #include "outbox.h"
+#include "ratelimit.h"
 #include "uuid.h"
 
 #include <arpa/inet.h>
@@ -27,7 +28,17 @@ struct desk {
     sqlite3 *db;        /* the desk's own connection, its thread's only */
     outbox_t *ob;
     char village[16];
+    struct ratelimit refusals; /* the server thread's only */
 };
+
+/* A refused request, in the log at most RATELIMIT_BURST times a minute: a
+ * page hammering the desk must not fill the journal. */
+#define REFUSED(d, fmt, url, ...)                                                    \
+    do {                                                                             \
+        char q_[128];                                                                \
+        if (ratelimit_allow(&(d)->refusals, "desk"))                                 \
+            log_warn("desk: %s refused: " fmt, log_quote(url, q_, sizeof q_), __VA_ARGS__); \
+    } while (0)
 
 /* ------------------------------------------------------------ a request */
 
@@ -342,7 +353,7 @@ static enum MHD_Result route(struct MHD_Connection *c, desk_t *d, const char *ur
     if (r) {
         const struct pfield *t = field_of(r, "token");
         if (!deskauth_token_ok(d->auth, url, t && t->v ? t->v : NULL)) {
-            log_warn("desk: POST %s refused: no valid form token", url);
+            REFUSED(d, "no valid form token%s", url, "");
             return message(c, d, 403, "已拒绝",
                            "这个表单已过期或不是从本页面提交的，没有保存任何内容。请重新打开页面填写。");
         }
@@ -390,7 +401,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!atomic_load(&d->ready))
             return message(c, d, 503, "请稍候", "正在启动，请稍后刷新。");
         if (!deskauth_host_ok(d->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"))) {
-            log_warn("desk: %s %s refused: Host is not this desk's address", method, url);
+            REFUSED(d, "%s: Host is not this desk's address", url, method);
             return message(c, d, 421, "已拒绝", "请求的地址（Host）不是本工作台的地址，已拒绝。");
         }
         if (deskauth_has_password(d->auth)) {
@@ -419,7 +430,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!post)
             return route(c, d, url, NULL);
         if (!deskauth_origin_ok(d->auth, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"))) {
-            log_warn("desk: POST %s refused: from another site (Origin)", url);
+            REFUSED(d, "from another site (Origin)%s", url, "");
             return message(c, d, 403, "已拒绝", "这个请求来自别的网站（Origin），已拒绝，没有保存任何内容。");
         }
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);

@@ -53,6 +53,9 @@ check_eq "a POST with a foreign Host (DNS rebinding) is refused" 421 \
     "$(code "${POST[@]}" -d "token=$TOK" -H "Host: evil.example:${HOSTPORT#*:}" "$URL/form/publicity")"
 check_eq "a GET with a foreign Host is refused" 421 "$(code -H 'Host: evil.example' "$URL/")"
 check_eq "the refusals stored nothing" 0 "$(waiting)"
+for _ in $(seq 15); do code -d x=1 "$URL/form/publicity" >/dev/null; done
+check "a flood of refusals is logged at most 10 times a minute" \
+    test "$(grep -c 'desk: .* refused: ' "$T/collector.log")" -le 10
 # the same POST, with the token, from the page's own origin: stored (so the refusals above were the checks)
 check_eq "the same POST with its token and own Origin is stored" 200 \
     "$(code "${POST[@]}" -d "token=$TOK" -d "event_id=0190a000-0000-7000-8000-000000000001" -H "Origin: $URL" "$URL/form/publicity")"
