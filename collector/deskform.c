@@ -243,6 +243,11 @@ int deskform_submit(int kind, const struct deskbook *book, desk_value_fn get, vo
     memset(res, 0, sizeof *res);
     date_today(today);
     snprintf(res->event_id, sizeof res->event_id, "%s", val(get, arg, FIELD_EN[F_EVENT_ID]));
+    /* a post without the form's id (not from the page) gets a new one: a
+     * sheet row's id would come from its content, and two equal records
+     * made one */
+    if (!res->event_id[0] && uuid_v7(res->event_id) < 0)
+        goto out;
     for (; spec[n].f != F_N; n++) {
         const char *col = column_of(spec[n].f, body);
         const char *v = posted(kind, &spec[n], book, get, arg);
