@@ -10,6 +10,7 @@
 #include "link.h"
 #include "log.h"
 #include "outbox.h"
+#include "retract.h"
 #include "spool.h"
 #include "submit.h"
 #include "validate.h"
@@ -24,6 +25,7 @@
 
 static const char USAGE[] =
     "Usage: shibao-collector submit --outbox FILE --village CODE [--csv] [FILE...|-]\n"
+    "       shibao-collector retract --outbox FILE --village CODE EVENT_ID --reason TEXT\n"
     "       shibao-collector run --outbox FILE --village CODE --connect ENDPOINT\n"
     "                            --key PREFIX --server-key FILE.pub [--spool DIR]\n"
     "       shibao-collector keygen PREFIX\n"
@@ -40,7 +42,8 @@ static const char USAGE[] =
     "or CSV). One template per event type, Chinese or English headers\n"
     "(docs/INPUT.md). `run` delivers the outbox to the township aggregator,\n"
     "forever, through any outage; with --spool it also submits the files of\n"
-    "those kinds dropped into DIR.\n"
+    "those kinds dropped into DIR. `retract` withdraws an event submitted earlier\n"
+    "(撤回; to replace one, submit the new event with \"replaces\" or 更正编号).\n"
     "`verify` checks every page of the outbox (integrity_check); `backup` copies\n"
     "it, while `run` delivers, to --to FILE (checked, mode 0600). Every other\n"
     "command checks the outbox quickly first, and refuses a damaged one.\n"
@@ -51,6 +54,7 @@ static const char USAGE[] =
     "  -c, --connect ENDPOINT  the township aggregator, e.g. tcp://township:5550\n"
     "  -s, --spool DIR         submit *.jsonl, *.csv, *.txt, *.tsv, *.xlsx files dropped into DIR\n"
     "      --csv               (submit) read every FILE as CSV, whatever its name\n"
+    "      --reason TEXT       (retract) why the event is withdrawn (required)\n"
     "  -k, --key PREFIX        this village's keypair (PREFIX.key, PREFIX.pub)\n"
     "      --server-key FILE.pub  the township aggregator's public key\n"
     "      --insecure          plaintext, no authentication: INSECURE, for tests only\n"
@@ -65,7 +69,7 @@ static const char USAGE[] =
     "Exit status: 0 ok, 1 failure (submit: the file was refused), 2 usage error.\n";
 
 struct opts {
-    const char *cmd, *outbox, *village, *connect, *spool, *key, *server_key, *to;
+    const char *cmd, *outbox, *village, *connect, *spool, *key, *server_key, *to, *reason;
     int insecure, csv, force, keep_days;
     struct link_options link;
     struct keypair kp;
@@ -92,6 +96,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"csv", no_argument, NULL, 'X'},
         {"to", required_argument, NULL, 'T'},      {"force", no_argument, NULL, 'F'},
         {"keep-days", required_argument, NULL, 'K'},
+        {"reason", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
@@ -114,6 +119,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'X': o->csv = 1; break;
         case 'T': o->to = optarg; break;
         case 'F': o->force = 1; break;
+        case 'R': o->reason = optarg; break;
         case 'o': o->outbox = optarg; break;
         case 'v': o->village = optarg; break;
         case 'c': o->connect = optarg; break;
@@ -162,7 +168,9 @@ static int parse(int argc, char **argv, struct opts *o)
         return usage_error("--village: a 12-digit village code is required");
     if (strcmp(o->cmd, "run") == 0 && !o->connect)
         return usage_error("--connect is required");
-    if (strcmp(o->cmd, "submit") != 0 && o->nfiles)
+    if (strcmp(o->cmd, "retract") == 0 && (o->nfiles != 1 || !o->reason))
+        return usage_error("retract EVENT_ID --reason TEXT: the event's id and why are required");
+    if (strcmp(o->cmd, "submit") != 0 && strcmp(o->cmd, "retract") != 0 && o->nfiles)
         return usage_error("unexpected argument (files are for submit)");
     if (strcmp(o->cmd, "run") == 0)
         return admin_curve("shibao-collector", o->key, o->server_key, 1, o->insecure, &o->kp,
@@ -289,8 +297,14 @@ int main(int argc, char **argv)
         rc = run(db, ob, &o);
     else if (strcmp(o.cmd, "status") == 0)
         rc = status(db, ob);
+    else if (strcmp(o.cmd, "retract") == 0) {
+        char id[37];
+        rc = retract_submit(db, ob, o.village, o.files[0], o.reason, stderr, id) != 0;
+        if (!rc)
+            printf("retraction %s of event %s stored\n", id, o.files[0]);
+    }
     else
-        rc = usage_error("unknown command (submit, run, status, verify or backup)");
+        rc = usage_error("unknown command (submit, retract, run, status, verify or backup)");
 out:
     keys_clear(&o.kp);
     outbox_destroy(&ob);
