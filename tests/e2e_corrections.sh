@@ -70,6 +70,11 @@ check_eq "the ledger keeps originals, replacement and retraction" 6 \
 check_eq "two events of the half-year corrected (report.corrected)" 2 \
     "$(sqlite3 "$T/county.db" "SELECT sum(value) FROM rollup WHERE metric = 'report.corrected'")"
 check "township verify: rollups equal a recount" "$BIN/shibao-aggregator" verify --db "$T/town.db" --township $TOWN
+"$BIN/shibao-reporter" report --db "$T/county.db" --period 2022H1 --township $TOWN >"$T/report.txt"
+check "the county's report: revised today (late for 2022), the corrections counted" \
+    grep -q "^（本报告数据于 $(date +%F) 修订，第 [0-9]* 次修订；其中村更正、撤回记录 2 条）$" "$T/report.txt"
+check_eq "the JSON report: events of the period corrected" 2 \
+    "$("$BIN/shibao-reporter" report --db "$T/county.db" --period 2022H1 --township $TOWN --format json | jq '.corrected')"
 check_eq "the county's copy equals the township's" 0 "$(county_diff "$T/town.db" "$T/county.db")"
 "$BIN/shibao-reporter" trace --db "$T/town.db" --period 2022H1 --figure 23 >"$T/trace23.txt"
 check "trace lists the replaced event, by what, why" \
