@@ -237,7 +237,7 @@ static void test_every_order_the_same(void **state)
         for (int i = 0; i < 4; i++)
             assert_int_equal(put(&t, four(&b, perm[i]), NULL, 0), 0);
         for (int m = 1; m <= 6; m++) {
-            char month[8];
+            char month[24];
             snprintf(month, sizeof month, "2022-%02d", m);
             assert_int_equal(at(&t, STOCK_GROCERY, month), 0);
             assert_int_equal(at(&t, STOCK_SUPERMARKET, month), m >= 3);
