@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A mistake corrected, with real processes over CURVE (issue 19): a village
-# submits, the county shows figure X; the village retracts one event and
-# replaces another (the command line and a replacement line); the county
-# shows the corrected figures, and the ledger and trace keep the trail. A
+# submits, the county (and the city above it) shows figure X; the village
+# retracts one event and replaces another (the command line and a
+# replacement line); the county and the city show the corrected figures, and the ledger and trace keep the trail. A
 # retraction sent through a second outbox before its event arrives, and a
 # duplicate of a correction through another outbox, change nothing more.
 # Hostile: a village retracting another village's event is refused and told
@@ -14,7 +14,17 @@ A=420102001201; B=420102001202
 AGG_EP="ipc://$T/agg.sock"; CTY_EP="ipc://$T/county.sock"
 setup_keys $TOWN $A $B || bad "keys"
 printf '[township]\nname = 测试镇\n' >"$T/profile.ini"
-start reporter "$BIN/shibao-reporter" serve --db "$T/county.db" --listen "$CTY_EP" $(reporter_sec)
+# the tier above: a city that the county forwards every feed to
+CITY_EP="ipc://$T/city.sock"; CITY_SEC=--insecure; UP_SEC=--insecure
+if [ -z "${INSECURE:-}" ]; then
+    "$BIN/shibao-reporter" keygen "$T/keys/city" >/dev/null || bad "city key"
+    "$BIN/shibao-reporter" enroll --db "$T/city.db" --township 420102 --key "$T/keys/county.pub" >/dev/null ||
+        bad "county enrolled at the city"
+    CITY_SEC="--key $T/keys/city"; UP_SEC="--upstream-key $T/keys/city.pub"
+fi
+start city "$BIN/shibao-reporter" serve --db "$T/city.db" --listen "$CITY_EP" $CITY_SEC
+start reporter "$BIN/shibao-reporter" serve --db "$T/county.db" --listen "$CTY_EP" $(reporter_sec) \
+    --upstream "$CITY_EP" $UP_SEC --code 420102
 start aggregator "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --listen "$AGG_EP" \
     --upstream "$CTY_EP" --profile "$T/profile.ini" $(aggregator_sec)
 declare -A COLLECTOR=()
@@ -39,13 +49,17 @@ figure() {  # DB N: figure N of the half-year
     "$BIN/shibao-reporter" report --db "$1" --period 2022H1 --township $TOWN --format json |
         jq -r --argjson n "$2" '.figures[] | select(.num == $n) | .value'
 }
-settled() {  # every outbox given delivered, and the county fed
+# the county's outbox to the city: everything acknowledged
+forwarded() { [ "$(sq "$1" 'SELECT count(*) FROM outbox WHERE seq > (SELECT acked_seq FROM outbox_meta)')" = 0 ]; }
+settled() {  # every outbox given delivered, the county fed, the city too
     check "delivered" wait_until 30 all_delivered "$@"
     check "fed to the county" wait_until 30 feed_drained "$T/town.db"
+    check "forwarded to the city" wait_until 30 forwarded "$T/county.db"
 }
-both() {  # WHAT N EXPECTED: figure N at the township and at the county
+both() {  # WHAT N EXPECTED: figure N at the township, the county and the city
     check_eq "$1 (figure $2) at the township" "$3" "$(figure "$T/town.db" "$2")"
     check_eq "$1 (figure $2) at the county" "$3" "$(figure "$T/county.db" "$2")"
+    check_eq "$1 (figure $2) at the city" "$3" "$(figure "$T/city.db" "$2")"
 }
 
 { pub 1 5000; pub 2 300; reg 3 op-1; reg 4 op-2; } >"$T/a.jsonl"
@@ -130,4 +144,5 @@ settled "$T/$A-pc3.db"
 both "copies: A's own retraction counts" 23 500
 check "township verify passes" "$BIN/shibao-aggregator" verify --db "$T/town.db" --township $TOWN
 check_eq "the county's copy equals the township's" 0 "$(county_diff "$T/town.db" "$T/county.db")"
+check_eq "the city's copy equals the township's" 0 "$(county_diff "$T/town.db" "$T/city.db")"
 finish
