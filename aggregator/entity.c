@@ -1,4 +1,5 @@
 #include "entity.h"
+#include "codec.h"
 #include "db.h"
 #include "ledger.h"
 #include "log.h"
@@ -290,6 +291,27 @@ out:
     return rc;
 }
 
+/* Whether a village's registration of an operator, retracted since, had
+ * arrived before its closure did: the closure named the village's own
+ * business then. */
+struct retracted_own {
+    const char *operator_id;
+    long long before;
+    int found;
+};
+
+static int retracted_own_row(void *arg, const struct ledger_row *row)
+{
+    struct retracted_own *r = arg;
+    Shibao__V1__Event *ev = codec_decode_event(row->payload, row->len);
+    if (ev && ev->body_case == SHIBAO__V1__EVENT__BODY_REGISTRATION &&
+        ev->registration->action == SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED &&
+        strcmp(ev->registration->operator_id, r->operator_id) == 0 && row->received_at <= r->before)
+        r->found = 1;
+    codec_free(ev);
+    return 0;
+}
+
 int entity_check_register(sqlite3 *db, long long since)
 {
     int rc = -1, s, n = 0;
@@ -335,6 +357,13 @@ int entity_check_register(sqlite3 *db, long long since)
         if (!owner && o != SQLITE_DONE)
             goto db_error;
         if (!owner)
+            continue;
+        /* its own registration was there when the closure came, and was
+         * retracted later: the closure was the village's to make */
+        struct retracted_own own = {(const char *)sqlite3_column_text(st, 1), closed, 0};
+        if (ledger_corrected_each(db, village, "registration", retracted_own_row, &own) < 0)
+            goto out;
+        if (own.found)
             continue;
         log_error("verify: village %s closed operator %s (event %s), which is registered by"
                   " village %s, not by it",

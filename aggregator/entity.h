@@ -71,7 +71,9 @@ int entity_each_shared(sqlite3 *db,
 
 /* Events recorded at or after since (ledger received_at, seconds) that
  * break the register rule: a closure by a village of an operator it never
- * registered, which another village had registered before. Each is
+ * registered, which another village had registered before (a closure
+ * after the village's own registration of it, retracted since, is none:
+ * it was the village's to make when it came). Each is
  * logged; returns their number, or -1. Reads each event's arrival time
  * from the ledger (ledger.h, read only). */
 int entity_check_register(sqlite3 *db, long long since);

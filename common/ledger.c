@@ -523,6 +523,45 @@ int ledger_holder(ledger_t *l, const char *event_id, const char *village, char *
     return rc;
 }
 
+int ledger_corrected_each(sqlite3 *db, const char *village, const char *body, ledger_fn *fn,
+                          void *arg)
+{
+    int rc = -1, s;
+    sqlite3_stmt *st = NULL;
+    int corrections = has_corrections(db);
+    if (corrections <= 0)
+        return corrections;
+    if (db_prepare(db,
+                   "SELECT l.village, l.occurred_on, l.event_id, l.payload, l.received_at FROM ledger l"
+                   " WHERE l.village = ?1 AND l.body = ?2 AND EXISTS (SELECT 1 FROM corrections c"
+                   " WHERE c.village = l.village AND c.target = l.event_id)",
+                   &st) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ledger_row r = {
+            .village = (const char *)sqlite3_column_text(st, 0),
+            .occurred_on = (const char *)sqlite3_column_text(st, 1),
+            .event_id = (const char *)sqlite3_column_text(st, 2),
+            .payload = sqlite3_column_blob(st, 3),
+            .len = (size_t)sqlite3_column_bytes(st, 3),
+            .retracted = 1,
+            .received_at = sqlite3_column_int64(st, 4),
+        };
+        if (fn(arg, &r) < 0)
+            goto out;
+    }
+    if (s != SQLITE_DONE) {
+        log_error("ledger: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int ledger_corrections_each(sqlite3 *db, const char *township, const char *first,
                             const char *last, ledger_correction_fn *fn, void *arg)
 {

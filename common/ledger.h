@@ -72,6 +72,7 @@ struct ledger_row {
     const uint8_t *payload;
     size_t len;
     int retracted; /* ledger_each: a correction of its village names it (it counts nothing) */
+    long long received_at; /* ledger_corrected_each only (seconds), else 0 */
 };
 
 /* Called per event: 0 to go on, -1 to stop (the iteration then fails). */
@@ -134,6 +135,13 @@ int ledger_payload(ledger_t *l, const char *village, const char *event_id, uint8
  * other), 0 none, -1 (logged). One seek per village of the ledger. */
 int ledger_holder(ledger_t *l, const char *event_id, const char *village, char *other,
                   size_t otherlen);
+
+/* The events of village with body ("registration", ...) in the ledger
+ * that a correction names, with their arrival times (received_at), in no
+ * particular order. A database without corrections calls fn for none.
+ * Read only. 0, or -1 (logged, or fn's -1). */
+int ledger_corrected_each(sqlite3 *db, const char *village, const char *body, ledger_fn *fn,
+                          void *arg);
 
 /* One correction of an event in the ledger, valid during the callback. */
 struct ledger_correction {

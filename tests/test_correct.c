@@ -444,6 +444,29 @@ static void test_flood_of_unknown_ids_bounded(void **state)
     town_close(&t);
 }
 
+/* A village closes its own registration of an operator id another village
+ * registered too (allowed on arrival), then retracts that registration:
+ * the closure was the village's own when it came, and verify's check of
+ * the register rule says so; the other village's shop stays open. */
+static void test_register_rule_after_a_retraction(void **state)
+{
+    (void)state;
+    struct town t;
+    struct ev b;
+    town_open(&t);
+    assert_int_equal(put(&t, registration(&b, ID(e3), V2, "2022-01-05", "op1", GROCERY, 1), NULL, 0), 0);
+    assert_int_equal(put(&t, registration(&b, ID(e4), V1, "2022-01-06", "op1", GROCERY, 1), NULL, 0), 0);
+    assert_int_equal(put(&t, registration(&b, ID(e5), V1, "2022-02-06", "op1", GROCERY, 0), NULL, 0), 0);
+    assert_int_equal(put(&t, retraction(&b, ID(e6), V1, "2022-03-01", ID(e4), "登记错了"), NULL, 0), 0);
+    /* the other village's registration a minute before the rest (the
+     * check compares arrival times, seconds) */
+    assert_int_equal(db_exec(t.db, "UPDATE ledger SET received_at = received_at - 60"
+                                   " WHERE event_id = '" ID(e3) "'"), 0);
+    assert_int_equal(at(&t, STOCK_GROCERY, "2022-06"), 1);
+    assert_int_equal(verify_township(t.db, TOWN), 0);
+    town_close(&t);
+}
+
 /* ------------------------------------------------------------ late */
 
 /* A correction received after the corrected month's deadline counts, and
@@ -512,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_replacement_is_the_direct_entry),
         cmocka_unit_test(test_another_villages_event_refused),
         cmocka_unit_test(test_flood_of_unknown_ids_bounded),
+        cmocka_unit_test(test_register_rule_after_a_retraction),
         cmocka_unit_test(test_late_correction_revises),
         cmocka_unit_test(test_validation),
     };
