@@ -524,6 +524,10 @@ static void test_validation(void **state)
     assert_int_equal(validate_event(retraction(&b, ID(e7), V1, "2022-03-05", ID(e8), "bad\nline"), TOWN,
                                     NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "retraction.reason: control character"));
+    /* the county takes the count of corrections; a retraction counts no
+     * event of its own */
+    assert_int_equal(validate_metric(METRIC_CORRECTED, err, sizeof err), 0);
+    assert_int_equal(validate_metric(METRIC_EVENTS(retraction), err, sizeof err), -1);
 }
 
 int main(void)
