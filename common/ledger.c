@@ -14,7 +14,9 @@ struct ledger {
     /* corrections: prepared on first use, so that a reader of a database
      * made before the table (verify, trace) needs none of them */
     sqlite3_stmt *ins_correction, *corrected, *arrived, *pending, *payload, *holder;
-    int any_corrections; /* 0 not known yet, 1 none in the table, 2 some */
+    /* 0 not known yet, 1 none in the table, 2 some: any correction, and
+     * any still waiting for its event */
+    int any_corrections, any_pending;
     /* The id of the last stream looked up (0: none). Forgotten with the
      * batch: a rolled-back batch may have made the row. */
     char stream[64];
@@ -411,22 +413,28 @@ int ledger_correction_put(ledger_t *l, const char *village, const char *target,
     /* a rolled-back row leaves "some": one lookup too many, never one
      * too few */
     l->any_corrections = 2;
+    if (pending)
+        l->any_pending = 2;
     return step_done(l, st);
 }
 
 int ledger_corrected(ledger_t *l, const char *village, const char *event_id, int arrived)
 {
-    /* Every event that arrives asks: while no village has corrected
-     * anything, the answer costs no statement. */
-    if (l->any_corrections == 0) {
-        long long n = count_rows(l->db, "SELECT EXISTS (SELECT 1 FROM corrections)");
+    /* Every event that arrives asks. A correction names an event that
+     * arrives after it only while it waits (pending: its event was not in
+     * the ledger when it came), so while none waits the answer costs no
+     * statement; nor, for the other question, while there is none. */
+    int *known = arrived ? &l->any_pending : &l->any_corrections;
+    if (*known == 0) {
+        long long n = count_rows(l->db, arrived ? "SELECT EXISTS (SELECT 1 FROM corrections WHERE pending)"
+                                                : "SELECT EXISTS (SELECT 1 FROM corrections)");
         if (n < 0) {
             log_error("ledger: corrections: %s", sqlite3_errmsg(l->db));
             return -1;
         }
-        l->any_corrections = n ? 2 : 1;
+        *known = n ? 2 : 1;
     }
-    if (l->any_corrections == 1)
+    if (*known == 1)
         return 0;
     if (lazy(l, &l->corrected,
              "SELECT EXISTS (SELECT 1 FROM corrections WHERE village = ?1 AND target = ?2)") < 0)
@@ -446,6 +454,7 @@ int ledger_corrected(ledger_t *l, const char *village, const char *event_id, int
     st = l->arrived;
     sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    l->any_pending = 0; /* fewer wait now: asked again on the next event */
     return step_done(l, st) < 0 ? -1 : 1;
 }
 

@@ -117,9 +117,9 @@ int ledger_correction_put(ledger_t *l, const char *village, const char *target,
                           const char *event_id, int replaces, const char *reason, int pending);
 
 /* Whether a correction of village names event_id: 1 yes, 0 no, -1
- * (logged). arrived: the event is now in the ledger, so the corrections
- * naming it are no longer pending. Costs no statement while the database
- * has no correction at all (the path of every event). */
+ * (logged). arrived: the event has just been recorded, so the corrections
+ * naming it (only waiting ones can) wait no more. Costs no statement while
+ * no correction waits (arrived) or none exists (the path of every event). */
 int ledger_corrected(ledger_t *l, const char *village, const char *event_id, int arrived);
 
 /* How many of village's corrections still wait for their event. 0 (*count
