@@ -14,11 +14,11 @@ enum { EM_EVENTS, EM_REG_ACTION, EM_STOCK_REG, EM_INSP_KIND, EM_INSP_OUTCOME, EM
 
 /* Metrics with a fixed name, interned at start. */
 enum { FM_THREE_NO, FM_EXPIRED, FM_UNQUALIFIED, FM_ROUTINE_DIST, FM_PARTICIPANTS, FM_COPIES,
-       FM_FIRST_DAY, FM_NIL, FM_LATE_BATCHES, FM_LATE_LAST_DAY, FM_COUNT };
+       FM_FIRST_DAY, FM_NIL, FM_LATE_BATCHES, FM_LATE_LAST_DAY, FM_CORRECTED, FM_COUNT };
 static const char *const FIXED_METRICS[FM_COUNT] = {
     METRIC_THREE_NO_ITEMS, METRIC_EXPIRED_ITEMS, METRIC_UNQUALIFIED_STAFF,
     METRIC_ROUTINE_DISTRIBUTION, METRIC_PARTICIPANTS, METRIC_COPIES, METRIC_FIRST_DAY,
-    METRIC_NIL, METRIC_LATE_BATCHES, METRIC_LATE_LAST_DAY};
+    METRIC_NIL, METRIC_LATE_BATCHES, METRIC_LATE_LAST_DAY, METRIC_CORRECTED};
 
 /* Once-per-batch decisions about a (village, month) (tally marks): the
  * tally is flushed to the rollups, and cleared, at the end of each batch. */
@@ -112,37 +112,60 @@ static int add(count_t *c, const char *village, const char *month, int metric, i
     return tally_add(c->tally, village, month, metric, v);
 }
 
+/* A flow's change: counted (sign 1) or taken back (-1). */
+static int flow(count_t *c, const char *village, const char *month, int metric, int64_t v, int sign)
+{
+    return add(c, village, month, metric, sign * v);
+}
+
 /* ------------------------------------------------------------ stocks */
+
+/* The deltas of one event in an entity's history, whose neighbours are
+ * ar: the state changes from its own month up to (not including) the month
+ * of the entity's next event, so the month-delta rows change at those two
+ * months and nowhere else. sign -1 takes them back (the event left the
+ * history: a retraction). */
+static int stock_deltas(count_t *c, const char *v, const char *month, const char *metric, int id,
+                        const struct entity_around *ar, int sign)
+{
+    if (strcmp(month, ar->next_month) == 0)
+        return 0; /* superseded within its own month: no month end sees it */
+    int same = metric && ar->prev_metric[0] && strcmp(metric, ar->prev_metric) == 0;
+    if (same || (!metric && !ar->prev_metric[0]))
+        return 0;
+    int prev = ar->prev_metric[0] ? tally_metric(c->tally, ar->prev_metric) : -1;
+    if (ar->prev_metric[0] && prev < 0)
+        return -1;
+    if ((metric && add(c, v, month, id, sign) < 0) || (prev >= 0 && add(c, v, month, prev, -sign) < 0))
+        return -1;
+    if (ar->next_month[0] &&
+        ((metric && add(c, v, ar->next_month, id, -sign) < 0) ||
+         (prev >= 0 && add(c, v, ar->next_month, prev, sign) < 0)))
+        return -1;
+    return 0;
+}
 
 /* A stock entity (an operator, a staff member) of a village is in one
  * state per moment: counted under a metric or not (entity.h). A new event
- * changes the state only from its own month up to (not including) the
- * month of the entity's next event, so the month-delta rows change at
- * those two months and nowhere else, whatever order events arrive in. */
+ * changes the state only from its own month up to the month of the
+ * entity's next event, whatever order events arrive in; a retracted one
+ * leaves the history, which takes the same deltas back (its neighbours
+ * then are those it had). */
 static int stock_event(count_t *c, const char *entity, const Shibao__V1__Event *ev,
-                       const char *metric, int id)
+                       const char *metric, int id, int sign)
 {
     struct entity_around ar;
     const char *v = ev->village_id;
-    if (entity_record(c->entity, entity, v, ev->occurred_on, ev->event_id, metric, &ar) < 0)
-        return -1;
     char month[8];
     snprintf(month, sizeof month, "%.7s", ev->occurred_on);
-    if (strcmp(month, ar.next_month) == 0)
-        return 0; /* superseded within its own month: no month end sees it */
-    int same = metric && ar.prev_metric[0] && strcmp(metric, ar.prev_metric) == 0;
-    if (same || (!metric && !ar.prev_metric[0]))
-        return 0;
-    int prev = ar.prev_metric[0] ? tally_metric(c->tally, ar.prev_metric) : -1;
-    if (ar.prev_metric[0] && prev < 0)
+    if (sign < 0) {
+        int r = entity_remove(c->entity, entity, v, ev->occurred_on, ev->event_id, &ar);
+        if (r <= 0)
+            return r; /* never in the history: nothing to take back */
+    } else if (entity_record(c->entity, entity, v, ev->occurred_on, ev->event_id, metric, &ar) < 0) {
         return -1;
-    if ((metric && add(c, v, month, id, 1) < 0) || (prev >= 0 && add(c, v, month, prev, -1) < 0))
-        return -1;
-    if (ar.next_month[0] &&
-        ((metric && add(c, v, ar.next_month, id, -1) < 0) ||
-         (prev >= 0 && add(c, v, ar.next_month, prev, 1) < 0)))
-        return -1;
-    return 0;
+    }
+    return stock_deltas(c, v, month, metric, id, &ar, sign);
 }
 
 static int is_distribution(int category)
@@ -205,14 +228,26 @@ static int set_once(count_t *c, const char *village, const char *month, unsigned
  * the month's deadline, one late batch and the latest late day. Each is
  * decided once, whatever number of events say it: the first two once per
  * flush (a group of batches), the lateness once per batch. */
+static int late(count_t *c, const char *village, const char *month);
+
 static int reported(count_t *c, const char *village, const char *month, int nil)
 {
-    int y, m;
     long day = receipt_day(c);
     if (day <= 0)
         return -1;
     if (set_once(c, village, month, MARK_FIRST_DAY, FM_FIRST_DAY, day) < 0 ||
         (nil && set_once(c, village, month, MARK_NIL, FM_NIL, 1) < 0))
+        return -1;
+    return late(c, village, month);
+}
+
+/* Past (village, month)'s deadline, the batch in hand revises it: one late
+ * batch, and the latest late day. Once per batch. */
+static int late(count_t *c, const char *village, const char *month)
+{
+    int y, m;
+    long day = receipt_day(c);
+    if (day <= 0)
         return -1;
     int r = tally_mark(c->tally, village, month, MARK_DEADLINE);
     if (r <= 0)
@@ -231,20 +266,47 @@ static int reported(count_t *c, const char *village, const char *month, int nil)
     return day > last ? add(c, village, month, c->fixed[FM_LATE_LAST_DAY], day - last) : 0;
 }
 
-int count_event(count_t *c, const Shibao__V1__Event *ev)
+/* The month an event reports for: a nil report's month, not the day it
+ * was written; any other event's own month. */
+static void event_month(const Shibao__V1__Event *ev, char month[8])
+{
+    const char *m = ev->body_case == SHIBAO__V1__EVENT__BODY_NIL_REPORT ? ev->nil_report->month
+                                                                        : ev->occurred_on;
+    memcpy(month, m, 7); /* validated: YYYY-MM(-DD) */
+    month[7] = '\0';
+}
+
+int count_marks(count_t *c, const Shibao__V1__Event *ev)
+{
+    char month[8];
+    if (ev->body_case == SHIBAO__V1__EVENT__BODY_RETRACTION)
+        return 0; /* reports no work of any month */
+    event_month(ev, month);
+    return reported(c, ev->village_id, month, ev->body_case == SHIBAO__V1__EVENT__BODY_NIL_REPORT);
+}
+
+int count_corrected(count_t *c, const Shibao__V1__Event *ev)
+{
+    char month[8];
+    event_month(ev, month);
+    int id = c->fixed[FM_CORRECTED];
+    return add(c, ev->village_id, month, id, 1) < 0 ? -1 : late(c, ev->village_id, month);
+}
+
+/* The work figures of ev: counted (sign 1) or taken back (-1). */
+static int work(count_t *c, const Shibao__V1__Event *ev, int sign)
 {
     char month[8];
     const char *v = ev->village_id;
     const int *fm = c->fixed;
-    if (ev->body_case == SHIBAO__V1__EVENT__BODY_NIL_REPORT)
-        /* the month it speaks for, not the day it was written; no work figure */
-        return reported(c, v, ev->nil_report->month, 1);
-    memcpy(month, ev->occurred_on, 7); /* validated: YYYY-MM-DD */
-    month[7] = '\0';
+    if (ev->body_case == SHIBAO__V1__EVENT__BODY_NIL_REPORT ||
+        ev->body_case == SHIBAO__V1__EVENT__BODY_RETRACTION)
+        return 0; /* no work figure */
+    event_month(ev, month);
     int body = cached_metric(c, EM_EVENTS, (int)ev->body_case);
     if (body < 0)
         body = named_metric(c, EM_EVENTS, (int)ev->body_case, METRIC_EVENTS_PREFIX, codec_body_name(ev));
-    if (body < 0 || reported(c, v, month, 0) < 0 || add(c, v, month, body, 1) < 0)
+    if (body < 0 || flow(c, v, month, body, 1, sign) < 0)
         return -1;
     switch (ev->body_case) {
     case SHIBAO__V1__EVENT__BODY_REGISTRATION: {
@@ -253,10 +315,11 @@ int count_event(count_t *c, const Shibao__V1__Event *ev)
         int opened = r->action == SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED;
         int action = enum_metric(c, EM_REG_ACTION, METRIC_REG_PREFIX, &shibao__v1__registration_action__descriptor, (int)r->action);
         int stock = enum_metric(c, EM_STOCK_REG, METRIC_STOCK_REG_PREFIX, &shibao__v1__category__descriptor, (int)r->category);
-        if (action < 0 || stock < 0 || add(c, v, month, action, 1) < 0)
+        if (action < 0 || stock < 0 || flow(c, v, month, action, 1, sign) < 0)
             return -1;
         snprintf(entity, sizeof entity, "op:%s", r->operator_id);
-        return stock_event(c, entity, ev, opened ? tally_metric_name(c->tally, stock) : NULL, stock);
+        return stock_event(c, entity, ev, opened ? tally_metric_name(c->tally, stock) : NULL, stock,
+                           sign);
     }
     case SHIBAO__V1__EVENT__BODY_INSPECTION: {
         const Shibao__V1__Inspection *in = ev->inspection;
@@ -264,28 +327,28 @@ int count_event(count_t *c, const Shibao__V1__Event *ev)
         int outcome = enum_metric(c, EM_INSP_OUTCOME, METRIC_INSP_OUTCOME_PREFIX, &shibao__v1__inspection_outcome__descriptor, (int)in->outcome);
         int cat = enum_metric(c, EM_INSP_CAT, METRIC_INSP_CAT_PREFIX, &shibao__v1__category__descriptor, (int)in->category);
         if (kind < 0 || outcome < 0 || cat < 0 ||
-            add(c, v, month, kind, 1) < 0 || add(c, v, month, outcome, 1) < 0 ||
-            add(c, v, month, cat, 1) < 0 ||
-            add(c, v, month, fm[FM_THREE_NO], in->three_no_items) < 0 ||
-            add(c, v, month, fm[FM_EXPIRED], in->expired_items) < 0 ||
-            add(c, v, month, fm[FM_UNQUALIFIED], in->unqualified_staff) < 0)
+            flow(c, v, month, kind, 1, sign) < 0 || flow(c, v, month, outcome, 1, sign) < 0 ||
+            flow(c, v, month, cat, 1, sign) < 0 ||
+            flow(c, v, month, fm[FM_THREE_NO], in->three_no_items, sign) < 0 ||
+            flow(c, v, month, fm[FM_EXPIRED], in->expired_items, sign) < 0 ||
+            flow(c, v, month, fm[FM_UNQUALIFIED], in->unqualified_staff, sign) < 0)
             return -1;
         if (in->kind == SHIBAO__V1__INSPECTION_KIND__INSPECTION_KIND_ROUTINE && is_distribution((int)in->category))
-            return add(c, v, month, fm[FM_ROUTINE_DIST], 1);
+            return flow(c, v, month, fm[FM_ROUTINE_DIST], 1, sign);
         return 0;
     }
     case SHIBAO__V1__EVENT__BODY_RECTIFICATION: {
         int st = enum_metric(c, EM_RECT, METRIC_RECT_PREFIX, &shibao__v1__rectification_status__descriptor, (int)ev->rectification->status);
-        return st < 0 ? -1 : add(c, v, month, st, 1);
+        return st < 0 ? -1 : flow(c, v, month, st, 1, sign);
     }
     case SHIBAO__V1__EVENT__BODY_PUBLICITY: {
         const Shibao__V1__Publicity *p = ev->publicity;
         int kind = enum_metric(c, EM_PUB, METRIC_PUB_PREFIX, &shibao__v1__publicity_kind__descriptor, (int)p->kind);
-        if (kind < 0 || add(c, v, month, kind, 1) < 0 ||
-            add(c, v, month, fm[FM_PARTICIPANTS], p->participants) < 0)
+        if (kind < 0 || flow(c, v, month, kind, 1, sign) < 0 ||
+            flow(c, v, month, fm[FM_PARTICIPANTS], p->participants, sign) < 0)
             return -1;
         if (p->kind == SHIBAO__V1__PUBLICITY_KIND__PUBLICITY_KIND_MATERIALS)
-            return add(c, v, month, fm[FM_COPIES], p->copies);
+            return flow(c, v, month, fm[FM_COPIES], p->copies, sign);
         return 0;
     }
     case SHIBAO__V1__EVENT__BODY_STAFFING: {
@@ -301,10 +364,16 @@ int count_event(count_t *c, const Shibao__V1__Event *ev)
         return stock_event(c, entity, ev,
                            s->action == SHIBAO__V1__STAFFING_ACTION__STAFFING_ACTION_ASSIGNED
                                ? tally_metric_name(c->tally, stock) : NULL,
-                           stock);
+                           stock, sign);
     }
     default:
         return -1;
     }
 }
 
+int count_event(count_t *c, const Shibao__V1__Event *ev)
+{
+    return count_marks(c, ev) < 0 ? -1 : work(c, ev, 1);
+}
+
+int count_retract(count_t *c, const Shibao__V1__Event *ev) { return work(c, ev, -1); }

@@ -55,8 +55,22 @@ void count_clear(count_t *c);
  * and environment read per batch, not per event), or NULL. */
 const char *count_receipt_date(count_t *c);
 
-/* Adds the contribution of ev (validated) to the tally. Caller owns the
- * transaction. 0 or -1. */
+/* Adds the contribution of ev (validated) to the tally: count_marks, then
+ * its work figures. Caller owns the transaction. 0 or -1. */
 int count_event(count_t *c, const Shibao__V1__Event *ev);
+
+/* Corrections (correct.h). A retracted event still was handed in: it marks
+ * its month reported (first day, nil, lateness) and nothing else. A
+ * retraction reports no month. 0 or -1. */
+int count_marks(count_t *c, const Shibao__V1__Event *ev);
+/* Takes back the work figures count_event gave ev: flows less, and ev out
+ * of its entity's history (the stocks at every later month end follow).
+ * 0 or -1. */
+int count_retract(count_t *c, const Shibao__V1__Event *ev);
+/* ev (of the ledger) is now corrected: METRIC_CORRECTED + 1 at its
+ * village and month, and, past that month's deadline, the batch in hand
+ * revises it (late.*), as a late event would. Once per event: the caller
+ * decides. 0 or -1. */
+int count_corrected(count_t *c, const Shibao__V1__Event *ev);
 
 #endif

@@ -1,4 +1,5 @@
 #include "entity.h"
+#include "codec.h"
 #include "db.h"
 #include "ledger.h"
 #include "log.h"
@@ -9,7 +10,7 @@
 
 struct entity {
     sqlite3 *db;
-    sqlite3_stmt *ins, *last, *prev, *next, *mine, *theirs;
+    sqlite3_stmt *ins, *last, *prev, *next, *mine, *theirs, *del;
 };
 
 /* Keyed by entity first, so one entity's history is one range, then in
@@ -81,7 +82,11 @@ int entity_new(sqlite3 *db, entity_t **out)
         db_prepare(db,
                    "SELECT village FROM entity_events WHERE entity = ?1 AND village <> ?2"
                    " AND metric IS NOT NULL LIMIT 1",
-                   &e->theirs) < 0)
+                   &e->theirs) < 0 ||
+        db_prepare(db,
+                   "DELETE FROM entity_events WHERE entity = ?1 AND occurred_on = ?2"
+                   " AND event_id = ?3 AND village = ?4",
+                   &e->del) < 0)
         goto out;
     *out = e;
     e = NULL;
@@ -102,6 +107,7 @@ void entity_destroy(entity_t **p)
     sqlite3_finalize(e->next);
     sqlite3_finalize(e->mine);
     sqlite3_finalize(e->theirs);
+    sqlite3_finalize(e->del);
     free(e);
     *p = NULL;
 }
@@ -184,6 +190,46 @@ sqlerr:
     return -1;
 }
 
+/* Steps st (bound by bind_event) to one row or none: 1 row (copied by
+ * what), 0 none, -1. Resets st. */
+static int around_row(entity_t *e, sqlite3_stmt *st, const char *entity, const char *village,
+                      const char *occurred_on, const char *event_id, char *what, size_t len,
+                      int month)
+{
+    bind_event(st, entity, village, occurred_on, event_id);
+    int s = sqlite3_step(st), rc = s == SQLITE_ROW ? 1 : s == SQLITE_DONE ? 0 : -1;
+    if (rc == 1 && month)
+        snprintf(what, len, "%.7s", (const char *)sqlite3_column_text(st, 0));
+    else if (rc == 1)
+        copy_metric(st, what, len);
+    if (rc < 0)
+        log_error("entity %s: %s", entity, sqlite3_errmsg(e->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+int entity_remove(entity_t *e, const char *entity, const char *village, const char *occurred_on,
+                  const char *event_id, struct entity_around *around)
+{
+    around->prev_metric[0] = around->next_month[0] = '\0';
+    sqlite3_stmt *st = e->del;
+    bind_event(st, entity, village, occurred_on, event_id);
+    int s = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (s != SQLITE_DONE) {
+        log_error("entity %s: %s", entity, sqlite3_errmsg(e->db));
+        return -1;
+    }
+    if (sqlite3_changes(e->db) == 0)
+        return 0;
+    if (around_row(e, e->prev, entity, village, occurred_on, event_id, around->prev_metric,
+                   sizeof around->prev_metric, 0) < 0 ||
+        around_row(e, e->next, entity, village, occurred_on, event_id, around->next_month,
+                   sizeof around->next_month, 1) < 0)
+        return -1;
+    return 1;
+}
+
 int entity_closure_allowed(entity_t *e, const char *entity, const char *village, char *owner,
                            size_t ownerlen)
 {
@@ -245,6 +291,27 @@ out:
     return rc;
 }
 
+/* Whether a village's registration of an operator, retracted since, had
+ * arrived before its closure did: the closure named the village's own
+ * business then. */
+struct retracted_own {
+    const char *operator_id;
+    long long before;
+    int found;
+};
+
+static int retracted_own_row(void *arg, const struct ledger_row *row)
+{
+    struct retracted_own *r = arg;
+    Shibao__V1__Event *ev = codec_decode_event(row->payload, row->len);
+    if (ev && ev->body_case == SHIBAO__V1__EVENT__BODY_REGISTRATION &&
+        ev->registration->action == SHIBAO__V1__REGISTRATION_ACTION__REGISTRATION_ACTION_OPENED &&
+        strcmp(ev->registration->operator_id, r->operator_id) == 0 && row->received_at <= r->before)
+        r->found = 1;
+    codec_free(ev);
+    return 0;
+}
+
 int entity_check_register(sqlite3 *db, long long since)
 {
     int rc = -1, s, n = 0;
@@ -290,6 +357,13 @@ int entity_check_register(sqlite3 *db, long long since)
         if (!owner && o != SQLITE_DONE)
             goto db_error;
         if (!owner)
+            continue;
+        /* its own registration was there when the closure came, and was
+         * retracted later: the closure was the village's to make */
+        struct retracted_own own = {(const char *)sqlite3_column_text(st, 1), closed, 0};
+        if (ledger_corrected_each(db, village, "registration", retracted_own_row, &own) < 0)
+            goto out;
+        if (own.found)
             continue;
         log_error("verify: village %s closed operator %s (event %s), which is registered by"
                   " village %s, not by it",

@@ -47,6 +47,13 @@ struct entity_around {
 int entity_record(entity_t *e, const char *entity, const char *village, const char *occurred_on,
                   const char *event_id, const char *metric, struct entity_around *around);
 
+/* Takes the event (entity, village, occurred_on, event_id) out of the
+ * history (it was retracted) and reports the neighbours it had, those of
+ * the history without it. 1 taken out, 0 it was not in the history, -1
+ * (logged). Caller owns the transaction. */
+int entity_remove(entity_t *e, const char *entity, const char *village, const char *occurred_on,
+                  const char *event_id, struct entity_around *around);
+
 /* The register rule for a village's closure of an operator: 1 refused
  * (another village's business: its code in owner), 0 allowed, -1 error. */
 int entity_closure_allowed(entity_t *e, const char *entity, const char *village, char *owner,
@@ -64,7 +71,9 @@ int entity_each_shared(sqlite3 *db,
 
 /* Events recorded at or after since (ledger received_at, seconds) that
  * break the register rule: a closure by a village of an operator it never
- * registered, which another village had registered before. Each is
+ * registered, which another village had registered before (a closure
+ * after the village's own registration of it, retracted since, is none:
+ * it was the village's to make when it came). Each is
  * logged; returns their number, or -1. Reads each event's arrival time
  * from the ledger (ledger.h, read only). */
 int entity_check_register(sqlite3 *db, long long since);

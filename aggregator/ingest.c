@@ -1,5 +1,6 @@
 #include "ingest.h"
 #include "codec.h"
+#include "correct.h"
 #include "count.h"
 #include "db.h"
 #include "entity.h"
@@ -32,6 +33,7 @@ struct ingest {
     ledger_t *ledger;        /* the events, and the refused ones */
     tally_t *tally;          /* the rollup changes of the transaction in hand */
     count_t *count;          /* each event's contribution to them */
+    correct_t *correct;      /* which events count: those no correction names */
     feed_t *feed;            /* the county's copy of them */
     int enrolled;            /* the metric id of village.enrolled */
     limit_t *limit; /* borrowed; NULL: no per-village ceiling */
@@ -75,6 +77,7 @@ int ingest_new(sqlite3 *db, const char *township, outbox_t *upstream, ingest_t *
         entity_new(db, &ing->entity) < 0 ||
         rollup_new(db, ROLLUP_TOWNSHIP, &ing->rollup) < 0 || tally_new(&ing->tally) < 0 ||
         count_new(ing->rollup, township, ing->tally, ing->entity, &ing->count) < 0 ||
+        correct_new(ing->ledger, ing->count, &ing->correct) < 0 ||
         feed_new(db, township, upstream, &ing->feed) < 0 ||
         (ing->enrolled = tally_metric(ing->tally, METRIC_ENROLLED)) < 0)
         goto out;
@@ -106,6 +109,7 @@ void ingest_destroy(ingest_t **p)
     if (!ing)
         return;
     clear_pending(ing);
+    correct_destroy(&ing->correct);
     ledger_destroy(&ing->ledger);
     count_destroy(&ing->count);
     feed_destroy(&ing->feed);
@@ -121,6 +125,11 @@ const struct link_sink *ingest_sink(ingest_t *ing) { return &ing->sink; }
 void ingest_set_deadline_days(ingest_t *ing, int days) { count_set_deadline_days(ing->count, days); }
 
 void ingest_set_register_rule(ingest_t *ing, int on) { ing->register_rule = on; }
+
+void ingest_set_pending_corrections(ingest_t *ing, long max)
+{
+    correct_set_pending_max(ing->correct, max);
+}
 
 /* ------------------------------------------------------------ migrations */
 
@@ -392,7 +401,14 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
             goto out;
         }
     }
-    rc = count_event(ing->count, ev) < 0 ? -1 : 0;
+    /* a correction refused (another village's event, too many waiting)
+     * has counted nothing: out of the ledger, as any refused event */
+    int r = correct_event(ing->correct, ev, ref->reason, sizeof ref->reason);
+    if (r == 1)
+        rc = ledger_take_back(ing->ledger, ev->village_id, ev->event_id) < 0 ||
+             quarantine(ing, it, ref->event_id, ref->reason) < 0 ? -1 : 1;
+    else
+        rc = r;
 out:
     if (x == &local)
         examined_free(&local);

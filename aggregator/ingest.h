@@ -13,6 +13,10 @@
  * transaction (feed.h). Completeness (report.first_day, report.nil, late.*)
  * rides the same rollups: count.h says how.
  *
+ * A village corrects only its own events (correct.h): a retraction or a
+ * replacement takes its event's figures back out, in whatever order the
+ * two arrive; a correction of another village's event is refused.
+ *
  * A food business belongs to its village (entity.h): the registry stock
  * of a village changes only with that village's own events, and a closure
  * of an operator id that only other villages have registered is refused
@@ -77,6 +81,12 @@ int ingest_resync(ingest_t *ing);
  * of the ledger in another order than arrival (verify.h) counts every
  * event and checks the rule on its own, in arrival order. */
 void ingest_set_register_rule(ingest_t *ing, int on);
+
+/* At most max corrections of a village waiting for their events
+ * (correct.h; default CORRECT_PENDING_MAX); 0: no bound, for a replay of
+ * the ledger in another order (verify), where any correction may come
+ * before its event. */
+void ingest_set_pending_corrections(ingest_t *ing, long max);
 
 /* The time (seconds) from which db's events were received under the
  * register rule: 1 (*since set), 0 a database no version with the rule

@@ -12,6 +12,7 @@
 #include "link.h"
 #include "log.h"
 #include "outbox.h"
+#include "retract.h"
 #include "spool.h"
 #include "submit.h"
 #include "validate.h"
@@ -26,6 +27,7 @@
 
 static const char USAGE[] =
     "Usage: shibao-collector submit --outbox FILE --village CODE [--csv] [FILE...|-]\n"
+    "       shibao-collector retract --outbox FILE --village CODE EVENT_ID --reason TEXT\n"
     "       shibao-collector run --outbox FILE --village CODE --connect ENDPOINT\n"
     "                            --key PREFIX --server-key FILE.pub [--spool DIR]\n"
     "                            [--http HOST:PORT [--http-password-file FILE]]\n"
@@ -44,7 +46,8 @@ static const char USAGE[] =
     "or CSV). One template per event type, Chinese or English headers\n"
     "(docs/INPUT.md). `run` delivers the outbox to the township aggregator,\n"
     "forever, through any outage; with --spool it also submits the files of\n"
-    "those kinds dropped into DIR.\n"
+    "those kinds dropped into DIR. `retract` withdraws an event submitted earlier\n"
+    "(撤回; to replace one, submit the new event with \"replaces\" or 更正编号).\n"
     "`verify` checks every page of the outbox (integrity_check); `backup` copies\n"
     "it, while `run` delivers, to --to FILE (checked, mode 0600). Every other\n"
     "command checks the outbox quickly first, and refuses a damaged one.\n"
@@ -58,6 +61,7 @@ static const char USAGE[] =
     "      --http HOST:PORT    (run) the village desk, the data-entry page, e.g. 127.0.0.1:8090\n"
     "      --http-password-file FILE  (run) its password hash (http-password); required\n"
     "                          for an address that is not loopback\n"
+    "      --reason TEXT       (retract) why the event is withdrawn (required)\n"
     "  -k, --key PREFIX        this village's keypair (PREFIX.key, PREFIX.pub)\n"
     "      --server-key FILE.pub  the township aggregator's public key\n"
     "      --insecure          plaintext, no authentication: INSECURE, for tests only\n"
@@ -72,7 +76,7 @@ static const char USAGE[] =
     "Exit status: 0 ok, 1 failure (submit: the file was refused), 2 usage error.\n";
 
 struct opts {
-    const char *cmd, *outbox, *village, *connect, *spool, *key, *server_key, *to;
+    const char *cmd, *outbox, *village, *connect, *spool, *key, *server_key, *to, *reason;
     struct desk_options desk;
     int insecure, csv, force, keep_days;
     struct link_options link;
@@ -102,6 +106,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"keep-days", required_argument, NULL, 'K'},
         {"http", required_argument, NULL, 'P'},
         {"http-password-file", required_argument, NULL, 'W'},
+        {"reason", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
@@ -126,6 +131,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'P': o->desk.addr = optarg; break;
         case 'W': o->desk.password_file = optarg; break;
         case 'F': o->force = 1; break;
+        case 'R': o->reason = optarg; break;
         case 'o': o->outbox = optarg; break;
         case 'v': o->village = optarg; break;
         case 'c': o->connect = optarg; break;
@@ -191,7 +197,9 @@ static int parse(int argc, char **argv, struct opts *o)
         o->desk.outbox = o->outbox;
         o->desk.village = o->village;
     }
-    if (strcmp(o->cmd, "submit") != 0 && o->nfiles)
+    if (strcmp(o->cmd, "retract") == 0 && (o->nfiles != 1 || !o->reason))
+        return usage_error("retract EVENT_ID --reason TEXT: the event's id and why are required");
+    if (strcmp(o->cmd, "submit") != 0 && strcmp(o->cmd, "retract") != 0 && o->nfiles)
         return usage_error("unexpected argument (files are for submit)");
     if (strcmp(o->cmd, "run") == 0)
         return admin_curve("shibao-collector", o->key, o->server_key, 1, o->insecure, &o->kp,
@@ -322,8 +330,14 @@ int main(int argc, char **argv)
         rc = run(db, ob, &o);
     else if (strcmp(o.cmd, "status") == 0)
         rc = status(db, ob);
+    else if (strcmp(o.cmd, "retract") == 0) {
+        char id[37];
+        rc = retract_submit(db, ob, o.village, o.files[0], o.reason, stderr, id) != 0;
+        if (!rc)
+            printf("retraction %s of event %s stored\n", id, o.files[0]);
+    }
     else
-        rc = usage_error("unknown command (submit, run, status, verify or backup)");
+        rc = usage_error("unknown command (submit, retract, run, status, verify or backup)");
 out:
     keys_clear(&o.kp);
     outbox_destroy(&ob);

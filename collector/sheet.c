@@ -4,12 +4,13 @@ const char *const FIELD_EN[F_N] = {
     "event_id", "village_id", "occurred_on", "type", "operator_id", "operator_name",
     "category", "action", "kind", "outcome", "three_no_items", "expired_items",
     "unqualified_staff", "rectify_by", "notice_event_id", "status", "participants", "copies",
-    "role", "person_name", "month",
+    "role", "person_name", "month", "replaces", "reason",
 };
 const char *const FIELD_ZH[F_N] = {
     "事件编号", "村代码", "日期", "类型", "经营者编号", "经营者名称", "类别", "登记事项/变动",
     "检查类型/宣传类型", "检查结果", "三无食品", "过期食品", "无证人员", "整改期限",
     "整改通知编号", "整改状态", "参加人数", "资料份数", "岗位", "姓名", "月份",
+    "更正编号", "更正原因",
 };
 
 const struct colname COLS[] = {
@@ -61,6 +62,11 @@ const struct colname COLS[] = {
     {"姓名", F_PERSON, B_STAFF},
     {"month", F_MONTH, B_NIL},              {"月份", F_MONTH, B_NIL},
     {"报告月份", F_MONTH, B_NIL},
+    /* a correction (更正): the row replaces the event of that id, for that
+     * reason (docs/INPUT.md) */
+    {"replaces", F_REPLACES, B_ALL},        {"更正编号", F_REPLACES, B_ALL},
+    {"被更正编号", F_REPLACES, B_ALL},
+    {"reason", F_REASON, B_ALL},            {"更正原因", F_REASON, B_ALL},
 };
 const size_t N_COLS = sizeof COLS / sizeof COLS[0];
 

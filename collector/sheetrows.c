@@ -457,7 +457,9 @@ int build(struct csvfile *f, const struct record *r, Shibao__V1__Event **out, ch
 
     NEW(Shibao__V1__Event, shibao__v1__event__init, ev);
     if (set_str(&ev->event_id, cell(f, r, F_EVENT_ID)) < 0 ||
-        set_str(&ev->village_id, cell(f, r, F_VILLAGE)) < 0)
+        set_str(&ev->village_id, cell(f, r, F_VILLAGE)) < 0 ||
+        set_str(&ev->replaces, cell(f, r, F_REPLACES)) < 0 ||
+        set_str(&ev->reason, cell(f, r, F_REASON)) < 0)
         goto oom;
     const char *date = cell(f, r, F_DATE);
     if (set_str(&ev->occurred_on, normalize_date(date, 1, norm, sizeof norm) ? norm : date) < 0)

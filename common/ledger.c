@@ -11,6 +11,12 @@ struct ledger {
     sqlite3 *db;
     sqlite3_stmt *ins_ledger, *del_ledger, *ins_quarantine, *get_stream, *ins_stream;
     sqlite3_stmt *since, *received;
+    /* corrections: prepared on first use, so that a reader of a database
+     * made before the table (verify, trace) needs none of them */
+    sqlite3_stmt *ins_correction, *corrected, *arrived, *pending, *payload, *holder;
+    /* 0 not known yet, 1 none in the table, 2 some: any correction, and
+     * any still waiting for its event */
+    int any_corrections, any_pending;
     /* The id of the last stream looked up (0: none). Forgotten with the
      * batch: a rolled-back batch may have made the row. */
     char stream[64];
@@ -37,7 +43,17 @@ static const char *const SCHEMA =
     " id INTEGER PRIMARY KEY, stream TEXT NOT NULL UNIQUE);"
     "CREATE TABLE IF NOT EXISTS quarantine ("
     " id INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, origin TEXT, stream TEXT,"
-    " seq INTEGER, event_id TEXT, reason TEXT NOT NULL, payload BLOB);";
+    " seq INTEGER, event_id TEXT, reason TEXT NOT NULL, payload BLOB);"
+    /* One row per correction: the event (target) a village's retraction or
+     * replacement (event_id) names. Keyed by village first, as the ledger:
+     * a village names only its own events. pending: the target was not in
+     * the ledger when the correction came (the per-village bound counts
+     * these, through the partial index). */
+    "CREATE TABLE IF NOT EXISTS corrections ("
+    " village TEXT NOT NULL, target TEXT NOT NULL, event_id TEXT NOT NULL,"
+    " replaces INTEGER NOT NULL, reason TEXT NOT NULL, pending INTEGER NOT NULL,"
+    " PRIMARY KEY (village, target, event_id)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS corrections_pending ON corrections(village) WHERE pending;";
 
 /* CREATE TABLE IF NOT EXISTS leaves an older table as it is: one keyed by
  * event_id alone would still take the same id from a second village for
@@ -110,6 +126,12 @@ void ledger_destroy(ledger_t **p)
     sqlite3_finalize(l->ins_stream);
     sqlite3_finalize(l->since);
     sqlite3_finalize(l->received);
+    sqlite3_finalize(l->ins_correction);
+    sqlite3_finalize(l->corrected);
+    sqlite3_finalize(l->arrived);
+    sqlite3_finalize(l->pending);
+    sqlite3_finalize(l->payload);
+    sqlite3_finalize(l->holder);
     free(l);
     *p = NULL;
 }
@@ -228,6 +250,7 @@ static int each_row(sqlite3 *db, sqlite3_stmt *st, ledger_fn *fn, void *arg)
             .event_id = (const char *)sqlite3_column_text(st, 2),
             .payload = sqlite3_column_blob(st, 3),
             .len = (size_t)sqlite3_column_bytes(st, 3),
+            .retracted = sqlite3_column_count(st) > 4 && sqlite3_column_int(st, 4),
         };
         if (fn(arg, &r) < 0)
             goto out;
@@ -242,14 +265,37 @@ out:
     return rc;
 }
 
+/* 1 when db has the corrections table (made by a version that knows
+ * corrections), 0 when not, -1 on error (logged). */
+static int has_corrections(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    if (db_prepare(db, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                       " AND name = 'corrections')", &st) < 0)
+        return -1;
+    int rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    if (rc < 0)
+        log_error("ledger: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int ledger_each(sqlite3 *db, const char *township, const char *body, const char *first,
                 const char *last, ledger_fn *fn, void *arg)
 {
     sqlite3_stmt *st = NULL;
-    if (db_prepare(db,
-                   "SELECT village, occurred_on, event_id, payload FROM ledger"
-                   " WHERE body = ?1 AND occurred_on <= ?3 AND (?2 IS NULL OR occurred_on >= ?2)"
-                   " AND substr(village, 1, 9) = ?4 ORDER BY occurred_on, event_id",
+    int corrections = has_corrections(db);
+    if (corrections < 0 ||
+        db_prepare(db,
+                   corrections
+                       ? "SELECT village, occurred_on, event_id, payload, EXISTS (SELECT 1 FROM"
+                         " corrections c WHERE c.village = ledger.village AND c.target ="
+                         " ledger.event_id) FROM ledger"
+                         " WHERE body = ?1 AND occurred_on <= ?3 AND (?2 IS NULL OR occurred_on >= ?2)"
+                         " AND substr(village, 1, 9) = ?4 ORDER BY occurred_on, event_id"
+                       : "SELECT village, occurred_on, event_id, payload FROM ledger"
+                         " WHERE body = ?1 AND occurred_on <= ?3 AND (?2 IS NULL OR occurred_on >= ?2)"
+                         " AND substr(village, 1, 9) = ?4 ORDER BY occurred_on, event_id",
                    &st) < 0)
         return -1;
     sqlite3_bind_text(st, 1, body, -1, SQLITE_STATIC);
@@ -330,5 +376,243 @@ int ledger_received_at(ledger_t *l, const char *village, const char *event_id, l
         log_error("ledger: %s", sqlite3_errmsg(l->db));
     }
     sqlite3_reset(st);
+    return rc;
+}
+
+/* ------------------------------------------------------------ corrections */
+
+/* Prepares *st from sql on first use. 0 or -1 (logged). */
+static int lazy(ledger_t *l, sqlite3_stmt **st, const char *sql)
+{
+    return *st ? 0 : db_prepare(l->db, sql, st);
+}
+
+static int step_done(ledger_t *l, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc < 0)
+        log_error("ledger: corrections: %s", sqlite3_errmsg(l->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_correction_put(ledger_t *l, const char *village, const char *target,
+                          const char *event_id, int replaces, const char *reason, int pending)
+{
+    if (lazy(l, &l->ins_correction,
+             "INSERT INTO corrections(village, target, event_id, replaces, reason, pending)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING") < 0)
+        return -1;
+    sqlite3_stmt *st = l->ins_correction;
+    sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, replaces != 0);
+    sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, pending != 0);
+    /* a rolled-back row leaves "some": one lookup too many, never one
+     * too few */
+    l->any_corrections = 2;
+    if (pending)
+        l->any_pending = 2;
+    return step_done(l, st);
+}
+
+int ledger_corrected(ledger_t *l, const char *village, const char *event_id, int arrived)
+{
+    /* Every event that arrives asks. A correction names an event that
+     * arrives after it only while it waits (pending: its event was not in
+     * the ledger when it came), so while none waits the answer costs no
+     * statement; nor, for the other question, while there is none. */
+    int *known = arrived ? &l->any_pending : &l->any_corrections;
+    if (*known == 0) {
+        long long n = count_rows(l->db, arrived ? "SELECT EXISTS (SELECT 1 FROM corrections WHERE pending)"
+                                                : "SELECT EXISTS (SELECT 1 FROM corrections)");
+        if (n < 0) {
+            log_error("ledger: corrections: %s", sqlite3_errmsg(l->db));
+            return -1;
+        }
+        *known = n ? 2 : 1;
+    }
+    if (*known == 1)
+        return 0;
+    if (lazy(l, &l->corrected,
+             "SELECT EXISTS (SELECT 1 FROM corrections WHERE village = ?1 AND target = ?2)") < 0)
+        return -1;
+    sqlite3_stmt *st = l->corrected;
+    sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    if (rc < 0)
+        log_error("ledger: corrections: %s", sqlite3_errmsg(l->db));
+    sqlite3_reset(st);
+    if (rc != 1 || !arrived)
+        return rc;
+    if (lazy(l, &l->arrived,
+             "UPDATE corrections SET pending = 0 WHERE village = ?1 AND target = ?2 AND pending") < 0)
+        return -1;
+    st = l->arrived;
+    sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    l->any_pending = 0; /* fewer wait now: asked again on the next event */
+    return step_done(l, st) < 0 ? -1 : 1;
+}
+
+int ledger_pending(ledger_t *l, const char *village, long *count)
+{
+    if (lazy(l, &l->pending, "SELECT count(*) FROM corrections WHERE village = ?1 AND pending") < 0)
+        return -1;
+    sqlite3_stmt *st = l->pending;
+    sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    if (rc == 0)
+        *count = (long)sqlite3_column_int64(st, 0);
+    else
+        log_error("ledger: corrections: %s", sqlite3_errmsg(l->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_payload(ledger_t *l, const char *village, const char *event_id, uint8_t **payload,
+                   size_t *len)
+{
+    if (lazy(l, &l->payload, "SELECT payload FROM ledger WHERE village = ?1 AND event_id = ?2") < 0)
+        return -1;
+    sqlite3_stmt *st = l->payload;
+    sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, event_id, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st), rc = -1;
+    if (s == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        uint8_t *p = malloc(n ? n : 1);
+        if (p) {
+            if (n)
+                memcpy(p, sqlite3_column_blob(st, 0), n);
+            *payload = p;
+            *len = n;
+            rc = 1;
+        }
+    } else if (s == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        log_error("ledger: %s", sqlite3_errmsg(l->db));
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_holder(ledger_t *l, const char *event_id, const char *village, char *other,
+                  size_t otherlen)
+{
+    /* The ledger is keyed (village, event_id): one seek per village that
+     * has events (a skip-scan written out: the next village after the
+     * last), never a scan of every event. */
+    if (lazy(l, &l->holder,
+             "WITH RECURSIVE v(village) AS ("
+             " SELECT (SELECT min(village) FROM ledger)"
+             " UNION ALL SELECT (SELECT min(village) FROM ledger WHERE village > v.village)"
+             " FROM v WHERE v.village IS NOT NULL)"
+             " SELECT v.village FROM v WHERE v.village IS NOT NULL AND v.village <> ?2"
+             " AND EXISTS (SELECT 1 FROM ledger WHERE ledger.village = v.village"
+             " AND ledger.event_id = ?1) LIMIT 1") < 0)
+        return -1;
+    sqlite3_stmt *st = l->holder;
+    sqlite3_bind_text(st, 1, event_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, village, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st), rc = -1;
+    if (s == SQLITE_ROW) {
+        snprintf(other, otherlen, "%s", (const char *)sqlite3_column_text(st, 0));
+        rc = 1;
+    } else if (s == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        log_error("ledger: %s", sqlite3_errmsg(l->db));
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int ledger_corrected_each(sqlite3 *db, const char *village, const char *body, ledger_fn *fn,
+                          void *arg)
+{
+    int rc = -1, s;
+    sqlite3_stmt *st = NULL;
+    int corrections = has_corrections(db);
+    if (corrections <= 0)
+        return corrections;
+    if (db_prepare(db,
+                   "SELECT l.village, l.occurred_on, l.event_id, l.payload, l.received_at FROM ledger l"
+                   " WHERE l.village = ?1 AND l.body = ?2 AND EXISTS (SELECT 1 FROM corrections c"
+                   " WHERE c.village = l.village AND c.target = l.event_id)",
+                   &st) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, village, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ledger_row r = {
+            .village = (const char *)sqlite3_column_text(st, 0),
+            .occurred_on = (const char *)sqlite3_column_text(st, 1),
+            .event_id = (const char *)sqlite3_column_text(st, 2),
+            .payload = sqlite3_column_blob(st, 3),
+            .len = (size_t)sqlite3_column_bytes(st, 3),
+            .retracted = 1,
+            .received_at = sqlite3_column_int64(st, 4),
+        };
+        if (fn(arg, &r) < 0)
+            goto out;
+    }
+    if (s != SQLITE_DONE) {
+        log_error("ledger: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int ledger_corrections_each(sqlite3 *db, const char *township, const char *first,
+                            const char *last, ledger_correction_fn *fn, void *arg)
+{
+    int rc = -1, s;
+    sqlite3_stmt *st = NULL;
+    int corrections = has_corrections(db);
+    if (corrections <= 0)
+        return corrections;
+    if (db_prepare(db,
+                   "SELECT c.village, c.target, t.occurred_on, t.body, c.event_id, c.replaces,"
+                   " c.reason, r.received_at FROM corrections c"
+                   " JOIN ledger t ON t.village = c.village AND t.event_id = c.target"
+                   " LEFT JOIN ledger r ON r.village = c.village AND r.event_id = c.event_id"
+                   " WHERE substr(c.village, 1, 9) = ?1 AND t.occurred_on <= ?3"
+                   " AND (?2 IS NULL OR t.occurred_on >= ?2)"
+                   " ORDER BY t.occurred_on, c.target, r.received_at, c.event_id",
+                   &st) < 0)
+        return -1;
+    sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
+    if (first)
+        sqlite3_bind_text(st, 2, first, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, last, -1, SQLITE_STATIC);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ledger_correction c = {
+            .village = (const char *)sqlite3_column_text(st, 0),
+            .target = (const char *)sqlite3_column_text(st, 1),
+            .target_on = (const char *)sqlite3_column_text(st, 2),
+            .target_body = (const char *)sqlite3_column_text(st, 3),
+            .event_id = (const char *)sqlite3_column_text(st, 4),
+            .replaces = sqlite3_column_int(st, 5),
+            .reason = (const char *)sqlite3_column_text(st, 6),
+            .received_at = sqlite3_column_int64(st, 7),
+        };
+        if (fn(arg, &c) < 0)
+            goto out;
+    }
+    if (s != SQLITE_DONE) {
+        log_error("ledger: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
     return rc;
 }

@@ -13,7 +13,12 @@
  *   the key, appended at its end as its ids grow with time;
  *   ledger_streams(id, stream): the delivery streams' names, by small id;
  *   quarantine(id, received_at, origin, stream, seq, event_id, reason,
- *   payload): refused events, at most 64 KiB of each payload.
+ *   payload): refused events, at most 64 KiB of each payload;
+ *   corrections(village, target, event_id, replaces, reason, pending): the
+ *   trail of corrections (aggregator/correct.h decides them): the event
+ *   target of village retracted by its event event_id (a Retraction, or,
+ *   replaces = 1, an event that replaces it), why, and whether target was
+ *   still not in the ledger (pending).
  *
  * A ledger_t holds prepared statements on one connection: not thread-safe;
  * the caller owns the transactions. */
@@ -66,6 +71,8 @@ struct ledger_row {
     const char *village, *occurred_on, *event_id;
     const uint8_t *payload;
     size_t len;
+    int retracted; /* ledger_each: a correction of its village names it (it counts nothing) */
+    long long received_at; /* ledger_corrected_each only (seconds), else 0 */
 };
 
 /* Called per event: 0 to go on, -1 to stop (the iteration then fails). */
@@ -100,5 +107,57 @@ int ledger_received_since(ledger_t *l, const char *village, long long since, lon
 /* When the event (village, event_id) was received: 1 (*at set, seconds
  * since the epoch), 0 not in the ledger, -1 (logged). */
 int ledger_received_at(ledger_t *l, const char *village, const char *event_id, long long *at);
+
+/* ------------------------------------------------------------ corrections */
+
+/* Records that event_id of village retracts target (replaces: by replacing
+ * it), why, and whether target is not in the ledger yet (pending). A row
+ * already there is left. 0 or -1 (logged). */
+int ledger_correction_put(ledger_t *l, const char *village, const char *target,
+                          const char *event_id, int replaces, const char *reason, int pending);
+
+/* Whether a correction of village names event_id: 1 yes, 0 no, -1
+ * (logged). arrived: the event has just been recorded, so the corrections
+ * naming it (only waiting ones can) wait no more. Costs no statement while
+ * no correction waits (arrived) or none exists (the path of every event). */
+int ledger_corrected(ledger_t *l, const char *village, const char *event_id, int arrived);
+
+/* How many of village's corrections still wait for their event. 0 (*count
+ * set) or -1 (logged). */
+int ledger_pending(ledger_t *l, const char *village, long *count);
+
+/* The stored bytes of the event (village, event_id): 1 (*payload malloc'd,
+ * the caller frees it), 0 not in the ledger, -1 (logged). */
+int ledger_payload(ledger_t *l, const char *village, const char *event_id, uint8_t **payload,
+                   size_t *len);
+
+/* Whether a village other than village holds event_id: 1 (its code in
+ * other), 0 none, -1 (logged). One seek per village of the ledger. */
+int ledger_holder(ledger_t *l, const char *event_id, const char *village, char *other,
+                  size_t otherlen);
+
+/* The events of village with body ("registration", ...) in the ledger
+ * that a correction names, with their arrival times (received_at), in no
+ * particular order. A database without corrections calls fn for none.
+ * Read only. 0, or -1 (logged, or fn's -1). */
+int ledger_corrected_each(sqlite3 *db, const char *village, const char *body, ledger_fn *fn,
+                          void *arg);
+
+/* One correction of an event in the ledger, valid during the callback. */
+struct ledger_correction {
+    const char *village, *target, *target_on, *target_body; /* the event corrected */
+    const char *event_id;  /* the retraction or the replacement */
+    int replaces;          /* 1: event_id replaces target; 0: retracts it */
+    const char *reason;
+    long long received_at; /* when event_id reached the township (seconds) */
+};
+typedef int ledger_correction_fn(void *arg, const struct ledger_correction *c);
+
+/* The corrections of township's events dated first (NULL: from the
+ * beginning) to last, in the corrected events' (occurred_on, event_id)
+ * order, then by arrival. A database without corrections calls fn for
+ * none. Read only. 0, or -1 (logged, or fn's -1). */
+int ledger_corrections_each(sqlite3 *db, const char *township, const char *first,
+                            const char *last, ledger_correction_fn *fn, void *arg);
 
 #endif

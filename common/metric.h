@@ -76,6 +76,10 @@
 #define METRIC_LATE_PREFIX "late."
 #define METRIC_LATE_BATCHES METRIC_LATE_PREFIX "batches"   /* batches after the month's deadline */
 #define METRIC_LATE_LAST_DAY METRIC_LATE_PREFIX "last_day" /* the latest such day (kept at the max) */
+/* events of the month retracted or replaced by their village (a
+ * correction, aggregator/correct.h): counted once per event, at the month
+ * of the event corrected. Not a receipt-time metric: verify recounts it. */
+#define METRIC_CORRECTED "report.corrected"
 /* +1 at the month of enrolment, -1 at the month of revocation (roster):
  * a village is expected to report while the sum is > 0 */
 #define METRIC_VILLAGE_PREFIX "village."

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "codec.h"
 #include "metric.h"
@@ -188,6 +189,41 @@ static int check_nil_month(const char *month, const char *today, char *err, size
     return 0;
 }
 
+/* The event a correction names: a UUID, and not the correction itself (an
+ * event that retracted itself would count nothing and undo nothing). */
+static int check_target(const char *field, const char *target, const char *self, char *err,
+                        size_t errlen)
+{
+    if (check_uuid(field, target, 1, err, errlen) < 0)
+        return -1;
+    if (self && strcasecmp(target, self) == 0)
+        return fail(err, errlen, field, "an event cannot correct itself");
+    return 0;
+}
+
+/* Why a record was corrected: the trail shows it, so it is required, one
+ * line of text. */
+static int check_reason(const char *field, const char *reason, char *err, size_t errlen)
+{
+    return check_string(field, reason, 1, err, errlen);
+}
+
+/* A replacement (replaces, reason) is a whole new event of a work body or a
+ * nil report; a retraction replaces nothing, and a reason says why
+ * something was replaced. */
+static int check_replaces(const Shibao__V1__Event *ev, char *err, size_t errlen)
+{
+    if (empty(ev->replaces))
+        return empty(ev->reason) ? 0 : fail(err, errlen, "reason", "given without replaces");
+    if (ev->body_case == SHIBAO__V1__EVENT__BODY_RETRACTION)
+        return fail(err, errlen, "replaces", "a retraction replaces nothing (it names its event"
+                                             " in retraction.event_id)");
+    if (check_target("replaces", ev->replaces, ev->event_id, err, errlen) < 0 ||
+        check_reason("reason", ev->reason, err, errlen) < 0)
+        return -1;
+    return 0;
+}
+
 static int check_body(const Shibao__V1__Event *ev, const char *today, char *err, size_t errlen)
 {
     switch (ev->body_case) {
@@ -273,12 +309,21 @@ static int check_body(const Shibao__V1__Event *ev, const char *today, char *err,
             break;
         return check_nil_month(n->month, today, err, errlen);
     }
+    case SHIBAO__V1__EVENT__BODY_RETRACTION: {
+        const Shibao__V1__Retraction *r = ev->retraction;
+        if (!r)
+            break;
+        if (check_target("retraction.event_id", r->event_id, ev->event_id, err, errlen) < 0 ||
+            check_reason("retraction.reason", r->reason, err, errlen) < 0)
+            return -1;
+        return 0;
+    }
     default:
         break;
     }
     return fail(err, errlen, "body",
                 "no event body (registration, inspection, rectification, publicity or staffing),"
-                " nor a nil_report");
+                " nor a nil_report or retraction");
 }
 
 int validate_event(const Shibao__V1__Event *ev, const char *township, const char *today,
@@ -324,6 +369,8 @@ int validate_event(const Shibao__V1__Event *ev, const char *township, const char
         return fail(err, errlen, "occurred_on", "date %s is after tomorrow (today is %s)",
                     ev->occurred_on, today);
 
+    if (check_replaces(ev, err, errlen) < 0)
+        return -1;
     return check_body(ev, today, err, errlen);
 }
 
@@ -344,6 +391,7 @@ int validate_metric(const char *metric, char *err, size_t errlen)
         METRIC_ROUTINE_DISTRIBUTION, METRIC_THREE_NO_ITEMS, METRIC_EXPIRED_ITEMS,
         METRIC_UNQUALIFIED_STAFF, METRIC_PARTICIPANTS, METRIC_COPIES, METRIC_FIRST_DAY,
         METRIC_NIL, METRIC_LATE_BATCHES, METRIC_LATE_LAST_DAY, METRIC_ENROLLED,
+        METRIC_CORRECTED,
     };
     static const struct {
         const char *prefix;
@@ -375,7 +423,8 @@ int validate_metric(const char *metric, char *err, size_t errlen)
         const ProtobufCFieldDescriptor *f =
             protobuf_c_message_descriptor_get_field_by_name(&shibao__v1__event__descriptor, metric + ev);
         if (f && f->id >= SHIBAO__V1__EVENT__BODY_REGISTRATION &&
-            f->id != SHIBAO__V1__EVENT__BODY_NIL_REPORT)
+            f->id != SHIBAO__V1__EVENT__BODY_NIL_REPORT &&
+            f->id != SHIBAO__V1__EVENT__BODY_RETRACTION)
             return 0;
     }
     return fail(err, errlen, "metric", "\"%s\" is not a metric the township makes",

@@ -9,7 +9,9 @@
  * characters (validate_text); counts
  * within sane bounds; body-specific fields present (operator_id, category,
  * person_name, ...); a nil report's month a real YYYY-MM from 2000-01 and not
- * after the current month. */
+ * after the current month; a correction (a retraction, or replaces) names a
+ * UUID other than its own, with a reason, and only a work event or a nil
+ * report replaces. */
 #ifndef SHIBAO_VALIDATE_H
 #define SHIBAO_VALIDATE_H
 

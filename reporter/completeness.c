@@ -14,6 +14,7 @@
 #define M_LATE_BATCHES METRIC_LATE_BATCHES
 #define M_LATE_LAST METRIC_LATE_LAST_DAY
 #define M_ENROLLED METRIC_ENROLLED
+#define M_CORRECTED METRIC_CORRECTED
 
 
 /* Read per village and month, every month up to the period's end: the month
@@ -22,7 +23,7 @@
  * flows (events.*): a database from before completeness was recorded still
  * shows its villages working in the period. */
 static const char *const COMPLETENESS[] = {
-    M_FIRST_DAY, M_NIL, M_LATE_BATCHES, M_LATE_LAST, M_ENROLLED,
+    M_FIRST_DAY, M_NIL, M_LATE_BATCHES, M_LATE_LAST, M_ENROLLED, M_CORRECTED,
 };
 #define N_COMPLETENESS ((int)(sizeof COMPLETENESS / sizeof COMPLETENESS[0]))
 
@@ -124,7 +125,7 @@ struct comp_rows {
     const struct span *s;
     struct vmap *vm;
     long revised;
-    int64_t revision;
+    int64_t revision, corrected;
 };
 
 static int completeness_row(void *arg, const char *v, const char *month, const char *metric,
@@ -159,6 +160,11 @@ static int completeness_row(void *arg, const char *v, const char *month, const c
             SAT_ADD(c->revision, value);
         return 0;
     }
+    if (strcmp(metric, M_CORRECTED) == 0) {
+        if (i >= 0)
+            SAT_ADD(c->corrected, value);
+        return 0;
+    }
     if (strcmp(metric, M_LATE_LAST) == 0) {
         if (i >= 0 && value > c->revised)
             c->revised = (long)value;
@@ -184,6 +190,7 @@ int completeness_read(rollup_read_t *rd, const char *township, const struct span
                        &c) < 0)
         return -1;
     o->revision = c.revision < 0 ? 0 : c.revision > INT_MAX ? INT_MAX : (int)c.revision;
+    o->corrected = c.corrected < 0 ? 0 : c.corrected > INT_MAX ? INT_MAX : (int)c.corrected;
     /* a day beyond year 9999 is no date: a corrupt value, not shown */
     if (c.revised > 0 && c.revised < date_days(10000, 1, 1))
         date_from_days(c.revised, o->revised_on);

@@ -603,6 +603,7 @@ static void county_add(struct figures *out, const struct figures *t)
     out->months_ontime += t->months_ontime;
     out->months_nil += t->months_nil;
     out->revision = t->revision > INT_MAX - out->revision ? INT_MAX : out->revision + t->revision;
+    out->corrected = t->corrected > INT_MAX - out->corrected ? INT_MAX : out->corrected + t->corrected;
     if (strcmp(t->revised_on, out->revised_on) > 0)
         memcpy(out->revised_on, t->revised_on, sizeof out->revised_on);
     for (int m = 0; m < t->nmonths && m < 12; m++) {

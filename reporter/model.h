@@ -103,6 +103,7 @@ struct figures {
     /* Revisions: late data for the period arriving after its deadline. */
     int revision;            /* number of late batches that changed the period (0: none) */
     char revised_on[11];     /* YYYY-MM-DD of the latest, or "" */
+    int corrected;           /* events of the period retracted or replaced by their village */
     /* Charts: publicity per month of the period (index 0 = first month). */
     int nmonths;
     int64_t study_by_month[12], copies_by_month[12];

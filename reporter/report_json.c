@@ -38,6 +38,8 @@ static void json_status(json_t *o, const struct figures *f, int *bad)
     jset(o, "completeness", c, bad);
     jset(o, "revision", json_integer(f->revision), bad);
     jset(o, "revised_on", f->revised_on[0] ? json_string(f->revised_on) : json_null(), bad);
+    /* events of the period its villages retracted or replaced */
+    jset(o, "corrected", json_integer(f->corrected), bad);
     for (int i = 0; i < f->nmonths && i < 12; i++) {
         json_t *m = json_object();
         char month[8];

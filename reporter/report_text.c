@@ -119,12 +119,19 @@ static void line_done(struct lines *w)
 
 static void town_name(FILE *out, const struct figures *t);
 
-/* The revision note after a report whose period received late data. */
+/* The revision note after a report whose period received late data, and
+ * the events of the period its villages corrected (更正/撤回). */
 static void text_revision(struct lines *w, const struct figures *f)
 {
     if (f->revision > 0) {
-        fprintf(w->m, "（本报告数据于 %s 修订，第 %d 次修订）",
-                f->revised_on[0] ? f->revised_on : "—", f->revision);
+        fprintf(w->m, "（本报告数据于 %s 修订，第 %d 次修订", f->revised_on[0] ? f->revised_on : "—",
+                f->revision);
+        if (f->corrected > 0)
+            fprintf(w->m, "；其中村更正、撤回记录 %d 条", f->corrected);
+        fputs("）", w->m);
+        end_line(w, TEXT_PARAGRAPH);
+    } else if (f->corrected > 0) {
+        fprintf(w->m, "（本期村更正、撤回记录 %d 条）", f->corrected);
         end_line(w, TEXT_PARAGRAPH);
     }
 }

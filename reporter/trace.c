@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Out of memory is an error the caller reports, not an exit: an item whose
  * table could not be made is not added (the head stays NULL). */
@@ -128,6 +129,8 @@ static int flow_row(void *arg, const struct ledger_row *lr)
     int num = fl->num;
     struct listing *l = fl->l;
     int64_t *count = fl->count;
+    if (lr->retracted)
+        return 0; /* corrected: counts nothing (listed with the corrections) */
     Shibao__V1__Event *ev = decode_row(lr);
     if (!ev)
         return 0;
@@ -271,6 +274,8 @@ static const struct latest **latest_sorted(const struct latest_map *m)
 static int registry_row(void *arg, const struct ledger_row *lr)
 {
     struct latest_map *m = arg;
+    if (lr->retracted)
+        return 0; /* out of the business's history */
     Shibao__V1__Event *ev = decode_row(lr);
     if (!ev)
         return 0;
@@ -327,6 +332,8 @@ out:
 static int staffing_row(void *arg, const struct ledger_row *lr)
 {
     struct latest_map *m = arg;
+    if (lr->retracted)
+        return 0; /* out of the person's history */
     Shibao__V1__Event *ev = decode_row(lr);
     if (!ev)
         return 0;
@@ -403,6 +410,64 @@ out:
     free(v);
     latest_free(&m);
     return rc;
+}
+
+/* ------------------------------------------------------------ corrections */
+
+/* The corrected events of the figure's kind (body) in the traced dates:
+ * who corrected each (its village), when the correction arrived, why, and
+ * the retraction or the replacement. */
+struct corrected {
+    struct listing *l;
+    const char *body;
+    json_t *rows;
+};
+
+static int corrected_row(void *arg, const struct ledger_correction *c)
+{
+    struct corrected *cr = arg;
+    if (strcmp(c->target_body, cr->body) != 0)
+        return 0;
+    json_t *r = json_object();
+    char when[32] = "";
+    time_t t = (time_t)c->received_at;
+    struct tm tm;
+    if (c->received_at && localtime_r(&t, &tm))
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    jset(cr->l, r, "village", json_string(c->village));
+    jset(cr->l, r, "occurred_on", json_string(c->target_on));
+    jset(cr->l, r, "event_id", json_string(c->target));
+    jset(cr->l, r, c->replaces ? "replaced_by" : "retracted_by", json_string(c->event_id));
+    jset(cr->l, r, "received_at", json_string(when));
+    jset(cr->l, r, "reason", json_string(c->reason));
+    if (!r || json_array_append_new(cr->rows, r) < 0)
+        cr->l->bad = 1;
+    return 0;
+}
+
+static void print_corrected(FILE *out, json_t *rows)
+{
+    size_t i;
+    json_t *r;
+    if (!json_array_size(rows))
+        return;
+    fprintf(out, "# corrected by their village, not counted: %zu\n", json_array_size(rows));
+    json_array_foreach(rows, i, r) {
+        json_t *by = json_object_get(r, "replaced_by");
+        fputs("# ", out);
+        put_clean(out, json_string_value(json_object_get(r, "village")));
+        fputc(' ', out);
+        put_clean(out, json_string_value(json_object_get(r, "occurred_on")));
+        fputc(' ', out);
+        put_clean(out, json_string_value(json_object_get(r, "event_id")));
+        fputs(by ? " replaced by " : " retracted by ", out);
+        put_clean(out, json_string_value(by ? by : json_object_get(r, "retracted_by")));
+        fputs(" at ", out);
+        put_clean(out, json_string_value(json_object_get(r, "received_at")));
+        fputs(" reason=", out);
+        put_clean(out, json_string_value(json_object_get(r, "reason")));
+        fputc('\n', out);
+    }
 }
 
 /* ------------------------------------------------------------ from the rollups */
@@ -579,6 +644,16 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
             jset(&l, l.root, "value", f.f[num].present ? json_integer(f.f[num].value) : json_null());
             jset(&l, l.root, "recount", json_integer(count));
             jset(&l, l.root, "events", json_incref(l.rows));
+            struct corrected cr = {&l, d->source == FIG_FROM_REGISTRY ? "registration"
+                                       : d->source == FIG_FROM_STAFFING ? "staffing"
+                                       : num == 25 ? "inspection" : "publicity",
+                                   json_array()};
+            jset(&l, l.root, "corrected", cr.rows);
+            if (ledger_corrections_each(db, t, d->source == FIG_FROM_FLOW ? first : NULL, last,
+                                        corrected_row, &cr) < 0) {
+                text_set_err(err, errlen, "cannot trace figure %d: %s", num, sqlite3_errmsg(db));
+                goto out;
+            }
         }
     }
     if (l.bad || !l.root || !l.rows) {
@@ -634,6 +709,7 @@ int trace_figure(sqlite3 *db, const char *township, const struct period *p, int 
                 fprintf(out, "# WARNING: the events give %" PRId64 ", the rollups %" PRId64
                              ": run shibao-aggregator verify\n", count, f.f[num].value);
             print_text(out, &l);
+            print_corrected(out, json_object_get(l.root, "corrected"));
         }
     }
     if (ferror(out))

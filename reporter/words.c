@@ -59,7 +59,7 @@ const char *rate(int part, int whole, char *buf, size_t n)
 
 int has_status(const struct figures *f)
 {
-    return f->months_expected > 0 || f->nvillages > 0 || f->revision > 0;
+    return f->months_expected > 0 || f->nvillages > 0 || f->revision > 0 || f->corrected > 0;
 }
 
 int town_silent(const struct figures *t)

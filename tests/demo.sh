@@ -4,7 +4,8 @@
 # loopback; the villages hand in the half-year that last ended, each month
 # on the 5th of the month after it, as a township's villages do; the demo
 # waits until the county has acknowledged everything (by checking, not by
-# sleeping) and prints the township's report (also written to demo-out/report.txt and,
+# sleeping); one village then corrects a record after the deadline (a
+# replacement, docs/INPUT.md), and the demo prints the township's report (also written to demo-out/report.txt and,
 # as a Word document, demo-out/report.docx) and the county summary.
 #
 # The hand-in days are past days, so the township's clock is set to each
@@ -150,8 +151,30 @@ for m in $months; do
 done
 # H2: what the villages did in the next January, on time too
 if [ "${PERIOD:4}" = H2 ]; then
-    hand_in "$((y + 1))-02-05" "$((y + 1))-01"
+    day="$((y + 1))-02-05"
+    hand_in "$day" "$((y + 1))-01"
 fi
+
+step "a village corrects a record after the deadline (更正): the report shows the revision"
+# The first village's first handout of leaflets (宣传资料) of the period was
+# 100 copies short: three days after the last hand-in it submits the whole
+# record again, naming the one it replaces and why (docs/INPUT.md).
+v=${VILLAGES[0]}
+fix_day=$(date -d "$day +3 days" +%F)
+old=
+for m in $months; do
+    [ -n "$old" ] || old=$(month_lines "$D/sim/$v.jsonl" "$y-$m" | grep -m1 'PUBLICITY_KIND_MATERIALS')
+done
+old_id=$(sed -n 's/.*"event_\{0,1\}[iI]d":"\([^"]*\)".*/\1/p' <<<"$old")
+old_on=$(sed -n 's/.*"occurred_\{0,1\}[oO]n":"\([^"]*\)".*/\1/p' <<<"$old")
+old_copies=$(sed -n 's/.*"copies":\([0-9]*\).*/\1/p' <<<"$old")
+printf '{"occurredOn":"%s","replaces":"%s","reason":"资料份数漏录100份","publicity":{"kind":"PUBLICITY_KIND_MATERIALS","copies":%d}}\n' \
+    "$old_on" "$old_id" $(( ${old_copies:-0} + 100 )) >"$D/hand-in/$v-correction.jsonl"
+start_aggregator "$fix_day"
+SHIBAO_TODAY=$fix_day "$BIN/shibao-collector" submit --outbox "$D/$v.db" --village "$v" \
+    "$D/hand-in/$v-correction.jsonl" >/dev/null
+wait_delivered
+echo "$fix_day: village $v replaced event $old_id ($old_on, ${old_copies:-0} copies) with $(( ${old_copies:-0} + 100 )) copies"
 "$BIN/shibao-aggregator" status --db "$D/township.db"
 
 step "the township's report ($PERIOD), rendered from the county database"

@@ -27,6 +27,7 @@ ledger                   common/ledger.c
 ledger_unkeyed           common/ledger.c
 ledger_streams           common/ledger.c
 quarantine               common/ledger.c
+corrections              common/ledger.c
 ingest_migrations        aggregator/ingest.c
 entity_events            aggregator/entity.c
 entity_events_unkeyed    aggregator/entity.c

@@ -227,6 +227,41 @@ static void test_errors(void **state)
     assert_non_null(strstr(e, "bad.csv:9: column 7: a value without a header\n"));
 }
 
+/* A correction (更正) on any template: 更正编号 names the event the row
+ * replaces, 更正原因 says why; both go into the Event, and the rules of a
+ * correction are the township's own (a reason needed, named by its
+ * column). */
+static void test_correction_columns(void **state)
+{
+    struct fx *fx = *state;
+    struct submit_result r;
+    struct collected c;
+    const char *good =
+        "日期,宣传类型,参加人数,资料份数,更正编号,更正原因\n"
+        "2024-03-07,宣传资料,,500,0190A1B2-C3D4-7E5F-8A6B-7C8D9E0F1A2B,份数多录了一个零\n"
+        "2024-03-08,集中学习,30,,,\n";
+    assert_int_equal(submit(fx, "fix.csv", good, &r), 0);
+    assert_int_equal(r.stored, 2);
+    read_outbox(fx, &c);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.ev[0]->replaces, "0190A1B2-C3D4-7E5F-8A6B-7C8D9E0F1A2B");
+    assert_string_equal(c.ev[0]->reason, "份数多录了一个零");
+    assert_int_equal(c.ev[0]->publicity->copies, 500);
+    assert_string_equal(c.ev[1]->replaces, "");
+    collected_free(&c);
+    const char *bad =
+        "日期,宣传类型,参加人数,资料份数,更正编号,更正原因\n"
+        "2024-03-07,宣传资料,,500,0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b,\n"
+        "2024-03-07,宣传资料,,500,,录错了\n"
+        "2024-03-07,宣传资料,,500,第3行,录错了\n";
+    assert_int_equal(submit(fx, "bad.csv", bad, &r), 1);
+    assert_int_equal(r.bad, 3);
+    const char *e = errors(fx);
+    assert_non_null(strstr(e, "bad.csv:2: 更正原因: missing\n"));
+    assert_non_null(strstr(e, "bad.csv:3: 更正原因: given without replaces\n"));
+    assert_non_null(strstr(e, "bad.csv:4: 更正编号: \"第3行\" is not a UUID\n"));
+}
+
 /* The derived ids are a format: a spreadsheet submitted again after an
  * upgrade must give the ids it gave before, or its rows are counted twice.
  * These were computed by the hand-written reader this file replaced
@@ -407,6 +442,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_derived_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_frozen_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_correction_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_header_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blank_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file, setup, teardown),

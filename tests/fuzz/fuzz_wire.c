@@ -14,7 +14,11 @@
  * one operator opened and closed in any order), boundary dates, counts and
  * enum values, raw strings. After such a batch the rollups must equal a
  * recount of the ledger in another order (verify_township): what the
- * township reports must not depend on the order events arrive in.
+ * township reports must not depend on the order events arrive in. Some
+ * items are corrections (a retraction, or an event that replaces another)
+ * naming one of the shared ids: a correction before or after its event,
+ * twice, of itself or of another village's event, must leave the same
+ * figures as the recount.
  *
  * SHIBAO_TODAY is pinned (unless set) so a finding reproduces any day. */
 #include <stddef.h>
@@ -216,7 +220,8 @@ static uint8_t *build_batch(const uint8_t *data, size_t size, size_t *len)
     enum { MAXI = 16 };
     struct fdp f = {data, size};
     struct item_bufs {
-        char id[48], village[24], date[24], op[64], name[64], notice[48], by[24];
+        char id[48], village[24], date[24], op[64], name[64], notice[48], by[24], target[48],
+            reason[64];
     };
     static struct item_bufs bufs[MAXI];
     Shibao__V1__Event ev[MAXI];
@@ -225,6 +230,7 @@ static uint8_t *build_batch(const uint8_t *data, size_t size, size_t *len)
     Shibao__V1__Rectification rect[MAXI];
     Shibao__V1__Publicity pub[MAXI];
     Shibao__V1__Staffing staff[MAXI];
+    Shibao__V1__Retraction retr[MAXI];
     Shibao__V1__Item items[MAXI], *pitems[MAXI];
     uint8_t *payloads[MAXI] = {0};
     Shibao__V1__Batch b = SHIBAO__V1__BATCH__INIT;
@@ -289,7 +295,19 @@ static uint8_t *build_batch(const uint8_t *data, size_t size, size_t *len)
             e->staffing = &staff[i];
             break;
         default:
-            break; /* no body */
+            /* no body, or a retraction of one of the shared ids */
+            if (fdp_u8(&f) >= 96) {
+                shibao__v1__retraction__init(&retr[i]);
+                retr[i].event_id = S(IDS, bf->target);
+                retr[i].reason = S(PERSONS, bf->reason);
+                e->body_case = SHIBAO__V1__EVENT__BODY_RETRACTION;
+                e->retraction = &retr[i];
+            }
+            break;
+        }
+        if (e->body_case != SHIBAO__V1__EVENT__BODY_RETRACTION && fdp_u8(&f) >= 192) {
+            e->replaces = S(IDS, bf->target);
+            e->reason = S(PERSONS, bf->reason);
         }
         shibao__v1__item__init(&items[i]);
         items[i].seq = b.prev_seq + 1 + i;
