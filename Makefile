@@ -263,7 +263,12 @@ UNITDIR  ?= $(PREFIX)/lib/systemd/system
 INSTALL_PROGS := shibao-collector shibao-aggregator shibao-reporter
 MAN_PAGES := shibao-collector.1 shibao-aggregator.1 shibao-reporter.1 shibao-events.5 shibao.conf.5
 MAN_OUT  := $(MAN_PAGES:%=$(BUILD)/man/%)
-UNITS    := shibao-aggregator.service shibao-reporter.service shibao-collector@.service
+UNITS    := shibao-aggregator.service shibao-reporter.service shibao-collector@.service \
+            shibao-aggregator-backup.service shibao-aggregator-backup.timer \
+            shibao-reporter-backup.service shibao-reporter-backup.timer \
+            shibao-collector-backup@.service shibao-collector-backup@.timer
+# the daily backup's script (packaging/backup), run by the backup units
+LIBEXECDIR ?= $(PREFIX)/lib/shibao
 EXAMPLES := $(wildcard packaging/examples/*)
 # the manuals' and the package's dates: the last commit's, for reproducible builds
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
@@ -301,15 +306,20 @@ install: all man
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
 	for u in $(UNITS); do \
-	    sed 's|/usr/bin/|$(BINDIR)/|g' packaging/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
+	    sed 's|/usr/bin/|$(BINDIR)/|g; s|/usr/lib/shibao/|$(LIBEXECDIR)/|g' packaging/systemd/$$u \
+	        >$(DESTDIR)$(UNITDIR)/$$u && \
 	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	sed 's|/usr/bin/|$(BINDIR)/|g' packaging/backup/shibao-backup >$(DESTDIR)$(LIBEXECDIR)/shibao-backup
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/shibao-backup
 
 uninstall:
 	rm -f $(INSTALL_PROGS:%=$(DESTDIR)$(BINDIR)/%)
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(filter %.1,$(MAN_PAGES)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(filter %.5,$(MAN_PAGES)))
 	rm -f $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
+	rm -f $(DESTDIR)$(LIBEXECDIR)/shibao-backup
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 deb: deps-pkg

@@ -13,6 +13,8 @@ struct feed {
     outbox_t *upstream;
     Shibao__V1__ProfileEntry **pending_profile;
     size_t nprofile;
+    /* feed_resync is queueing: 1 before its first piece, 2 after */
+    int resync;
 };
 
 int feed_new(sqlite3 *db, const char *township, outbox_t *upstream, feed_t **out)
@@ -50,12 +52,15 @@ int feed_upstream(const feed_t *fd) { return fd->upstream != NULL; }
 
 int feed_queue(feed_t *fd, Shibao__V1__Figure **figs, size_t nfigs)
 {
-    if (!fd->upstream || (nfigs == 0 && fd->nprofile == 0))
+    /* a resync's first piece goes even empty: the county forgets first */
+    if (!fd->upstream || (nfigs == 0 && fd->nprofile == 0 && fd->resync != 1))
         return 0;
     size_t off = 0;
     do {
         Shibao__V1__FigureBatch fb = SHIBAO__V1__FIGURE_BATCH__INIT;
         fb.township = fd->township;
+        fb.resync = fd->resync != 0;
+        fb.resync_first = fd->resync == 1;
         fb.n_figures = nfigs - off < FEED_FIGURES_MAX ? nfigs - off : FEED_FIGURES_MAX;
         fb.figures = figs + off;
         if (off == 0) { /* the profile goes with the first piece */
@@ -70,6 +75,8 @@ int feed_queue(feed_t *fd, Shibao__V1__Figure **figs, size_t nfigs)
         free(buf);
         if (rc < 0)
             return -1;
+        if (fd->resync)
+            fd->resync = 2;
         off += fb.n_figures;
     } while (off < nfigs);
     return 0;
@@ -142,12 +149,14 @@ int feed_resync(feed_t *fd)
     if (!(r = calloc(1, sizeof *r)))
         goto out;
     r->fd = fd;
+    fd->resync = 1;
     if (rollup_each(fd->db, fd->township, NULL, resync_figure, r) < 0 ||
         (r->n && feed_queue(fd, r->pfigs, r->n) < 0) ||
         profile_each(fd->db, fd->township, resync_profile, fd) < 0 || feed_queue(fd, NULL, 0) < 0)
         goto out;
     rc = db_commit(fd->db);
 out:
+    fd->resync = 0;
     free(r);
     feed_clear(fd);
     if (rc < 0)

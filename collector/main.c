@@ -245,7 +245,9 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
     if (o->spool && (spool_prepare(o->spool) < 0 ||
                      spool_new(o->spool, SPOOL_SETTLE_MS, SPOOL_WATCH_MS, &sp) < 0))
         goto out;
-    if (link_sender_new(zctx, o->connect, ob, o->village, &o->link, &s) < 0)
+    /* acks are recorded even on a full disk (outbox.h) */
+    if (outbox_keep_room(ob) < 0 ||
+        link_sender_new(zctx, o->connect, ob, o->village, &o->link, &s) < 0)
         goto out;
     link_sender_set_refusal_cb(s, on_refusal, NULL);
     if (o->desk.addr && desk_start(&o->desk, &desk) < 0)
@@ -322,7 +324,8 @@ int main(int argc, char **argv)
         rc = 0;
         goto out;
     }
-    if (outbox_new(db, &ob) < 0)
+    /* an outbox that lost commits (its WAL) is refused like a damaged one */
+    if (outbox_new(db, &ob) < 0 || outbox_guard(ob) < 0)
         goto out;
     if (strcmp(o.cmd, "submit") == 0)
         rc = submit(db, ob, &o);

@@ -305,11 +305,7 @@ static void hash_str(uint64_t h[2], const char *s)
     h[1] = (h[1] ^ 0x1f) * 1099511628211ull;
 }
 
-/* A row without an event id: a UUIDv8 (RFC 9562) from the village, the
- * row's cells and how many identical rows came before it in the file. The
- * same spreadsheet submitted again gives the same ids, so nothing is stored
- * twice; identical rows stay distinct events. -1 out of memory. */
-static int derived_id(struct csvfile *f, const struct record *r, const char *village, char *out)
+int sheetrows_derived_id(struct csvfile *f, const struct record *r, const char *village, char *out)
 {
     uint64_t h[2] = {14695981039346656037ull, 0x6c62272e07bb0142ull};
     hash_str(h, village ? village : "");
@@ -466,7 +462,7 @@ int build(struct csvfile *f, const struct record *r, Shibao__V1__Event **out, ch
         goto oom;
     if (!*ev->event_id) {
         char id[40];
-        if (derived_id(f, r, *ev->village_id ? ev->village_id : f->village, id) < 0 ||
+        if (sheetrows_derived_id(f, r, *ev->village_id ? ev->village_id : f->village, id) < 0 ||
             set_str(&ev->event_id, id) < 0)
             goto oom;
     }

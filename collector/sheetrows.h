@@ -62,6 +62,14 @@ int sheetrows_header(struct csvfile *f, submitter_t *s);
  * s as "column: reason". 0, or -1 (out of memory, or the submitter's -1:
  * the caller stores nothing). */
 int sheetrows_add(struct csvfile *f, submitter_t *s, const struct record *row);
+/* A row without an event id: a UUIDv8 (RFC 9562) from the village, the
+ * row's cells (but its event id column) and how many identical rows came
+ * before it in the file (counted in f, which may be a zeroed csvfile
+ * without a header: JSON Lines use it with the line as one cell). The same
+ * file submitted again gives the same ids, so nothing is stored twice;
+ * identical rows stay distinct events. out: 37 bytes. 0, -1 out of
+ * memory. */
+int sheetrows_derived_id(struct csvfile *f, const struct record *r, const char *village, char *out);
 /* Forgets the header (the next sheet has its own); derived ids go on. */
 void sheetrows_end_sheet(struct csvfile *f);
 /* Frees what f holds (f itself is the caller's). */

@@ -190,7 +190,10 @@ static void mask_text(char *t, size_t len)
 }
 
 /* Creates path (never there before, never through a link) holding text;
- * with append, adds to the end of an existing one instead. */
+ * with append, adds to the end of an existing one instead. A file it
+ * created and could not fill (a full disk) is removed again: the refused
+ * file stays in the spool and is refused again at a later scan, and then
+ * has one .err, not one more per try. */
 static int write_text(const char *path, char *text, size_t len, int append)
 {
     char q[QUOTED];
@@ -206,14 +209,36 @@ static int write_text(const char *path, char *text, size_t len, int append)
     if (!f) {
         close(fd);
         log_error("spool: cannot write %s: %s", log_quote(path, q, sizeof q), strerror(errno));
-        return -1;
+        goto fail;
     }
     size_t n = fwrite(text, 1, len, f);
     /* fclose reports what a buffered write failed to flush */
+    errno = 0;
     if (fclose(f) != 0 || n != len) {
-        log_error("spool: cannot write %s", log_quote(path, q, sizeof q));
+        log_error("spool: cannot write %s: %s", log_quote(path, q, sizeof q),
+                  errno ? strerror(errno) : "short write");
+        goto fail;
+    }
+    return 0;
+fail:
+    if (!append)
+        unlink(path);
+    return -1;
+}
+
+/* Makes a rename in dir durable: without it a power cut may bring the file
+ * back where it was, to be taken again. 0 or -1 (logged). */
+static int sync_dir(const char *dir)
+{
+    char q[QUOTED];
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) < 0) {
+        log_error("spool: cannot sync %s: %s", log_quote(dir, q, sizeof q), strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
+    close(fd);
     return 0;
 }
 
@@ -363,8 +388,17 @@ static int handle_file(spool_t *sp, const struct entry *e, sqlite3 *db, outbox_t
     }
     if (rename(path, target) < 0) {
         log_error("spool: cannot move %s to %s: %s", qpath, qtarget, strerror(errno));
+        if (errpath)
+            unlink(errpath); /* written again with the next try */
         goto out;
     }
+    /* the move is what says the file was taken: made durable, both ends
+     * (a failure is logged; the file is moved, and its events are stored) */
+    char *slash = strrchr(target, '/');
+    *slash = '\0';
+    sync_dir(target);
+    *slash = '/';
+    sync_dir(dir);
     if (r == 0)
         log_info("spool: %s: %d stored, %d duplicates, moved to %s", qpath, res.stored,
                  res.duplicates, qtarget);

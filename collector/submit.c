@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "pbjson.h"
+#include "sheetrows.h"
 
 /* A day of events from one village is kilobytes; anything near this is a
  * wrong file, and reading it whole must not take the collector down. */
@@ -25,11 +26,36 @@ static int blank(const char *s, size_t n)
 
 /* ------------------------------------------------------------ JSON Lines */
 
+/* A line without an event id gets the id a spreadsheet row would
+ * (sheetrows_derived_id), from the line's text as its one cell: the same
+ * file taken again (after a crash between the commit and the move to
+ * done/) stores nothing twice. 0 or -1 (out of memory). */
+static int derive_id(struct csvfile *ids, Shibao__V1__Event *ev, const char *village,
+                     const char *line, size_t n)
+{
+    int rc = -1;
+    struct record r = {0};
+    char id[40], *copy = NULL;
+    if (record_push(&r, line, n) < 0 ||
+        sheetrows_derived_id(ids, &r, ev->village_id && *ev->village_id ? ev->village_id : village,
+                             id) < 0 ||
+        !(copy = strdup(id)))
+        goto out;
+    if (ev->event_id && ev->event_id != protobuf_c_empty_string)
+        free(ev->event_id);
+    ev->event_id = copy;
+    rc = 0;
+out:
+    record_free(&r);
+    return rc;
+}
+
 int submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *name,
                   const char *buf, size_t len, FILE *errs, struct submit_result *res)
 {
     int rc = -1;
     submitter_t *s = NULL;
+    struct csvfile ids = {0}; /* identical lines so far, for derived ids */
     char err[512];
 
     if (submitter_new(village, name, errs, res, &s) < 0)
@@ -56,11 +82,18 @@ int submit_buffer(sqlite3 *db, outbox_t *ob, const char *village, const char *na
             submitter_bad(s, line, "%s", err);
             continue;
         }
+        Shibao__V1__Event *ev = (Shibao__V1__Event *)m;
+        if ((!ev->event_id || !*ev->event_id) && derive_id(&ids, ev, village, start, n) < 0) {
+            codec_free(m);
+            log_error("submit: %s:%d: out of memory", name, line);
+            goto out;
+        }
         if (submitter_add(s, m, line, NULL, NULL) < 0)
             goto out;
     }
     rc = submitter_commit(s, db, ob);
 out:
+    sheetrows_free(&ids);
     submitter_free(&s);
     return rc;
 }

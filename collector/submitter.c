@@ -307,6 +307,9 @@ int submitter_commit(submitter_t *s, sqlite3 *db, outbox_t *ob)
     if (db_commit(db) < 0)
         goto out;
     in_txn = 0;
+    /* a WAL that later loses this commit is then caught at start */
+    if (res->stored)
+        outbox_note_committed(ob);
     rc = 0;
 out:
     if (in_txn) {

@@ -5,7 +5,8 @@
  * if any record is bad, every bad record is reported as
  * "FILE:LINE: field: reason" and nothing from the file is stored; otherwise
  * all its events are stored in one transaction, and submitter_commit
- * returns after the commit (durable). event_id is generated when absent;
+ * returns after the commit (durable). event_id is generated when absent
+ * (JSON Lines and spreadsheet readers derive one first, sheetrows.h);
  * village_id is taken from the village when absent and refused when
  * different. An event_id already in the outbox (a resubmitted file) is not
  * stored again. */

@@ -1,6 +1,8 @@
 #include "outbox.h"
 #include "db.h"
 #include "log.h"
+#include "room.h"
+#include "seqmark.h"
 #include "uuid.h"
 
 #include <stdio.h>
@@ -21,6 +23,9 @@ struct outbox {
     int claimed;   /* outbox_claim ran */
     int64_t next_tidy; /* outbox_tidy: not before (seconds since the epoch) */
     uint64_t base; /* outbox seq of the current stream's seq 0 (outbox.h) */
+    room_t *room;  /* outbox_keep_room, or NULL */
+    seqmark_t *seqmark; /* outbox_guard, or NULL */
+    int prune_full; /* the last outbox_prune failed on a full disk */
     sqlite3_stmt *key_ins, *key_has, *top, *ins, *read, *count, *mark, *set_acked, *refusal;
 };
 
@@ -185,6 +190,8 @@ void outbox_destroy(outbox_t **pob)
     sqlite3_finalize(ob->mark);
     sqlite3_finalize(ob->set_acked);
     sqlite3_finalize(ob->refusal);
+    room_destroy(&ob->room);
+    seqmark_close(&ob->seqmark);
     free(ob);
     *pob = NULL;
 }
@@ -251,6 +258,11 @@ static int insert_item(outbox_t *ob, uint64_t seq, const void *payload, size_t l
 int outbox_put(outbox_t *ob, const char *key, const void *payload, size_t len, uint64_t *seq_out)
 {
     int rc = -1, own = 0;
+    if (ob->room && room_released(ob->room)) {
+        /* what the acks freed is theirs: new items wait for the disk */
+        log_error("outbox: the disk is full: new items wait until the room kept for acks is back");
+        return -1;
+    }
     if (sqlite3_get_autocommit(ob->db)) {
         /* A lone put still gets its key and its item committed together. */
         if (db_begin(ob->db) < 0)
@@ -337,11 +349,11 @@ int64_t outbox_pending(outbox_t *ob)
     return n;
 }
 
-int outbox_ack(outbox_t *ob, uint64_t seq)
+/* One try of outbox_ack; *full is set when the disk (or file) was full. */
+static int ack_once(outbox_t *ob, uint64_t seq, int *full)
 {
     int rc = -1, own = 0;
-    if (seq <= ob->acked)
-        return 0;
+    *full = 0;
     /* Joins a transaction the caller already holds rather than failing on
      * a nested BEGIN. */
     if (sqlite3_get_autocommit(ob->db)) {
@@ -360,17 +372,112 @@ int outbox_ack(outbox_t *ob, uint64_t seq)
     sqlite3_reset(ob->set_acked);
     if (step != SQLITE_DONE)
         goto fail;
-    if (own && db_commit(ob->db) < 0)
+    if (own && db_commit(ob->db) < 0) {
+        *full = (sqlite3_errcode(ob->db) & 0xff) == SQLITE_FULL;
         goto out;
+    }
     own = 0;
     ob->acked = seq;
     rc = 0;
     goto out;
 fail:
+    *full = (sqlite3_errcode(ob->db) & 0xff) == SQLITE_FULL;
     log_error("outbox: cannot record ack %llu: %s", (unsigned long long)seq, sqlite3_errmsg(ob->db));
 out:
     if (own)
         db_rollback(ob->db);
+    return rc;
+}
+
+/* A write that frees space failed on a full disk: the room kept aside is
+ * given back, and what the WAL holds is moved into the file where it can
+ * be (a checkpoint that cannot finish still lets the next commit write).
+ * 1 when there was room to give, so the write is worth trying again. */
+static int make_room(outbox_t *ob)
+{
+    if (!ob->room || room_release(ob->room) != 1)
+        return 0;
+    sqlite3_wal_checkpoint_v2(ob->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return 1;
+}
+
+int outbox_ack(outbox_t *ob, uint64_t seq)
+{
+    int full = 0;
+    if (seq <= ob->acked)
+        return 0;
+    int rc = ack_once(ob, seq, &full);
+    /* only when the caller holds no transaction: its writes would be lost */
+    if (rc < 0 && full && sqlite3_get_autocommit(ob->db) && make_room(ob))
+        rc = ack_once(ob, seq, &full);
+    return rc;
+}
+
+/* FILE + suffix, malloc'd; NULL for a database in memory (or no memory,
+ * logged). */
+static char *beside(outbox_t *ob, const char *suffix)
+{
+    const char *file = sqlite3_db_filename(ob->db, "main");
+    char *path = NULL;
+    if (!file || !*file)
+        return NULL;
+    if (asprintf(&path, "%s%s", file, suffix) < 0) {
+        log_error("outbox: out of memory");
+        return NULL;
+    }
+    return path;
+}
+
+int outbox_guard(outbox_t *ob)
+{
+    int rc = -1;
+    char stream[UUID_STR_LEN];
+    uint64_t marked = 0;
+    sqlite3_stmt *st = NULL;
+    char *path = beside(ob, "-seq");
+    if (!path)
+        return sqlite3_db_filename(ob->db, "main") && *sqlite3_db_filename(ob->db, "main") ? -1 : 0;
+    seqmark_close(&ob->seqmark);
+    if (seqmark_open(path, &ob->seqmark) < 0)
+        goto out;
+    int r = seqmark_read(ob->seqmark, stream, &marked);
+    if (r < 0)
+        goto out;
+    /* a copy made by `backup` is behind by design: it takes a new stream */
+    int copy = sqlite3_prepare_v2(ob->db, "SELECT 1 FROM outbox_copy", -1, &st, NULL) == SQLITE_OK;
+    uint64_t top = outbox_last(ob);
+    if (r == 1 && !copy && strcmp(stream, ob->stream) == 0 && marked > top) {
+        char why[200];
+        snprintf(why, sizeof why,
+                 "items up to %llu were stored, it holds up to %llu: its last commits are lost,"
+                 " its -wal file was damaged or removed",
+                 (unsigned long long)marked, (unsigned long long)top);
+        log_error(DB_DAMAGED_FMT, sqlite3_db_filename(ob->db, "main"), why);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    free(path);
+    return rc;
+}
+
+int outbox_note_committed(outbox_t *ob)
+{
+    if (!ob->seqmark)
+        return 0;
+    ob->last_valid = 0; /* the committed top, as the table has it */
+    return seqmark_raise(ob->seqmark, ob->stream, outbox_last(ob));
+}
+
+int outbox_keep_room(outbox_t *ob)
+{
+    char *path = beside(ob, "-room");
+    if (!path)
+        return sqlite3_db_filename(ob->db, "main") && *sqlite3_db_filename(ob->db, "main") ? -1 : 0;
+    room_destroy(&ob->room);
+    int rc = room_new(path, ROOM_OUTBOX_BYTES, &ob->room);
+    free(path);
     return rc;
 }
 
@@ -650,6 +757,7 @@ int outbox_prune(outbox_t *ob, int keep_days, int64_t now, int max_items)
     own = 0;
     rc = n;
 out:
+    ob->prune_full = rc < 0 && (sqlite3_errcode(ob->db) & 0xff) == SQLITE_FULL;
     sqlite3_finalize(del);
     if (own)
         db_rollback(ob->db);
@@ -718,7 +826,12 @@ int outbox_tidy(outbox_t *ob, int keep_days)
     if (now < ob->next_tidy)
         return 0;
     ob->next_tidy = now + 1;
+    /* the room given for acks is taken back once the disk has some again */
+    if (ob->room)
+        room_retake(ob->room, now, 5);
     int n = outbox_prune(ob, keep_days, now, OUTBOX_PRUNE_BATCH);
+    if (n < 0 && ob->prune_full && make_room(ob))
+        n = outbox_prune(ob, keep_days, now, OUTBOX_PRUNE_BATCH);
     if (n > 0)
         log_debug("outbox: pruned %d items delivered more than %d days ago", n, keep_days);
     return n < 0 ? -1 : 0;

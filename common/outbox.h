@@ -71,6 +71,25 @@ int64_t outbox_pending(outbox_t *ob);
  * A seq <= the current ack is a no-op. */
 int outbox_ack(outbox_t *ob, uint64_t seq);
 
+/* Keeps ROOM_OUTBOX_BYTES of disk aside beside the outbox's file (FILE-room,
+ * room.h) for the sender: on a full disk, recording an ack or pruning
+ * releases it and writes again, so delivery never stops for want of space,
+ * and the room is taken back (outbox_tidy) once the disk has room; until
+ * then this outbox's puts fail (what the acks freed is theirs). Only for the
+ * process that sends. 0 or -1 (logged). */
+int outbox_keep_room(outbox_t *ob);
+
+/* For a village's outbox (the only copy of its events): checks, before
+ * anything is put or sent, that the file holds every item the last commits
+ * stored, as the mark beside it says (FILE-seq, seqmark.h), and keeps that
+ * mark from then on (outbox_note_committed). A file that lost commits (a
+ * damaged or removed -wal) is refused, logged as a damaged database:
+ * restore from backup. 0 or -1. */
+int outbox_guard(outbox_t *ob);
+/* After the caller committed puts: raises the mark to the last seq, durably.
+ * Nothing without outbox_guard. 0 or -1 (logged; what was put is stored). */
+int outbox_note_committed(outbox_t *ob);
+
 /* Calls fn for items (pending or kept) with seq > after, in seq order, until max_items or
  * max_bytes of payload (at least one item is read whatever its size).
  * payload is valid only during the call. fn returns 0 to go on, non-zero to

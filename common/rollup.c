@@ -305,7 +305,7 @@ int rollup_new(sqlite3 *db, enum rollup_kind kind, rollup_t **out)
                    "INSERT INTO rollup(township, village, month, metric, value, version)"
                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                    " ON CONFLICT DO UPDATE SET value = excluded.value, version = excluded.version"
-                   " WHERE excluded.version > version",
+                   " WHERE ?7 OR excluded.version > version",
                    &r->put) < 0 ||
         db_prepare(db, "SELECT value, version FROM profile WHERE township = ?1 AND key = ?2",
                    &r->prof_get) < 0 ||
@@ -374,16 +374,65 @@ out:
     return rc;
 }
 
-int rollup_put(rollup_t *r, const char *township, const char *village, const char *month,
-               const char *metric, int64_t value, uint64_t version)
+/* rollup_put, or with over rollup_set. */
+static int put_key(rollup_t *r, const char *township, const char *village, const char *month,
+                   const char *metric, int64_t value, uint64_t version, int over)
 {
     sqlite3_stmt *st = r->put;
     bind_key(st, township, village, month, metric);
     sqlite3_bind_int64(st, 5, value);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)version);
+    sqlite3_bind_int(st, 7, over);
     int rc = sqlite3_step(st) == SQLITE_DONE ? (sqlite3_changes(r->db) > 0) : -1;
     if (rc < 0)
         log_error("rollup: %s", sqlite3_errmsg(r->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+int rollup_put(rollup_t *r, const char *township, const char *village, const char *month,
+               const char *metric, int64_t value, uint64_t version)
+{
+    return put_key(r, township, village, month, metric, value, version, 0);
+}
+
+int rollup_set(rollup_t *r, const char *township, const char *village, const char *month,
+               const char *metric, int64_t value, uint64_t version)
+{
+    return put_key(r, township, village, month, metric, value, version, 1) < 0 ? -1 : 0;
+}
+
+int rollup_forget(rollup_t *r, const char *township)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    static const char *const sql[] = {"DELETE FROM rollup WHERE township = ?1",
+                                      "DELETE FROM profile WHERE township = ?1"};
+    for (size_t i = 0; i < 2; i++) {
+        if (db_prepare(r->db, sql[i], &st) < 0)
+            return -1;
+        sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+        if (rc < 0)
+            log_error("rollup: %s", sqlite3_errmsg(r->db));
+        sqlite3_finalize(st);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int profile_set(rollup_t *r, const char *township, const char *key, const char *value,
+                uint64_t version)
+{
+    sqlite3_stmt *st = r->prof_set;
+    sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)version);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc < 0)
+        log_error("profile: %s", sqlite3_errmsg(r->db));
     sqlite3_reset(st);
     return rc;
 }

@@ -66,6 +66,11 @@ int rollup_add(rollup_t *r, const char *township, const char *village, const cha
  * Returns 1 applied, 0 stale (ignored), -1 error. */
 int rollup_put(rollup_t *r, const char *township, const char *village, const char *month,
                const char *metric, int64_t value, uint64_t version);
+/* County, from a township's resync (its figures as they are, authoritative:
+ * a township restored from a backup numbers versions again from its copy's):
+ * sets the key to value and version whatever it held. 0 or -1. */
+int rollup_set(rollup_t *r, const char *township, const char *village, const char *month,
+               const char *metric, int64_t value, uint64_t version);
 
 /* Township: the stored value of a key, as the caller's transaction sees
  * it (what it flushed so far included): count's "set once" and "set to
@@ -109,6 +114,14 @@ int rollup_has_totals(sqlite3 *db);
  * county side: applied only if newer. Returns 1 changed/applied, 0 not, -1. */
 int profile_put(rollup_t *r, const char *township, const char *key, const char *value,
                 uint64_t version, uint64_t *version_out);
+/* County, before a township's resync: forgets every rollup and profile
+ * entry of the township (the resync brings every one it holds). Caller's
+ * transaction. 0 or -1. */
+int rollup_forget(rollup_t *r, const char *township);
+/* County, from a resync: the entry as given, whatever version it held (as
+ * rollup_set). 0 or -1. */
+int profile_set(rollup_t *r, const char *township, const char *key, const char *value,
+                uint64_t version);
 
 /* One profile entry, valid during the callback only. */
 struct profile_row {

@@ -264,13 +264,19 @@ static int put_all(county_t *c, const Shibao__V1__FigureBatch *fb, const struct 
 {
     for (size_t i = 0; i < fb->n_figures; i++) {
         const Shibao__V1__Figure *f = fb->figures[i];
-        if (!r->fig[i] && rollup_put(c->rollup, fb->township, f->village, f->month, f->metric,
-                                     f->value, f->version) < 0)
+        if (r->fig[i])
+            continue;
+        /* a resync is the township as it is, even below the versions held */
+        if ((fb->resync ? rollup_set : rollup_put)(c->rollup, fb->township, f->village, f->month,
+                                                   f->metric, f->value, f->version) < 0)
             return -1;
     }
     for (size_t i = 0; i < fb->n_profile; i++) {
         const Shibao__V1__ProfileEntry *e = fb->profile[i];
-        if (!r->ent[i] && profile_put(c->rollup, fb->township, e->key, e->value, e->version, NULL) < 0)
+        if (r->ent[i])
+            continue;
+        if (fb->resync ? profile_set(c->rollup, fb->township, e->key, e->value, e->version) < 0
+                       : profile_put(c->rollup, fb->township, e->key, e->value, e->version, NULL) < 0)
             return -1;
     }
     return 0;
@@ -310,6 +316,8 @@ static int forward(county_t *c, const Shibao__V1__FigureBatch *fb, const struct 
     int rc = -1;
     Shibao__V1__FigureBatch part = SHIBAO__V1__FIGURE_BATCH__INIT;
     part.township = fb->township;
+    part.resync = fb->resync;
+    part.resync_first = fb->resync_first;
     part.figures = malloc((fb->n_figures ? fb->n_figures : 1) * sizeof *part.figures);
     part.profile = malloc((fb->n_profile ? fb->n_profile : 1) * sizeof *part.profile);
     uint8_t *buf = NULL;
@@ -366,8 +374,10 @@ int county_apply(county_t *c, const uint8_t *payload, size_t len, const char *or
             r.nent++;
         }
     /* Queued upstream in this transaction: a piece is forwarded if and
-     * only if it was applied here. */
-    if (apply_piece(c, fb, &r) < 0 || forward(c, fb, &r, payload, len) < 0)
+     * only if it was applied here. A resync replaces what the county held
+     * of the township, keys it no longer has included (it was restored). */
+    if ((fb->resync && fb->resync_first && rollup_forget(c->rollup, fb->township) < 0) ||
+        apply_piece(c, fb, &r) < 0 || forward(c, fb, &r, payload, len) < 0)
         goto out;
     rc = 0;
     if (r.nfig + r.nent) {

@@ -100,6 +100,74 @@ refused "aggregator status, file cut short" "$T/cut.db" quick_check "$BIN/shibao
 refused "aggregator run, file cut short" "$T/cut.db" quick_check "$BIN/shibao-aggregator" run \
     --db "$T/cut.db" --township $TOWN --listen "ipc://$T/cut.sock" --key "$T/keys/town"
 
+# A damaged WAL (issue 17 point 5): SQLite replays a WAL up to its first
+# damaged frame and drops the rest without a word. A process killed (the
+# power cut's stand-in) leaves its -wal; its first frame is overwritten.
+# damage_wal FILE: 64 bytes of the first frame's page (after the WAL's
+# 32-byte header and the frame's 24-byte header).
+damage_wal() { head -c 64 /dev/zero | tr '\0' '\245' | dd of="$1-wal" bs=1 seek=$((32 + 24 + 100)) conv=notrunc status=none; }
+# lost_refused NAME FILE CMD...: refused as damaged, saying commits were lost.
+lost_refused() {
+    local name=$1 file=$2 rc; shift 2
+    timeout 20 "$@" >"$T/out.txt" 2>"$T/err.txt"; rc=$?
+    if [ $rc -eq 0 ] || [ $rc -eq 124 ]; then
+        bad "$name: exit status $rc, expected a refusal (stdout: $(head -c 200 "$T/out.txt"); stderr: $(head -c 300 "$T/err.txt"))"
+    elif ! grep -qF "$file: damaged database (" "$T/err.txt" || ! grep -q "commits are lost" "$T/err.txt" \
+        || ! grep -qF "restore from backup (see docs/RELIABILITY.md)" "$T/err.txt"; then
+        bad "$name: exit $rc without the message: $(head -c 400 "$T/err.txt")"
+    else
+        ok "$name: exit $rc, \"$(grep -o 'damaged database (.*' "$T/err.txt" | head -1 | cut -c1-120)...\""
+    fi
+}
+
+# A village outbox: 10 events checkpointed into the file, then 2,000 that
+# `submit` reported stored live only in the WAL (the daemon holds it open).
+O=$T/wal-outbox.db
+gen_events $V 4 1 10 4 >"$T/w1.jsonl"; gen_events $V 5 1 2000 5 >"$T/w2.jsonl"
+"$BIN/shibao-collector" submit --outbox "$O" --village $V "$T/w1.jsonl" >/dev/null || bad "submit w1"
+start walcol "$BIN/shibao-collector" run --outbox "$O" --village $V --connect "ipc://$T/nobody.sock" \
+    --key "$T/keys/$V" --server-key "$T/keys/town.pub"
+WCOL=$LAST_PID
+"$BIN/shibao-collector" submit --outbox "$O" --village $V "$T/w2.jsonl" >"$T/w2.out" || bad "submit w2"
+check "submit reported the 2000 events stored" grep -q "2000 events stored" "$T/w2.out"
+stop "$WCOL" KILL
+check "the killed collector left its WAL" test -s "$O-wal"
+damage_wal "$O"
+lost_refused "collector status, damaged WAL (2000 stored events lost)" "$O" \
+    "$BIN/shibao-collector" status --outbox "$O"
+lost_refused "collector run, damaged WAL" "$O" "$BIN/shibao-collector" run --outbox "$O" --village $V \
+    --connect "ipc://$T/none.sock" --key "$T/keys/$V" --server-key "$T/keys/town.pub"
+lost_refused "collector submit, damaged WAL" "$O" "$BIN/shibao-collector" submit --outbox "$O" \
+    --village $V "$T/more.jsonl"
+
+# A township: 2,000 events acknowledged, then killed and its WAL damaged.
+# It has lost them; the village kept them (--keep-days) and sends them
+# again when the township answers that it holds less: exact again.
+TW=$T/wal-town.db
+[ -n "${INSECURE:-}" ] || "$BIN/shibao-aggregator" enroll --db "$TW" --village $V --key "$T/keys/$V.pub" >/dev/null || bad "enrol"
+agg_wal() {
+    start walagg "$BIN/shibao-aggregator" --db "$TW" --township $TOWN --listen "ipc://$T/walagg.sock" \
+        $(if [ -n "${INSECURE:-}" ]; then echo --insecure; else echo "--key $T/keys/town"; fi)
+    WAGG=$LAST_PID
+}
+agg_wal
+gen_events $V 6 1 2000 6 >"$T/w3.jsonl"
+"$BIN/shibao-collector" submit --outbox "$T/wal-v.db" --village $V "$T/w3.jsonl" >/dev/null || bad "submit w3"
+start walv "$BIN/shibao-collector" run --outbox "$T/wal-v.db" --village $V --connect "ipc://$T/walagg.sock" \
+    $(collector_sec $V)
+check "the township acknowledged 2000 events" wait_until 60 all_delivered "$T/wal-v.db"
+stop "$WAGG" KILL
+check "the killed aggregator left its WAL" test -s "$TW-wal"
+damage_wal "$TW"
+agg_wal
+ids_of "$T/w3.jsonl" >"$T/w3.ids"
+healed() { [ "$(ledger_count "$TW")" = 2000 ]; }
+check "the village sends them again: the township holds all 2000" wait_until 60 healed
+ledger_ids "$TW" >"$T/w3.ledger"
+check "exactly the acknowledged events, each once" cmp -s "$T/w3.ids" "$T/w3.ledger"
+resent() { "$BIN/shibao-collector" status --outbox "$T/wal-v.db" | awk -F': ' '/^sent again/ {print $2+0}'; }
+check "because the township had lost them (the village counted a resend: $(resent))" test "$(resent)" -ge 1
+
 # The whole files still serve and report (the check refuses only damage).
 check "aggregator status on the whole file" "$BIN/shibao-aggregator" status --db "$T/town.db"
 check "aggregator verify on the whole file" "$BIN/shibao-aggregator" verify --db "$T/town.db" --township $TOWN

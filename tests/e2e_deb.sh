@@ -127,6 +127,32 @@ check "the collector may write the spool" grep -qx ReadWritePaths=/var/spool/shi
 check "collector template reads /etc/shibao/collector-%i.conf" \
     grep -q '^ExecStart=/usr/bin/shibao-collector run --config /etc/shibao/collector-%i.conf$' "${UNITS[2]}"
 
+# The daily backups (issue 17 point 1): a timer and a oneshot service per
+# program, running the rotation script (tests/e2e_backup_keep.sh runs it).
+BACKUP_UNITS=()
+for b in aggregator-backup reporter-backup collector-backup@; do
+    BACKUP_UNITS+=("/lib/systemd/system/shibao-$b.service" "/lib/systemd/system/shibao-$b.timer")
+done
+for u in "${BACKUP_UNITS[@]}"; do check "unit installed: $u" test -f "$u"; done
+check "the backup script is installed, executable" test -x /usr/lib/shibao/shibao-backup
+timeout 60 systemd-analyze verify "${BACKUP_UNITS[@]}" >"$T/verify-backup.log" 2>&1; rc=$?
+sed 's/^/   systemd-analyze: /' "$T/verify-backup.log"
+check_eq "systemd-analyze verify on the backup units (exit status)" 0 "$rc"
+check_eq "systemd-analyze verify says nothing of them" 0 "$(wc -l <"$T/verify-backup.log")"
+for u in "${BACKUP_UNITS[@]}"; do
+    case $u in
+    *.timer) check "$(basename "$u"): daily" grep -qx OnCalendar=daily "$u" ;;
+    *.service)
+        r=$(basename "$u" | sed 's/^shibao-\([a-z]*\).*/\1/')
+        check "$(basename "$u"): runs as shibao-$r, sandboxed" \
+            sh -c "grep -qx User=shibao-$r '$u' && grep -qx ProtectSystem=strict '$u' && grep -q '^ExecStart=/usr/lib/shibao/shibao-backup $r ' '$u'"
+        level=$(timeout 60 systemd-analyze security --offline=true --no-pager "$u" 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]* [A-Z]*\).*/\1/p')
+        check "$(basename "$u"): systemd-analyze security rates it at most 3.0 OK or SAFE (${level:-?})" \
+            awk -v s="$level" 'BEGIN { split(s, a, " "); exit !(s != "" && a[1] + 0 <= 3.0 && (a[2] == "OK" || a[2] == "SAFE")) }'
+        ;;
+    esac
+done
+
 # ---------------------------------------------------------------- the installed programs at work
 # As the units run them: each service's user, --config files, state in its
 # /var/lib/shibao/ROLE, the collector's spool in /var/spool/shibao. (No
@@ -195,6 +221,16 @@ check_eq "files the collector made are shibao-collector's" "" \
     "$(find $SC \! -user shibao-collector -printf '%p ' 2>/dev/null)"
 check_eq "the spool's done/ is shibao-collector's" shibao-collector "$(stat -c %U $SP/done 2>&1)"
 check "the collector cannot read the aggregator's directory" sh -c "! ${AS_COL[*]} ls $SA >/dev/null 2>&1"
+# the daily backup as its service runs it: the service's user, its
+# configuration, twice more than it keeps
+for i in 1 2 3 4 5; do
+    SHIBAO_BACKUP_KEEP=2 "${AS_AGG[@]}" /usr/lib/shibao/shibao-backup aggregator "$T/aggregator.conf" \
+        >>"$T/backup.log" 2>&1 || bad "installed shibao-backup, run $i: $(tail -1 "$T/backup.log")"
+done
+check_eq "the installed backup keeps 2 copies in $SA/backup after 5 runs" 2 \
+    "$(find $SA/backup -name 'e2e-town-*.db' 2>/dev/null | wc -l)"
+check_eq "they are shibao-aggregator's, mode 0600" "shibao-aggregator 600" \
+    "$(stat -c '%U %a' "$(find $SA/backup -name 'e2e-town-*.db' | head -1)" 2>&1)"
 check "a bad configuration is refused with FILE:LINE: key" sh -c \
     "printf 'db = x\nlisten = tcp://*:1\ncolour = red\n' >'$T/bad.conf'; /usr/bin/shibao-aggregator status --config '$T/bad.conf' 2>&1 | grep -q '$T/bad.conf:3: colour: unknown key'"
 

@@ -179,10 +179,22 @@ static void test_missing_ids_filled(void **state)
     assert_int_equal(outbox_read(fx->ob, 0, 100, 1 << 20, collect, &c), 1);
     assert_non_null(c.ev[0]);
     assert_true(uuid_valid(c.ev[0]->event_id));
-    assert_int_equal(c.ev[0]->event_id[14], '7'); /* a v7 */
+    assert_int_equal(c.ev[0]->event_id[14], '8'); /* derived from the line, as a CSV row's */
     assert_string_equal(c.ev[0]->village_id, VILLAGE);
     assert_int_equal(outbox_has_key(fx->ob, c.ev[0]->event_id), 1);
     collected_free(&c);
+
+    /* the same file taken again (a crash before its move to done/) stores
+     * nothing; the same line twice in a file is two events */
+    assert_int_equal(submit_str(fx, "x.jsonl", text, &r), 0);
+    assert_int_equal(r.stored, 0);
+    assert_int_equal(r.duplicates, 1);
+    char twice[512];
+    snprintf(twice, sizeof twice, "%s%s", text, text);
+    assert_int_equal(submit_str(fx, "z.jsonl", twice, &r), 0);
+    assert_int_equal(r.stored, 1); /* the first is x.jsonl's line */
+    assert_int_equal(r.duplicates, 1);
+    assert_int_equal(outbox_pending(fx->ob), 2);
 
     /* "" is absent too */
     assert_int_equal(
