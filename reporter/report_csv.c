@@ -151,7 +151,7 @@ int csv_county(FILE *out, const struct figures *total, const struct figures *tow
         csv_text(out, head);
         cols[i] = &towns[i];
     }
-    fputs(",全县\r\n", out);
+    fprintf(out, ",全%s\r\n", report_area(total, towns, n));
     cols[n] = total;
     csv_rows(out, cols, n + 1);
     csv_status_rows(out, cols, n + 1);
