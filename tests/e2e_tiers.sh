@@ -89,7 +89,8 @@ docx_text() { /usr/bin/python3 -c 'import re, sys, zipfile; print(re.sub("<[^>]+
 docx_text "$T/city-all.docx" >"$T/city-all.docx.txt"
 docx_text "$T/county-all.docx" >"$T/county-all.docx.txt"
 page_port() { grep -o 'county page at http://127.0.0.1:[0-9]*/' "$T/city.log" | sed 's/.*:\([0-9]*\)\/$/\1/'; }
-check "the city serves its live page" wait_until 10 page_port
+page_up() { grep -q 'county page at http://127.0.0.1:[0-9]*/' "$T/city.log"; }
+check "the city serves its live page" wait_until 10 page_up
 curl -sf "http://127.0.0.1:$(page_port)/?period=$P" >"$T/city-page.html" || bad "the city's live page"
 check "city text: 全市, counting its counties" \
     grep -q "^2022年上半年，全市1个县（市、区）、1个镇中有1个报送了食品安全工作数据，未报送的镇：无。" "$T/city-all.text"
