@@ -230,7 +230,6 @@ int chart_png(const struct chart *c, struct chart_picture *p)
     int rc = -1;
     char *buf = NULL;
     size_t len = 0;
-    FILE *m = NULL;
     cairo_surface_t *s = NULL;
     cairo_t *cr = NULL;
     memset(p, 0, sizeof *p);
@@ -257,26 +256,21 @@ int chart_png(const struct chart *c, struct chart_picture *p)
         for (int k = 0; k < 2; k++)
             draw_panel(cr, c, k, k * W / 2);
     cairo_surface_flush(s);
-    if (!(m = open_memstream(&buf, &len))) {
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) {
         log_error("docx: out of memory");
         goto out;
     }
     cairo_status_t st = cairo_surface_write_to_png_stream(s, to_stream, m);
     int closed = fclose(m);
-    m = NULL;
     if (st != CAIRO_STATUS_SUCCESS || closed != 0) {
         log_error("docx: cannot write a chart as PNG");
         goto out;
     }
-    p->data = (unsigned char *)buf;
-    p->len = len;
-    p->width = W * SCALE;
-    p->height = h * SCALE;
+    *p = (struct chart_picture){(unsigned char *)buf, len, W * SCALE, h * SCALE};
     buf = NULL;
     rc = 0;
 out:
-    if (m)
-        fclose(m);
     free(buf);
     cairo_destroy(cr);
     cairo_surface_destroy(s);

@@ -215,13 +215,8 @@ static void village_table(FILE *m, const struct figures *f, const struct col *co
 
 static void work_cells(struct table *t, const struct village_figures *v)
 {
-    cell_int(t, v->inspections);
-    cell_int(t, v->inspections_ordered);
-    cell_int(t, v->inspections_removed_destroyed);
-    cell_int(t, v->routine_distribution);
-    cell_int(t, v->study_sessions);
-    cell_int(t, v->copies);
-    cell_int(t, v->registered);
+    for (int k = 0; k < N_VILLAGE_WORK; k++)
+        cell_int(t, village_work(v, k));
 }
 
 static void village_work_table(FILE *m, const struct figures *f)

@@ -84,6 +84,19 @@ const char *village_short(const struct village_figures *v)
     return v->name[0] ? v->name : v->code;
 }
 
+int64_t village_work(const struct village_figures *v, int i)
+{
+    switch (i) {
+    case 0: return v->inspections;
+    case 1: return v->inspections_ordered;
+    case 2: return v->inspections_removed_destroyed;
+    case 3: return v->routine_distribution;
+    case 4: return v->study_sessions;
+    case 5: return v->copies;
+    default: return v->registered;
+    }
+}
+
 const char *report_area(const struct figures *total, const struct figures *towns, int n)
 {
     return tier_area(tier_of(total, towns, n));

@@ -28,6 +28,13 @@ extern const struct sup_def SUP[N_SUP];
 /* The i-th supporting figure's value in f (0 <= i < N_SUP). */
 int64_t sup_value(const struct figures *f, int i);
 
+/* A village's work, in the order every village table lists it: all
+ * inspections, those that ordered a rectification, those that removed or
+ * destroyed products, routine inspections of distribution units, study
+ * sessions, copies handed out, businesses registered (0 <= i < N). */
+enum { N_VILLAGE_WORK = 7 };
+int64_t village_work(const struct village_figures *v, int i);
+
 /* The i-th supporting figure's key, label and value; -1 past the last. */
 int render_supporting(const struct figures *f, int i, const char **key, const char **label,
                       int64_t *value);
