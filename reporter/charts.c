@@ -1,6 +1,5 @@
 #include "charts.h"
 #include "markup.h"
-#include "svg.h"
 #include "words.h"
 
 #include <inttypes.h>
@@ -249,15 +248,6 @@ void chart_free(struct chart *c)
     c->bars = NULL;
     c->rates = NULL;
     c->n = 0;
-}
-
-void chart_svg(FILE *out, enum chart_id id, const struct figures *f, const struct figures *towns,
-               int n)
-{
-    struct chart c;
-    chart_of(&c, id, f, towns, n);
-    svg_chart(out, &c);
-    chart_free(&c);
 }
 
 /* The axis of a chart whose largest value is max: a step of 1, 2 or 5

@@ -74,9 +74,6 @@ int chart_of(struct chart *c, enum chart_id id, const struct figures *f,
              const struct figures *towns, int n);
 void chart_free(struct chart *c);
 
-/* The chart as inline SVG (svg.h). */
-void chart_svg(FILE *out, enum chart_id id, const struct figures *f, const struct figures *towns,
-               int n);
 
 /* The axis of a chart whose largest value is max: a step of 1, 2 or 5
  * times a power of ten giving at most six steps, *ticks of them. */

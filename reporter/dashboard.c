@@ -1,5 +1,6 @@
 #include "html.h"
 #include "charts.h"
+#include "svg.h"
 #include "markup.h"
 #include "report_html.h"
 #include "words.h"

@@ -1,5 +1,6 @@
 #include "report_html.h"
 #include "charts.h"
+#include "svg.h"
 #include "log.h"
 #include "markup.h"
 #include "report_text.h"

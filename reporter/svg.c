@@ -206,3 +206,12 @@ void svg_chart(FILE *out, const struct chart *c)
     }
     svg_empty(out, c->empty ? c->empty : "");
 }
+
+void chart_svg(FILE *out, enum chart_id id, const struct figures *f, const struct figures *towns,
+               int n)
+{
+    struct chart c;
+    chart_of(&c, id, f, towns, n);
+    svg_chart(out, &c);
+    chart_free(&c);
+}

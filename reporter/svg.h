@@ -15,6 +15,9 @@
 /* A chart of charts.h, drawn by its kind (two panels side by side for the
  * months). */
 void svg_chart(FILE *out, const struct chart *c);
+/* Chart id of f (or of towns, n), built (charts.h) and drawn. */
+void chart_svg(FILE *out, enum chart_id id, const struct figures *f, const struct figures *towns,
+               int n);
 /* A centred note (why the chart is empty) in place of a chart. */
 void svg_empty(FILE *out, const char *why);
 /* Horizontal bars, one row per bar, stacked by series, the total at the
