@@ -401,8 +401,14 @@ static void picture(struct doc *d, enum chart_id id, const struct figures *f,
     if (rc != 0)
         return;
     const struct chart_picture *p = &d->pic[d->npic++];
-    /* EMU: 635 a twip; the picture keeps its proportions */
+    /* EMU: 635 a twip; the picture keeps its proportions, and a tall one
+     * (many villages) is narrowed to leave its caption room on the page */
     long long cx = DOCX_TEXT_W * 635LL, cy = cx * p->height / p->width;
+    long long max = (DOCX_PAGE_H - DOCX_MARGIN_TOP - DOCX_MARGIN_BOTTOM) * 635LL * 85 / 100;
+    if (cy > max) {
+        cx = cx * max / cy;
+        cy = max;
+    }
     snprintf(b, sizeof b, "图%d　%s", d->npic, what);
     fprintf(d->m, "<w:p><w:pPr><w:keepNext/><w:snapToGrid w:val=\"0\"/>"
                   "<w:spacing w:before=\"120\" w:line=\"240\" w:lineRule=\"auto\"/>"
