@@ -225,53 +225,54 @@ static cairo_status_t to_stream(void *arg, const unsigned char *data, unsigned i
     return fwrite(data, 1, len, arg) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
 }
 
-int chart_png(const struct chart *c, struct chart_picture *p)
+/* The drawn surface as PNG bytes into p. 0 or -1 (logged). */
+static int encode(cairo_surface_t *s, int h, struct chart_picture *p)
 {
-    int rc = -1;
     char *buf = NULL;
     size_t len = 0;
-    cairo_surface_t *s = NULL;
-    cairo_t *cr = NULL;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) {
+        log_error("docx: out of memory");
+        return -1;
+    }
+    cairo_status_t st = cairo_surface_write_to_png_stream(s, to_stream, m);
+    if (fclose(m) != 0 || st != CAIRO_STATUS_SUCCESS) {
+        log_error("docx: cannot write a chart as PNG");
+        free(buf);
+        return -1;
+    }
+    *p = (struct chart_picture){(unsigned char *)buf, len, W * SCALE, h * SCALE};
+    return 0;
+}
+
+int chart_png(const struct chart *c, struct chart_picture *p)
+{
     memset(p, 0, sizeof *p);
     if (c->kind == CHART_EMPTY)
         return 1;
     pthread_once(&face_once, find_face);
     if (!cjk_face)
         return 1;
+    int rc = -1;
     int h = c->kind == CHART_MONTHS ? 214 : c->kind == CHART_BARS ? bars_height(c) : 30 + c->n * RH + 24;
-    s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W * SCALE, h * SCALE);
-    cr = cairo_create(s);
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W * SCALE, h * SCALE);
+    cairo_t *cr = cairo_create(s);
     if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
         log_error("docx: cannot draw a chart: %s", cairo_status_to_string(cairo_status(cr)));
-        goto out;
+    } else {
+        cairo_scale(cr, SCALE, SCALE);
+        rect(cr, 0, 0, W, h, "#ffffff");
+        cairo_set_font_face(cr, cjk_face);
+        if (c->kind == CHART_BARS)
+            draw_bars(cr, c);
+        else if (c->kind == CHART_RATES)
+            draw_rates(cr, c);
+        else
+            for (int k = 0; k < 2; k++)
+                draw_panel(cr, c, k, k * W / 2);
+        cairo_surface_flush(s);
+        rc = encode(s, h, p);
     }
-    cairo_scale(cr, SCALE, SCALE);
-    rect(cr, 0, 0, W, h, "#ffffff");
-    cairo_set_font_face(cr, cjk_face);
-    if (c->kind == CHART_BARS)
-        draw_bars(cr, c);
-    else if (c->kind == CHART_RATES)
-        draw_rates(cr, c);
-    else
-        for (int k = 0; k < 2; k++)
-            draw_panel(cr, c, k, k * W / 2);
-    cairo_surface_flush(s);
-    FILE *m = open_memstream(&buf, &len);
-    if (!m) {
-        log_error("docx: out of memory");
-        goto out;
-    }
-    cairo_status_t st = cairo_surface_write_to_png_stream(s, to_stream, m);
-    int closed = fclose(m);
-    if (st != CAIRO_STATUS_SUCCESS || closed != 0) {
-        log_error("docx: cannot write a chart as PNG");
-        goto out;
-    }
-    *p = (struct chart_picture){(unsigned char *)buf, len, W * SCALE, h * SCALE};
-    buf = NULL;
-    rc = 0;
-out:
-    free(buf);
     cairo_destroy(cr);
     cairo_surface_destroy(s);
     return rc;
