@@ -9,11 +9,11 @@ PKGS     := libzmq libprotobuf-c sqlite3 jansson inih libmicrohttpd libsodium li
 # runs (see the deps-* goals below); `make deps` installs them all.
 BUILD_DEPS := build-essential pkg-config protobuf-c-compiler xxd libzmq3-dev libprotobuf-c-dev \
               libsqlite3-dev libjansson-dev libinih-dev libmicrohttpd-dev libcsv-dev \
-              uthash-dev libsodium-dev libzip-dev libexpat1-dev
+              uthash-dev libsodium-dev libzip-dev libexpat1-dev libcairo2-dev libfontconfig-dev
 # unit tests (cmocka) and the tools the end-to-end scripts call
 TEST_DEPS  := libcmocka-dev libxml2-dev procps iproute2 jq sqlite3 curl python3 chromium fonts-noto-cjk valgrind \
-              python3-docx libreoffice-writer-nogui poppler-utils python3-openpyxl \
-              python3-selenium chromium-driver
+              python3-docx libreoffice-writer-nogui poppler-utils python3-openpyxl libxml2-utils \
+              python3-selenium chromium-driver strace
 # bench/: mqtt_peer links libmosquitto and bench/run.sh starts a broker
 BENCH_DEPS := libmosquitto-dev mosquitto mosquitto-clients procps iproute2 jq sqlite3
 # make man / install / deb / lintian (and e2e_deb, which installs the .deb)
@@ -49,7 +49,11 @@ TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 PROGRAMS         := aggregator reporter collector sim
 INC_common       :=
 INC_aggregator   := -Iaggregator
-INC_reporter     := -Ireporter
+# the reporter draws the docx's charts (reporter/chart_png.c): cairo, and
+# fontconfig to find a CJK font; only the reporter (and what links its
+# modules: tests, fuzzers) links them
+REPORTER_PKGS    := cairo-ft fontconfig
+INC_reporter     := -Ireporter $(shell pkg-config --cflags $(REPORTER_PKGS) 2>/dev/null)
 INC_collector    := -Icollector
 INC_sim          := -Isim
 INC_tests        := $(PROGRAMS:%=-I%)
@@ -158,6 +162,7 @@ $(BUILD)/bin/shibao-%: $(BUILD)/%/main.o $(COMMON_LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(PROGRAM_LIBS) $(COMMON_LIB)
 	$(CC) $(LDFLAGS) $< $(PROGRAM_LIBS) $(COMMON_LIB) $(LDLIBS) $(TEST_LIBS) -o $@
 
+$(BUILD)/bin/shibao-reporter $(UNIT_BIN) $(FUZZ_BIN): LDLIBS += $(shell pkg-config --libs $(REPORTER_PKGS) 2>/dev/null)
 # test_docx reads the package back with libxml2 (the programs do not link it)
 $(BUILD)/tests/test_docx: LDLIBS += $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 $(BUILD)/bench/mqtt_peer: LDLIBS += $(shell pkg-config --libs libmosquitto 2>/dev/null || echo -lmosquitto)

@@ -1,7 +1,9 @@
 #include "profile.h"
 #include "validate.h"
 
+#include <errno.h>
 #include <ini.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +11,11 @@
 const char *const profile_keys[PROFILE_KEYS] = {
     PROFILE_KEY_NAME,          PROFILE_KEY_HEAD,            PROFILE_KEY_ENFORCEMENT_HEAD,
     PROFILE_KEY_MARKET_OFFICE, PROFILE_KEY_MARKET_DIRECTOR, PROFILE_KEY_OFFICE_STAFF,
+    PROFILE_KEY_TEMPLATE,      PROFILE_KEY_SECTIONS,
 };
 
 struct load_ctx {
+    const char *path; /* the profile's own */
     struct profile *p;
     char *err;
     size_t errlen;
@@ -27,6 +31,24 @@ static int check_value(struct load_ctx *c, const char *key, const char *value)
         return -1;
     }
     return validate_text(key, value, VALIDATE_MAX_STRING, c->err, c->errlen);
+}
+
+/* template = FILE: the file's absolute path, a relative FILE taken from
+ * the profile's directory (the reporter runs elsewhere), and it must
+ * exist. malloc'd, or NULL with the reason in c->err. */
+static char *file_path(struct load_ctx *c, const char *key, const char *value)
+{
+    char joined[PATH_MAX], *abs;
+    const char *slash = strrchr(c->path, '/');
+    if (value[0] == '/' || !slash)
+        snprintf(joined, sizeof joined, "%s", value);
+    else
+        snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - c->path), c->path, value);
+    if (!(abs = realpath(joined, NULL))) {
+        snprintf(c->err, c->errlen, "%s: cannot open %s: %s", key, joined, strerror(errno));
+        return NULL;
+    }
+    return abs;
 }
 
 /* Debian's libinih passes no line number to handlers; a handler returning 0
@@ -94,8 +116,20 @@ static int on_entry(void *arg, const char *section, const char *key, const char 
                 goto bad;
             }
         }
+        int file = i == PROFILE_TEMPLATE || i == PROFILE_SECTIONS;
+        char *v = file ? file_path(c, key, value) : strdup(value);
+        if (!v) {
+            if (!file)
+                snprintf(c->err, c->errlen, "%s: out of memory", key);
+            goto bad;
+        }
+        /* the path travels like any value: one line, of bounded length */
+        if (file && check_value(c, key, v) < 0) {
+            free(v);
+            goto bad;
+        }
         free(c->p->values[i]);
-        c->p->values[i] = strdup(value);
+        c->p->values[i] = v;
         return 1;
     }
     snprintf(c->err, c->errlen, "%s: unknown key", key);
@@ -108,7 +142,7 @@ int profile_load(const char *path, struct profile *p, char *err, size_t errlen)
 {
     memset(p, 0, sizeof *p);
     char why[256] = "";
-    struct load_ctx c = {p, why, sizeof why, 0};
+    struct load_ctx c = {path, p, why, sizeof why, 0};
     int r = ini_parse(path, on_entry, &c);
     if (r == -1)
         snprintf(err, errlen, "%s: cannot open", path);

@@ -8,6 +8,8 @@
  *   market_office = 城关       ; 18, 24 市场监督管理所 place name
  *   market_director = 王芳     ; 19 所长
  *   office_staff = 5           ; 20 食品药品安全委员会办公室 staff
+ *   template = own.txt         ; the township's own report text (a template file)
+ *   sections = sections.txt    ; or only its own 三、四
  *
  *   [villages]                 ; optional: names for completeness lists and charts
  *   420102001201 = 东湖村       ; 12-digit village code = name
@@ -19,7 +21,11 @@
 #include <stddef.h>
 #include "metric.h"
 
-#define PROFILE_KEYS 6
+#define PROFILE_KEYS 8
+/* profile_keys[] of the two file names: their values are absolute paths
+ * (a relative one is taken from the profile's directory), of files that
+ * exist when the profile is read. shibao-reporter checks their contents. */
+enum { PROFILE_TEMPLATE = 6, PROFILE_SECTIONS = 7 };
 
 struct profile_village {
     char code[16];

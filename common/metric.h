@@ -95,6 +95,11 @@
 #define PROFILE_KEY_MARKET_OFFICE "market_office"       /* 18, 24 */
 #define PROFILE_KEY_MARKET_DIRECTOR "market_director"   /* 19 */
 #define PROFILE_KEY_OFFICE_STAFF "office_staff"         /* 20, a number */
+/* The township's own report words (docs/REPORTS.md): the absolute path of
+ * a whole template, or of its own 三、四, on the township's machine. Only
+ * the township's reporter reads them; the county renders its default. */
+#define PROFILE_KEY_TEMPLATE "template"
+#define PROFILE_KEY_SECTIONS "sections"
 /* village.<12-digit code>: a village's name */
 #define PROFILE_VILLAGE_PREFIX "village."
 

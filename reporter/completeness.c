@@ -279,4 +279,5 @@ void figures_options_default(struct figures_options *o)
     o->ontime_days = FIGURES_ONTIME_DAYS;
     o->silent_months = FIGURES_SILENT_MONTHS;
     o->today = NULL;
+    o->tier = 0;
 }

@@ -17,6 +17,7 @@ struct figures_options {
     int ontime_days;         /* default 10 */
     int silent_months;       /* default 2 */
     const char *today;       /* YYYY-MM-DD to judge on; NULL: date_today() (SHIBAO_TODAY) */
+    int tier;                /* the county view's tier (TIER_*, --tier); 0: from the database */
 };
 
 #define FIGURES_ONTIME_DAYS 10

@@ -1,5 +1,6 @@
 #include "html.h"
 #include "charts.h"
+#include "svg.h"
 #include "markup.h"
 #include "report_html.h"
 #include "words.h"
@@ -52,9 +53,10 @@ int html_dashboard(FILE *out, const struct figures *total, const struct figures 
     period_format(&total->period, code, sizeof code);
     period_first_month(&total->period, first);
     period_last_month(&total->period, last);
-    snprintf(title, sizeof title, "全县食品安全工作数据看板 · %d年%s", total->period.year, phrase);
+    const char *area = report_area(total, towns, n);
+    snprintf(title, sizeof title, "全%s食品安全工作数据看板 · %d年%s", area, total->period.year, phrase);
     head(out, title, CSS_DASH, o);
-    fputs("<body>\n<header><h1>全县食品安全工作数据看板</h1><div class=\"when\">", out);
+    fprintf(out, "<body>\n<header><h1>全%s食品安全工作数据看板</h1><div class=\"when\">", area);
     if (o && o->updated) {
         fputs("更新时间 ", out);
         html_escape(out, o->updated);
@@ -82,7 +84,7 @@ int html_dashboard(FILE *out, const struct figures *total, const struct figures 
         }
         fputs("<a", out);
         href(out, o, "county");
-        fputs(">打印全县报告</a><a", out);
+        fprintf(out, ">打印全%s报告</a><a", area);
         href(out, o, "county.docx");
         fputs(">下载 Word</a><a", out);
         href(out, o, "api/county.json");
@@ -103,18 +105,18 @@ int html_dashboard(FILE *out, const struct figures *total, const struct figures 
     kpi(out, "长期未上报的行政村", "county", NULL, NULL, b2, "个", silent > 0);
     fputs("</div>\n<div class=\"grid\">\n", out);
     fputs("<section class=\"card\"><h2>各类食品生产经营者（期末在册）</h2>", out);
-    chart_registered(out, total);
+    chart_svg(out, CHART_REGISTERED, total, NULL, 0);
     fputs("</section>\n<section class=\"card\"><h2>各镇行政村上报率</h2>", out);
-    chart_township_rates(out, towns, n);
+    chart_svg(out, CHART_TOWNSHIP_RATES, total, towns, n);
     fputs("</section>\n<section class=\"card\"><h2>宣传工作按月情况</h2>", out);
-    chart_publicity(out, &c);
+    chart_svg(out, CHART_PUBLICITY, &c, NULL, 0);
     fputs("</section>\n<section class=\"card\"><h2>各镇检查次数及处理结果</h2>", out);
-    chart_township_inspections(out, towns, n);
+    chart_svg(out, CHART_TOWNSHIP_INSPECTIONS, total, towns, n);
     fputs("</section>\n<section class=\"card wide\"><h2>各镇主要数据</h2>\n", out);
     township_table(out, total, towns, n, o);
     fputs("</section>\n<section class=\"card wide\"><h2>长期未上报的行政村</h2>\n", out);
     silent_list(out, towns, n, 1);
-    fputs("</section>\n<section class=\"card wide\"><h2>全县指标明细</h2>\n", out);
+    fprintf(out, "</section>\n<section class=\"card wide\"><h2>全%s指标明细</h2>\n", area);
     figure_table(out, total, 1, 1);
     fputs("</section>\n</div>\n</main>\n<footer>数据来自各镇上报的汇总数据；每项数字可在镇报告中追溯到原始记录。", out);
     if (link_ok(o)) {

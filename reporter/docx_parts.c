@@ -9,6 +9,7 @@ static const char CONTENT_TYPES[] =
     "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
     "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
     "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
+    "<Default Extension=\"png\" ContentType=\"image/png\"/>"
     "<Override PartName=\"/word/document.xml\" ContentType=\"" CT "document.main+xml\"/>"
     "<Override PartName=\"/word/styles.xml\" ContentType=\"" CT "styles+xml\"/>"
     "<Override PartName=\"/word/settings.xml\" ContentType=\"" CT "settings+xml\"/>"
@@ -28,15 +29,14 @@ static const char PACKAGE_RELS[] =
     "Target=\"docProps/core.xml\"/>"
     "</Relationships>\n";
 
-static const char DOCUMENT_RELS[] =
+static const char DOCUMENT_RELS_HEAD[] =
     XML_DECL
     "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
     "<Relationship Id=\"rIdStyles\" Type=\"" REL "styles\" Target=\"styles.xml\"/>"
     "<Relationship Id=\"rIdSettings\" Type=\"" REL "settings\" Target=\"settings.xml\"/>"
     "<Relationship Id=\"rIdFonts\" Type=\"" REL "fontTable\" Target=\"fontTable.xml\"/>"
     "<Relationship Id=\"" DOCX_RID_FOOTER_ODD "\" Type=\"" REL "footer\" Target=\"footer1.xml\"/>"
-    "<Relationship Id=\"" DOCX_RID_FOOTER_EVEN "\" Type=\"" REL "footer\" Target=\"footer2.xml\"/>"
-    "</Relationships>\n";
+    "<Relationship Id=\"" DOCX_RID_FOOTER_EVEN "\" Type=\"" REL "footer\" Target=\"footer2.xml\"/>";
 
 /* Latin text and digits in Times New Roman beside each CJK face, as WPS's
  * own 公文 templates do. */
@@ -144,13 +144,17 @@ static const char FOOTER_EVEN[] =
 static const struct docx_part PARTS[] = {
     {"[Content_Types].xml", CONTENT_TYPES},
     {"_rels/.rels", PACKAGE_RELS},
-    {"word/_rels/document.xml.rels", DOCUMENT_RELS},
     {"word/styles.xml", STYLES},
     {"word/settings.xml", SETTINGS},
     {"word/fontTable.xml", FONT_TABLE},
     {"word/footer1.xml", FOOTER_ODD},
     {"word/footer2.xml", FOOTER_EVEN},
 };
+
+const char *docx_document_rels_head(void)
+{
+    return DOCUMENT_RELS_HEAD;
+}
 
 const struct docx_part *docx_fixed_parts(int *n)
 {

@@ -51,14 +51,24 @@ struct docx_part {
     const char *name;
     const char *xml;
 };
-/* Every fixed part, [Content_Types].xml first; n set to how many. The
- * document part (word/document.xml) and the core properties
+/* Every fixed part, [Content_Types].xml first (it gives .png its type);
+ * n set to how many. The document part (word/document.xml), its
+ * relationships, the pictures (word/media/chartN.png) and the core properties
  * (docProps/core.xml) are not among them: they are written per report. */
 const struct docx_part *docx_fixed_parts(int *n);
+/* word/_rels/document.xml.rels up to its end: the fixed parts'
+ * relationships; the writer adds one per picture (DOCX_REL_IMAGE) and
+ * closes it with </Relationships>. */
+const char *docx_document_rels_head(void);
 
 /* The namespaces the document and core parts open with. */
 #define DOCX_NS_W "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 #define DOCX_NS_R "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+/* A picture: its relationship's type and the DrawingML namespaces. */
+#define DOCX_REL_IMAGE "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+#define DOCX_NS_WP "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+#define DOCX_NS_A "http://schemas.openxmlformats.org/drawingml/2006/main"
+#define DOCX_NS_PIC "http://schemas.openxmlformats.org/drawingml/2006/picture"
 /* The relationship ids of document.xml.rels that the section refers to. */
 #define DOCX_RID_FOOTER_ODD "rIdFooterOdd"
 #define DOCX_RID_FOOTER_EVEN "rIdFooterEven"

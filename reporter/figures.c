@@ -5,6 +5,7 @@
 #include "log.h"
 #include "rollup_read.h"
 #include "text.h"
+#include "tier.h"
 #include "shibao.pb-c.h"
 
 #include <limits.h>
@@ -403,6 +404,11 @@ static int profile_row(void *arg, const char *k, const char *v)
         return 0;
     if (strcmp(k, "name") == 0) {
         copy_text(o->name, sizeof o->name, v);
+    } else if (strcmp(k, PROFILE_KEY_TEMPLATE) == 0 || strcmp(k, PROFILE_KEY_SECTIONS) == 0) {
+        char *dst = strcmp(k, PROFILE_KEY_TEMPLATE) == 0 ? o->own_template : o->own_sections;
+        /* a path cut short names another file: none rather than that */
+        if (strlen(v) < sizeof o->own_template)
+            strcpy(dst, v);
     } else if (strncmp(k, VILLAGE_KEY, strlen(VILLAGE_KEY)) == 0) {
         /* only villages the figures know: a name alone expects nothing */
         struct vacc *a = vmap_get(c->vm, k + strlen(VILLAGE_KEY), 0);
@@ -699,6 +705,7 @@ int figures_county_view(sqlite3 *db, const struct period *p, const struct figure
         return -1;
     /* the total from the townships just computed: each is computed once */
     figures_county_sum(p, opt, v->towns, v->n, &v->total);
+    v->total.tier = opt && opt->tier ? opt->tier : tier_of_db(db, v->towns, v->n);
     return 0;
 }
 

@@ -151,7 +151,7 @@ static void error_body(FILE *m, int api, const char *msg)
     fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>shibao</title>\n"
           "</head>\n<body>\n<p>", m);
     html_escape(m, msg);
-    fputs("</p>\n<p><a href=\"/\">返回全县数据看板</a></p>\n</body>\n</html>\n", m);
+    fputs("</p>\n<p><a href=\"/\">返回数据看板</a></p>\n</body>\n</html>\n", m);
 }
 
 int http_handle(sqlite3 *db, const char *url, const char *period, const char *today, int refresh,

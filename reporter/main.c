@@ -9,6 +9,7 @@
 #include "dbcheck.h"
 #include "figures.h"
 #include "http.h"
+#include "ledger.h"
 #include "link.h"
 #include "log.h"
 #include "outbox.h"
@@ -19,6 +20,7 @@
 #include "rollup.h"
 #include "rollup_read.h"
 #include "status.h"
+#include "tier.h"
 #include "trace.h"
 #include "validate.h"
 #include "zap.h"
@@ -39,6 +41,7 @@ static const char USAGE[] =
     "                              [--format text|md|csv|json|html|docx] [-o FILE]\n"
     "                              [--ontime-days N] [--silent-months N]\n"
     "                              [--template FILE] [--sections FILE] [--county-template FILE]\n"
+    "                              [--tier county|city|province]\n"
     "       shibao-reporter trace --db FILE --period PERIOD --figure N|KEY [--township CODE]\n"
     "                             [--format text|json]\n"
     "       shibao-reporter status --db FILE [--json]\n"
@@ -86,6 +89,9 @@ static const char USAGE[] =
     "      --sections FILE    (report, serve) only 三、四 (problems, next steps): the rest\n"
     "                         stays the default text\n"
     "      --county-template FILE  (report, serve) the county report's text\n"
+    "      --tier TIER        (report, serve) whose report a county database gives: county\n"
+    "                         (全县), city (全市) or province (全省); default: by the codes\n"
+    "                         it enrolls (9, 6 or 4 digits), else by the townships' codes\n"
     "      --to FILE          (backup) the copy, taken while serve runs, checked, mode\n"
     "                         0600; an existing FILE is kept unless --force\n"
     "      --force            (backup) replace an existing --to FILE\n"
@@ -135,6 +141,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"keep-days", required_argument, NULL, 'E'},
         {"template", required_argument, NULL, 'X'}, {"sections", required_argument, NULL, 'Y'},
         {"county-template", required_argument, NULL, 'Z'},
+        {"tier", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     link_options_default(&o->link);
@@ -208,6 +215,10 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'X': o->template = optarg; break;
         case 'Y': o->sections = optarg; break;
         case 'Z': o->county_template = optarg; break;
+        case 'R':
+            if ((o->fopt.tier = tier_parse(optarg)) < 0)
+                return usage_error("--tier: expected county, city or province");
+            break;
         case 'h': fputs(USAGE, stdout); exit(0);
         case 'V': puts("shibao-reporter " SHIBAO_VERSION); exit(0);
         default: fputs(USAGE, stderr); return 2;
@@ -337,6 +348,28 @@ out:
     return rc;
 }
 
+/* A township's own words named in its profile (template =, sections =):
+ * read where the profile's paths are, from the township's own database
+ * (it holds the ledger); a county renders the default (docs/REPORTS.md).
+ * --template and --sections (or reporter.conf) win. 0, or -1 with the
+ * FILE:LINE:COL message printed. */
+static int own_words(sqlite3 *db, const struct opts *o, const struct figures *f)
+{
+    char err[256];
+    const char *tpl = o->template ? o->template : f->own_template[0] ? f->own_template : NULL;
+    const char *sec = o->sections ? o->sections : f->own_sections[0] ? f->own_sections : NULL;
+    if (tpl == o->template && sec == o->sections)
+        return 0;
+    int mine = ledger_exists(db);
+    if (mine <= 0)
+        return mine;
+    if (placeholders_load(tpl, sec, o->county_template, err, sizeof err) < 0) {
+        fprintf(stderr, "shibao-reporter: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 static int report(const struct opts *o)
 {
     int rc = 1;
@@ -359,24 +392,26 @@ static int report(const struct opts *o)
     }
     if (db_open_readonly(o->db, &db) < 0)
         goto out;
-    if (o->output && !(out = fopen(o->output, "w"))) {
-        log_error("%s: cannot write", o->output);
-        out = stdout;
-        goto out;
-    }
     if (!o->county) {
         if (figures_township_opt(db, o->township, &p, &o->fopt, &total, err, sizeof err) < 0) {
             fprintf(stderr, "shibao-reporter: %s: %s\n", o->db, err);
             goto out;
         }
-        rc = render_township(out, &total, o->format) < 0;
-        goto out;
-    }
-    if (figures_county_view(db, &p, &o->fopt, &view, err, sizeof err) < 0) {
+        if (own_words(db, o, &total) < 0)
+            goto out;
+    } else if (figures_county_view(db, &p, &o->fopt, &view, err, sizeof err) < 0) {
         fprintf(stderr, "shibao-reporter: %s: %s\n", o->db, err);
         goto out;
     }
-    rc = render_county(out, &view.total, view.towns, view.n, o->format) < 0;
+    if (o->output && !(out = fopen(o->output, "w"))) {
+        log_error("%s: cannot write", o->output);
+        out = stdout;
+        goto out;
+    }
+    if (!o->county)
+        rc = render_township(out, &total, o->format) < 0;
+    else
+        rc = render_county(out, &view.total, view.towns, view.n, o->format) < 0;
 out:
     if (out != stdout && fclose(out) != 0)
         rc = 1;

@@ -18,6 +18,9 @@
 
 enum figure_type { FIG_COUNT, FIG_TEXT };
 
+/* Whose total a county-level report is (tier.h); 0 in a township's figures. */
+enum tier { TIER_COUNTY = 1, TIER_CITY, TIER_PROVINCE };
+
 /* Where a figure comes from (docs/FIGURES.md's "source" column). */
 enum figure_source {
     FIG_FROM_REGISTRY, /* 1-15: operators open at the period's end (stock.reg.*) */
@@ -86,6 +89,10 @@ struct village_figures {
 struct figures {
     char township[16];     /* code, or "" for a county total */
     char name[128];        /* township name from the profile, or "" */
+    int tier;              /* a county-level total: TIER_* (0: not known, tier.h guesses) */
+    /* The files the township's profile names for its own words (template =,
+     * sections =: paths on the township's machine), or "". */
+    char own_template[256], own_sections[256];
     struct period period;
     struct figure f[FIGURES_N + 1]; /* f[1]..f[25]; f[0] unused */
     /* supporting figures (flows within the period) */

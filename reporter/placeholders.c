@@ -2,6 +2,7 @@
 #include "log.h"
 #include "model.h"
 #include "period.h"
+#include "tier.h"
 #include "words.h"
 
 #include <inttypes.h>
@@ -121,19 +122,6 @@ static void inspections_rank(FILE *out, const struct tpl_ctx *c, int highest)
     fprintf(out, "（每户%.1f次）", bv);
 }
 
-/* Counties among the townships: a township code's first 6 digits. */
-static int counties(const struct tpl_ctx *c)
-{
-    int k = 0;
-    for (int i = 0; i < c->n; i++) {
-        int seen = 0;
-        for (int j = 0; j < i && !seen; j++)
-            seen = strncmp(c->towns[i].township, c->towns[j].township, 6) == 0;
-        k += !seen;
-    }
-    return k;
-}
-
 /* ---------------------------------------------------------------- values */
 
 int tpl_value(FILE *out, const char *key, const struct tpl_ctx *c)
@@ -150,7 +138,7 @@ int tpl_value(FILE *out, const char *key, const struct tpl_ctx *c)
     else if (strcmp(key, "period") == 0)
         fputs(period_phrase(&f->period, buf, sizeof buf), out);
     else if (strcmp(key, "area") == 0)
-        fputs(!c->county ? "镇" : counties(c) > 1 ? "市" : "县", out);
+        fputs(!c->county ? "镇" : report_area(c->f, c->towns, c->n), out);
     else if (strcmp(key, "township") == 0)
         fputs(f->township, out);
     else if (strcmp(key, "name") == 0)
@@ -172,10 +160,11 @@ int tpl_value(FILE *out, const char *key, const struct tpl_ctx *c)
     else if (strcmp(key, "inspections_lowest") == 0)
         inspections_rank(out, c, 0);
     else if (strcmp(key, "counties_total") == 0)
-        fprintf(out, "%d", counties(c));
+        fprintf(out, "%d", tier_count(c->towns, c->n, 6));
     else if (strcmp(key, "counties_of_city") == 0) {
-        if (counties(c) > 1)
-            fprintf(out, "%d个县（市、区）、", counties(c));
+        char div[96];
+        report_divisions(c->f, c->towns, c->n, div, sizeof div);
+        fputs(div, out);
     }
     else
         return -1;
@@ -269,7 +258,7 @@ static const struct {
 } OTHER[N_COMMON + N_COUNTY] = {
     {"year", "年份", "the period's year, e.g. 2022"},
     {"period", "期间", "the period's words: 上半年, 下半年, 第三季度, 3月, 全年"},
-    {"area", "全镇/全县/全市", "镇 in a township report; 县 in a county report, 市 when its townships span several counties"},
+    {"area", "全镇/全县/全市/全省", "镇 in a township report; 县, 市 or 省 by the reporter's tier (--tier, else its roster, else the townships' codes)"},
     {"township", "镇代码", "the township's code (empty in a county report)"},
     {"name", "镇名称", "the profile's name, else the code"},
     {"towns_total", "镇数", "county: townships in the county database"},
@@ -280,7 +269,7 @@ static const struct {
     {"inspections_highest", "检查最多的镇", "county: highest routine inspections per distribution unit (figure 25 / figure 10)"},
     {"inspections_lowest", "检查最少的镇", "county: lowest routine inspections per distribution unit (figure 25 / figure 10)"},
     {"counties_total", "县数", "county or city: distinct counties (first 6 digits of the township codes)"},
-    {"counties_of_city", "全市县数", "city: \"N个县（市、区）、\" when the townships span several counties, else nothing"},
+    {"counties_of_city", "全市县数", "city: \"N个县（市、区）、\"; province: \"N个市、M个县（市、区）、\"; county: nothing"},
 };
 
 static const char *how_of(const struct figure_def *d)

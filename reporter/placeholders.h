@@ -2,13 +2,15 @@
  * templates the reports use. The keys (shibao-reporter figures, docs/REPORTS.md):
  *   the 25 figure keys (model.c FIGURE_DEFS): the figure as prose prints
  *     it, （未上报） without data;
- *   year, period (上半年, 第三季度, 3月 …), area (镇; 县 or 市 in a county
- *     or city report), township (its code), name (the profile's name);
+ *   year, period (上半年, 第三季度, 3月 …), area (镇 in a township's
+ *     report; 县, 市 or 省 by the tier, tier.h), township (its code),
+ *     name (the profile's name);
  *   county reports only: towns_total, towns_reported, towns_silent (the
  *     names of townships that sent nothing, or 无), towns_with_group,
  *     towns_without_group, inspections_highest, inspections_lowest
  *     (routine inspections per distribution unit), counties_total,
- *     counties_of_city ("N个县（市、区）、" in a city's report, else nothing).
+ *     counties_of_city ("N个县（市、区）、" in a city's report, "N个市、M个
+ *     县（市、区）、" in a province's, nothing in a county's).
  * Every format's prose comes from report_text.h, which renders these.
  *
  * The templates are process-wide: placeholders_load() once, before any

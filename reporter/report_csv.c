@@ -113,13 +113,8 @@ static void csv_villages(FILE *out, const struct figures *f)
         csv_number(out, v->months_nil);
         csv_text(out, v->last_reported);
         csv_text(out, v->silent ? "是" : "否");
-        csv_number(out, v->inspections);
-        csv_number(out, v->inspections_ordered);
-        csv_number(out, v->inspections_removed_destroyed);
-        csv_number(out, v->routine_distribution);
-        csv_number(out, v->study_sessions);
-        csv_number(out, v->copies);
-        csv_number(out, v->registered);
+        for (int k = 0; k < N_VILLAGE_WORK; k++)
+            csv_number(out, village_work(v, k));
         fputs("\r\n", out);
     }
 }
@@ -151,7 +146,7 @@ int csv_county(FILE *out, const struct figures *total, const struct figures *tow
         csv_text(out, head);
         cols[i] = &towns[i];
     }
-    fputs(",全县\r\n", out);
+    fprintf(out, ",全%s\r\n", report_area(total, towns, n));
     cols[n] = total;
     csv_rows(out, cols, n + 1);
     csv_status_rows(out, cols, n + 1);

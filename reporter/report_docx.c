@@ -1,4 +1,5 @@
 #include "report_docx.h"
+#include "chart_png.h"
 #include "charts.h"
 #include "docx_parts.h"
 #include "log.h"
@@ -191,32 +192,39 @@ static void figure_table(FILE *m, const struct figures *f)
     table_close(&t);
 }
 
+/* A table of the township's villages, a row each: its code, its name,
+ * then rest(); the note instead when it has none. */
+static void village_table(FILE *m, const struct figures *f, const struct col *cols, int ncols,
+                          const char *none, void (*rest)(struct table *t, const struct village_figures *v))
+{
+    struct table t;
+    if (f->nvillages == 0) {
+        para(m, DOCX_STYLE_NOTE, 0, none);
+        return;
+    }
+    table_open(&t, m, cols, ncols);
+    for (int i = 0; i < f->nvillages; i++) {
+        row_open(&t);
+        cell(&t, f->villages[i].code);
+        cell(&t, f->villages[i].name);
+        rest(&t, &f->villages[i]);
+        row_close(&t);
+    }
+    table_close(&t);
+}
+
+static void work_cells(struct table *t, const struct village_figures *v)
+{
+    for (int k = 0; k < N_VILLAGE_WORK; k++)
+        cell_int(t, village_work(v, k));
+}
+
 static void village_work_table(FILE *m, const struct figures *f)
 {
     static const struct col cols[] = {{"村代码", 17, 0}, {"村名", 17, 1}, {"检查（次）", 9, 0},
                                       {"责令整改", 9, 0}, {"下架销毁", 9, 0}, {"流通定检", 9, 0},
                                       {"集中学习", 9, 0}, {"宣传资料（份）", 11, 0}, {"登记（户）", 10, 0}};
-    struct table t;
-    if (f->nvillages == 0) {
-        para(m, DOCX_STYLE_NOTE, 0, "本期暂无行政村数据。");
-        return;
-    }
-    table_open(&t, m, cols, 9);
-    for (int i = 0; i < f->nvillages; i++) {
-        const struct village_figures *v = &f->villages[i];
-        row_open(&t);
-        cell(&t, v->code);
-        cell(&t, v->name);
-        cell_int(&t, v->inspections);
-        cell_int(&t, v->inspections_ordered);
-        cell_int(&t, v->inspections_removed_destroyed);
-        cell_int(&t, v->routine_distribution);
-        cell_int(&t, v->study_sessions);
-        cell_int(&t, v->copies);
-        cell_int(&t, v->registered);
-        row_close(&t);
-    }
-    table_close(&t);
+    village_table(m, f, cols, 9, "本期暂无行政村数据。", work_cells);
 }
 
 /* What 上报率, 按时 and 长期未上报 mean, as the html says it. */
@@ -242,33 +250,24 @@ static void thresholds_note(FILE *m, const struct figures *f)
     free(s);
 }
 
+static void rate_cells(struct table *t, const struct village_figures *v)
+{
+    char b[32];
+    cell_int(t, v->months_expected);
+    cell_int(t, v->months_reported);
+    cell_int(t, v->months_ontime);
+    cell_int(t, v->months_nil);
+    cell(t, rate_text(v->months_reported, v->months_expected, b, sizeof b));
+    cell(t, v->last_reported[0] ? v->last_reported : "从未上报");
+    cell(t, v->silent ? "长期未上报" : "正常");
+}
+
 static void village_rate_table(FILE *m, const struct figures *f)
 {
     static const struct col cols[] = {{"村代码", 17, 0}, {"村名", 17, 1}, {"应报月数", 9, 0},
                                       {"已报月数", 9, 0}, {"按时", 8, 0}, {"零报告", 8, 0},
                                       {"上报率", 9, 0}, {"最近上报", 11, 0}, {"状态", 12, 0}};
-    struct table t;
-    char b[32];
-    if (f->nvillages == 0) {
-        para(m, DOCX_STYLE_NOTE, 0, "本期暂无行政村上报记录。");
-        return;
-    }
-    table_open(&t, m, cols, 9);
-    for (int i = 0; i < f->nvillages; i++) {
-        const struct village_figures *v = &f->villages[i];
-        row_open(&t);
-        cell(&t, v->code);
-        cell(&t, v->name);
-        cell_int(&t, v->months_expected);
-        cell_int(&t, v->months_reported);
-        cell_int(&t, v->months_ontime);
-        cell_int(&t, v->months_nil);
-        cell(&t, rate_text(v->months_reported, v->months_expected, b, sizeof b));
-        cell(&t, v->last_reported[0] ? v->last_reported : "从未上报");
-        cell(&t, v->silent ? "长期未上报" : "正常");
-        row_close(&t);
-    }
-    table_close(&t);
+    village_table(m, f, cols, 9, "本期暂无行政村上报记录。", rate_cells);
 }
 
 /* The silent villages of the given townships (with_town: a column naming
@@ -376,45 +375,144 @@ static void caption(FILE *m, int no, const char *what)
     para(m, DOCX_STYLE_CAPTION, 1, b);
 }
 
-static void township_appendix(FILE *m, const struct figures *f)
+/* ---------------------------------------------------------------- pictures */
+
+/* The document being written: its XML and the pictures it refers to. */
+enum { MAX_PICTURES = 8 };
+struct doc {
+    FILE *m;
+    struct chart_picture pic[MAX_PICTURES];
+    int npic;
+};
+
+/* Chart id as a picture across the type area, its caption (图N) under it;
+ * the values stay in the table above it. Left out when the chart is empty
+ * or no CJK font is installed (chart_png.h). */
+static void picture(struct doc *d, enum chart_id id, const struct figures *f,
+                    const struct figures *towns, int n, const char *what)
 {
+    struct chart c;
+    char b[160];
+    if (d->npic >= MAX_PICTURES)
+        return;
+    chart_of(&c, id, f, towns, n);
+    int rc = chart_png(&c, &d->pic[d->npic]);
+    chart_free(&c);
+    if (rc != 0)
+        return;
+    const struct chart_picture *p = &d->pic[d->npic++];
+    /* EMU: 635 a twip; the picture keeps its proportions, and a tall one
+     * (many villages) is narrowed to leave its caption room on the page */
+    long long cx = DOCX_TEXT_W * 635LL, cy = cx * p->height / p->width;
+    long long max = (DOCX_PAGE_H - DOCX_MARGIN_TOP - DOCX_MARGIN_BOTTOM) * 635LL * 85 / 100;
+    if (cy > max) {
+        cx = cx * max / cy;
+        cy = max;
+    }
+    snprintf(b, sizeof b, "图%d　%s", d->npic, what);
+    fprintf(d->m, "<w:p><w:pPr><w:keepNext/><w:snapToGrid w:val=\"0\"/>"
+                  "<w:spacing w:before=\"120\" w:line=\"240\" w:lineRule=\"auto\"/>"
+                  "<w:ind w:firstLineChars=\"0\" w:firstLine=\"0\"/><w:jc w:val=\"center\"/></w:pPr>"
+                  "<w:r><w:drawing><wp:inline distT=\"0\" distB=\"0\" distL=\"0\" distR=\"0\">"
+                  "<wp:extent cx=\"%lld\" cy=\"%lld\"/><wp:docPr id=\"%d\" name=\"图%d\" descr=\"",
+            cx, cy, d->npic, d->npic);
+    xml_escape(d->m, b);
+    fprintf(d->m, "\"/><wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect=\"1\"/>"
+                  "</wp:cNvGraphicFramePr><a:graphic><a:graphicData uri=\"" DOCX_NS_PIC "\">"
+                  "<pic:pic><pic:nvPicPr><pic:cNvPr id=\"0\" name=\"chart%d.png\"/><pic:cNvPicPr/>"
+                  "</pic:nvPicPr><pic:blipFill><a:blip r:embed=\"rIdChart%d\"/><a:stretch><a:fillRect/>"
+                  "</a:stretch></pic:blipFill><pic:spPr><a:xfrm><a:off x=\"0\" y=\"0\"/>"
+                  "<a:ext cx=\"%lld\" cy=\"%lld\"/></a:xfrm><a:prstGeom prst=\"rect\"><a:avLst/>"
+                  "</a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline>"
+                  "</w:drawing></w:r></w:p>\n",
+            d->npic, d->npic, cx, cy);
+    fputs("<w:p><w:pPr><w:pStyle w:val=\"" DOCX_STYLE_NOTE "\"/><w:keepNext w:val=\"0\"/>"
+          "<w:jc w:val=\"center\"/></w:pPr>", d->m);
+    run_n(d->m, b, strlen(b));
+    fputs("</w:p>\n", d->m);
+}
+
+/* The parts the pictures add: word/media/chartN.png, and the document's
+ * relationships with one per picture. 0 or -1 (logged). */
+static int add_pictures(ooxml_pkg_t *p, const struct doc *d)
+{
+    int rc = -1;
+    char *rels = NULL, name[64];
+    size_t len = 0;
+    FILE *r = open_memstream(&rels, &len);
+    if (!r) {
+        log_error("docx: out of memory");
+        return -1;
+    }
+    fputs(docx_document_rels_head(), r);
+    for (int i = 1; i <= d->npic; i++)
+        fprintf(r, "<Relationship Id=\"rIdChart%d\" Type=\"" DOCX_REL_IMAGE "\" "
+                   "Target=\"media/chart%d.png\"/>", i, i);
+    fputs("</Relationships>\n", r);
+    if (fclose(r) != 0) {
+        log_error("docx: out of memory");
+        goto out;
+    }
+    if (ooxml_pkg_add(p, "word/_rels/document.xml.rels", rels, len) < 0)
+        goto out;
+    for (int i = 0; i < d->npic; i++) {
+        snprintf(name, sizeof name, "word/media/chart%d.png", i + 1);
+        if (ooxml_pkg_add(p, name, (const char *)d->pic[i].data, d->pic[i].len) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(rels);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- appendices */
+
+static void township_appendix(struct doc *d, const struct figures *f)
+{
+    FILE *m = d->m;
     caption(m, 1, "主要数据");
     para(m, DOCX_STYLE_NOTE, 0, "数值为精确数；正文中的宣传资料份数取整到百。");
     figure_table(m, f);
+    picture(d, CHART_REGISTERED, f, NULL, 0, "各类食品生产经营者（期末在册）");
     caption(m, 2, "各行政村工作情况");
     village_work_table(m, f);
+    picture(d, CHART_VILLAGE_INSPECTIONS, f, NULL, 0, "各行政村检查次数及处理结果");
+    picture(d, CHART_PUBLICITY, f, NULL, 0, "宣传工作按月情况");
     caption(m, 3, "各行政村上报情况");
     thresholds_note(m, f);
     village_rate_table(m, f);
+    picture(d, CHART_VILLAGE_RATES, f, NULL, 0, "各行政村上报率");
     silent_table(m, f, 1, 0);
 }
 
-static void county_appendix(FILE *m, const struct figures *total, const struct figures *towns, int n)
+static void county_appendix(struct doc *d, const struct figures *total, const struct figures *towns,
+                            int n)
 {
+    FILE *m = d->m;
     struct figures c;
+    char what[96];
+    const char *area = report_area(total, towns, n);
     county_sums(total, towns, n, &c);
-    caption(m, 1, "全县主要数据");
+    snprintf(what, sizeof what, "全%s主要数据", area);
+    caption(m, 1, what);
     figure_table(m, total);
+    snprintf(what, sizeof what, "全%s各类食品生产经营者（期末在册）", area);
+    picture(d, CHART_REGISTERED, total, NULL, 0, what);
     caption(m, 2, "各镇主要数据");
     township_table(m, total, towns, n);
+    picture(d, CHART_TOWNSHIP_INSPECTIONS, total, towns, n, "各镇检查次数及处理结果");
+    snprintf(what, sizeof what, "全%s宣传工作按月情况", area);
+    picture(d, CHART_PUBLICITY, &c, NULL, 0, what);
     caption(m, 3, "各镇上报情况");
     thresholds_note(m, &c);
     township_rate_table(m, towns, n);
+    picture(d, CHART_TOWNSHIP_RATES, total, towns, n, "各镇行政村上报率");
     silent_table(m, towns, n, 1);
 }
 
 /* ---------------------------------------------------------------- package */
 
-static void title_of(const struct figures *f, int county, char *buf, size_t n)
-{
-    char phrase[32];
-    period_phrase(&f->period, phrase, sizeof phrase);
-    if (county)
-        snprintf(buf, n, "全县%d年%s食品安全工作总结", f->period.year, phrase);
-    else
-        snprintf(buf, n, "%s%d年%s食品安全工作总结", f->name[0] ? f->name : f->township,
-                 f->period.year, phrase);
-}
 
 /* The page: A4, the standard's margins, 22 lines: linePitch is the type
  * area's 225 mm over 22 lines. The 28 characters of a line are the body
@@ -444,13 +542,14 @@ static int add_stream(ooxml_pkg_t *p, const char *name, FILE *m, char **buf, siz
 /* The package: the fixed parts, the document (title, the text writer's
  * lines, then appendix(arg)) and the core properties (the title). */
 static int write_docx(FILE *out, const char *title, int (*lines)(FILE *m, const void *arg),
-                      void (*appendix)(FILE *m, const void *arg), const void *arg)
+                      void (*appendix)(struct doc *d, const void *arg), const void *arg)
 {
     int rc = -1, nfixed;
     char *doc = NULL, *core = NULL;
     size_t doc_len = 0, core_len = 0;
     ooxml_pkg_t *p = NULL;
     FILE *m = NULL, *c = NULL;
+    struct doc d = {0};
     const struct docx_part *fixed = docx_fixed_parts(&nfixed);
     if (ooxml_pkg_new(&p) < 0)
         goto out;
@@ -462,13 +561,15 @@ static int write_docx(FILE *out, const char *title, int (*lines)(FILE *m, const 
         goto out;
     }
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-          "<w:document xmlns:w=\"" DOCX_NS_W "\" xmlns:r=\"" DOCX_NS_R "\"><w:body>\n", m);
+          "<w:document xmlns:w=\"" DOCX_NS_W "\" xmlns:r=\"" DOCX_NS_R "\" xmlns:wp=\"" DOCX_NS_WP
+          "\" xmlns:a=\"" DOCX_NS_A "\" xmlns:pic=\"" DOCX_NS_PIC "\"><w:body>\n", m);
     para(m, DOCX_STYLE_TITLE, 0, title);
     if (lines(m, arg) < 0) {
         log_error("docx: cannot render the report text");
         goto out;
     }
-    appendix(m, arg);
+    d.m = m;
+    appendix(&d, arg);
     /* Word wants a paragraph, not a table, before the section's end */
     para(m, DOCX_STYLE_NOTE, 0, "");
     section(m);
@@ -483,7 +584,7 @@ static int write_docx(FILE *out, const char *title, int (*lines)(FILE *m, const 
     m = NULL;
     bad |= add_stream(p, "docProps/core.xml", c, &core, &core_len);
     c = NULL;
-    if (bad || ooxml_pkg_write(p, out) < 0)
+    if (bad || add_pictures(p, &d) < 0 || ooxml_pkg_write(p, out) < 0)
         goto out;
     rc = 0;
 out:
@@ -493,6 +594,8 @@ out:
         fclose(c);
     free(doc);
     free(core);
+    for (int i = 0; i < d.npic; i++)
+        chart_png_free(&d.pic[i]);
     ooxml_pkg_destroy(&p);
     return rc;
 }
@@ -509,9 +612,9 @@ static int township_lines(FILE *m, const void *arg)
     return text_township_lines(arg, prose_line, m);
 }
 
-static void township_appendix_of(FILE *m, const void *arg)
+static void township_appendix_of(struct doc *d, const void *arg)
 {
-    township_appendix(m, arg);
+    township_appendix(d, arg);
 }
 
 static int county_lines(FILE *m, const void *arg)
@@ -520,16 +623,16 @@ static int county_lines(FILE *m, const void *arg)
     return text_county_lines(a->total, a->towns, a->n, prose_line, m);
 }
 
-static void county_appendix_of(FILE *m, const void *arg)
+static void county_appendix_of(struct doc *d, const void *arg)
 {
     const struct county_args *a = arg;
-    county_appendix(m, a->total, a->towns, a->n);
+    county_appendix(d, a->total, a->towns, a->n);
 }
 
 int docx_township(FILE *out, const struct figures *f)
 {
     char title[256];
-    title_of(f, 0, title, sizeof title);
+    report_title(f, 0, NULL, 0, title, sizeof title);
     return write_docx(out, title, township_lines, township_appendix_of, f);
 }
 
@@ -537,6 +640,6 @@ int docx_county(FILE *out, const struct figures *total, const struct figures *to
 {
     char title[256];
     struct county_args a = {total, towns, n};
-    title_of(total, 1, title, sizeof title);
+    report_title(total, 1, towns, n, title, sizeof title);
     return write_docx(out, title, county_lines, county_appendix_of, &a);
 }

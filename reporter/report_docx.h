@@ -10,8 +10,11 @@
  * tables, each under a 附表标题 caption (and at most one 附表注 note): the
  * figure table, the villages' work and reporting (a township), or the
  * per-township figures and reporting (a county), and the silent villages.
- * So the body paragraphs of the document, less those three styles, are
- * the lines of `--format text`. No charts: the tables carry every value.
+ * Under the tables, the html's charts as pictures (chart_png.h, from the
+ * same chart model), each with a 图N caption in the 附表注 style; the
+ * tables keep every value, a chart is an addition. So the body paragraphs
+ * of the document, less those three styles and the pictures' empty
+ * paragraphs, are the lines of `--format text`.
  *
  * The whole package is built in memory and written to out at once. */
 #ifndef SHIBAO_REPORT_DOCX_H

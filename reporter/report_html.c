@@ -1,5 +1,6 @@
 #include "report_html.h"
 #include "charts.h"
+#include "svg.h"
 #include "log.h"
 #include "markup.h"
 #include "report_text.h"
@@ -343,17 +344,6 @@ static void period_sub(FILE *out, const struct figures *f, const char *code_labe
     fprintf(out, "统计期间：%s（%s 至 %s）</p>\n", code, first, last);
 }
 
-static void title_of(const struct figures *f, int county, char *buf, size_t n)
-{
-    char phrase[32];
-    period_phrase(&f->period, phrase, sizeof phrase);
-    if (county)
-        snprintf(buf, n, "全县%d年%s食品安全工作总结", f->period.year, phrase);
-    else
-        snprintf(buf, n, "%s%d年%s食品安全工作总结", f->name[0] ? f->name : f->township,
-                 f->period.year, phrase);
-}
-
 /* docx: the path of this report as a Word document. */
 static void nav_back(FILE *out, const struct html_options *o, const char *docx)
 {
@@ -361,7 +351,7 @@ static void nav_back(FILE *out, const struct html_options *o, const char *docx)
         return;
     fputs("<div class=\"nav\"><a", out);
     href(out, o, "");
-    fputs(">← 返回全县数据看板</a> <a", out);
+    fputs(">← 返回数据看板</a> <a", out);
     href(out, o, docx);
     fputs(">下载 Word</a></div>\n", out);
 }
@@ -387,23 +377,23 @@ static void township_sheets(FILE *out, const struct figures *f, int *tab, int *f
     fprintf(out, "<h4>附表%d　主要数据<small>数值为精确数；正文中的宣传资料份数取整到百</small></h4>\n", ++*tab);
     figure_table(out, f, 1, 0);
     figure_open(out);
-    chart_registered(out, f);
+    chart_svg(out, CHART_REGISTERED, f, NULL, 0);
     figure_close(out, fig, "各类食品生产经营者（期末在册）");
     fputs("</section>\n<section class=\"sheet page\">\n", out);
     fprintf(out, "<h4>附表%d　各行政村工作情况</h4>\n", ++*tab);
     village_work_table(out, f);
     figure_open(out);
-    chart_village_inspections(out, f);
+    chart_svg(out, CHART_VILLAGE_INSPECTIONS, f, NULL, 0);
     figure_close(out, fig, "各行政村检查次数及处理结果");
     figure_open(out);
-    chart_publicity(out, f);
+    chart_svg(out, CHART_PUBLICITY, f, NULL, 0);
     figure_close(out, fig, "宣传工作按月情况");
     fputs("</section>\n<section class=\"sheet page\">\n", out);
     fprintf(out, "<h4>附表%d　各行政村上报情况</h4>\n", ++*tab);
     thresholds_note(out, f);
     village_rate_table(out, f);
     figure_open(out);
-    chart_village_rates(out, f);
+    chart_svg(out, CHART_VILLAGE_RATES, f, NULL, 0);
     figure_close(out, fig, "各行政村上报率");
     fputs("<h4>长期未上报的行政村</h4>\n", out);
     silent_list(out, f, 1, 0);
@@ -414,7 +404,7 @@ int html_township(FILE *out, const struct figures *f, const struct html_options 
 {
     char title[256];
     int tab = 0, fig = 0;
-    title_of(f, 0, title, sizeof title);
+    report_title(f, 0, NULL, 0, title, sizeof title);
     head(out, title, CSS_DOC, o);
     char docx[48];
     snprintf(docx, sizeof docx, "township/%s.docx", f->township);
@@ -446,40 +436,45 @@ int html_county(FILE *out, const struct figures *total, const struct figures *to
     int tab = 0, fig = 0;
     struct figures c;
     county_sums(total, towns, n, &c);
-    title_of(total, 1, title, sizeof title);
+    report_title(total, 1, towns, n, title, sizeof title);
     head(out, title, CSS_DOC, o);
     fputs("<body>\n", out);
     nav_back(out, o, "county.docx");
     fputs("<section class=\"sheet report\" data-scope=\"county\">\n<h1>", out);
     html_escape(out, title);
     fputs("</h1>\n", out);
-    char towns_label[32];
-    snprintf(towns_label, sizeof towns_label, "共%d个镇", n);
+    char towns_label[128], span[96];
+    report_span(total, towns, n, span, sizeof span);
+    snprintf(towns_label, sizeof towns_label, "共%s", span);
     period_sub(out, total, towns_label);
     if (text_county_lines(total, towns, n, prose_line, out) < 0) {
         log_error("html: cannot render the report text");
         return -1;
     }
     fputs("</section>\n<section class=\"sheet page\">\n", out);
-    fprintf(out, "<h4>附表%d　全县主要数据</h4>\n", ++tab);
+    const char *area = report_area(total, towns, n);
+    char cap[128];
+    fprintf(out, "<h4>附表%d　全%s主要数据</h4>\n", ++tab, area);
     figure_table(out, total, 1, 0);
     figure_open(out);
-    chart_registered(out, total);
-    figure_close(out, &fig, "全县各类食品生产经营者（期末在册）");
+    chart_svg(out, CHART_REGISTERED, total, NULL, 0);
+    snprintf(cap, sizeof cap, "全%s各类食品生产经营者（期末在册）", area);
+    figure_close(out, &fig, cap);
     fputs("</section>\n<section class=\"sheet page\">\n", out);
     fprintf(out, "<h4>附表%d　各镇主要数据</h4>\n", ++tab);
     township_table(out, total, towns, n, o);
     figure_open(out);
-    chart_township_inspections(out, towns, n);
+    chart_svg(out, CHART_TOWNSHIP_INSPECTIONS, total, towns, n);
     figure_close(out, &fig, "各镇检查次数及处理结果");
     figure_open(out);
-    chart_publicity(out, &c);
-    figure_close(out, &fig, "全县宣传工作按月情况");
+    chart_svg(out, CHART_PUBLICITY, &c, NULL, 0);
+    snprintf(cap, sizeof cap, "全%s宣传工作按月情况", area);
+    figure_close(out, &fig, cap);
     fputs("</section>\n<section class=\"sheet page\">\n", out);
     fprintf(out, "<h4>附表%d　各镇上报情况</h4>\n", ++tab);
     thresholds_note(out, &c);
     figure_open(out);
-    chart_township_rates(out, towns, n);
+    chart_svg(out, CHART_TOWNSHIP_RATES, total, towns, n);
     figure_close(out, &fig, "各镇行政村上报率");
     fputs("<h4>长期未上报的行政村</h4>\n", out);
     silent_list(out, towns, n, 1);

@@ -130,7 +130,9 @@ static void md_county_status(FILE *out, const struct figures *total, const struc
         fputs("| ", out);
         md_cell(out, i < n ? t->township : "");
         fputs(" | ", out);
-        md_cell(out, i < n ? t->name : "全县");
+        char all[16];
+        snprintf(all, sizeof all, "全%s", report_area(total, towns, n));
+        md_cell(out, i < n ? t->name : all);
         fprintf(out, " | %d | %d | %s | %s | %d | %d | %d | %s |\n", t->months_expected,
                 t->months_reported, rate(t->months_reported, t->months_expected, a, sizeof a),
                 rate(t->months_ontime, t->months_reported, b, sizeof b), t->months_nil,
@@ -163,12 +165,15 @@ int md_county(FILE *out, const struct figures *total, const struct figures *town
 {
     char phrase[32], buf[32];
     period_phrase(&total->period, phrase, sizeof phrase);
-    fprintf(out, "# 全县%d年%s食品安全工作情况\n\n", total->period.year, phrase);
+    const char *area = report_area(total, towns, n);
+    char span[96];
+    report_span(total, towns, n, span, sizeof span);
+    fprintf(out, "# 全%s%d年%s食品安全工作情况\n\n", area, total->period.year, phrase);
     md_period(out, total);
-    fprintf(out, "，%d个镇\n\n", n);
+    fprintf(out, "，%s\n\n", span);
     if (text_county_lines(total, towns, n, md_line, out) < 0)
         return -1;
-    fputs("## 附表：全县主要数据\n\n", out);
+    fprintf(out, "## 附表：全%s主要数据\n\n", area);
     md_table(out, total);
     fputs("\n## 各镇主要数据\n\n| 代码 | 镇 |", out);
     for (int k = 0; k < N_TOWN_FIGS; k++)

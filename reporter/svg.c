@@ -13,37 +13,6 @@
 #define FONT_SONG_SVG "SimSun,'宋体','Noto Serif CJK SC','Noto Sans CJK SC',serif"
 
 
-/* The axis of a chart whose largest value is max: a step of 1, 2 or 5
- * times a power of ten giving at most six steps, and *ticks steps to the
- * top (computed as step * ticks in double: it may pass INT64_MAX), so the
- * longest bar fills most of the width. */
-static int64_t nice_step(int64_t max, int *ticks)
-{
-    int64_t want, p = 1, step;
-    if (max < 1)
-        max = 1;
-    want = max / 6 + (max % 6 != 0);
-    for (;;) {
-        if (p >= want) { step = p; break; }
-        if (p <= INT64_MAX / 2 && 2 * p >= want) { step = 2 * p; break; }
-        if (p <= INT64_MAX / 5 && 5 * p >= want) { step = 5 * p; break; }
-        if (p > INT64_MAX / 10) { step = p; break; }
-        p *= 10;
-    }
-    *ticks = (int)(max / step + (max % step != 0));
-    return step;
-}
-
-/* The label of tick i: exact as long as it fits, else as a double. */
-static const char *tick_label(int64_t step, int i, char *buf, size_t n)
-{
-    if (i == 0 || step <= INT64_MAX / i)
-        snprintf(buf, n, "%" PRId64, step * i);
-    else
-        snprintf(buf, n, "%.0f", (double)step * i);
-    return buf;
-}
-
 static void svg_legend(FILE *out, const struct series *s, int ns, int x, int y)
 {
     for (int i = 0; i < ns; i++) {
@@ -84,7 +53,7 @@ void svg_hbars(FILE *out, const struct series *s, int ns, const struct bar *b, i
         return;
     }
     int ticks;
-    int64_t step = nice_step(max, &ticks);
+    int64_t step = chart_step(max, &ticks);
     double top = (double)step * ticks;
     int y0 = ns > 1 ? 30 : 10, h = y0 + nb * RH + 24;
     char buf[32];
@@ -96,7 +65,7 @@ void svg_hbars(FILE *out, const struct series *s, int ns, const struct bar *b, i
         fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-width=\"1\"/>",
                 x, y0 - 4, x, y0 + nb * RH, t ? "#ddd" : "#444");
         fprintf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\" font-size=\"11\">%s</text>",
-                x, y0 + nb * RH + 16, tick_label(step, t, buf, sizeof buf));
+                x, y0 + nb * RH + 16, chart_tick(step, t, buf, sizeof buf));
     }
     for (int i = 0; i < nb; i++) {
         int y = y0 + i * RH + (RH - BH) / 2;
@@ -187,7 +156,7 @@ void svg_months(FILE *out, const char *title, const struct period *p, const int6
         if (v[i] > max)
             max = v[i];
     int ticks;
-    int64_t step = nice_step(max, &ticks);
+    int64_t step = chart_step(max, &ticks);
     double top = (double)step * ticks;
     fprintf(out, SVG_OPEN, W, H);
     fprintf(out, "<text x=\"%d\" y=\"16\" text-anchor=\"middle\" font-size=\"13\" fill=\"#222\">", W / 2);
@@ -198,7 +167,7 @@ void svg_months(FILE *out, const char *title, const struct period *p, const int6
         fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1\"/>",
                 X0, y, X1, y, t ? "#ddd" : "#444");
         fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\" font-size=\"11\">%s</text>",
-                X0 - 4, y + 4, tick_label(step, t, buf, sizeof buf));
+                X0 - 4, y + 4, chart_tick(step, t, buf, sizeof buf));
     }
     double slot = n > 0 ? (double)(X1 - X0) / n : 0, bw = slot * 0.6;
     for (int i = 0; i < n; i++) {
@@ -217,3 +186,32 @@ void svg_months(FILE *out, const char *title, const struct period *p, const int6
     fputs("</svg>", out);
 }
 
+void svg_chart(FILE *out, const struct chart *c)
+{
+    switch (c->kind) {
+    case CHART_BARS:
+        svg_hbars(out, c->series, c->ns, c->bars, c->n, c->empty);
+        return;
+    case CHART_RATES:
+        svg_rates(out, c->rates, c->n, c->empty);
+        return;
+    case CHART_MONTHS:
+        fputs("<div class=\"pair\">", out);
+        for (int k = 0; k < 2; k++)
+            svg_months(out, c->panel[k], &c->period, c->months[k], c->n, c->color[k]);
+        fputs("</div>", out);
+        return;
+    case CHART_EMPTY:
+        break;
+    }
+    svg_empty(out, c->empty ? c->empty : "");
+}
+
+void chart_svg(FILE *out, enum chart_id id, const struct figures *f, const struct figures *towns,
+               int n)
+{
+    struct chart c;
+    chart_of(&c, id, f, towns, n);
+    svg_chart(out, &c);
+    chart_free(&c);
+}

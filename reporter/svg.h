@@ -1,43 +1,23 @@
-/* svg: the charts' drawing, as inline SVG (no script, no external font):
+/* svg: the charts' drawing (charts.h's model), as inline SVG (no script, no external font):
  * horizontal bars stacked by series, reporting rates against 100%, one bar
  * per month, and the placeholder of an empty chart. Every value is clamped
  * to >= 0 and summed without overflow (words.h), every text escaped.
- * Colours are named here so that a series looks the same in every chart. */
+ * The colours are charts.h's, so that a series looks the same in every
+ * chart and in the docx's pictures (chart_png.h). */
 #ifndef SHIBAO_SVG_H
 #define SHIBAO_SVG_H
 
 #include <stdint.h>
 #include <stdio.h>
+#include "charts.h"
 #include "period.h"
 
-#define C_PROD "#8c564b"
-#define C_CATER "#2f5597"
-#define C_DIST "#548235"
-#define C_CHEF "#bf9000"
-#define C_OK "#9dc3e6"
-#define C_ORDER "#f4b183"
-#define C_REMOVE "#c00000"
-#define C_FULL "#548235"
-#define C_PART "#bf9000"
-#define C_SILENT "#c00000"
-#define C_STUDY "#2f5597"
-#define C_COPIES "#548235"
-
-struct series {
-    const char *name, *color;
-};
-
-struct bar {
-    char label[80];     /* shown, clipped */
-    char tip[320];      /* the full name, as the bar's <title> */
-    int64_t v[4];
-};
-
-struct rate_row {
-    char label[80], tip[320];
-    int reported, expected, silent;
-};
-
+/* A chart of charts.h, drawn by its kind (two panels side by side for the
+ * months). */
+void svg_chart(FILE *out, const struct chart *c);
+/* Chart id of f (or of towns, n), built (charts.h) and drawn. */
+void chart_svg(FILE *out, enum chart_id id, const struct figures *f, const struct figures *towns,
+               int n);
 /* A centred note (why the chart is empty) in place of a chart. */
 void svg_empty(FILE *out, const char *why);
 /* Horizontal bars, one row per bar, stacked by series, the total at the

@@ -1,4 +1,5 @@
 #include "words.h"
+#include "tier.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -81,4 +82,56 @@ void village_label(FILE *out, const struct village_figures *v)
 const char *village_short(const struct village_figures *v)
 {
     return v->name[0] ? v->name : v->code;
+}
+
+int64_t village_work(const struct village_figures *v, int i)
+{
+    switch (i) {
+    case 0: return v->inspections;
+    case 1: return v->inspections_ordered;
+    case 2: return v->inspections_removed_destroyed;
+    case 3: return v->routine_distribution;
+    case 4: return v->study_sessions;
+    case 5: return v->copies;
+    default: return v->registered;
+    }
+}
+
+const char *report_area(const struct figures *total, const struct figures *towns, int n)
+{
+    return tier_area(tier_of(total, towns, n));
+}
+
+void report_title(const struct figures *f, int county, const struct figures *towns, int n,
+                  char *buf, size_t len)
+{
+    char phrase[32];
+    period_phrase(&f->period, phrase, sizeof phrase);
+    if (county)
+        snprintf(buf, len, "全%s%d年%s食品安全工作总结", report_area(f, towns, n), f->period.year,
+                 phrase);
+    else
+        snprintf(buf, len, "%s%d年%s食品安全工作总结", f->name[0] ? f->name : f->township,
+                 f->period.year, phrase);
+}
+
+void report_divisions(const struct figures *total, const struct figures *towns, int n, char *buf,
+                      size_t len)
+{
+    int tier = tier_of(total, towns, n);
+    char cities[32] = "";
+    if (tier == TIER_PROVINCE)
+        snprintf(cities, sizeof cities, "%d个市、", tier_count(towns, n, 4));
+    if (tier >= TIER_CITY)
+        snprintf(buf, len, "%s%d个县（市、区）、", cities, tier_count(towns, n, 6));
+    else if (len)
+        buf[0] = '\0';
+}
+
+void report_span(const struct figures *total, const struct figures *towns, int n, char *buf,
+                 size_t len)
+{
+    char div[96];
+    report_divisions(total, towns, n, div, sizeof div);
+    snprintf(buf, len, "%s%d个镇", div, n);
 }

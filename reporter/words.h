@@ -28,6 +28,13 @@ extern const struct sup_def SUP[N_SUP];
 /* The i-th supporting figure's value in f (0 <= i < N_SUP). */
 int64_t sup_value(const struct figures *f, int i);
 
+/* A village's work, in the order every village table lists it: all
+ * inspections, those that ordered a rectification, those that removed or
+ * destroyed products, routine inspections of distribution units, study
+ * sessions, copies handed out, businesses registered (0 <= i < N). */
+enum { N_VILLAGE_WORK = 7 };
+int64_t village_work(const struct village_figures *v, int i);
+
 /* The i-th supporting figure's key, label and value; -1 past the last. */
 int render_supporting(const struct figures *f, int i, const char **key, const char **label,
                       int64_t *value);
@@ -51,6 +58,26 @@ int town_silent(const struct figures *t);
 void village_label(FILE *out, const struct village_figures *v);
 /* The village's name, or its code when it has none (chart labels). */
 const char *village_short(const struct village_figures *v);
+
+/* 县, 市 or 省: the area a county-level report speaks for (全县, 全市,
+ * 全省), by its tier (tier.h). */
+const char *report_area(const struct figures *total, const struct figures *towns, int n);
+/* The divisions between a county-level report's own and its townships:
+ * "" (a county), 「2个县（市、区）、」 (a city), 「1个市、2个县（市、区）、」
+ * (a province). */
+void report_divisions(const struct figures *total, const struct figures *towns, int n, char *buf,
+                      size_t len);
+/* What a county-level report spans, counted: 「3个镇」 (a county),
+ * 「2个县（市、区）、3个镇」 (a city), 「1个市、2个县（市、区）、3个镇」
+ * (a province). */
+void report_span(const struct figures *total, const struct figures *towns, int n, char *buf,
+                 size_t len);
+/* The document's title, as the html and the docx set it: a township's
+ * 「城关镇2022年上半年食品安全工作总结」, a county-level total's
+ * 「全县2022年上半年食品安全工作总结」 (全市, 全省 by its tier); towns and
+ * n only for a county (NULL, 0 otherwise). */
+void report_title(const struct figures *f, int county, const struct figures *towns, int n,
+                  char *buf, size_t len);
 
 /* Chart values: a figure is any int64 a feed carried, so charts clamp
  * negatives to 0 and add without overflowing (a hostile or corrupt value

@@ -11,11 +11,17 @@ source "$(dirname "$0")/lib.sh"
 CTY_EP="ipc://$T/county.sock"
 start reporter "$BIN/shibao-reporter" serve --db "$T/county.db" --listen "$CTY_EP" --insecure
 
-# township CODE NAME HEAD VILLAGES: its simulated half-year and a running aggregator.
+# township CODE NAME HEAD VILLAGES [SECTIONS]: its simulated half-year and a
+# running aggregator; SECTIONS: a file of its own 三、四 its profile names.
 township() {
-    local code=$1 name=$2 head=$3 villages=$4
+    local code=$1 name=$2 head=$3 villages=$4 own=${5:-}
     "$BIN/shibao-sim" --township "$code" --villages 2 --period 2022H1 --seed "${code: -1}" --out "$T/$code" >/dev/null
     sed -i "s/^name = .*/name = $name/; s/^head = .*/head = $head/" "$T/$code/profile.ini"
+    if [ -n "$own" ]; then
+        cp "$own" "$T/$code/own-sections.txt"
+        # relative: taken from the profile's directory
+        sed -i "s/^name = .*/&\nsections = own-sections.txt/" "$T/$code/profile.ini"
+    fi
     [ -n "$head" ] || sed -i '/^head = *$/d' "$T/$code/profile.ini"
     start "agg-$code" "$BIN/shibao-aggregator" --db "$T/$code.db" --township "$code" \
         --listen "ipc://$T/$code.sock" --upstream "$CTY_EP" --profile "$T/$code/profile.ini" --insecure
@@ -30,7 +36,9 @@ township() {
     done
 }
 OUTBOXES=()
-township 420102001 城关镇 张伟 yes
+printf '三、存在的问题\n{{name}}本期定期检查{{routine_inspections_distribution}}次。\n四、下一步工作计划\n每村每月检查一次。\n' \
+    >"$T/own.in"
+township 420102001 城关镇 张伟 yes "$T/own.in"
 township 420102002 东山镇 "" yes
 township 420102003 西河镇 赵敏 no
 
@@ -98,4 +106,34 @@ check_eq "the township's own 三、四 after the default text, its figure in pla
     "$(printf '三、存在的问题\n城关镇定期检查%s次，人手不足。\n四、下一步工作计划\n每村每月检查一次。' "$N")" \
     "$(sed -n '/^三、存在的问题$/,/^四、/{p;n;p}' "$T/town.txt" | head -n 4)"
 check "the default text before it" grep -q "^一是加强领导。成立了以镇长张伟同志为组长" "$T/town.txt"
+
+# 城关镇's own 三、四, named in its profile: its own reporter, on its own
+# database, renders them without a flag; the county renders the default.
+TDB="$T/420102001.db"
+OWN=$(realpath "$T/420102001/own-sections.txt")
+check "the profile's path reached the township's database" \
+    test "$(sqlite3 "$TDB" "SELECT value FROM profile WHERE key = 'sections'")" = "$OWN"
+"$BIN/shibao-reporter" report --db "$TDB" --period 2022H1 >"$T/own-town.txt" || bad "township report, own sections"
+N=$("$BIN/shibao-reporter" report --db "$TDB" --period 2022H1 --format json |
+    jq -r '.figures[] | select(.key == "routine_inspections_distribution") | .value')
+check_eq "the profile's own 三、四 after the default text, its figure in place" \
+    "$(printf '三、存在的问题\n城关镇本期定期检查%s次。\n四、下一步工作计划\n每村每月检查一次。' "$N")" \
+    "$(sed -n '/^三、存在的问题$/,/^四、/{p;n;p}' "$T/own-town.txt" | head -n 4)"
+check "the default text before it" grep -q "^一是加强领导。成立了以镇长张伟同志为组长" "$T/own-town.txt"
+"$BIN/shibao-reporter" report --db "$TDB" --period 2022H1 --sections "$T/sections.txt" >"$T/flag-town.txt" ||
+    bad "township report, --sections"
+check "--sections on the command line wins over the profile's" \
+    sh -c "grep -q '^城关镇定期检查.*次，人手不足。' '$T/flag-town.txt' && ! grep -q '本期定期检查' '$T/flag-town.txt'"
+"$BIN/shibao-reporter" report --db "$T/county.db" --period 2022H1 --township 420102001 >"$T/county-town.txt" ||
+    bad "the county's report of the township"
+check "the county renders the township's page with the default 三、四" \
+    sh -c "grep -q '^虽然我镇食品安全方面不断加强' '$T/county-town.txt' && ! grep -q '本期定期检查' '$T/county-town.txt'"
+# the file broken after the profile was read: refused, nothing written
+printf '三、存在的问题\n{{name}}本期定期检查{{routine_inspection_distribution}}次。\n' >"$OWN"
+"$BIN/shibao-reporter" report --db "$TDB" --period 2022H1 -o "$T/own-bad.txt" 2>"$T/own-bad.err"
+check_eq "a broken file named in the profile exits 1" 1 "$?"
+check_eq "with FILE:LINE:COL and the nearest key" \
+    "shibao-reporter: $OWN:2:15: unknown key 'routine_inspection_distribution' (did you mean 'routine_inspections_distribution'?)" \
+    "$(cat "$T/own-bad.err")"
+check "and writes no report file" test ! -e "$T/own-bad.txt"
 finish

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The .docx a township hands in: `report --format docx` for a township and
 # for the county, read back by python-docx (the paragraphs are the lines of
-# `--format text`, the page is GB/T 9704's), converted to PDF by LibreOffice
+# `--format text`, the page is GB/T 9704's, the charts are PNG pictures,
+# the package passes what Word is strict about), converted to PDF by LibreOffice
 # headless and to PNG pages by pdftoppm (tests/out/docx-*.png, to look at);
 # and the live page's 下载 Word link, which serves the same document.
 source "$(dirname "$0")/lib.sh"
@@ -50,10 +51,13 @@ rep --township "$T1" >"$T/town.txt"
 rep --county >"$T/county.txt"
 check "report --format docx -o FILE (township)" rep --township "$T1" --format docx -o "$T/town.docx"
 check "report --format docx -o FILE (county)" rep --county --format docx -o "$T/county.docx"
-check "the township's docx reads back as its text report, on the standard's page" \
-    $PY tests/docx_check.py "$T/town.docx" "$T/town.txt" 3
-check "the county's docx reads back as its text report, on the standard's page" \
-    $PY tests/docx_check.py "$T/county.docx" "$T/county.txt" 3
+check "the township's docx reads back as its text report, on the standard's page, with 4 charts as pictures, a package Word accepts" \
+    $PY tests/docx_check.py "$T/town.docx" "$T/town.txt" 3 4
+check "the county's docx reads back as its text report, on the standard's page, with 4 charts as pictures, a package Word accepts" \
+    $PY tests/docx_check.py "$T/county.docx" "$T/county.txt" 3 4
+# one chart as it is drawn, to look at beside the PDF pages
+$PY -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("word/media/chart2.png"))' \
+    "$T/town.docx" "$OUT/docx-chart2.png" || bad "extract a chart"
 check "the same figures give the same bytes" cmp -s "$T/town.docx" <(rep --township "$T1" --format docx)
 
 # LibreOffice headless: a private profile, bounded in time.
@@ -78,11 +82,11 @@ curl -sf -D "$T/hdr" -o "$T/live.docx" "$URL/township/$T1.docx?period=$P" || bad
 check "served as a Word document" grep -qi '^content-type: application/vnd.openxmlformats-officedocument.wordprocessingml.document' "$T/hdr"
 check "served as an attachment" grep -qi "^content-disposition: attachment; filename=\"$T1-$P.docx\"" "$T/hdr"
 check "the served docx opens in python-docx and reads as the text report" \
-    $PY tests/docx_check.py "$T/live.docx" "$T/town.txt" 3
+    $PY tests/docx_check.py "$T/live.docx" "$T/town.txt" 3 4
 check "the served docx is the report's" cmp -s "$T/live.docx" "$T/town.docx"
 curl -sf -o "$T/live-county.docx" "$URL/county.docx?period=$P" || bad "GET the county docx"
 check "the served county docx reads as the county text report" \
-    $PY tests/docx_check.py "$T/live-county.docx" "$T/county.txt" 3
+    $PY tests/docx_check.py "$T/live-county.docx" "$T/county.txt" 3 4
 curl -s -o /dev/null -w '%{http_code}' "$URL/township/420102009.docx?period=$P" >"$T/code"
 check_eq "an unknown township's docx is a 404" 404 "$(cat "$T/code")"
 finish

@@ -41,7 +41,8 @@ done
 check_eq "--upstream without --code is a usage error" 2 "$?"
 
 CITY_EP="ipc://$T/city.sock"; CTY_EP="ipc://$T/county.sock"; ROGUE_EP="ipc://$T/rogue.sock"
-start city "$BIN/shibao-reporter" serve --db "$T/city.db" --listen "$CITY_EP" --key "$T/keys/city"
+start city "$BIN/shibao-reporter" serve --db "$T/city.db" --listen "$CITY_EP" --key "$T/keys/city" \
+    --http 127.0.0.1:0
 start county "$BIN/shibao-reporter" serve --db "$T/county.db" --listen "$CTY_EP" --key "$T/keys/county" \
     --upstream "$CITY_EP" --upstream-key "$T/keys/city.pub" --code $COUNTY
 start rogue "$BIN/shibao-reporter" serve --db "$T/rogue.db" --listen "$ROGUE_EP" --key "$T/keys/rogue" \
@@ -73,6 +74,41 @@ check "the city's report for the township equals the township's own" cmp -s "$T/
 "$BIN/shibao-reporter" report --db "$T/town.db" --period $P >"$T/town.txt"
 "$BIN/shibao-reporter" report --db "$T/city.db" --period $P --township $TOWN >"$T/city.txt"
 check "the city's text report equals the township's" cmp -s "$T/town.txt" "$T/city.txt"
+
+# The city's own report speaks for the city (its roster enrolls counties):
+# 全市, counting its counties, in every format; the county's still 全县.
+for f in text csv html docx; do
+    "$BIN/shibao-reporter" report --db "$T/city.db" --period $P --county --format $f -o "$T/city-all.$f" ||
+        bad "city report, $f"
+done
+"$BIN/shibao-reporter" report --db "$T/county.db" --period $P --county -o "$T/county-all.text" ||
+    bad "county report"
+"$BIN/shibao-reporter" report --db "$T/county.db" --period $P --county --format docx -o "$T/county-all.docx" ||
+    bad "county docx"
+docx_text() { /usr/bin/python3 -c 'import re, sys, zipfile; print(re.sub("<[^>]+>", "\n", zipfile.ZipFile(sys.argv[1]).read("word/document.xml").decode()))' "$1"; }
+docx_text "$T/city-all.docx" >"$T/city-all.docx.txt"
+docx_text "$T/county-all.docx" >"$T/county-all.docx.txt"
+page_port() { grep -o 'county page at http://127.0.0.1:[0-9]*/' "$T/city.log" | sed 's/.*:\([0-9]*\)\/$/\1/'; }
+page_up() { grep -q 'county page at http://127.0.0.1:[0-9]*/' "$T/city.log"; }
+check "the city serves its live page" wait_until 10 page_up
+curl -sf "http://127.0.0.1:$(page_port)/?period=$P" >"$T/city-page.html" || bad "the city's live page"
+check "city text: 全市, counting its counties" \
+    grep -q "^2022年上半年，全市1个县（市、区）、1个镇中有1个报送了食品安全工作数据，未报送的镇：无。" "$T/city-all.text"
+check "city csv: the total's column is 全市" grep -q ',全市'$'\r''$' "$T/city-all.csv"
+check "city html: titled 全市, counting its counties" \
+    sh -c "grep -q '<h1>全市2022年上半年食品安全工作总结</h1>' '$T/city-all.html' && grep -q '共1个县（市、区）、1个镇' '$T/city-all.html'"
+check "city docx: titled 全市, its table 全市主要数据" \
+    sh -c "grep -qx '全市2022年上半年食品安全工作总结' '$T/city-all.docx.txt' && grep -q '附表1　全市主要数据' '$T/city-all.docx.txt'"
+check "city live page: 全市食品安全工作数据看板" grep -q '<h1>全市食品安全工作数据看板</h1>' "$T/city-page.html"
+for f in city-all.text city-all.csv city-all.html city-all.docx.txt city-page.html; do
+    check "no 全县 in the city's $f" bash -c "! grep -q '全县' '$T/$f'"
+done
+check "the county's text still says 全县" \
+    grep -q "^2022年上半年，全县1个镇中有1个报送了食品安全工作数据，未报送的镇：无。" "$T/county-all.text"
+check "the county's docx still says 全县" grep -qx '全县2022年上半年食品安全工作总结' "$T/county-all.docx.txt"
+"$BIN/shibao-reporter" report --db "$T/county.db" --period $P --county --tier province >"$T/forced.text"
+check "--tier province: 全省, counting its cities and counties" \
+    grep -q "^2022年上半年，全省1个市、1个县（市、区）、1个镇中有1个报送了" "$T/forced.text"
 
 # The rogue county: its batches are answered (consumed, not retried) and refused.
 refused() { [ "$(sq "$T/rogue.db" "SELECT count(*) FROM outbox_refusals WHERE reason LIKE '%not the authenticated township $ROGUE or under it%'")" -gt 0 ]; }

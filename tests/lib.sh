@@ -4,6 +4,7 @@
 set -u
 BUILD=${BUILD:-build}
 BIN=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/$BUILD/bin
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lsan.supp}
 T=$(mktemp -d /tmp/shibao-e2e.XXXXXX)
 PIDS=()
 PASS=0

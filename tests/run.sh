@@ -5,6 +5,8 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD
+# under ASan: leaks of the libraries' own that are no bug of ours (tests/lsan.supp)
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
 mkdir -p tests/out
 pass=0; fail=0; failed=()
 run() {

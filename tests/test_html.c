@@ -611,7 +611,7 @@ static void test_township_page_links_back(void **state)
     assert_int_equal(html_township(m, &f, &o), 0);
     fclose(m);
     assert_well_formed(buf);
-    assert_non_null(strstr(buf, "<a href=\"../?period=2022H1\">← 返回全县数据看板</a>"));
+    assert_non_null(strstr(buf, "<a href=\"../?period=2022H1\">← 返回数据看板</a>"));
     free(buf);
 }
 

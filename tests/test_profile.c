@@ -96,6 +96,45 @@ static void test_errors_name_line_and_key(void **state)
     assert_non_null(strstr(err, "/nonexistent/profile.ini: cannot open"));
 }
 
+/* template = and sections = name files of the township's own words: the
+ * absolute path is kept (a relative one from the profile's directory, the
+ * reporter runs elsewhere); a file that is not there is refused. */
+static void test_own_words_files(void **state)
+{
+    (void)state;
+    struct profile p;
+    char err[512], dir[] = "/tmp/shibao-profile-dir.XXXXXX", own[600], ini[600], want[700];
+    assert_non_null(mkdtemp(dir));
+    snprintf(own, sizeof own, "%s/own.txt", dir);
+    FILE *f = fopen(own, "w");
+    assert_non_null(f);
+    fputs("三、存在的问题\n", f);
+    fclose(f);
+    snprintf(ini, sizeof ini, "%s/profile.ini", dir);
+    f = fopen(ini, "w");
+    assert_non_null(f);
+    fputs("[township]\nname = 城关镇\nsections = own.txt\n", f);
+    fclose(f);
+    assert_int_equal(profile_load(ini, &p, err, sizeof err), 0);
+    char *abs = realpath(own, NULL);
+    assert_non_null(abs);
+    assert_string_equal(p.values[PROFILE_SECTIONS], abs);
+    assert_null(p.values[PROFILE_TEMPLATE]);
+    profile_clear(&p);
+    f = fopen(ini, "w");
+    assert_non_null(f);
+    fputs("[township]\nname = 城关镇\ntemplate = missing.txt\n", f);
+    fclose(f);
+    assert_int_equal(profile_load(ini, &p, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s:3: template: cannot open %s/missing.txt", ini, dir);
+    if (!strstr(err, want))
+        fail_msg("error \"%s\" lacks \"%s\"", err, want);
+    free(abs);
+    unlink(own);
+    unlink(ini);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -103,6 +142,7 @@ int main(void)
         cmocka_unit_test(test_good_profile),
         cmocka_unit_test(test_villages_section),
         cmocka_unit_test(test_errors_name_line_and_key),
+        cmocka_unit_test(test_own_words_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -266,12 +266,67 @@ static void test_city(void **state)
     figures_free(&total);
 }
 
+static char *render_all(const struct figures *total, const struct figures *towns, int n,
+                        enum render_format fmt)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(render_county(m, total, towns, n, fmt), 0);
+    assert_int_equal(fclose(m), 0);
+    return buf;
+}
+
+/* The tiers above a county: townships of two cities are a province's
+ * (全省, counting its cities and counties) in the text, md and csv; the
+ * tier given (--tier city) makes one county's townships a city's report. */
+static void test_tiers(void **state)
+{
+    (void)state;
+    struct figures total, towns[3];
+    const char *codes[3] = {"420102001", "420103001", "420201001"};
+    for (int i = 0; i < 3; i++) {
+        make_town(&towns[i]);
+        snprintf(towns[i].township, sizeof towns[i].township, "%s", codes[i]);
+        towns[i].villages_reporting = 1;
+    }
+    make_town(&total);
+    total.township[0] = '\0';
+    char *text = render_all(&total, towns, 3, RENDER_TEXT);
+    char *md = render_all(&total, towns, 3, RENDER_MD);
+    char *csv = render_all(&total, towns, 3, RENDER_CSV);
+    assert_non_null(strstr(text, "2022年第三季度，全省2个市、3个县（市、区）、3个镇中有3个报送了"));
+    assert_non_null(strstr(md, "# 全省2022年第三季度食品安全工作情况"));
+    assert_non_null(strstr(md, "2个市、3个县（市、区）、3个镇"));
+    assert_non_null(strstr(csv, ",全省\r\n"));
+    for (const char *const *b = (const char *const[]){text, md, csv, NULL}; *b; b++)
+        assert_true(!strstr(*b, "全县") && !strstr(*b, "全市"));
+    free(text);
+    free(md);
+    free(csv);
+    /* one county's townships, the tier given as a city's */
+    total.tier = TIER_CITY;
+    text = render_all(&total, towns, 1, RENDER_TEXT);
+    assert_non_null(strstr(text, "2022年第三季度，全市1个县（市、区）、1个镇中有1个报送了"));
+    assert_null(strstr(text, "全县"));
+    free(text);
+    total.tier = 0;
+    text = render_all(&total, towns, 1, RENDER_TEXT);
+    assert_non_null(strstr(text, "2022年第三季度，全县1个镇中有1个报送了"));
+    free(text);
+    for (int i = 0; i < 3; i++)
+        figures_free(&towns[i]);
+    figures_free(&total);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broken),       cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_runs),         cmocka_unit_test(test_own_template),
         cmocka_unit_test(test_own_sections), cmocka_unit_test(test_city),
+        cmocka_unit_test(test_tiers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
