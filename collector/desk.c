@@ -12,6 +12,7 @@
 #include "netaddr.h"
 #include "outbox.h"
 #include "ratelimit.h"
+#include "retract.h"
 #include "uuid.h"
 
 #include <arpa/inet.h>
@@ -154,6 +155,9 @@ static const char CSS[] =
     ".wrap{overflow-x:auto}table.list{border-collapse:collapse;background:#fff;width:100%}"
     "table.list th,table.list td{border:1px solid #ccd;padding:.25rem .4rem;text-align:left;vertical-align:top}"
     "td.zero{color:#aaa}.state.wait{color:#8a5a00;font-weight:bold}.state.ok{color:#165}"
+    "tr.superseded td{color:#888}tr.superseded td:nth-child(3){text-decoration:line-through}"
+    "a.act{white-space:nowrap}.done{color:#555}"
+    ".fixing{background:#fff8e1;border:1px solid #e0c060;padding:.5rem 1rem;border-radius:.4rem;max-width:40rem}"
     "code{font-size:.8rem;word-break:break-all}.hint{color:#555;font-size:.9rem}"
     ".saved{background:#e6f4ea;border:1px solid #9c9;padding:.5rem 1rem;border-radius:.4rem}"
     "@media (max-width:40rem){main{padding:.4rem}nav a{padding:.2rem .4rem}"
@@ -272,10 +276,15 @@ static int form_page(FILE *m, desk_t *d, int kind, struct req *r, const struct d
             goto out;
         }
     }
-    page_begin(m, d, deskform_title(kind), path);
+    const char *fixed = r ? field_get(r, "replaces") : NULL;
+    char title[64];
+    snprintf(title, sizeof title, "%s%s%s", fixed && *fixed && got == 1 ? "更正" : "", deskform_title(kind),
+             fixed && *fixed && got == 1 ? "记录" : "");
+    page_begin(m, d, title, path);
     if (got == 0) {
         fprintf(m, "<div class=\"saved\" id=\"saved\"><p class=\"ok\">%s，事件编号 <code id=\"saved-id\">",
-                res.stored ? "已保存" : "这条记录此前已保存，没有重复保存");
+                !res.stored ? "这条记录此前已保存，没有重复保存"
+                : fixed && *fixed ? "更正已保存，原记录不再计数" : "已保存");
         html_escape(m, res.event_id);
         fputs("</code>。状态：待发送（送达后在<a href=\"/sent\">已上报</a>中显示为已送达）。</p></div>\n"
               "<h2>再填一条</h2>\n", m);
@@ -296,6 +305,134 @@ fail:
     rc = -1;
 out:
     deskform_result_free(&res);
+    return rc;
+}
+
+/* A record that can still be corrected or retracted, or why not (a page
+ * of its own, status set). */
+static const struct desk_record *fixable(FILE *m, desk_t *d, const struct deskbook *book,
+                                         const char *id, const char *posted_id, unsigned *status)
+{
+    const struct desk_record *t = deskbook_record(book, id);
+    const char *why = !t ? "找不到这条记录（只能更正、撤回本村工作台中列出的记录）。"
+                      : t->body == DESK_RETRACTION ? "撤回记录本身不能再更正或撤回。"
+                      : t->superseded && !(posted_id && strcmp(t->by, posted_id) == 0)
+                          ? "这条记录已被更正或撤回，不能再更正或撤回。"
+                          : NULL;
+    if (!why)
+        return t;
+    *status = t ? 409 : 404;
+    page_begin(m, d, "无法更正", "/sent");
+    fputs("<p class=\"err\" id=\"refused\">", m);
+    html_escape(m, why);
+    fputs("</p>\n<p><a href=\"/sent\">返回已上报</a></p>\n", m);
+    page_end(m);
+    return NULL;
+}
+
+/* GET /correct?id=ID: the record's own form, filled with its values. */
+static int correct_page(FILE *m, desk_t *d, const char *id, const struct deskbook *book,
+                        unsigned *status)
+{
+    char path[64], token[DESKAUTH_TOKEN_LEN], new_id[40], today[11], title[64];
+    struct deskform_values v;
+    const struct desk_record *t = fixable(m, d, book, id, NULL, status);
+    int kind = t ? deskform_kind_of(t->body) : -1;
+    if (!t)
+        return 0;
+    if (kind < 0 || deskform_values_of(book, t->ev, &v) < 0)
+        return -1;
+    date_today(today);
+    snprintf(path, sizeof path, "/form/%s", deskform_slug(kind));
+    snprintf(title, sizeof title, "更正%s记录", deskform_title(kind));
+    deskauth_token(d->auth, path, token);
+    int rc = uuid_v7(new_id);
+    if (rc == 0) {
+        page_begin(m, d, title, "/sent");
+        deskform_render(m, kind, book, deskform_value, &v, NULL, token, new_id, today);
+        page_end(m);
+    }
+    deskform_values_free(&v);
+    return rc;
+}
+
+/* GET /retract?id=ID, and its POST: the reason asked, the retraction
+ * stored (retract.h) with the id drawn when the form was shown. */
+static int retract_page(FILE *m, desk_t *d, const char *id, struct req *r,
+                        const struct deskbook *book, unsigned *status)
+{
+    char token[DESKAUTH_TOKEN_LEN], rid[37] = "", *msgs = NULL;
+    const char *reason = r ? field_get(r, "reason") : NULL, *posted = r ? field_get(r, "event_id") : NULL;
+    char *error = NULL;
+    int rc = 0, got = -2;
+    if (posted)
+        snprintf(rid, sizeof rid, "%s", posted);
+    const struct desk_record *t = fixable(m, d, book, id, posted, status);
+    if (!t)
+        return 0;
+    if (r && (!reason || !*reason)) {
+        error = strdup("请填写撤回原因");
+        got = 1;
+    } else if (r) {
+        size_t len = 0;
+        FILE *errs = open_memstream(&msgs, &len);
+        if (!errs)
+            return -1;
+        got = retract_submit(d->db, d->ob, d->village, t->id, reason, errs, rid);
+        fclose(errs);
+        if (got < 0) {
+            rc = -1;
+            goto out;
+        }
+        if (got == 1) {
+            char zh[512];
+            /* "retract:1: retraction.reason: ...": the reason's own words */
+            const char *why = msgs && strstr(msgs, "reason: ") ? strstr(msgs, "reason: ") : msgs ? msgs : "";
+            error = strdup(deskform_zh(why, zh, sizeof zh));
+        }
+    }
+    if (got == 1 && !error) {
+        rc = -1;
+        goto out;
+    }
+    page_begin(m, d, "撤回记录", "/sent");
+    if (got == 0) {
+        fputs("<div class=\"saved\" id=\"saved\"><p class=\"ok\">已撤回，撤回记录的事件编号 <code id=\"saved-id\">", m);
+        html_escape(m, rid);
+        fputs("</code>。撤回也会上报镇里，原记录不再计数（原记录和原因都保留）。"
+              "<a href=\"/sent\">返回已上报</a></p></div>\n", m);
+        page_end(m);
+        goto out;
+    }
+    if (got == 1) {
+        *status = 422;
+        fputs("<p class=\"err\" id=\"form-wrong\">有填写不对的地方（见下面的红字），还没有撤回。</p>\n", m);
+    }
+    if (!*rid && uuid_v7(rid) < 0) {
+        rc = -1;
+        goto out;
+    }
+    deskauth_token(d->auth, "/retract", token);
+    fputs("<p class=\"fixing\" id=\"fixing\">撤回这条记录：", m);
+    html_escape(m, t->date);
+    fputc(' ', m);
+    html_escape(m, t->what);
+    fputs("<br><span class=\"hint\">撤回用于不该上报的记录（如重复录入）。撤回后这条记录不再计数；"
+          "记录本身和撤回原因都保留并上报镇里。填错了数字请用“更正”。</span></p>\n"
+          "<form method=\"post\" action=\"/retract\" class=\"rec\" novalidate>\n"
+          "<input type=\"hidden\" name=\"token\" value=\"", m);
+    html_escape(m, token);
+    fputs("\"><input type=\"hidden\" name=\"id\" value=\"", m);
+    html_escape(m, t->id);
+    fputs("\"><input type=\"hidden\" name=\"event_id\" value=\"", m);
+    html_escape(m, rid);
+    fputs("\">\n", m);
+    deskform_reason(m, reason, error, "撤回原因");
+    fputs("<p><button type=\"submit\" id=\"save\">确认撤回</button></p>\n</form>\n", m);
+    page_end(m);
+out:
+    free(error);
+    free(msgs);
     return rc;
 }
 
@@ -347,8 +484,10 @@ static enum MHD_Result route(struct MHD_Connection *c, desk_t *d, const char *ur
     }
     if (strncmp(url, "/form/", 6) == 0 && (kind = deskform_kind(url + 6)) < 0)
         return message(c, d, 404, "没有这个页面", "没有这个页面。");
-    int is_import = strcmp(url, "/import") == 0;
-    if (kind < 0 && !is_import && (r || (strcmp(url, "/") != 0 && strcmp(url, "/sent") != 0)))
+    int is_import = strcmp(url, "/import") == 0, is_retract = strcmp(url, "/retract") == 0,
+        is_correct = !r && strcmp(url, "/correct") == 0;
+    if (kind < 0 && !is_import && !is_retract && !is_correct &&
+        (r || (strcmp(url, "/") != 0 && strcmp(url, "/sent") != 0)))
         return message(c, d, r ? 405 : 404, "没有这个页面", "没有这个页面。");
     if (r) {
         const struct pfield *t = field_of(r, "token");
@@ -367,6 +506,10 @@ static enum MHD_Result route(struct MHD_Connection *c, desk_t *d, const char *ur
         rc = form_page(m, d, kind, r, &book, &status);
     } else if (is_import) {
         rc = import_page(m, d, r, &status);
+    } else if (is_correct || is_retract) {
+        const char *id = r ? field_get(r, "id") : MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "id");
+        rc = is_correct ? correct_page(m, d, id, &book, &status)
+                        : retract_page(m, d, id, r, &book, &status);
     } else if (strcmp(url, "/sent") == 0) {
         page_begin(m, d, "已上报", "/sent");
         deskview_sent(m, &book);

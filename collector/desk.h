@@ -1,8 +1,10 @@
 /* desk: the village desk, the data-entry page a village information
  * officer (信息员) opens in a browser (`run --http 127.0.0.1:8090`, docs/INPUT.md):
  * a form per record type (deskform.h), what has been sent and this
- * half-year at a glance (deskview.h), and a spreadsheet upload (infile.h,
- * all or nothing as `submit`). Server-rendered Chinese HTML that works
+ * half-year at a glance (deskview.h), a spreadsheet upload (infile.h,
+ * all or nothing as `submit`), and corrections: /correct?id=ID (the
+ * record's form pre-filled, deskform.h) and /retract?id=ID (retract.h),
+ * each with a required reason. Server-rendered Chinese HTML that works
  * without JavaScript; /desk.js only makes the category follow the
  * operator picked and narrows the notices to that operator's.
  *

@@ -39,10 +39,18 @@ const struct desk_notice *deskbook_notice(const struct deskbook *b, const char *
     return NULL;
 }
 
+const struct desk_record *deskbook_record(const struct deskbook *b, const char *id)
+{
+    for (size_t i = 0; id && i < b->nrec; i++)
+        if (strcmp(b->rec[i].id, id) == 0)
+            return &b->rec[i];
+    return NULL;
+}
+
 int deskbook_has_nil(const struct deskbook *b, const char *month)
 {
     for (size_t i = 0; i < b->nrec; i++)
-        if (b->rec[i].body == B_NIL && strcmp(b->rec[i].nil_month, month) == 0)
+        if (b->rec[i].body == B_NIL && !b->rec[i].superseded && strcmp(b->rec[i].nil_month, month) == 0)
             return 1;
     return 0;
 }
@@ -51,7 +59,8 @@ int deskbook_count(const struct deskbook *b, const char *month, unsigned body)
 {
     int n = 0;
     for (size_t i = 0; i < b->nrec; i++)
-        if (strncmp(b->rec[i].date, month, 7) == 0 && (!body || b->rec[i].body == body))
+        if (strncmp(b->rec[i].date, month, 7) == 0 && !b->rec[i].superseded &&
+            (body ? b->rec[i].body == body : b->rec[i].body != DESK_RETRACTION))
             n++;
     return n;
 }
@@ -141,6 +150,12 @@ static char *summary(const struct deskbook *b, const Shibao__V1__Event *ev)
     case SHIBAO__V1__EVENT__BODY_NIL_REPORT:
         r = asprintf(&s, "%s 无食品安全工作", ev->nil_report->month);
         break;
+    case SHIBAO__V1__EVENT__BODY_RETRACTION: {
+        const struct desk_record *t = deskbook_record(b, ev->retraction->event_id);
+        r = asprintf(&s, "撤回 %s（原因：%s）", t && t->what ? t->what : ev->retraction->event_id,
+                     ev->retraction->reason);
+        break;
+    }
     default: break;
     }
 #undef NAME
@@ -156,6 +171,7 @@ static unsigned body_bit(const Shibao__V1__Event *ev)
     case SHIBAO__V1__EVENT__BODY_PUBLICITY: return B_PUB;
     case SHIBAO__V1__EVENT__BODY_STAFFING: return B_STAFF;
     case SHIBAO__V1__EVENT__BODY_NIL_REPORT: return B_NIL;
+    case SHIBAO__V1__EVENT__BODY_RETRACTION: return DESK_RETRACTION;
     default: return 0;
     }
 }
@@ -165,7 +181,6 @@ static unsigned body_bit(const Shibao__V1__Event *ev)
  * once the register knows every name. */
 struct load {
     struct deskbook *b;
-    Shibao__V1__Event **evs;
     size_t cap;
     int failed;
 };
@@ -184,15 +199,12 @@ static int on_item(void *arg, const struct outbox_entry *e)
     if (b->nrec == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
         struct desk_record *g = realloc(b->rec, cap * sizeof *g);
-        Shibao__V1__Event **ge = g ? realloc(l->evs, cap * sizeof *ge) : NULL;
-        if (g)
-            b->rec = g;
-        if (!g || !ge) {
+        if (!g) {
             codec_free(ev);
             l->failed = 1;
             return 1;
         }
-        l->evs = ge;
+        b->rec = g;
         l->cap = cap;
     }
     struct desk_record *r = &b->rec[b->nrec];
@@ -205,20 +217,57 @@ static int on_item(void *arg, const struct outbox_entry *e)
     snprintf(r->id, sizeof r->id, "%s", ev->event_id);
     if (body == B_NIL)
         snprintf(r->nil_month, sizeof r->nil_month, "%s", ev->nil_report->month);
-    l->evs[b->nrec++] = ev;
+    if (body == DESK_RETRACTION) {
+        snprintf(r->target, sizeof r->target, "%s", ev->retraction->event_id);
+        r->reason = ev->retraction->reason;
+    } else if (ev->replaces && *ev->replaces) {
+        snprintf(r->target, sizeof r->target, "%s", ev->replaces);
+        r->reason = ev->reason;
+    }
+    r->ev = ev;
+    b->nrec++;
     return 0;
 }
 
 static int by_date(const void *x, const void *y)
 {
-    const Shibao__V1__Event *const *a = x, *const *c = y;
-    return strcmp((*a)->occurred_on, (*c)->occurred_on);
+    const struct desk_record *const *a = x, *const *c = y;
+    return strcmp((*a)->date, (*c)->date);
+}
+
+static int by_id(const void *x, const void *y)
+{
+    const struct desk_record *const *a = x, *const *c = y;
+    return strcmp((*a)->id, (*c)->id);
+}
+
+/* Each correction marks the record it names (the last in outbox order
+ * wins, as it came last). By a sorted index: a book may hold 200000. */
+static int link_corrections(struct deskbook *b, const struct desk_record **byid)
+{
+    for (size_t i = 0; i < b->nrec; i++)
+        byid[i] = &b->rec[i];
+    qsort(byid, b->nrec, sizeof *byid, by_id);
+    for (size_t i = 0; i < b->nrec; i++) {
+        const struct desk_record *r = &b->rec[i];
+        if (!*r->target)
+            continue;
+        struct desk_record key = {0}, *kp = &key;
+        snprintf(key.id, sizeof key.id, "%s", r->target);
+        const struct desk_record **hit = bsearch(&kp, byid, b->nrec, sizeof *byid, by_id);
+        if (!hit || *hit == r)
+            continue;
+        struct desk_record *t = (struct desk_record *)*hit;
+        t->superseded = r->body == DESK_RETRACTION ? DESK_RETRACTED : DESK_REPLACED;
+        snprintf(t->by, sizeof t->by, "%s", r->id);
+    }
+    return 0;
 }
 
 int deskbook_load(outbox_t *ob, struct deskbook *b)
 {
     struct load l = {.b = b};
-    Shibao__V1__Event **sorted = NULL;
+    const struct desk_record **sorted = NULL;
     int rc = -1;
     memset(b, 0, sizeof *b);
     /* the newest DESKBOOK_MAX_RECORDS: seqs are never reused, so those
@@ -227,15 +276,20 @@ int deskbook_load(outbox_t *ob, struct deskbook *b)
     uint64_t after = last > DESKBOOK_MAX_RECORDS ? last - DESKBOOK_MAX_RECORDS : 0;
     if (outbox_list(ob, after, DESKBOOK_MAX_RECORDS, on_item, &l) < 0 || l.failed)
         goto out;
-    /* the register and the notices in date order (ties: outbox order) */
     if (b->nrec && !(sorted = malloc(b->nrec * sizeof *sorted)))
         goto out;
     if (b->nrec)
-        memcpy(sorted, l.evs, b->nrec * sizeof *sorted);
+        link_corrections(b, sorted);
+    /* the register and the notices in date order (ties: outbox order),
+     * of the records that still count */
+    for (size_t i = 0; i < b->nrec; i++)
+        sorted[i] = &b->rec[i];
     if (b->nrec)
         qsort(sorted, b->nrec, sizeof *sorted, by_date); /* not stable; dates decide */
     for (size_t i = 0; i < b->nrec; i++) {
-        const Shibao__V1__Event *ev = sorted[i];
+        const Shibao__V1__Event *ev = sorted[i]->ev;
+        if (sorted[i]->superseded)
+            continue;
         if (ev->body_case == SHIBAO__V1__EVENT__BODY_REGISTRATION && registration(b, ev) < 0)
             goto out;
         if (ev->body_case == SHIBAO__V1__EVENT__BODY_INSPECTION && notice(b, ev) < 0)
@@ -243,8 +297,8 @@ int deskbook_load(outbox_t *ob, struct deskbook *b)
     }
     /* a rectification 已完成 naming a notice closes it */
     for (size_t i = 0; i < b->nrec; i++) {
-        const Shibao__V1__Event *ev = l.evs[i];
-        if (ev->body_case != SHIBAO__V1__EVENT__BODY_RECTIFICATION ||
+        const Shibao__V1__Event *ev = b->rec[i].ev;
+        if (b->rec[i].superseded || ev->body_case != SHIBAO__V1__EVENT__BODY_RECTIFICATION ||
             ev->rectification->status != SHIBAO__V1__RECTIFICATION_STATUS__RECTIFICATION_STATUS_COMPLETED)
             continue;
         for (size_t k = 0; k < b->nnotices; k++)
@@ -254,16 +308,15 @@ int deskbook_load(outbox_t *ob, struct deskbook *b)
                 break;
             }
     }
-    for (size_t i = 0; i < b->nrec; i++)
-        if (!(b->rec[i].what = summary(b, l.evs[i])))
-            goto out;
+    /* retractions last: theirs name the record they retract */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < b->nrec; i++)
+            if ((b->rec[i].body == DESK_RETRACTION) == pass && !(b->rec[i].what = summary(b, b->rec[i].ev)))
+                goto out;
     rc = 0;
 out:
     if (rc < 0)
         log_error("desk: cannot read the outbox's records");
-    for (size_t i = 0; i < b->nrec; i++)
-        codec_free(l.evs[i]);
-    free(l.evs);
     free(sorted);
     if (rc < 0)
         deskbook_free(b);
@@ -278,8 +331,10 @@ void deskbook_free(struct deskbook *b)
     }
     for (size_t i = 0; i < b->nnotices; i++)
         free(b->notices[i].operator_id);
-    for (size_t i = 0; i < b->nrec; i++)
+    for (size_t i = 0; i < b->nrec; i++) {
         free(b->rec[i].what);
+        codec_free(b->rec[i].ev);
+    }
     free(b->biz);
     free(b->notices);
     free(b->rec);

@@ -51,6 +51,14 @@ const char *deskform_slug(int kind) { return FORMS[kind].slug; }
 const char *deskform_title(int kind) { return FORMS[kind].title; }
 unsigned deskform_body(int kind) { return FORMS[kind].body; }
 
+int deskform_kind_of(unsigned body)
+{
+    for (int k = 0; k < DESK_KINDS; k++)
+        if (FORMS[k].body == body)
+            return k;
+    return -1;
+}
+
 int deskform_kind(const char *s)
 {
     for (int k = 0; s && k < DESK_KINDS; k++)
@@ -189,7 +197,7 @@ static const char *stand_in(enum field f, unsigned body, const char *today, char
     case F_RECTIFY_BY: case F_NOTICE: return "";
     case F_THREE_NO: case F_EXPIRED: case F_UNQUALIFIED: case F_PARTICIPANTS: case F_COPIES:
         return "0";
-    case F_OPERATOR_ID: case F_OPERATOR_NAME: case F_PERSON: return "x";
+    case F_OPERATOR_ID: case F_OPERATOR_NAME: case F_PERSON: case F_REASON: return "x";
     default: return NULL;
     }
 }
@@ -254,10 +262,37 @@ int deskform_submit(int kind, const struct deskbook *book, desk_value_fn get, vo
         if (record_push(&f.head, col, strlen(col)) < 0 || record_push(&row, v, strlen(v)) < 0)
             goto out;
     }
-    /* the id drawn with the form, and the village */
+    /* a correction: the record it replaces must be one of this village's
+     * that still counts (or the one this very form replaced: the same form
+     * sent twice), of the same type; its reason is required */
+    const char *replaces = val(get, arg, FIELD_EN[F_REPLACES]), *reason = val(get, arg, FIELD_EN[F_REASON]);
+    int correcting = *replaces != '\0';
+    if (correcting) {
+        const struct desk_record *t = deskbook_record(book, replaces);
+        const char *why = !t ? "找不到要更正的记录（只能更正本村工作台中列出的记录）"
+                          : t->body != body ? "更正要用原记录同一类型的表"
+                          : t->superseded && strcmp(t->by, res->event_id) != 0
+                              ? "这条记录已被更正或撤回，不能再更正"
+                              : NULL;
+        if (why) {
+            if (!(res->general = strdup(why)))
+                goto out;
+            rc = 1;
+            goto out;
+        }
+        if (!*reason) {
+            if (!(res->error[F_REASON] = strdup("请填写更正原因")))
+                goto out;
+            wrong = 1;
+            reason = "x"; /* set aside: the rest is checked */
+        }
+    }
+    /* the id drawn with the form, and the village (and what it corrects) */
     const char *extra[][2] = {{column_of(F_EVENT_ID, body), res->event_id},
-                              {column_of(F_VILLAGE, body), village}};
-    for (int i = 0; i < 2; i++)
+                              {column_of(F_VILLAGE, body), village},
+                              {column_of(F_REPLACES, body), replaces},
+                              {column_of(F_REASON, body), reason}};
+    for (int i = 0; i < (correcting ? 4 : 2); i++)
         if (record_push(&f.head, extra[i][0], strlen(extra[i][0])) < 0 ||
             record_push(&row, extra[i][1], strlen(extra[i][1])) < 0)
             goto out;
@@ -277,7 +312,7 @@ int deskform_submit(int kind, const struct deskbook *book, desk_value_fn get, vo
         }
     }
     /* each wrong field set aside in turn, until the rest is right */
-    for (int round = 0; round <= n + 2; round++) {
+    for (int round = 0; round <= n + 4; round++) {
         int col = -1, b = build(&f, &row, &ev, err, sizeof err, &col), fld = -1;
         if (b < 0)
             goto out;
@@ -290,10 +325,13 @@ int deskform_submit(int kind, const struct deskbook *book, desk_value_fn get, vo
             fld = field_of_error(err);
             for (col = 0; col < n && (fld < 0 || spec[col].f != (enum field)fld); col++)
                 ;
+            if (col == n && correcting && fld == F_REASON)
+                col = n + 3; /* the reason's column, after the id, village and replaces */
         }
         wrong = 1;
-        const char *si = col >= 0 && col < n ? stand_in(spec[col].f, body, today, month) : NULL;
-        if (set_error(res, si ? (int)spec[col].f : -1, err) < 0)
+        enum field cf = col >= 0 && col < n ? spec[col].f : col == n + 3 && correcting ? F_REASON : F_N;
+        const char *si = cf != F_N ? stand_in(cf, body, today, month) : NULL;
+        if (set_error(res, si ? (int)cf : -1, err) < 0)
             goto out;
         if (!si || strcmp(row.cells[col], si) == 0)
             break; /* nothing to set aside: the rest is not checked */
@@ -417,6 +455,125 @@ static void widget(FILE *out, int kind, const struct fspec *s, const struct desk
     }
 }
 
+void deskform_reason(FILE *out, const char *v, const char *error, const char *label)
+{
+    fprintf(out, "<div class=\"field%s\" id=\"f-reason\"><label for=\"reason\">", error ? " bad" : "");
+    esc(out, label);
+    fputs("<span class=\"opt\">（必填，如：份数多录了一个零）</span></label>", out);
+    input(out, "text", "reason", v ? v : "", " maxlength=\"256\"");
+    if (error) {
+        fputs("<p class=\"err\" id=\"err-reason\">", out);
+        esc(out, error);
+        fputs("</p>", out);
+    }
+    fputs("</div>\n", out);
+}
+
+/* ------------------------------------------------------------ a record's values */
+
+static int put(struct deskform_values *v, enum field f, const char *s)
+{
+    free(v->v[f]);
+    return (v->v[f] = strdup(s ? s : "")) ? 0 : -1;
+}
+
+static int put_num(struct deskform_values *v, enum field f, unsigned n)
+{
+    char b[16];
+    snprintf(b, sizeof b, "%u", n);
+    return put(v, f, b);
+}
+
+static int put_label(struct deskform_values *v, enum field f, unsigned body, int value)
+{
+    const char *l = label_zh(table_of(f, body), value);
+    return put(v, f, l ? l : "");
+}
+
+int deskform_values_of(const struct deskbook *book, const Shibao__V1__Event *ev,
+                       struct deskform_values *v)
+{
+    int rc = 0;
+    memset(v, 0, sizeof *v);
+    rc |= put(v, F_DATE, ev->occurred_on);
+    rc |= put(v, F_REPLACES, ev->event_id);
+    rc |= put(v, F_REASON, "");
+    const char *op = NULL;
+    switch (ev->body_case) {
+    case SHIBAO__V1__EVENT__BODY_REGISTRATION: {
+        const Shibao__V1__Registration *r = ev->registration;
+        rc |= put(v, F_OPERATOR_ID, r->operator_id);
+        rc |= put(v, F_OPERATOR_NAME, r->operator_name);
+        rc |= put_label(v, F_CATEGORY, B_REG, r->category);
+        rc |= put_label(v, F_ACTION, B_REG, r->action);
+        break;
+    }
+    case SHIBAO__V1__EVENT__BODY_INSPECTION: {
+        const Shibao__V1__Inspection *in = ev->inspection;
+        op = in->operator_id;
+        rc |= put_label(v, F_CATEGORY, B_INSP, in->category);
+        rc |= put_label(v, F_KIND, B_INSP, in->kind);
+        rc |= put_label(v, F_OUTCOME, B_INSP, in->outcome);
+        rc |= put_num(v, F_THREE_NO, in->three_no_items);
+        rc |= put_num(v, F_EXPIRED, in->expired_items);
+        rc |= put_num(v, F_UNQUALIFIED, in->unqualified_staff);
+        rc |= put(v, F_RECTIFY_BY, in->rectify_by);
+        break;
+    }
+    case SHIBAO__V1__EVENT__BODY_RECTIFICATION:
+        op = ev->rectification->operator_id;
+        rc |= put(v, F_NOTICE, ev->rectification->notice_event_id);
+        rc |= put_label(v, F_STATUS, B_RECT, ev->rectification->status);
+        break;
+    case SHIBAO__V1__EVENT__BODY_PUBLICITY:
+        rc |= put_label(v, F_KIND, B_PUB, ev->publicity->kind);
+        rc |= put_num(v, F_PARTICIPANTS, ev->publicity->participants);
+        rc |= put_num(v, F_COPIES, ev->publicity->copies);
+        break;
+    case SHIBAO__V1__EVENT__BODY_STAFFING:
+        rc |= put(v, F_PERSON, ev->staffing->person_name);
+        rc |= put_label(v, F_ROLE, B_STAFF, ev->staffing->role);
+        rc |= put_label(v, F_ACTION, B_STAFF, ev->staffing->action);
+        break;
+    case SHIBAO__V1__EVENT__BODY_NIL_REPORT:
+        rc |= put(v, F_MONTH, ev->nil_report->month);
+        break;
+    default:
+        rc = -1;
+    }
+    if (op) { /* picked from the register when it is there and open; typed otherwise */
+        const struct desk_business *b = deskbook_business(book, op);
+        int listed = b && !b->closed;
+        rc |= put(v, F_OPERATOR_ID, listed ? op : "");
+        if (!listed && !(v->operator_other = strdup(op)))
+            rc = -1;
+    }
+    if (rc) {
+        deskform_values_free(v);
+        return -1;
+    }
+    return 0;
+}
+
+const char *deskform_value(void *arg, const char *name)
+{
+    const struct deskform_values *v = arg;
+    if (strcmp(name, "operator_other") == 0)
+        return v->operator_other;
+    for (int i = 0; i < F_N; i++)
+        if (strcmp(name, FIELD_EN[i]) == 0)
+            return v->v[i];
+    return NULL;
+}
+
+void deskform_values_free(struct deskform_values *v)
+{
+    for (int i = 0; i < F_N; i++)
+        free(v->v[i]);
+    free(v->operator_other);
+    memset(v, 0, sizeof *v);
+}
+
 void deskform_render(FILE *out, int kind, const struct deskbook *book, desk_value_fn get,
                      void *arg, const struct deskform_result *res, const char *token,
                      const char *event_id, const char *today)
@@ -431,6 +588,18 @@ void deskform_render(FILE *out, int kind, const struct deskbook *book, desk_valu
     fputs("\"><input type=\"hidden\" name=\"event_id\" value=\"", out);
     esc(out, event_id);
     fputs("\">\n", out);
+    const char *replaces = get ? val(get, arg, FIELD_EN[F_REPLACES]) : "";
+    const struct desk_record *old = *replaces ? deskbook_record(book, replaces) : NULL;
+    if (*replaces) {
+        fputs("<input type=\"hidden\" name=\"replaces\" value=\"", out);
+        esc(out, replaces);
+        fputs("\">\n<p class=\"fixing\" id=\"fixing\">更正这条记录：", out);
+        esc(out, old ? old->date : "");
+        fputc(' ', out);
+        esc(out, old && old->what ? old->what : replaces);
+        fputs("<br><span class=\"hint\">下面已填好原来的内容，改正填错的地方，写明原因后保存。"
+              "保存后原记录不再计数，改为计这条新记录；原记录和更正原因都保留并上报镇里。</span></p>\n", out);
+    }
     if (res && res->general) {
         fputs("<p class=\"err\" id=\"err-form\">", out);
         esc(out, res->general);
@@ -456,5 +625,9 @@ void deskform_render(FILE *out, int kind, const struct deskbook *book, desk_valu
         }
         fputs("</div>\n", out);
     }
-    fputs("<p><button type=\"submit\" id=\"save\">保存</button></p>\n</form>\n", out);
+    if (*replaces)
+        deskform_reason(out, val(get, arg, FIELD_EN[F_REASON]), res ? res->error[F_REASON] : NULL,
+                        "更正原因");
+    fprintf(out, "<p><button type=\"submit\" id=\"save\">%s</button></p>\n</form>\n",
+            *replaces ? "保存更正" : "保存");
 }

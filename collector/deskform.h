@@ -19,7 +19,14 @@
  * from the notice.
  *
  * The event id is drawn when the form is shown and posted with it, so the
- * same form sent twice (a reload, a double click) stores one record. */
+ * same form sent twice (a reload, a double click) stores one record.
+ *
+ * A correction (更正, docs/INPUT.md) is the same form with the fields
+ * "replaces" (the record corrected) and "reason" (required) posted too:
+ * the form pre-filled with the old record's values (deskform_values_of),
+ * stored as a replacement (Event.replaces, Event.reason), as a sheet's
+ * 更正编号 and 更正原因 columns store one. Only a record of the book, of
+ * the same type, not already corrected or retracted, can be corrected. */
 #ifndef SHIBAO_DESKFORM_H
 #define SHIBAO_DESKFORM_H
 
@@ -38,6 +45,8 @@ const char *deskform_title(int kind);
 unsigned deskform_body(int kind);
 /* The kind whose slug is s, or -1. */
 int deskform_kind(const char *s);
+/* The kind of a record of body (sheet.h B_*), or -1. */
+int deskform_kind_of(unsigned body);
 
 /* A posted value by its field name, or NULL. */
 typedef const char *(*desk_value_fn)(void *arg, const char *name);
@@ -61,6 +70,23 @@ int deskform_submit(int kind, const struct deskbook *book, desk_value_fn get, vo
 void deskform_render(FILE *out, int kind, const struct deskbook *book, desk_value_fn get,
                      void *arg, const struct deskform_result *res, const char *token,
                      const char *event_id, const char *today);
+
+/* A record's values as its form's fields: the correction form pre-filled,
+ * read through deskform_value (a desk_value_fn; arg: the values). The
+ * operator is picked from the register when it is there and open, typed
+ * otherwise. 0, or -1 out of memory (v freed). */
+struct deskform_values {
+    char *v[F_N];
+    char *operator_other;
+};
+int deskform_values_of(const struct deskbook *book, const Shibao__V1__Event *ev,
+                       struct deskform_values *v);
+const char *deskform_value(void *arg, const char *name);
+void deskform_values_free(struct deskform_values *v);
+
+/* The required reason field ("reason"), with its error: the correction
+ * form's and the retraction's. */
+void deskform_reason(FILE *out, const char *v, const char *error, const char *label);
 
 /* A reason as the CSV reader or the validator gives it ("field: reason",
  * or the reason alone) in Chinese, into buf; the English kept in brackets

@@ -11,7 +11,7 @@ static void esc(FILE *out, const char *s) { html_escape(out, s); }
 static const char *type_zh(unsigned body)
 {
     const struct bodydef *d = body_of(body);
-    return d ? d->names[1] : "?";
+    return body == DESK_RETRACTION ? "撤回" : d ? d->names[1] : "?";
 }
 
 static int newest_first(const void *x, const void *y)
@@ -20,6 +20,34 @@ static int newest_first(const void *x, const void *y)
                              *b = *(const struct desk_record *const *)y;
     int c = strcmp(b->date, a->date);
     return c ? c : (a->seq < b->seq) - (a->seq > b->seq);
+}
+
+/* What can be done about a record: 更正 and 撤回 while it counts (plain
+ * links: the pages they open carry the form and its token), or what was
+ * done to it. */
+static void correct_cell(FILE *out, const struct desk_record *r)
+{
+    if (r->body == DESK_RETRACTION)
+        return;
+    if (r->superseded) {
+        fprintf(out, "<span class=\"done\">%s</span>",
+                r->superseded == DESK_RETRACTED ? "已撤回" : "已更正");
+        if (r->superseded == DESK_REPLACED) {
+            fputs("，见<a href=\"#r-", out);
+            esc(out, r->by);
+            fputs("\">新记录</a>", out);
+        }
+        return;
+    }
+    fputs("<a class=\"act\" id=\"fix-", out);
+    esc(out, r->id);
+    fputs("\" href=\"/correct?id=", out);
+    esc(out, r->id);
+    fputs("\">更正</a> <a class=\"act\" id=\"undo-", out);
+    esc(out, r->id);
+    fputs("\" href=\"/retract?id=", out);
+    esc(out, r->id);
+    fputs("\">撤回</a>", out);
 }
 
 void deskview_sent(FILE *out, const struct deskbook *b)
@@ -31,7 +59,8 @@ void deskview_sent(FILE *out, const struct deskbook *b)
                  " 条，已送达 <b id=\"n-delivered\">%zu</b> 条。</p>\n",
             b->nrec, pending, b->nrec - pending);
     fputs("<p class=\"hint\">待发送：已存入本机，等待镇里确认收到（网络不通时也不会丢失）；"
-          "已送达：镇里已确认收到，时间为确认的时间。</p>\n", out);
+          "已送达：镇里已确认收到，时间为确认的时间。"
+          "填错了点“更正”改正，不该上报的点“撤回”：都会上报镇里，原记录和原因都保留。</p>\n", out);
     if (!b->nrec) {
         fputs("<p>还没有记录。</p>\n", out);
         return;
@@ -57,14 +86,22 @@ void deskview_sent(FILE *out, const struct deskbook *b)
             snprintf(month, sizeof month, "%.7s", r->date);
             fprintf(out, "<h2 id=\"m-%s\">%.4s 年 %.2s 月（%d 条）</h2>\n", month, month, month + 5, n);
             fputs("<table class=\"list\"><tr><th>日期</th><th>类型</th><th>内容</th><th>状态</th>"
-                  "<th class=\"id\">事件编号</th></tr>\n", out);
+                  "<th>更正</th><th class=\"id\">事件编号</th></tr>\n", out);
         }
         fputs("<tr id=\"r-", out);
         esc(out, r->id);
-        fprintf(out, "\" data-state=\"%s\"><td>", r->delivered ? "delivered" : "pending");
+        fprintf(out, "\" data-state=\"%s\"%s><td>", r->delivered ? "delivered" : "pending",
+                r->superseded ? " class=\"superseded\"" : "");
         esc(out, r->date);
         fprintf(out, "</td><td>%s</td><td>", type_zh(r->body));
         esc(out, r->what);
+        if (*r->target && r->body != DESK_RETRACTION) {
+            fputs("<br><span class=\"hint\">更正了 <a href=\"#r-", out);
+            esc(out, r->target);
+            fputs("\">原记录</a>，原因：", out);
+            esc(out, r->reason ? r->reason : "");
+            fputs("</span>", out);
+        }
         if (r->delivered) {
             char at[32] = "";
             time_t t = (time_t)r->acked_at;
@@ -75,6 +112,8 @@ void deskview_sent(FILE *out, const struct deskbook *b)
         } else {
             fputs("</td><td class=\"state wait\">待发送", out);
         }
+        fputs("</td><td class=\"fix\">", out);
+        correct_cell(out, r);
         fputs("</td><td class=\"id\"><code>", out);
         esc(out, r->id);
         fputs("</code></td></tr>\n", out);

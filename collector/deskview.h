@@ -3,7 +3,9 @@
  *   - 已上报 (what has been sent): the village's records by month, newest
  *     first, each with its state: 待发送 (in the outbox, not yet
  *     acknowledged by the township) or 已送达 and the time the township
- *     acknowledged it;
+ *     acknowledged it; and 更正 / 撤回 links (desk.h's /correct and
+ *     /retract pages) on each record that still counts, or what was done
+ *     to it (已更正 with the new record, 已撤回);
  *   - 本半年概况 (this half-year at a glance): per month, the records of
  *     each type and whether a nil report was made, with a one-click
  *     本月无食品安全工作（零报告） for a month that has begun and has

@@ -334,7 +334,7 @@ int main(int argc, char **argv)
     else if (strcmp(o.cmd, "status") == 0)
         rc = status(db, ob);
     else if (strcmp(o.cmd, "retract") == 0) {
-        char id[37];
+        char id[37] = "";
         rc = retract_submit(db, ob, o.village, o.files[0], o.reason, stderr, id) != 0;
         if (!rc)
             printf("retraction %s of event %s stored\n", id, o.files[0]);

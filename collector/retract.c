@@ -18,7 +18,7 @@ int retract_submit(sqlite3 *db, outbox_t *ob, const char *village, const char *e
     submitter_t *s = NULL;
     Shibao__V1__Event ev = SHIBAO__V1__EVENT__INIT;
     Shibao__V1__Retraction r = SHIBAO__V1__RETRACTION__INIT;
-    if (uuid_v7(id) < 0)
+    if (!*id && uuid_v7(id) < 0)
         return -1;
     date_today(today);
     ev.event_id = id;

@@ -14,8 +14,10 @@
 #include "outbox.h"
 
 /* Stores the retraction by village of event_id, because of reason, in ob
- * (db: its connection). Problems are written to errs as
- * "retract:1: field: reason". 0 stored (its new id in id, 37 bytes), 1
+ * (db: its connection). id (37 bytes) is the retraction's own id: used
+ * when not empty on entry (the desk's form draws it when shown, so the
+ * same form sent twice stores one), else drawn here. Problems are written
+ * to errs as "retract:1: field: reason". 0 stored (or stored before), 1
  * refused (nothing stored), -1 error. */
 int retract_submit(sqlite3 *db, outbox_t *ob, const char *village, const char *event_id,
                    const char *reason, FILE *errs, char id[37]);

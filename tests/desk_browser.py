@@ -10,6 +10,10 @@ for tests/e2e_desk.sh.
       prints "ids FILE" lines and "stored N" (records stored in all).
   desk_browser.py delivered URL OUT IDS                 every id on 已上报 as
       已送达 with its time.
+  desk_browser.py correct URL OUT IDS                   更正 the publicity record
+      (the form pre-filled with its values, the reason required) and 撤回 the
+      staffing record (the reason required); 已上报 shows both as done and
+      offers neither again; prints "corrected OLD NEW" and "retracted OLD ID".
 
 Screenshots of each page at 1366x768 and at a phone's 390x844: OUT/desk-*.png.
 Exits non-zero at the first failed check, saying which."""
@@ -78,6 +82,12 @@ class Desk:
     def submit(self, button="save"):
         old = self.el("title")
         self.el(button).click()
+        WebDriverWait(self.d, 15).until(lambda d: _stale(old))
+
+    def submit_link(self, i):
+        """follows the link of that id (a new page)"""
+        old = self.el("title")
+        self.el(i).click()
         WebDriverWait(self.d, 15).until(lambda d: _stale(old))
 
     def errors(self):
@@ -315,10 +325,83 @@ def delivered(url, out, idfile):
     desk.d.quit()
 
 
+def correct(url, out, idfile):
+    desk = Desk(url, out)
+    ids = open(idfile).read().split()
+    pub, staff = ids[4], ids[5]
+    # 更正: the publicity record's own form, filled with its values
+    desk.go("/sent")
+    desk.submit_link("fix-" + pub)
+    if desk.el("title").text != "更正宣传记录":
+        fail("更正 did not open the publicity form: %r" % desk.el("title").text)
+    got = {k: desk.el(k).get_attribute("value") for k in ("participants", "copies", "occurred_on")}
+    kind = Select(desk.el("kind")).first_selected_option.text
+    if got["participants"] != "45" or got["copies"] != "0" or kind != "专题讲座":
+        fail("the correction form is not filled with the record's values: %r %s" % (got, kind))
+    ok("更正 opens the form filled with the record's values (%s, %s)" % (kind, got))
+    desk.shot("correct-form")
+    desk.set("kind", "宣传资料")  # it was leaflets handed out, 300 of them
+    desk.set("copies", "300")
+    desk.submit()
+    errs = desk.errors()
+    if desk.saved_id() or "更正原因" not in errs.get("reason", ""):
+        fail("a correction without a reason: expected its error next to the field, got %r" % errs)
+    if set(errs) != {"reason"}:
+        fail("a correction without a reason: other errors %r" % errs)
+    if desk.el("copies").get_attribute("value") != "300":
+        fail("the corrected value was lost on the error page")
+    ok("a correction without a reason is refused, the error next to it: %s" % errs["reason"])
+    desk.shot("correct-no-reason")
+    desk.set("reason", "份数漏填")
+    desk.submit()
+    new = desk.saved_id()
+    if not new or desk.errors():
+        fail("the correction was not saved: %r" % desk.errors())
+    ok("the correction is saved as record %s" % new)
+    # 撤回: the staffing record
+    desk.go("/sent")
+    desk.submit_link("undo-" + staff)
+    if desk.el("title").text != "撤回记录" or "王<b>五</b>" not in desk.el("fixing").text:
+        fail("撤回 did not open the staffing record's retraction: %r" % desk.el("title").text)
+    desk.submit()
+    errs = desk.errors()
+    if desk.saved_id() or "撤回原因" not in errs.get("reason", ""):
+        fail("a retraction without a reason: expected its error next to the field, got %r" % errs)
+    ok("a retraction without a reason is refused, the error next to it: %s" % errs["reason"])
+    desk.set("reason", "重复录入")
+    desk.submit()
+    rid = desk.saved_id()
+    if not rid:
+        fail("the retraction was not saved: %r" % desk.errors())
+    ok("the retraction is saved as record %s" % rid)
+    # 已上报: both shown as done, neither offered again
+    desk.go("/sent")
+    for i, word in ((pub, "已更正"), (staff, "已撤回")):
+        row = desk.el("r-" + i)
+        if word not in row.find_element(By.CSS_SELECTOR, "td.fix").text or \
+                "superseded" not in (row.get_attribute("class") or ""):
+            fail("record %s is not shown as %s: %r" % (i, word, row.text))
+        if desk.d.find_elements(By.ID, "fix-" + i) or desk.d.find_elements(By.ID, "undo-" + i):
+            fail("record %s, %s, is still offered 更正/撤回" % (i, word))
+    if "份数漏填" not in desk.el("r-" + new).text or "撤回" not in desk.el("r-" + rid).text:
+        fail("the replacement or the retraction is not listed with its reason")
+    ok("已上报 shows 已更正 and 已撤回, the new records listed, neither offered again")
+    desk.shot("sent-corrected")
+    desk.go("/correct?id=" + pub)
+    if "已被更正或撤回" not in desk.el("refused").text:
+        fail("a corrected record could be corrected again")
+    ok("a corrected record cannot be corrected again")
+    print("corrected %s %s" % (pub, new))
+    print("retracted %s %s" % (staff, rid))
+    desk.d.quit()
+
+
 if __name__ == "__main__":
     try:
         if sys.argv[1] == "enter":
             enter(*sys.argv[2:7])
+        elif sys.argv[1] == "correct":
+            correct(*sys.argv[2:5])
         else:
             delivered(*sys.argv[2:5])
     except SystemExit:

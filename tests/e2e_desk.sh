@@ -5,7 +5,9 @@
 # (tests/desk_browser.py) fills every form with bad and good values, makes a
 # nil report, imports a GBK CSV and an .xlsx, and sees its records 待发送
 # while the township is down and 已送达 once an aggregator (CURVE) has them;
-# the township's ledger then holds exactly the records entered.
+# the township's ledger then holds exactly the records entered; then the
+# browser corrects one record (更正, the form pre-filled) and retracts
+# another (撤回), and the township's figure follows.
 # Screenshots: tests/out/desk-*.png.
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -117,6 +119,30 @@ missing=$(while read -r id; do [ "$(sqlite3 "$T/town.db" "SELECT count(*) FROM l
 check_eq "every form's record is in the ledger by its id" "" "$missing"
 check "the browser saved records (ids listed)" test -s "$OUT/desk-ids.txt"
 check_eq "nothing quarantined" 0 "$(sqlite3 "$T/town.db" 'SELECT count(*) FROM quarantine')"
+
+# ------------------------------------------------------------ 更正 and 撤回 on the page
+copies() {  # figure 23 (散发宣传资料, copies) of the half-year at the township
+    "$BIN/shibao-reporter" report --db "$T/town.db" --period 2025H2 --township $TOWN --format json |
+        jq -r '.figures[] | select(.num == 23) | .value'
+}
+check_eq "before the correction the township counts 0 copies" 0 "$(copies)"
+timeout -k 5 90 $PY "$ROOT/tests/desk_browser.py" correct "$URL" "$OUT" "$OUT/desk-ids.txt" >"$T/correct.log" 2>&1
+rc=$?
+sed 's/^/    /' "$T/correct.log"
+check "the browser corrected one record and retracted another, each reason required" test $rc = 0
+read -r _ OLD NEW < <(grep '^corrected ' "$T/correct.log")
+read -r _ GONE RID < <(grep '^retracted ' "$T/correct.log")
+check "the outbox is delivered again" wait_until 30 desk_delivered
+check_eq "the township keeps the replacement, with its reason" "1|份数漏填" \
+    "$(sqlite3 "$T/town.db" "SELECT replaces, reason FROM corrections WHERE village = '$V' AND target = '${OLD:-x}' AND event_id = '${NEW:-x}'")"
+check_eq "and the retraction, with its reason" "0|重复录入" \
+    "$(sqlite3 "$T/town.db" "SELECT replaces, reason FROM corrections WHERE village = '$V' AND target = '${GONE:-x}' AND event_id = '${RID:-x}'")"
+check_eq "the township's figure is the corrected one (300 copies)" 300 "$(copies)"
+check_eq "the JSON report counts 2 events of the period corrected" 2 \
+    "$("$BIN/shibao-reporter" report --db "$T/town.db" --period 2025H2 --township $TOWN --format json | jq '.corrected')"
+check "township verify: rollups equal a recount" "$BIN/shibao-aggregator" verify --db "$T/town.db" --township $TOWN
+check_eq "the ledger keeps the originals too" 2 \
+    "$(sqlite3 "$T/town.db" "SELECT count(*) FROM ledger WHERE event_id IN ('${OLD:-x}', '${GONE:-x}')")"
 
 # ------------------------------------------------------------ the password rule
 IP=$(ip -4 -o addr show scope global 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}')

@@ -21,6 +21,7 @@
 #include "deskbook.h"
 #include "deskform.h"
 #include "outbox.h"
+#include "retract.h"
 
 #define VILLAGE "420102005001"
 
@@ -139,6 +140,126 @@ static void good_form_stored_once(void **state)
     deskbook_free(&book);
 }
 
+/* 更正 and 撤回 on the desk: the correction form pre-filled with the old
+ * values stores a replacement of the same record; the reason is required
+ * (its error next to it, nothing stored); the same correction sent twice
+ * stores one; a record corrected or retracted can be neither again; and
+ * the book stops counting what was superseded: the register loses a
+ * retracted registration, the inspection's notice goes with it, the
+ * month's counts drop them. */
+static void corrections_on_the_desk(void **state)
+{
+    struct fx *fx = *state;
+    struct deskform_result res;
+    struct deskbook book;
+    char today[11], date[32], month[8];
+    date_today(today);
+    snprintf(date, sizeof date, "occurred_on=%s", today);
+    snprintf(month, sizeof month, "%.7s", today);
+    const char *reg[] = {"event_id=0190a8b2-0000-7000-8000-000000000010", date, "operator_id=op-9",
+                         "operator_name=李记", "category=食杂店", "action=开业", NULL};
+    const char *pub[] = {"event_id=0190a8b2-0000-7000-8000-000000000011", date, "kind=发放资料",
+                         "participants=10", "copies=5000", NULL};
+    assert_int_equal(submit(fx, DESK_REG, reg, &res), 0);
+    deskform_result_free(&res);
+    assert_int_equal(submit(fx, DESK_PUB, pub, &res), 0);
+    deskform_result_free(&res);
+
+    /* the correction form, pre-filled from the record */
+    assert_int_equal(deskbook_load(fx->ob, &book), 0);
+    const struct desk_record *old = deskbook_record(&book, "0190a8b2-0000-7000-8000-000000000011");
+    assert_non_null(old);
+    assert_int_equal(old->superseded, DESK_CURRENT);
+    struct deskform_values v;
+    assert_int_equal(deskform_values_of(&book, old->ev, &v), 0);
+    assert_string_equal(deskform_value(&v, "kind"), "宣传资料");
+    assert_string_equal(deskform_value(&v, "copies"), "5000");
+    assert_string_equal(deskform_value(&v, "participants"), "10");
+    assert_string_equal(deskform_value(&v, "occurred_on"), today);
+    assert_string_equal(deskform_value(&v, "replaces"), "0190a8b2-0000-7000-8000-000000000011");
+    char *html = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&html, &len);
+    deskform_render(m, DESK_PUB, &book, deskform_value, &v, NULL, "tok", "new-id", today);
+    fclose(m);
+    assert_non_null(strstr(html, "name=\"copies\" value=\"5000\""));
+    assert_non_null(strstr(html, "name=\"replaces\" value=\"0190a8b2-0000-7000-8000-000000000011\""));
+    assert_non_null(strstr(html, "id=\"reason\" name=\"reason\""));
+    free(html);
+    deskform_values_free(&v);
+    deskbook_free(&book);
+
+    /* without a reason: its error next to it, nothing stored */
+    const char *fix[] = {"event_id=0190a8b2-0000-7000-8000-000000000012", date, "kind=发放资料",
+                         "participants=10", "copies=500",
+                         "replaces=0190a8b2-0000-7000-8000-000000000011", "reason=", NULL};
+    assert_int_equal(submit(fx, DESK_PUB, fix, &res), 1);
+    assert_non_null(res.error[F_REASON]);
+    assert_non_null(strstr(res.error[F_REASON], "更正原因"));
+    for (int f = 0; f < F_N; f++)
+        if (f != F_REASON)
+            assert_null(res.error[f]);
+    deskform_result_free(&res);
+    assert_int_equal(outbox_pending(fx->ob), 2);
+    /* with one: stored as a replacement; twice stores one */
+    fix[6] = "reason=份数多录了一个零";
+    assert_int_equal(submit(fx, DESK_PUB, fix, &res), 0);
+    assert_int_equal(res.stored, 1);
+    deskform_result_free(&res);
+    assert_int_equal(submit(fx, DESK_PUB, fix, &res), 0);
+    assert_int_equal(res.stored, 0);
+    deskform_result_free(&res);
+    assert_int_equal(outbox_pending(fx->ob), 3);
+    /* another correction of the same record: refused */
+    const char *again[] = {"event_id=0190a8b2-0000-7000-8000-000000000013", date, "kind=发放资料",
+                           "participants=10", "copies=50",
+                           "replaces=0190a8b2-0000-7000-8000-000000000011", "reason=再改", NULL};
+    assert_int_equal(submit(fx, DESK_PUB, again, &res), 1);
+    assert_non_null(res.general);
+    assert_non_null(strstr(res.general, "已被更正或撤回"));
+    deskform_result_free(&res);
+    /* nor with another type's form */
+    const char *other[] = {"event_id=0190a8b2-0000-7000-8000-000000000014", date, "person_name=王五",
+                           "role=信息员", "action=配备",
+                           "replaces=0190a8b2-0000-7000-8000-000000000012", "reason=x", NULL};
+    assert_int_equal(submit(fx, DESK_STAFF, other, &res), 1);
+    assert_non_null(strstr(res.general, "同一类型"));
+    deskform_result_free(&res);
+
+    /* an inspection ordering a rectification, then the registration retracted */
+    const char *insp[] = {"event_id=0190a8b2-0000-7000-8000-000000000015", date, "operator_id=op-9",
+                          "category=", "kind=定期", "outcome=责令整改", NULL};
+    assert_int_equal(submit(fx, DESK_INSP, insp, &res), 0);
+    deskform_result_free(&res);
+    char rid[37] = "";
+    assert_int_equal(retract_submit(fx->db, fx->ob, VILLAGE, "0190a8b2-0000-7000-8000-000000000010",
+                                    "重复录入", stderr, rid), 0);
+    assert_int_equal(outbox_pending(fx->ob), 5);
+
+    assert_int_equal(deskbook_load(fx->ob, &book), 0);
+    const struct desk_record *p = deskbook_record(&book, "0190a8b2-0000-7000-8000-000000000011");
+    assert_int_equal(p->superseded, DESK_REPLACED);
+    assert_string_equal(p->by, "0190a8b2-0000-7000-8000-000000000012");
+    const struct desk_record *n = deskbook_record(&book, "0190a8b2-0000-7000-8000-000000000012");
+    assert_int_equal(n->superseded, DESK_CURRENT);
+    assert_string_equal(n->target, "0190a8b2-0000-7000-8000-000000000011");
+    assert_string_equal(n->reason, "份数多录了一个零");
+    const struct desk_record *r = deskbook_record(&book, "0190a8b2-0000-7000-8000-000000000010");
+    assert_int_equal(r->superseded, DESK_RETRACTED);
+    assert_string_equal(r->by, rid);
+    const struct desk_record *x = deskbook_record(&book, rid);
+    assert_int_equal(x->body, DESK_RETRACTION);
+    assert_non_null(strstr(x->what, "李记"));
+    assert_null(deskbook_business(&book, "op-9"));   /* the register forgets it */
+    assert_int_equal(book.nnotices, 1);              /* the inspection still counts */
+    /* this month: the replacement and the inspection; not the replaced
+     * publicity, the retracted registration nor the retraction */
+    assert_int_equal(deskbook_count(&book, month, 0), 2);
+    assert_int_equal(deskbook_count(&book, month, B_PUB), 1);
+    assert_int_equal(deskbook_count(&book, month, B_REG), 0);
+    deskbook_free(&book);
+}
+
 static void auth_checks(void **state)
 {
     struct fx *fx = *state;
@@ -192,6 +313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(every_wrong_field_found_nothing_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(good_form_stored_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(corrections_on_the_desk, setup, teardown),
         cmocka_unit_test_setup_teardown(auth_checks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
