@@ -1,6 +1,7 @@
 /* fixture: what the unit tests share instead of each writing it again: a
  * temporary directory and its removal, a SQLite file in it, the errors a
- * module writes to a FILE collected in memory, one integer from SQL.
+ * module writes to a FILE collected in memory, one integer from SQL, and a
+ * village's outbox in a directory of its own (the collector's tests).
  *
  * Header only (static functions), included by tests/test_*.c after
  * cmocka.h (fx_sql_int asserts). The others return 0 / -1, so that a setup
@@ -17,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "outbox.h"
 
 /* A new directory /tmp/shibao-NAME.XXXXXX into dir (n bytes, >= 64). */
 static inline int fx_tmpdir(char *dir, size_t n, const char *name)
@@ -86,6 +88,57 @@ static inline void fx_errs_close(struct fx_errs *e)
     free(e->buf);
     e->f = NULL;
     e->buf = NULL;
+}
+
+/* A village's outbox, new, in a temporary directory of its own, and a FILE
+ * for the errors a module writes: what csvin, submit, xlsx, desk and spool
+ * test against. fx_village_new returns 0 / -1 (a setup returns it). */
+struct fx_village {
+    char dir[64], dbpath[128];
+    sqlite3 *db;
+    outbox_t *ob;
+    struct fx_errs e;
+};
+
+static inline int fx_village_free(struct fx_village *v);
+
+static inline int fx_village_new(const char *name, struct fx_village **out)
+{
+    struct fx_village *v = calloc(1, sizeof *v);
+    *out = v;
+    if (!v || fx_tmpdir(v->dir, sizeof v->dir, name) < 0 ||
+        fx_db_open(v->dir, "collector.db", v->dbpath, sizeof v->dbpath, &v->db) < 0 ||
+        outbox_new(v->db, &v->ob) < 0 || fx_errs_open(&v->e) < 0) {
+        fx_village_free(v);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* As a cmocka setup: the village into *state. */
+static inline int fx_village_setup(void **state, const char *name)
+{
+    struct fx_village *v;
+    int rc = fx_village_new(name, &v);
+    *state = v;
+    return rc;
+}
+
+/* Closes and removes everything; 0, or -1 when the directory could not be
+ * removed. NULL-safe. */
+static inline int fx_village_free(struct fx_village *v)
+{
+    int rc = 0;
+    if (!v)
+        return 0;
+    fx_errs_close(&v->e);
+    outbox_destroy(&v->ob);
+    db_close(&v->db);
+    if (v->dir[0] && fx_rmtree(v->dir) != 0)
+        rc = -1;
+    free(v);
+    return rc;
 }
 
 /* The first column of sql's first row as an integer, or none when there is

@@ -21,45 +21,17 @@
 #define VILLAGE "420102005001"
 #define BOM "\xEF\xBB\xBF"
 
-struct fx {
-    char dir[64], dbpath[128];
-    sqlite3 *db;
-    outbox_t *ob;
-    struct fx_errs e;
-};
 
-static int setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof *fx);
-    if (fx_tmpdir(fx->dir, sizeof fx->dir, "csvin") < 0)
-        return -1;
-    if (fx_db_open(fx->dir, "collector.db", fx->dbpath, sizeof fx->dbpath, &fx->db) < 0 ||
-        outbox_new(fx->db, &fx->ob) < 0)
-        return -1;
-    if (fx_errs_open(&fx->e) < 0)
-        return -1;
-    *state = fx;
-    return 0;
-}
+static int setup(void **state) { return fx_village_setup(state, "csvin"); }
 
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    fx_errs_close(&fx->e);
-    outbox_destroy(&fx->ob);
-    db_close(&fx->db);
-    if (fx_rmtree(fx->dir) != 0)
-        return -1;
-    free(fx);
-    return 0;
-}
+static int teardown(void **state) { return fx_village_free(*state); }
 
-static const char *errors(struct fx *fx)
+static const char *errors(struct fx_village *fx)
 {
     return fx_errs_text(&fx->e);
 }
 
-static int submit(struct fx *fx, const char *name, const char *text, struct submit_result *r)
+static int submit(struct fx_village *fx, const char *name, const char *text, struct submit_result *r)
 {
     return csvin_submit_buffer(fx->db, fx->ob, VILLAGE, name, text, strlen(text), fx->e.f, r);
 }
@@ -85,7 +57,7 @@ static void collected_free(struct collected *c)
     c->n = 0;
 }
 
-static void read_outbox(struct fx *fx, struct collected *c)
+static void read_outbox(struct fx_village *fx, struct collected *c)
 {
     c->n = 0;
     assert_true(outbox_read(fx->ob, 0, 100, 1 << 20, collect, c) >= 0);
@@ -96,7 +68,7 @@ static void read_outbox(struct fx *fx, struct collected *c)
 /* The templates of docs/INPUT.md, one event type each, Chinese headers. */
 static void test_templates(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     struct collected c;
     assert_int_equal(submit(fx, "登记.csv", BOM
@@ -154,7 +126,7 @@ static void test_templates(void **state)
 /* English headers, and a type column for a mixed file. */
 static void test_english_and_mixed(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     struct collected c;
     assert_int_equal(submit(fx, "en.csv",
@@ -179,7 +151,7 @@ static void test_english_and_mixed(void **state)
  * new; identical rows are distinct events. */
 static void test_derived_ids(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     const char *v1 = "日期,宣传类型\n2024-03-06,集中学习\n2024-03-06,集中学习\n";
     const char *v2 = "日期,宣传类型\n2024-03-06,集中学习\n2024-03-06,集中学习\n2024-03-09,横幅\n";
@@ -203,7 +175,7 @@ static void test_derived_ids(void **state)
  * the column as the header writes it. */
 static void test_errors(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     const char *text =
         "日期,经营者编号,类别,检查类型,检查结果,三无食品\n"
@@ -233,7 +205,7 @@ static void test_errors(void **state)
  * column). */
 static void test_correction_columns(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     struct collected c;
     const char *good =
@@ -271,7 +243,7 @@ static void test_correction_columns(void **state)
  * line, dates in four spellings, identical rows, no final line break. */
 static void test_frozen_ids(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     struct collected c;
     static const char *const want[][3] = {
@@ -303,7 +275,7 @@ static void test_frozen_ids(void **state)
     collected_free(&c);
 }
 
-static void expect_refused(struct fx *fx, const char *text, const char *want)
+static void expect_refused(struct fx_village *fx, const char *text, const char *want)
 {
     struct submit_result r;
     fflush(fx->e.f);
@@ -317,7 +289,7 @@ static void expect_refused(struct fx *fx, const char *text, const char *want)
 
 static void test_header_errors(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     expect_refused(fx, "日期,颜色\n2024-03-01,红\n", "h.csv:1: 颜色: unknown column");
     expect_refused(fx, "日期,date\n", "h.csv:1: date: the same column as 日期");
     expect_refused(fx, "经营者编号\n", "h.csv:1: header: no 日期 (occurred_on) column");
@@ -347,7 +319,7 @@ static void test_header_errors(void **state)
 /* Blank rows (a spreadsheet's empty lines, all commas) are no rows. */
 static void test_blank_rows(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     assert_int_equal(submit(fx, "b.csv", "\n,,\n日期,宣传类型\n,\n2024-03-01,横幅\n\n,,\n", &r), 0);
     assert_int_equal(r.lines, 1);
@@ -358,7 +330,7 @@ static void test_blank_rows(void **state)
 
 static void test_file(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     char path[160];
     snprintf(path, sizeof path, "%s/x.csv", fx->dir);
@@ -392,7 +364,7 @@ static char *encode(const char *to, const char *text, size_t *len)
  * nothing new). */
 static void test_encodings(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     struct collected c;
     const char *csv = "日期,经营者编号,经营者名称,类别,登记事项\r\n"

@@ -25,33 +25,10 @@
 
 #define VILLAGE "420102005001"
 
-struct fx {
-    char dir[64];
-    char dbpath[128];
-    sqlite3 *db;
-    outbox_t *ob;
-};
 
-static int setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof *fx);
-    if (!fx || fx_tmpdir(fx->dir, sizeof fx->dir, "desk") < 0 ||
-        fx_db_open(fx->dir, "v.db", fx->dbpath, sizeof fx->dbpath, &fx->db) < 0 ||
-        outbox_new(fx->db, &fx->ob) < 0)
-        return -1;
-    *state = fx;
-    return 0;
-}
+static int setup(void **state) { return fx_village_setup(state, "desk"); }
 
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    outbox_destroy(&fx->ob);
-    db_close(&fx->db);
-    fx_rmtree(fx->dir);
-    free(fx);
-    return 0;
-}
+static int teardown(void **state) { return fx_village_free(*state); }
 
 /* posted values: "name=value" strings, NULL-ended */
 static const char *get(void *arg, const char *name)
@@ -64,7 +41,7 @@ static const char *get(void *arg, const char *name)
     return NULL;
 }
 
-static int submit(struct fx *fx, int kind, const char *const *kv, struct deskform_result *res)
+static int submit(struct fx_village *fx, int kind, const char *const *kv, struct deskform_result *res)
 {
     struct deskbook book;
     assert_int_equal(deskbook_load(fx->ob, &book), 0);
@@ -75,7 +52,7 @@ static int submit(struct fx *fx, int kind, const char *const *kv, struct deskfor
 
 static void every_wrong_field_found_nothing_stored(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct deskform_result res;
     const char *kv[] = {"event_id=0190a8b2-0000-7000-8000-000000000001", "occurred_on=2099-01-01",
                         "operator_id=", "three_no_items=2000000", "expired_items=x",
@@ -96,7 +73,7 @@ static void every_wrong_field_found_nothing_stored(void **state)
 
 static void good_form_stored_once(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct deskform_result res;
     char today[11];
     date_today(today);
@@ -149,7 +126,7 @@ static void good_form_stored_once(void **state)
  * month's counts drop them. */
 static void corrections_on_the_desk(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct deskform_result res;
     struct deskbook book;
     char today[11], date[32], month[8];
@@ -262,7 +239,7 @@ static void corrections_on_the_desk(void **state)
 
 static void auth_checks(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     deskauth_t *a = NULL;
     char err[256], tok[DESKAUTH_TOKEN_LEN], path[160];
     assert_int_equal(deskauth_new("127.0.0.1", 8090, NULL, &a, err, sizeof err), 0);

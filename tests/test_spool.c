@@ -23,42 +23,31 @@
 #define BAD "{\"occurredOn\":\"2024-03-01\",\"publicity\":{\"kind\":\"PUBLICITY_KIND_NOISE\"}}\n"
 
 struct fx {
-    char dir[64];
+    struct fx_village *v;
     char spool[96];
-    sqlite3 *db;
-    outbox_t *ob;
     spool_t *sp;
 };
 
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
-    if (fx_tmpdir(fx->dir, sizeof fx->dir, "spool") < 0)
+    *state = fx;
+    if (!fx || fx_village_new("spool", &fx->v) < 0)
         return -1;
-    char dbpath[128];
-    snprintf(dbpath, sizeof dbpath, "%s/collector.db", fx->dir);
-    snprintf(fx->spool, sizeof fx->spool, "%s/spool", fx->dir);
+    snprintf(fx->spool, sizeof fx->spool, "%s/spool", fx->v->dir);
     if (mkdir(fx->spool, 0755) < 0)
         return -1;
-    if (db_open(dbpath, &fx->db) < 0 || outbox_new(fx->db, &fx->ob) < 0)
-        return -1;
     /* every file taken at its first scan: these tests are about the rest */
-    if (spool_new(fx->spool, 0, SPOOL_WATCH_MS, &fx->sp) < 0)
-        return -1;
-    *state = fx;
-    return 0;
+    return spool_new(fx->spool, 0, SPOOL_WATCH_MS, &fx->sp);
 }
 
 static int teardown(void **state)
 {
     struct fx *fx = *state;
     spool_destroy(&fx->sp);
-    outbox_destroy(&fx->ob);
-    db_close(&fx->db);
-    if (fx_rmtree(fx->dir) != 0)
-        return -1;
+    int rc = fx_village_free(fx->v);
     free(fx);
-    return 0;
+    return rc;
 }
 
 static void put(struct fx *fx, const char *rel, const char *text)
@@ -102,7 +91,7 @@ static void test_prepare(void **state)
     assert_int_equal(spool_prepare(fx->spool), 0); /* again: fine */
 
     char missing[160];
-    snprintf(missing, sizeof missing, "%s/nope/deeper", fx->dir);
+    snprintf(missing, sizeof missing, "%s/nope/deeper", fx->v->dir);
     assert_int_equal(spool_prepare(missing), -1);
 }
 
@@ -120,7 +109,7 @@ static void test_scan(void **state)
     snprintf(sub, sizeof sub, "%s/dir.jsonl", fx->spool);
     assert_int_equal(mkdir(sub, 0755), 0); /* not a regular file */
 
-    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 2);
+    assert_int_equal(spool_scan(fx->sp, fx->v->db, fx->v->ob, VILLAGE), 2);
 
     assert_false(exists(fx, "a.jsonl"));
     assert_true(exists(fx, "done/a.jsonl"));
@@ -143,13 +132,13 @@ static void test_scan(void **state)
     free(err);
 
     /* a.jsonl's two events, nothing of b.jsonl */
-    assert_int_equal(outbox_pending(fx->ob), 2);
-    assert_int_equal(outbox_has_key(fx->ob, "0190a8b2-0000-7000-8000-000000000001"), 1);
-    assert_int_equal(outbox_has_key(fx->ob, "0190a8b2-0000-7000-8000-000000000002"), 1);
-    assert_int_equal(outbox_has_key(fx->ob, "0190a8b2-0000-7000-8000-000000000003"), 0);
+    assert_int_equal(outbox_pending(fx->v->ob), 2);
+    assert_int_equal(outbox_has_key(fx->v->ob, "0190a8b2-0000-7000-8000-000000000001"), 1);
+    assert_int_equal(outbox_has_key(fx->v->ob, "0190a8b2-0000-7000-8000-000000000002"), 1);
+    assert_int_equal(outbox_has_key(fx->v->ob, "0190a8b2-0000-7000-8000-000000000003"), 0);
 
     /* nothing left to do */
-    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 0);
+    assert_int_equal(spool_scan(fx->sp, fx->v->db, fx->v->ob, VILLAGE), 0);
 }
 
 /* Spreadsheets dropped in the spool are read as CSV (csvin). */
@@ -160,14 +149,14 @@ static void test_scan_csv(void **state)
     put(fx, "march.CSV", "日期,宣传类型,参加人数\n2024-03-01,集中学习,30\n2024-03-02,横幅,\n");
     put(fx, "bad.csv", "日期,宣传类型\n2024-03-01,开会\n");
     put(fx, ".tmp.csv", "日期,宣传类型\n2024-03-01,横幅\n");
-    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 2);
+    assert_int_equal(spool_scan(fx->sp, fx->v->db, fx->v->ob, VILLAGE), 2);
     assert_true(exists(fx, "done/march.CSV"));
     assert_true(exists(fx, "failed/bad.csv"));
     assert_true(exists(fx, ".tmp.csv"));
     char *err = slurp(fx, "failed/bad.csv.err");
     assert_non_null(strstr(err, "bad.csv:2: 宣传类型: unknown value \"开会\""));
     free(err);
-    assert_int_equal(outbox_pending(fx->ob), 2);
+    assert_int_equal(outbox_pending(fx->v->ob), 2);
 }
 
 /* The same name again (a resubmission, or a crash between commit and move):
@@ -177,17 +166,17 @@ static void test_same_name_again(void **state)
     struct fx *fx = *state;
     assert_int_equal(spool_prepare(fx->spool), 0);
     put(fx, "a.jsonl", LINE(1));
-    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 1);
+    assert_int_equal(spool_scan(fx->sp, fx->v->db, fx->v->ob, VILLAGE), 1);
     put(fx, "a.jsonl", LINE(1));
-    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 1);
+    assert_int_equal(spool_scan(fx->sp, fx->v->db, fx->v->ob, VILLAGE), 1);
     assert_true(exists(fx, "done/a.jsonl"));
     assert_true(exists(fx, "done/a.jsonl.1"));
-    assert_int_equal(outbox_pending(fx->ob), 1);
+    assert_int_equal(outbox_pending(fx->v->ob), 1);
 
     put(fx, "b.jsonl", BAD);
-    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 1);
+    assert_int_equal(spool_scan(fx->sp, fx->v->db, fx->v->ob, VILLAGE), 1);
     put(fx, "b.jsonl", BAD);
-    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 1);
+    assert_int_equal(spool_scan(fx->sp, fx->v->db, fx->v->ob, VILLAGE), 1);
     assert_true(exists(fx, "failed/b.jsonl.err"));
     assert_true(exists(fx, "failed/b.jsonl.1"));
     assert_true(exists(fx, "failed/b.jsonl.1.err"));
@@ -200,20 +189,20 @@ static void test_move_fails(void **state)
     struct fx *fx = *state;
     /* no done/ or failed/ */
     put(fx, "a.jsonl", LINE(1));
-    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), -1);
+    assert_int_equal(spool_scan(fx->sp, fx->v->db, fx->v->ob, VILLAGE), -1);
     assert_true(exists(fx, "a.jsonl"));
     /* committed anyway; the retry after prepare stores nothing new */
-    assert_int_equal(outbox_pending(fx->ob), 1);
+    assert_int_equal(outbox_pending(fx->v->ob), 1);
     assert_int_equal(spool_prepare(fx->spool), 0);
-    assert_int_equal(spool_scan(fx->sp, fx->db, fx->ob, VILLAGE), 1);
-    assert_int_equal(outbox_pending(fx->ob), 1);
+    assert_int_equal(spool_scan(fx->sp, fx->v->db, fx->v->ob, VILLAGE), 1);
+    assert_int_equal(outbox_pending(fx->v->ob), 1);
     assert_true(exists(fx, "done/a.jsonl"));
 
     char missing[160];
-    snprintf(missing, sizeof missing, "%s/nope", fx->dir);
+    snprintf(missing, sizeof missing, "%s/nope", fx->v->dir);
     spool_t *none = NULL;
     assert_int_equal(spool_new(missing, 0, 0, &none), 0);
-    assert_int_equal(spool_scan(none, fx->db, fx->ob, VILLAGE), -1);
+    assert_int_equal(spool_scan(none, fx->v->db, fx->v->ob, VILLAGE), -1);
     spool_destroy(&none);
 }
 

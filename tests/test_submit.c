@@ -29,52 +29,23 @@
 #define REG "\"registration\":{\"operatorId\":\"OP-9\",\"category\":\"CATEGORY_SUPERMARKET\"," \
             "\"action\":\"REGISTRATION_ACTION_OPENED\"}"
 
-struct fx {
-    char dir[64];
-    char dbpath[128];
-    sqlite3 *db;
-    outbox_t *ob;
-    struct fx_errs e;
-};
 
-static int setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof *fx);
-    if (fx_tmpdir(fx->dir, sizeof fx->dir, "submit") < 0)
-        return -1;
-    if (fx_db_open(fx->dir, "collector.db", fx->dbpath, sizeof fx->dbpath, &fx->db) < 0 ||
-        outbox_new(fx->db, &fx->ob) < 0)
-        return -1;
-    if (fx_errs_open(&fx->e) < 0)
-        return -1;
-    *state = fx;
-    return 0;
-}
+static int setup(void **state) { return fx_village_setup(state, "submit"); }
 
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    fx_errs_close(&fx->e);
-    outbox_destroy(&fx->ob);
-    db_close(&fx->db);
-    if (fx_rmtree(fx->dir) != 0)
-        return -1;
-    free(fx);
-    return 0;
-}
+static int teardown(void **state) { return fx_village_free(*state); }
 
 /* The errors written so far, as one string. */
-static const char *errors(struct fx *fx)
+static const char *errors(struct fx_village *fx)
 {
     return fx_errs_text(&fx->e);
 }
 
-static int submit_str(struct fx *fx, const char *name, const char *text, struct submit_result *r)
+static int submit_str(struct fx_village *fx, const char *name, const char *text, struct submit_result *r)
 {
     return submit_buffer(fx->db, fx->ob, VILLAGE, name, text, strlen(text), fx->e.f, r);
 }
 
-static const char *write_file(struct fx *fx, const char *name, const char *text)
+static const char *write_file(struct fx_village *fx, const char *name, const char *text)
 {
     static char path[256];
     snprintf(path, sizeof path, "%s/%s", fx->dir, name);
@@ -109,7 +80,7 @@ static const char *good_file = LINE(ID1, PUB) "\n" LINE(ID2, STAFF) "\n\n" LINE(
 
 static void test_good_then_resubmit(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     const char *path = write_file(fx, "good.jsonl", good_file);
     struct submit_result r;
 
@@ -141,7 +112,7 @@ static void test_good_then_resubmit(void **state)
 
 static void test_bad_lines_refuse_file(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     const char *text = LINE(ID1, PUB) "\n"
                        LINE(ID2, "\"publicity\":{\"kind\":\"LOUD\"}") "\n"
                        "\n"
@@ -169,7 +140,7 @@ static void test_bad_lines_refuse_file(void **state)
 
 static void test_missing_ids_filled(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     const char *text = "{\"occurredOn\":\"2024-03-02\"," PUB "}\n";
     struct submit_result r;
     assert_int_equal(submit_str(fx, "x.jsonl", text, &r), 0);
@@ -206,7 +177,7 @@ static void test_missing_ids_filled(void **state)
 
 static void test_village_mismatch(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     const char *text = LINE(ID1, PUB) "\n"
                        "{\"eventId\":\"" ID2 "\",\"villageId\":\"420102005002\","
                        "\"occurredOn\":\"2024-03-01\"," PUB "}\n";
@@ -219,7 +190,7 @@ static void test_village_mismatch(void **state)
 
 static void test_crlf_bom_no_final_newline(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     const char *text = "\xef\xbb\xbf" LINE(ID1, PUB) "\r\n\r\n  \t\r\n" LINE(ID2, STAFF) "\r\n"
                        LINE(ID3, REG);
     struct submit_result r;
@@ -232,7 +203,7 @@ static void test_crlf_bom_no_final_newline(void **state)
 
 static void test_bom_only_at_start(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     const char *text = LINE(ID1, PUB) "\n\xef\xbb\xbf" LINE(ID2, PUB) "\n";
     struct submit_result r;
     assert_int_equal(submit_str(fx, "b.jsonl", text, &r), 1);
@@ -241,7 +212,7 @@ static void test_bom_only_at_start(void **state)
 
 static void test_duplicate_within_file(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     const char *text = LINE(ID1, PUB) "\n" LINE(ID2, PUB) "\n" LINE(ID1, STAFF) "\n";
     struct submit_result r;
     assert_int_equal(submit_str(fx, "d.jsonl", text, &r), 1);
@@ -253,7 +224,7 @@ static void test_duplicate_within_file(void **state)
 /* A duplicate of a line that is itself bad is still reported. */
 static void test_duplicate_of_bad_line(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     const char *text = LINE(ID1, "\"publicity\":{}") "\n" LINE(ID1, PUB) "\n";
     struct submit_result r;
     assert_int_equal(submit_str(fx, "d.jsonl", text, &r), 1);
@@ -263,7 +234,7 @@ static void test_duplicate_of_bad_line(void **state)
 
 static void test_empty_and_missing(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     assert_int_equal(submit_str(fx, "e.jsonl", "", &r), 0);
     assert_int_equal(r.lines, 0);
@@ -279,7 +250,7 @@ static void test_empty_and_missing(void **state)
 /* Many events: the within-file id table must grow without losing any. */
 static void test_many(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     size_t cap = 1000 * 200, len = 0;
     char *text = malloc(cap);
     for (int i = 0; i < 1000; i++)
@@ -306,7 +277,7 @@ static void test_many(void **state)
 /* A huge file is refused unread (a sparse file: no disk is used). */
 static void test_too_large(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     const char *path = write_file(fx, "big.jsonl", LINE(ID1, PUB) "\n");
     assert_int_equal(truncate(path, 257L * 1024 * 1024), 0);
     struct submit_result r;
@@ -320,7 +291,7 @@ static void test_too_large(void **state)
 
 static void test_stdin(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     const char *path = write_file(fx, "in.jsonl", LINE(ID1, PUB) "\n" LINE(ID2, "\"publicity\":{}") "\n");
     assert_non_null(freopen(path, "r", stdin));
     struct submit_result r;
@@ -333,7 +304,7 @@ static void test_stdin(void **state)
  * content; one at the bound is read. */
 static void test_line_bound(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     const char *ev = LINE(ID1, PUB);
     size_t n = SUBMIT_MAX_LINE;
@@ -359,7 +330,7 @@ static void test_line_bound(void **state)
 /* A binary file is refused once, and no byte of it is quoted. */
 static void test_binary(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     static const char bin[] = LINE(ID1, PUB) "\nSECRET\x01{\"x\":1}\n\x00\x7f";
     assert_int_equal(submit_buffer(fx->db, fx->ob, VILLAGE, "bin.jsonl", bin, sizeof bin - 1,

@@ -26,36 +26,10 @@
 
 #define VILLAGE "420102005001"
 
-struct fx {
-    char dir[64], dbpath[128];
-    sqlite3 *db;
-    outbox_t *ob;
-    struct fx_errs e;
-};
 
-static int setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof *fx);
-    if (fx_tmpdir(fx->dir, sizeof fx->dir, "xlsx") < 0)
-        return -1;
-    if (fx_db_open(fx->dir, "collector.db", fx->dbpath, sizeof fx->dbpath, &fx->db) < 0 ||
-        outbox_new(fx->db, &fx->ob) < 0 || fx_errs_open(&fx->e) < 0)
-        return -1;
-    *state = fx;
-    return 0;
-}
+static int setup(void **state) { return fx_village_setup(state, "xlsx"); }
 
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    fx_errs_close(&fx->e);
-    outbox_destroy(&fx->ob);
-    db_close(&fx->db);
-    if (fx_rmtree(fx->dir) != 0)
-        return -1;
-    free(fx);
-    return 0;
-}
+static int teardown(void **state) { return fx_village_free(*state); }
 
 /* ------------------------------------------------------------ workbooks */
 
@@ -151,7 +125,7 @@ static char *zip_of(const struct part *parts, size_t n, size_t *len)
     return out;
 }
 
-static int submit_book(struct fx *fx, const char *rows, int date1904, struct submit_result *r)
+static int submit_book(struct fx_village *fx, const char *rows, int date1904, struct submit_result *r)
 {
     char *s2 = sheet(rows);
     struct part parts[] = {
@@ -183,7 +157,7 @@ static int collect(void *arg, uint64_t seq, const void *payload, size_t len)
     return 0;
 }
 
-static void read_outbox(struct fx *fx, struct collected *c)
+static void read_outbox(struct fx_village *fx, struct collected *c)
 {
     c->n = 0;
     assert_true(outbox_read(fx->ob, 0, 100, 1 << 20, collect, c) >= 0);
@@ -205,7 +179,7 @@ static void collected_free(struct collected *c)
  * before it passed over. Submitted again: nothing new. */
 static void test_cells(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     struct collected c;
     /* 45352 = 2024-03-01; 45353.75 a datetime on 2024-03-02 */
@@ -238,7 +212,7 @@ static void test_cells(void **state)
 /* The 1904 date system (old Mac workbooks): serial 0 is 1904-01-01. */
 static void test_1904(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     struct collected c;
     /* 43890 days after 1904-01-01 = 2024-03-01 */
@@ -254,7 +228,7 @@ static void test_1904(void **state)
  * with its letter; nothing of the workbook stored. */
 static void test_bad_rows(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     const char *rows =
         "<row r=\"3\"><c r=\"A3\" s=\"1\"><v>45352</v></c><c r=\"B3\" t=\"s\"><v>2</v></c></row>"
@@ -275,7 +249,7 @@ static void test_bad_rows(void **state)
     assert_non_null(strstr(e, "45352"));
 }
 
-static int submit_parts(struct fx *fx, const struct part *parts, size_t n, struct submit_result *r)
+static int submit_parts(struct fx_village *fx, const struct part *parts, size_t n, struct submit_result *r)
 {
     size_t len;
     char *zip = zip_of(parts, n, &len);
@@ -288,7 +262,7 @@ static int submit_parts(struct fx *fx, const struct part *parts, size_t n, struc
 /* Workbooks refused whole, each with a message saying what to do. */
 static void test_refused(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_village *fx = *state;
     struct submit_result r;
     /* no sheet of records: only the notes */
     static const char ONE_RELS[] = CT
