@@ -206,23 +206,16 @@ static void page_end(FILE *m) { fputs("</main>\n</body>\n</html>\n", m); }
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *type,
                                 char *body, size_t len)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    /* same-origin, not no-referrer: under no-referrer a browser posts
-     * "Origin: null", and the Origin check could not tell a form of ours */
-    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; "
-                            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
+    const struct httpd_reply h = {
+        .status = status,
+        .type = type,
+        /* same-origin, not no-referrer: under no-referrer a browser posts
+         * "Origin: null", and the Origin check could not tell a form of ours */
+        .referrer = "same-origin",
+        .csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; "
+               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    };
+    return httpd_reply(c, &h, body, len, MHD_RESPMEM_MUST_FREE);
 }
 
 /* A page with one message: refusals and errors. */

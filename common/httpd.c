@@ -161,3 +161,26 @@ void httpd_destroy(httpd_t **ph)
     free(h);
     *ph = NULL;
 }
+
+enum MHD_Result httpd_reply(struct MHD_Connection *c, const struct httpd_reply *h, void *body,
+                            size_t len, enum MHD_ResponseMemoryMode mode)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
+    if (!r) {
+        if (mode == MHD_RESPMEM_MUST_FREE)
+            free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", h->type);
+    if (h->disposition && *h->disposition)
+        MHD_add_response_header(r, "Content-Disposition", h->disposition);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", h->referrer);
+    MHD_add_response_header(r, "Content-Security-Policy", h->csp);
+    if (h->allow)
+        MHD_add_response_header(r, "Allow", h->allow);
+    enum MHD_Result ret = MHD_queue_response(c, h->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}

@@ -62,4 +62,20 @@ void httpd_destroy(httpd_t **h);
 /* The port listened on (the one picked when sa's port was 0). */
 int httpd_port(const httpd_t *h);
 
+/* A response of ours: every page carries Cache-Control: no-store,
+ * X-Content-Type-Options: nosniff and the page's own policies; what
+ * differs between the county's page and the village desk is said here. */
+struct httpd_reply {
+    unsigned status;
+    const char *type;        /* Content-Type */
+    const char *csp;         /* Content-Security-Policy */
+    const char *referrer;    /* Referrer-Policy */
+    const char *disposition; /* Content-Disposition, or NULL */
+    const char *allow;       /* Allow (with 405), or NULL */
+};
+/* Queues body (len bytes; mode as libmicrohttpd's: a MUST_FREE body is
+ * freed here too when no response can be made). */
+enum MHD_Result httpd_reply(struct MHD_Connection *c, const struct httpd_reply *r, void *body,
+                            size_t len, enum MHD_ResponseMemoryMode mode);
+
 #endif

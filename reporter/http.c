@@ -272,27 +272,17 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, const ch
                              const char *disposition, void *body, size_t len,
                              enum MHD_ResponseMemoryMode mode)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, mode);
-    if (!r) {
-        if (mode == MHD_RESPMEM_MUST_FREE)
-            free(body);
-        return MHD_NO;
-    }
     /* No script may ever run on this page, whatever a profile text says. */
-    MHD_add_response_header(r, "Content-Type", type);
-    if (disposition && *disposition)
-        MHD_add_response_header(r, "Content-Disposition", disposition);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
-    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-        MHD_add_response_header(r, "Allow", "GET, HEAD");
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
+    const struct httpd_reply h = {
+        .status = status,
+        .type = type,
+        .disposition = disposition,
+        .referrer = "no-referrer",
+        .csp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+               "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        .allow = status == MHD_HTTP_METHOD_NOT_ALLOWED ? "GET, HEAD" : NULL,
+    };
+    return httpd_reply(c, &h, body, len, mode);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,

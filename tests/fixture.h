@@ -90,6 +90,30 @@ static inline void fx_errs_close(struct fx_errs *e)
     e->buf = NULL;
 }
 
+/* One file's path in a new temporary directory (the file not made): for a
+ * test of a module that makes its own file. As a cmocka setup and
+ * teardown: the teardown removes the directory and all in it. */
+struct fx_file {
+    char dir[64], path[128];
+};
+
+static inline int fx_file_setup(void **state, const char *name, const char *file)
+{
+    struct fx_file *f = calloc(1, sizeof *f);
+    *state = f;
+    if (!f || fx_tmpdir(f->dir, sizeof f->dir, name) < 0)
+        return -1;
+    return fx_path(f->path, sizeof f->path, f->dir, file);
+}
+
+static inline int fx_file_teardown(void **state)
+{
+    struct fx_file *f = *state;
+    int rc = f && f->dir[0] ? fx_rmtree(f->dir) : 0;
+    free(f);
+    return rc;
+}
+
 /* A village's outbox, new, in a temporary directory of its own, and a FILE
  * for the errors a module writes: what csvin, submit, xlsx, desk and spool
  * test against. fx_village_new returns 0 / -1 (a setup returns it). */

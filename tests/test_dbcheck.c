@@ -12,42 +12,16 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include "fixture.h"
 
 #include "db.h"
 #include "dbcheck.h"
 #include "log.h"
 
-struct fx {
-    char dir[64];
-    char path[128];
-};
 
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_dbcheck.XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-    *state = f;
-    return 0;
-}
+static int setup(void **state) { return fx_file_setup(state, "dbcheck", "t.db"); }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    char p[160];
-    static const char *const suffix[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
+static int teardown(void **state) { return fx_file_teardown(state); }
 
 /* A database of rows pages of rows (16 KiB pages), an index beside its
  * table, checkpointed into the main file when closed. */
@@ -81,7 +55,7 @@ static void damage(const char *path, int first, int count)
 
 static void test_whole_file_passes(void **state)
 {
-    struct fx *f = *state;
+    struct fx_file *f = *state;
     sqlite3 *db = NULL;
     char why[512];
     make_db(f->path, 2000);
@@ -96,7 +70,7 @@ static void test_whole_file_passes(void **state)
  * say what SQLite found, one finding per "; ", without its report header. */
 static void test_damaged_pages_named(void **state)
 {
-    struct fx *f = *state;
+    struct fx_file *f = *state;
     sqlite3 *db = NULL;
     char why[512];
     make_db(f->path, 2000); /* about 45 pages */
@@ -116,7 +90,7 @@ static void test_damaged_pages_named(void **state)
  * not "damaged"), and the connection is left without the cut-off. */
 static void test_quick_check_bounded(void **state)
 {
-    struct fx *f = *state;
+    struct fx_file *f = *state;
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     char why[512];

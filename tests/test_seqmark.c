@@ -11,42 +11,21 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include "fixture.h"
 
 #include "seqmark.h"
 
 #define S1 "01930000-0000-7000-8000-000000000001"
 #define S2 "01930000-0000-7000-8000-000000000002"
 
-struct fx {
-    char dir[64];
-    char path[128];
-};
 
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_seqmark.XXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    snprintf(f->path, sizeof f->path, "%s/o.db-seq", f->dir);
-    *state = f;
-    return 0;
-}
+static int setup(void **state) { return fx_file_setup(state, "seqmark", "o.db-seq"); }
 
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    unlink(f->path);
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
+static int teardown(void **state) { return fx_file_teardown(state); }
 
 static void test_raise_and_read(void **state)
 {
-    struct fx *f = *state;
+    struct fx_file *f = *state;
     seqmark_t *a = NULL, *b = NULL;
     char stream[40];
     uint64_t seq = 0;
@@ -85,7 +64,7 @@ static void test_raise_and_read(void **state)
 
 static void test_not_a_mark(void **state)
 {
-    struct fx *f = *state;
+    struct fx_file *f = *state;
     seqmark_t *m = NULL;
     char stream[40];
     uint64_t seq = 0;
