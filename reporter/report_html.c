@@ -318,15 +318,22 @@ static int prose_line(void *arg, enum text_level level, const char *line, size_t
     return 0;
 }
 
+/* A township's revisions and its villages' corrections (更正/撤回), as the
+ * text's revision line says them. */
 static void revision_note(FILE *out, const struct figures *f)
 {
-    if (f->revision <= 0)
+    if (f->revision <= 0) {
+        if (f->corrected > 0)
+            fprintf(out, "<p class=\"note\">本期村更正、撤回记录 %d 条</p>\n", f->corrected);
         return;
+    }
     fprintf(out, "<p class=\"note\">本期数据在截止后有补报，已修订（第%d次修订", f->revision);
     if (f->revised_on[0]) {
         fputs("，", out);
         html_escape(out, f->revised_on);
     }
+    if (f->corrected > 0)
+        fprintf(out, "；其中村更正、撤回记录 %d 条", f->corrected);
     fputs("）</p>\n", out);
 }
 

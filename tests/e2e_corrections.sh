@@ -89,6 +89,11 @@ check "the county's report: revised today (late for 2022), the corrections count
     grep -q "^（本报告数据于 $(date +%F) 修订，第 [0-9]* 次修订；其中村更正、撤回记录 2 条）$" "$T/report.txt"
 check_eq "the JSON report: events of the period corrected" 2 \
     "$("$BIN/shibao-reporter" report --db "$T/county.db" --period 2022H1 --township $TOWN --format json | jq '.corrected')"
+"$BIN/shibao-reporter" report --db "$T/county.db" --period 2022H1 --county --format html >"$T/county.html"
+check "the county's HTML report counts them on the township's sheet" grep -q '其中村更正、撤回记录 2 条' "$T/county.html"
+"$BIN/shibao-reporter" report --db "$T/county.db" --period 2022H1 --township $TOWN --format docx -o "$T/town.docx"
+check "the township's .docx says it in its revision line" \
+    sh -c "python3 -c 'import sys, zipfile; sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read(\"word/document.xml\").decode())' '$T/town.docx' | grep -q '其中村更正、撤回记录 2 条'"
 check_eq "the county's copy equals the township's" 0 "$(county_diff "$T/town.db" "$T/county.db")"
 "$BIN/shibao-reporter" trace --db "$T/town.db" --period 2022H1 --figure 23 >"$T/trace23.txt"
 check "trace lists the replaced event, by what, why" \
