@@ -40,13 +40,8 @@
 #include <sqlite3.h>
 #include "outbox.h"
 #include "submitter.h"
+#include "xlsxlimits.h"
 
-#define XLSX_MAX_PART (64u * 1024 * 1024)
-#define XLSX_MAX_READ (256u * 1024 * 1024)
-#define XLSX_MAX_STRINGS (32u * 1024 * 1024)
-#define XLSX_MAX_ROWS 100000
-#define XLSX_MAX_COLS 16384
-#define XLSX_MAX_ROW 1048576 /* Excel's last row number */
 
 /* A workbook's bytes (a zip). Returns 0 stored (or nothing new), 1
  * refused (reported on errs), -1 error (memory, database, stopping). */

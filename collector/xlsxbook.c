@@ -1,5 +1,5 @@
 #include "xlsxbook.h"
-#include "xlsx.h"
+#include "xlsxlimits.h"
 
 #include <stdint.h>
 #include <stdio.h>
