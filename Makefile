@@ -20,7 +20,9 @@ BENCH_DEPS := libmosquitto-dev mosquitto mosquitto-clients procps iproute2 jq sq
 PKG_DEPS   := scdoc man-db groff-base dpkg-dev lintian systemd adduser
 # make fuzz: libFuzzer comes with clang's runtime
 FUZZ_DEPS  := clang libclang-rt-14-dev
-DEB_PKGS   := $(sort $(BUILD_DEPS) $(TEST_DEPS) $(BENCH_DEPS) $(PKG_DEPS) $(FUZZ_DEPS))
+# make soak: the power-loss soak mounts tests/powerloss/plfs.c (FUSE)
+SOAK_DEPS  := fuse3 libfuse3-dev
+DEB_PKGS   := $(sort $(BUILD_DEPS) $(TEST_DEPS) $(BENCH_DEPS) $(PKG_DEPS) $(FUZZ_DEPS) $(SOAK_DEPS))
 
 BUILD    ?= build
 SAN      ?=
@@ -177,6 +179,14 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(GEN_H) $(PROGRAM_LIBS) $(COMMON_LIB)
 	$(CC) $(CFLAGS) $(INC_tests) -fsanitize=fuzzer $< $(PROGRAM_LIBS) $(COMMON_LIB) $(LDLIBS) -o $@
 fuzzers: $(FUZZ_BIN)
 
+# plfs, the FUSE file system of the power-loss soak (tests/soak_powerloss.sh):
+# built by `make soak` only, never by all, unit or test, since a machine
+# without /dev/fuse or libfuse3 must still build and test everything else.
+PLFS := $(BUILD)/tests/plfs
+$(PLFS): tests/powerloss/plfs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags fuse3) $< $(LDFLAGS) $(shell pkg-config --libs fuse3) -o $@
+
 # ---- dependencies (Debian 12, as root; otherwise the apt-get line to run)
 # make deps installs everything (as it always has); each goal below
 # installs only what it needs.
@@ -191,7 +201,7 @@ define install_deps
 	  echo "  apt-get install -y $$missing"; exit 1; \
 	fi
 endef
-.PHONY: deps-build deps-test deps-bench deps-pkg deps-fuzz
+.PHONY: deps-build deps-test deps-bench deps-pkg deps-fuzz deps-soak
 deps:
 	$(call install_deps,$(DEB_PKGS))
 deps-build:
@@ -205,6 +215,8 @@ deps-pkg:
 	$(call install_deps,$(BUILD_DEPS) $(PKG_DEPS))
 deps-fuzz:
 	$(call install_deps,$(BUILD_DEPS) $(FUZZ_DEPS))
+deps-soak:
+	$(call install_deps,$(SOAK_DEPS))
 
 unit: $(UNIT_BIN)
 e2e: $(PROGS)
@@ -238,9 +250,10 @@ fuzz: deps-fuzz
 	    SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" fuzzers
 	BUILD=$(FUZZ_BUILD) tests/fuzz.sh
 
-# The fault-injection suite at full scale: long, not in CI.
-soak: deps-test
-	$(MAKE) all
+# The fault-injection suite at full scale: long, not in CI. The power-loss
+# soak needs plfs (FUSE), built here and nowhere else.
+soak: deps-test deps-soak
+	$(MAKE) all $(PLFS)
 	BUILD=$(BUILD) SOAK=1 tests/soak.sh
 
 clean:
