@@ -636,7 +636,10 @@ int desk_start(const struct desk_options *o, desk_t **out)
         log_error("%s", err);
         goto fail;
     }
-    if (db_open(o->outbox, &d->db) < 0 || outbox_new(d->db, &d->ob) < 0)
+    /* guarded like the daemon's own: what the desk stores raises the
+     * outbox's seq mark too, so a damaged WAL that lost it is told at the
+     * next start (seqmark.h) */
+    if (db_open(o->outbox, &d->db) < 0 || outbox_new(d->db, &d->ob) < 0 || outbox_guard(d->ob) < 0)
         goto fail;
     if (httpd_new_done(&sa, o->password_file != NULL, "desk", on_request, on_done, d, &d->server) < 0) {
         log_error("--http: cannot listen on %s", o->addr);

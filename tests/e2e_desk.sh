@@ -103,6 +103,8 @@ check "the browser entered every form, the nil report and the imports" test $rc 
 stored=$(awk '/^stored / {print $2}' "$T/enter.log")
 expected=$((${stored:-0} + 1))
 check_eq "everything entered waits in the outbox" "$expected" "$(waiting)"
+check_eq "the outbox's seq mark (seqmark.h) covers what the desk stored" \
+    "$(sqlite3 "$T/v.db" 'SELECT max(seq) FROM outbox')" "$(awk '{print $2}' "$T/v.db-seq")"
 
 # ------------------------------------------------------------ the township comes up
 start aggregator "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --listen "$AGG_EP" \
