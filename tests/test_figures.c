@@ -1,3 +1,6 @@
+/* figures: the 25 figures and their supporting numbers from rollups, on
+ * real SQLite files. Over 800 lines: one case per figure rule, kept with
+ * the module they test (reporter/figures.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,6 @@
-/* ingest: ledger, dedupe, quarantine and rollups, on real SQLite files. */
+/* ingest: ledger, dedupe, quarantine and rollups, on real SQLite files.
+ * Over 800 lines: one batch path's cases (and the register rule's), with
+ * one fixture; the corrections have their own file (test_correct.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
