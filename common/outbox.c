@@ -1,8 +1,8 @@
 /* Over 800 lines, on purpose: this file is the one owner of the outbox's
- * tables (outbox, outbox_acks, outbox_keys, outbox_meta, outbox_refusals; the reach-in check of
- * tests/e2e_owners.sh), and the queue, its streams and its kept items all
- * read and write them and the cached top. Split by job, one table's SQL
- * would live in three files. */
+ * tables (outbox, outbox_acks, outbox_keys, outbox_meta, outbox_refusals;
+ * the reach-in check of tests/e2e_owners.sh), and the queue, its streams
+ * and its kept items all read and write them and the cached top. Split by
+ * job, one table's SQL would live in three files. */
 #include "outbox.h"
 #include "db.h"
 #include "log.h"
