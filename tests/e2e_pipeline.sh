@@ -31,6 +31,10 @@ start_aggregator() {
     AGG=$LAST_PID
 }
 start_aggregator
+# make test-arm64: the programs are foreign ones, run by qemu-user
+if [ -n "${EXPECT_ELF:-}" ]; then
+    check "the aggregator is qemu running an $EXPECT_ELF program" wait_until 10 emulated "$AGG" "$EXPECT_ELF"
+fi
 OUTBOXES=()
 for v in "${VILLAGES[@]}"; do
     start "collector-$v" "$BIN/shibao-collector" run --outbox "$T/$v.db" --village "$v" --connect "$AGG_EP" \

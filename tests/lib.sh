@@ -195,6 +195,19 @@ final_checks() {
     for f in "$tdb" "$cdb" "$@"; do check "integrity of $(basename "$f")" integrity "$f"; done
 }
 
+# emulated PID MACHINE: the process is qemu-user (its /proc/PID/exe) running
+# a program that file(1) calls an ELF for MACHINE (e.g. "ARM aarch64"): what
+# make test-arm64 asks of the programs it runs (EXPECT_ELF).
+emulated() {
+    local exe arg
+    exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
+    case ${exe##*/} in qemu-*) ;; *) return 1 ;; esac
+    while IFS= read -r -d '' arg; do
+        [ -f "$arg" ] && file -L "$arg" | grep -q "ELF.*$2" && { echo "pid $1: $exe $arg"; return 0; }
+    done <"/proc/$1/cmdline"
+    return 1
+}
+
 # vmhwm_kb PID: peak resident set (VmHWM) of a live process, in KiB.
 vmhwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 

@@ -3,16 +3,20 @@
 # UNITDIR=/lib/systemd/system) into a Debian binary package with dpkg-deb.
 # Called by "make deb"; prints the path of the .deb.
 # Usage: packaging/deb/mkdeb.sh STAGE OUTDIR VERSION MAINTAINER
+# A cross-built tree (make deb ARCH=arm64) sets DEB_HOST_ARCH (the package's
+# architecture, and the one dpkg-shlibdeps reads the libraries of) and STRIP
+# (the cross strip).
 set -eu
 stage=$1 outdir=$2 version=$3 maintainer=$4
 here=$(cd "$(dirname "$0")" && pwd)
-arch=$(dpkg --print-architecture)
+arch=${DEB_HOST_ARCH:-$(dpkg --print-architecture)}
+export DEB_HOST_ARCH=$arch
 date=$(date -R -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}")
 umask 022
 
 # Programs: stripped as Debian policy asks (lintian: unstripped-binary-or-object).
 for b in "$stage"/usr/bin/*; do
-    strip --remove-section=.comment --remove-section=.note --strip-unneeded "$b"
+    "${STRIP:-strip}" --remove-section=.comment --remove-section=.note --strip-unneeded "$b"
 done
 # Manuals: compressed with gzip -9n.
 find "$stage/usr/share/man" -type f ! -name '*.gz' -exec gzip -9nf {} +
