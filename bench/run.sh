@@ -519,10 +519,14 @@ nats_kill() { # RUN: the consumer SIGKILLed once half the events are stored, sta
     res=$("$BB/db_wait" --db "$d/sub.db" --sql "SELECT count(*) FROM events" --target $((n / 2)) --timeout 600)
     kill9 "$sub"
     tk=$EPOCHREALTIME
-    # again at once, on the same database; --linger-s: on after the last
-    # event until nothing comes for 3 s, to count late redeliveries
+    # again at once, on the same database; what the killed one had been
+    # sent and not acknowledged comes again only after AckWait, so it waits
+    # longer than that for messages (--idle-s; at the first run the default
+    # 10 s gave up before the redeliveries and counted them missing);
+    # --linger-s: on after the last event until nothing comes for 3 s, to
+    # count late redeliveries
     start_out "$d/sub2.json" "nats-kill-$r-sub2" "$BB/nats_peer" sub --url "$NATS_URL" --db "$d/sub.db" --expect "$n" \
-        --linger-s 3
+        --idle-s $((NATS_ACK_WAIT + 15)) --linger-s 3
     sub=$LAST_PID
     wait "$pub"
     wait "$sub"
@@ -533,7 +537,8 @@ nats_kill() { # RUN: the consumer SIGKILLed once half the events are stored, sta
         --argjson aw "$NATS_ACK_WAIT" '.[0] as $p | .[1] as $s |
         {events: $p.events, killed: (if $s.rows_at_start < $p.events then "mid" else "after-end" end),
          stored_when_killed: $s.rows_at_start, seen_before_kill: $w.value,
-         seconds: ($s.t_complete - $p.t_start), recovery_seconds: ($s.t_complete - $tk), ack_wait_s: $aw,
+         seconds: (if $s.t_complete > 0 then $s.t_complete - $p.t_start else null end),
+         recovery_seconds: (if $s.t_complete > 0 then $s.t_complete - $tk else null end), ack_wait_s: $aw,
          published: $p.published, pub_acked: $p.pub_acked, pub_errors: ($p.pub_errors + $p.send_errors),
          arrived: $c.found, missing: $c.missing, rows: $c.rows, stored_twice: $c.stored_twice, foreign: $c.foreign,
          redelivered_already_stored: $s.duplicates, exactly_once: $c.exactly_once}' \

@@ -158,7 +158,7 @@ against($cu; $r | runs("sqlite_raw_beside_catchup"); $cur; $sql) as $cuv |
     (if ($nk | length) > 0 then
         {id: "nats_kill", label: "    SIGKILL mid-stream, JetStream consumer: events missing at the end", unit: "events",
          value: ($nk | stats(.missing)),
-         note: "\($nk | length) kills (\($nk | map(.killed) | join(", "))); stored when killed \($nk | map(.stored_when_killed) | join(", ")); redelivered already stored (absorbed by the primary key) \($nk | map(.redelivered_already_stored) | join(", ")); stored twice \($nk | map(.stored_twice) | add); exactly once in the database in \($nk | map(select(.exactly_once)) | length)/\($nk | length); done \($nk | map(.recovery_seconds * 10 | round / 10) | join(", ")) s after the kill (AckWait \($nk[0].ack_wait_s) s)"}
+         note: "\($nk | length) kills (\($nk | map(.killed) | join(", "))); stored when killed \($nk | map(.stored_when_killed) | join(", ")); redelivered already stored (absorbed by the primary key) \($nk | map(.redelivered_already_stored) | join(", ")); stored twice \($nk | map(.stored_twice) | add); exactly once in the database in \($nk | map(select(.exactly_once)) | length)/\($nk | length); done \($nk | map(.recovery_seconds | if . == null then "never" else (. * 10 | round / 10 | tostring) end) | join(", ")) s after the kill (AckWait \($nk[0].ack_wait_s) s)"}
      else empty end),
     (if ($ok | length) > 0 then
         {id: "ours_kill", label: "    SIGKILL mid-stream, our aggregator: events missing at the end", unit: "events",
