@@ -14,8 +14,8 @@ BUILD_DEPS := build-essential pkg-config protobuf-c-compiler xxd libzmq3-dev lib
 TEST_DEPS  := libcmocka-dev libxml2-dev procps iproute2 jq sqlite3 curl python3 chromium fonts-noto-cjk valgrind \
               python3-docx libreoffice-writer-nogui poppler-utils python3-openpyxl libxml2-utils \
               python3-selenium chromium-driver strace
-# bench/: mqtt_peer links libmosquitto and bench/run.sh starts a broker
-BENCH_DEPS := libmosquitto-dev mosquitto mosquitto-clients procps iproute2 jq sqlite3
+# bench/: mqtt_peer links libmosquitto, nats_peer libnats; bench/run.sh starts the brokers
+BENCH_DEPS := libmosquitto-dev mosquitto mosquitto-clients libnats-dev nats-server procps iproute2 jq sqlite3 curl
 # make man / install / deb / lintian (and e2e_deb, which installs the .deb)
 PKG_DEPS   := scdoc man-db groff-base dpkg-dev lintian systemd adduser
 # make fuzz: libFuzzer comes with clang's runtime
@@ -210,6 +210,7 @@ $(BUILD)/bin/shibao-reporter $(UNIT_BIN) $(FUZZ_BIN): LDLIBS += $(shell $(PKG_CO
 # test_docx reads the package back with libxml2 (the programs do not link it)
 $(BUILD)/tests/test_docx: LDLIBS += $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null || echo -lxml2)
 $(BUILD)/bench/mqtt_peer: LDLIBS += $(shell $(PKG_CONFIG) --libs libmosquitto 2>/dev/null || echo -lmosquitto)
+$(BUILD)/bench/nats_peer: LDLIBS += $(shell $(PKG_CONFIG) --libs libnats 2>/dev/null || echo -lnats)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libshibao-aggregator.a $(COMMON_LIB)
 	$(CC) $(LDFLAGS) $< $(BUILD)/libshibao-aggregator.a $(COMMON_LIB) $(LDLIBS) -o $@
 

@@ -12,7 +12,8 @@
 #   BENCH_LAT_RATE [10000]      offered events/s in the latency run
 #   BENCH_REPORT_SIZES ["100000 1000000 10000000"]
 #   BENCH_MQTT_EVENTS [$BENCH_EVENTS]
-#   BENCH_ONLY ["baselines ingest catchup latency report mqtt"]  a subset
+#   BENCH_NATS_ACK_WAIT [30]    the JetStream consumer's AckWait, s (BENCH_SMALL: 2)
+#   BENCH_ONLY ["baselines ingest catchup latency report mqtt nats"]  a subset
 #   BENCH_SMALL [0]             1: a tiny run that only checks the bench works
 #   BENCH_OUT [bench/out]       work directory (report databases are cached here)
 #   BENCH_RESULTS [bench/results.json]  where the summary goes
@@ -34,11 +35,16 @@ LAT_EVERY_MS=50
 REPORT_SIZES=${BENCH_REPORT_SIZES:-"100000 1000000 10000000"}
 MQTT_EVENTS=${BENCH_MQTT_EVENTS:-$EVENTS}
 MQTT_STOCK_EVENTS=200000
-ONLY=${BENCH_ONLY:-"baselines ingest catchup latency report mqtt"}
+NATS_ACK_WAIT=${BENCH_NATS_ACK_WAIT:-30}
+ONLY=${BENCH_ONLY:-"baselines ingest catchup latency report mqtt nats"}
 if [ "${BENCH_SMALL:-0}" = 1 ]; then
     RUNS=${BENCH_RUNS:-1}; EVENTS=${BENCH_EVENTS:-20000}; LAT_SECONDS=${BENCH_LAT_SECONDS:-3}
     REPORT_SIZES=${BENCH_REPORT_SIZES:-"10000"}; MQTT_EVENTS=${BENCH_MQTT_EVENTS:-$EVENTS}
     MQTT_STOCK_EVENTS=$EVENTS
+    # The JetStream consumer killed mid-stream gets the messages it had not
+    # acknowledged again only after AckWait: 2 s rather than 30 here, so the
+    # tiny run stays quick (the mechanics are the same).
+    NATS_ACK_WAIT=${BENCH_NATS_ACK_WAIT:-2}
 fi
 VILLAGES=8
 TOWN=420102001
@@ -78,6 +84,21 @@ start() { # LOGNAME CMD...: background, by PID; sets LAST_PID
 }
 
 stop_all() { cleanup; }
+
+start_out() { # OUTFILE LOGNAME CMD...: background, stdout to OUTFILE; sets LAST_PID
+    local out=$1 name=$2; shift 2
+    "$@" >"$out" 2>>"$LOG/$name.log" &
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+
+kill9() { # PID: SIGKILL one of ours, reap it, forget it
+    local p=$1 keep=() q
+    kill -KILL "$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+    for q in "${PIDS[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
+    PIDS=("${keep[@]}")
+}
 
 # A port below the kernel's range for outgoing connections (32768 up by
 # default) that no socket uses: one picked from 20000-49999 was once taken
@@ -270,12 +291,16 @@ raw_beside() {
     rm -f "$OUT/run/raw.db"*
 }
 
-ingest() {
+ingest_prefill() {
     gen_ingest_events
     if [ ! -f "$OUT/run/ingest-pre/done" ]; then
         say "pre-filling $VILLAGES outboxes with $EVENTS events (submit)"
         prefill "$OUT/run/ingest-pre" "$EV/files.txt" && touch "$OUT/run/ingest-pre/done" || return 1
     fi
+}
+
+ingest() {
+    ingest_prefill || return 1
     local r
     for r in $(seq 1 $RUNS); do
         say "ingest: $VILLAGES collectors -> 1 aggregator, run $r/$RUNS (baseline 2 just before)"
@@ -440,10 +465,167 @@ mqtt() {
     rm -f "$OUT/run/mqtt-sub.db"*
 }
 
+# ================================================================== NATS JetStream peer
+# Figure 8b (bench/nats_peer.c): the same events (events.pbs, the ingest
+# run's), the same 8 publishers and split, the MQTT peer's SQLite side,
+# against a fresh nats-server with JetStream on file storage for each run.
+# Then the SIGKILL experiment for both: the JetStream consumer, and our
+# aggregator, killed once half the events are stored, started again at once;
+# what the database holds at the end is counted against the events sent.
+nats_start() { # DIR: a fresh nats-server -js storing in DIR/store; the stream and consumer; sets NATS_URL
+    local dir=$1 port i
+    rm -rf "$dir" && mkdir -p "$dir"
+    port=$(free_port)
+    start "$(basename "$dir")-server" nats-server -a 127.0.0.1 -p "$port" -js -sd "$dir/store"
+    wait_listening "$port" "$LAST_PID" || { echo "bench: nats-server did not start (log $LOG)"; return 1; }
+    NATS_URL=nats://127.0.0.1:$port
+    for i in 1 2 3 4 5; do
+        "$BB/nats_peer" setup --url "$NATS_URL" --ack-wait-s "$NATS_ACK_WAIT" >"$dir/setup.json" \
+            2>>"$LOG/$(basename "$dir")-setup.log" && return 0
+        sleep 0.2
+    done
+    echo "bench: the JetStream stream could not be made (log $LOG)"; return 1
+}
+
+nats_rate() { # RUN: one timed run of the peer
+    local r=$1 d=$OUT/run/nats-$1 n sub j
+    n=$EVENTS
+    nats_start "$d" || return 1
+    start_out "$d/sub.json" "nats-$r-sub" "$BB/nats_peer" sub --url "$NATS_URL" --db "$d/sub.db" --expect "$n"
+    sub=$LAST_PID
+    "$BB/nats_peer" pub --url "$NATS_URL" --events "$OUT/run/events.pbs" >"$d/pub.json" 2>>"$LOG/nats-$r-pub.log" ||
+        { echo "bench: the JetStream publishers failed (log $LOG)"; return 1; }
+    wait "$sub"
+    stop_all
+    j=$("$BB/nats_peer" check --events "$OUT/run/events.pbs" --db "$d/sub.db") || return 1
+    record nats "$r" "$(jq -c -s --argjson c "$j" '.[0] as $setup | .[1] as $p | .[2] as $s |
+        {events: $p.events, seconds: ($s.t_complete - $p.t_start),
+         rate: (if $s.t_complete > 0 then $c.found / ($s.t_complete - $p.t_start) else 0 end),
+         publish_seconds: ($p.t_published - $p.t_start), published: $p.published, pub_acked: $p.pub_acked,
+         pub_errors: ($p.pub_errors + $p.send_errors), pub_duplicates: $p.pub_duplicates,
+         arrived: $c.found, missing: $c.missing, rows: $c.rows, stored_twice: $c.stored_twice,
+         redelivered_already_stored: $s.duplicates, exactly_once: $c.exactly_once, setup: $setup}' \
+        "$d/setup.json" "$d/pub.json" "$d/sub.json")"
+    [ -n "${BENCH_KEEP:-}" ] || rm -rf "$d"
+}
+
+nats_kill() { # RUN: the consumer SIGKILLed once half the events are stored, started again
+    local r=$1 d=$OUT/run/nats-kill-$1 n=$EVENTS sub pub res tk j
+    nats_start "$d" || return 1
+    start_out "$d/sub1.json" "nats-kill-$r-sub1" "$BB/nats_peer" sub --url "$NATS_URL" --db "$d/sub.db" --expect "$n"
+    sub=$LAST_PID
+    start_out "$d/pub.json" "nats-kill-$r-pub" "$BB/nats_peer" pub --url "$NATS_URL" --events "$OUT/run/events.pbs"
+    pub=$LAST_PID
+    res=$("$BB/db_wait" --db "$d/sub.db" --sql "SELECT count(*) FROM events" --target $((n / 2)) --timeout 600)
+    kill9 "$sub"
+    tk=$EPOCHREALTIME
+    # again at once, on the same database; what the killed one had been
+    # sent and not acknowledged comes again only after AckWait, so it waits
+    # longer than that for messages (--idle-s; at the first run the default
+    # 10 s gave up before the redeliveries and counted them missing);
+    # --linger-s: on after the last event until nothing comes for 3 s, to
+    # count late redeliveries
+    start_out "$d/sub2.json" "nats-kill-$r-sub2" "$BB/nats_peer" sub --url "$NATS_URL" --db "$d/sub.db" --expect "$n" \
+        --idle-s $((NATS_ACK_WAIT + 15)) --linger-s 3
+    sub=$LAST_PID
+    wait "$pub"
+    wait "$sub"
+    stop_all
+    j=$("$BB/nats_peer" check --events "$OUT/run/events.pbs" --db "$d/sub.db") || return 1
+    # mid-stream: the database held fewer than all the events when the consumer died
+    record nats_kill "$r" "$(jq -c -s --argjson c "$j" --argjson w "$res" --argjson tk "$tk" \
+        --argjson aw "$NATS_ACK_WAIT" '.[0] as $p | .[1] as $s |
+        {events: $p.events, killed: (if $s.rows_at_start < $p.events then "mid" else "after-end" end),
+         stored_when_killed: $s.rows_at_start, seen_before_kill: $w.value,
+         seconds: (if $s.t_complete > 0 then $s.t_complete - $p.t_start else null end),
+         recovery_seconds: (if $s.t_complete > 0 then $s.t_complete - $tk else null end), ack_wait_s: $aw,
+         published: $p.published, pub_acked: $p.pub_acked, pub_errors: ($p.pub_errors + $p.send_errors),
+         arrived: $c.found, missing: $c.missing, rows: $c.rows, stored_twice: $c.stored_twice, foreign: $c.foreign,
+         redelivered_already_stored: $s.duplicates, exactly_once: $c.exactly_once}' \
+        "$d/pub.json" "$d/sub2.json")"
+    [ -n "${BENCH_KEEP:-}" ] || rm -rf "$d"
+}
+
+ours_kill() { # RUN: the ingest run with the aggregator SIGKILLed once half the events are stored, started again
+    local r=$1 d=$OUT/run/ours-kill-$1 port mport agg v n expect=0 res res2 at tk t0 dups j verify pids=()
+    rm -rf "$d" && mkdir -p "$d"
+    cp "$OUT/run/ingest-pre"/*.db "$d/"
+    cp "$(town_template)" "$d/town.db"
+    port=$(free_port)
+    mport=$(free_port)
+    while [ "$mport" = "$port" ]; do mport=$(free_port); done
+    local agg_cmd=("$BIN/shibao-aggregator" --db "$d/town.db" --township $TOWN --village-events-per-day 0
+        --listen "tcp://127.0.0.1:$port" "${AGG_SEC[@]}")
+    start "ours-kill-$r-aggregator" "${agg_cmd[@]}"
+    agg=$LAST_PID
+    wait_listening "$port" "$agg" || { echo "bench: the aggregator did not start (log $LOG)"; return 1; }
+    for v in "${VILL[@]}"; do
+        n=$(sqlite3 "$d/$v.db" "SELECT count(*) FROM outbox")
+        expect=$((expect + n))
+    done
+    t0=$EPOCHREALTIME
+    for v in "${VILL[@]}"; do
+        col_sec "$v"
+        start "ours-kill-$r-$v" "$BIN/shibao-collector" run --outbox "$d/$v.db" --village "$v" \
+            --connect "tcp://127.0.0.1:$port" "${COL_SEC[@]}"
+    done
+    res=$("$BB/db_wait" --db "$d/town.db" --sql "SELECT coalesce(sum(seq), 0) FROM link_streams" \
+        --target $((expect / 2)) --timeout 600)
+    kill9 "$agg"
+    tk=$EPOCHREALTIME
+    local stored_at_kill
+    stored_at_kill=$(sqlite3 "$d/town.db" "SELECT count(*) FROM ledger")
+    # mid-stream: the ledger held fewer than all the events when it died
+    [ "$stored_at_kill" -lt "$expect" ] && at=mid || at=after-end
+    # again at once, same database, same address (and a metrics endpoint, to
+    # read how many resent events it skipped as already committed)
+    start "ours-kill-$r-aggregator2" "${agg_cmd[@]}" --metrics "127.0.0.1:$mport"
+    agg=$LAST_PID
+    wait_listening "$port" "$agg" || { echo "bench: the aggregator did not start again (log $LOG)"; return 1; }
+    res2=$("$BB/db_wait" --db "$d/town.db" --sql "SELECT coalesce(sum(seq), 0) FROM link_streams" \
+        --target "$expect" --timeout 600)
+    sleep 1.5 # the metrics text is published each second
+    dups=$(curl -s "http://127.0.0.1:$mport/metrics" 2>/dev/null |
+        awk '/^shibao_link_events_duplicate_total/ {print $2}')
+    stop_all
+    j=$("$BB/nats_peer" check --events "$OUT/run/events.pbs" --db "$d/town.db" --ledger) || return 1
+    if "$BIN/shibao-aggregator" verify --db "$d/town.db" --township $TOWN >"$LOG/ours-kill-$r-verify.log" 2>&1; then
+        verify=true; else verify=false; fi
+    record ours_kill "$r" "$(jq -nc --argjson c "$j" --argjson w "$res" --argjson w2 "$res2" --arg at "$at" \
+        --argjson t0 "$t0" --argjson tk "$tk" --argjson sk "$stored_at_kill" --argjson dups "${dups:-null}" \
+        --argjson q "$(sqlite3 "$d/town.db" 'SELECT count(*) FROM quarantine')" --argjson verify $verify \
+        --argjson e "$expect" \
+        '{events: $e, killed: $at, acked_seq_before_kill: $w.value, stored_when_killed: $sk,
+          seconds: ($w2.wall - $t0), recovery_seconds: ($w2.wall - $tk), reached: $w2.reached,
+          arrived: $c.found, missing: $c.missing, rows: $c.rows, stored_twice: $c.stored_twice, foreign: $c.foreign,
+          resent_already_stored: $dups, quarantine: $q, rollups_equal_recount: $verify,
+          exactly_once: ($c.exactly_once and $q == 0 and $verify and $w2.reached)}')"
+    [ -n "${BENCH_KEEP:-}" ] || rm -rf "$d"
+}
+
+nats() {
+    command -v nats-server >/dev/null || { echo "bench: nats-server is not installed (make deps-bench)"; return 1; }
+    [ -x "$BB/nats_peer" ] ||
+        { echo "bench: $BB/nats_peer missing: it needs libnats-dev and -lnats (see bench/README.md)"; return 1; }
+    gen_ingest_events
+    local r
+    for r in $(seq 1 $RUNS); do
+        say "JetStream peer: 8 publishers -> nats-server (file) -> durable consumer -> SQLite, run $r/$RUNS"
+        nats_rate "$r" || return 1
+    done
+    ingest_prefill || return 1
+    for r in $(seq 1 $RUNS); do
+        say "SIGKILL mid-stream: the JetStream consumer (AckWait $NATS_ACK_WAIT s), run $r/$RUNS"
+        nats_kill "$r" || return 1
+        say "SIGKILL mid-stream: our aggregator, run $r/$RUNS"
+        ours_kill "$r" || return 1
+    done
+}
+
 # ================================================================== run
 for part in $ONLY; do
     case $part in
-    baselines | ingest | catchup | latency | report | mqtt) $part || say "$part: FAILED" ;;
+    baselines | ingest | catchup | latency | report | mqtt | nats) $part || say "$part: FAILED" ;;
     *) echo "bench: unknown part $part"; exit 2 ;;
     esac
 done
@@ -458,17 +640,20 @@ MACHINE=$(jq -nc --arg cpu "$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2)
     --arg sqlite "$(pkg-config --modversion sqlite3 2>/dev/null)" \
     --arg pbc "$(pkg-config --modversion libprotobuf-c 2>/dev/null)" \
     --arg mosq "$( (mosquitto -h 2>/dev/null || /usr/sbin/mosquitto -h 2>/dev/null) | awk 'NR == 1 {print $3}')" \
+    --arg nats "$(nats-server --version 2>/dev/null | awk '{print $2}')" \
+    --arg libnats "$(pkg-config --modversion libnats 2>/dev/null)" \
     --arg load0 "$LOAD_START" --arg load1 "$LOAD_END" \
     '{cpu: $cpu, cores: $cores, memory: $mem, kernel: $kernel, filesystem: $fs,
       libzmq: $zmq, sqlite: $sqlite, protobuf_c: $pbc, mosquitto: $mosq,
+      nats_server: $nats, libnats: $libnats,
       loadavg_start: $load0, loadavg_end: $load1}')
 CONFIG=$(jq -nc --argjson runs "$RUNS" --argjson events "$EVENTS" --argjson curve "$CURVE" \
     --argjson lat_s "$LAT_SECONDS" --argjson lat_rate "$LAT_RATE" --arg sizes "$REPORT_SIZES" \
-    --argjson mqtt "$MQTT_EVENTS" --argjson secs $(( $(date +%s) - T_START )) \
+    --argjson mqtt "$MQTT_EVENTS" --argjson nack "$NATS_ACK_WAIT" --argjson secs $(( $(date +%s) - T_START )) \
     --arg curve_in_link "$(grep -q ZMQ_CURVE_SERVER common/link.c && echo yes || echo no)" \
     '{runs: $runs, events: $events, curve: ($curve == 1), curve_in_link_c: $curve_in_link,
       latency_seconds: $lat_s, latency_rate: $lat_rate, report_sizes: ($sizes | split(" ") | map(tonumber)),
-      mqtt_events: $mqtt, bench_seconds: $secs}')
+      mqtt_events: $mqtt, nats_events: $events, nats_ack_wait_s: $nack, bench_seconds: $secs}')
 SUMMARY=${BENCH_RESULTS:-$ROOT/bench/results.json}
 jq -s --argjson machine "$MACHINE" --argjson config "$CONFIG" -f "$ROOT/bench/summary.jq" "$RESULTS" \
     >"$SUMMARY" || { echo "bench: summary failed"; exit 1; }

@@ -42,9 +42,13 @@ def judge($ok): if $ok == null then null else (if $ok then "PASS" else "MISS" en
 ($r | runs("latency")) as $lat |
 ($r | runs("mqtt_queue")) as $mq |
 ($r | runs("mqtt_stock")) as $ms |
+($r | runs("nats")) as $nt |
+($r | runs("nats_kill")) as $nk |
+($r | runs("ours_kill")) as $ok |
 ($ing | stats(.rate)) as $ingr |
 ($cu | stats(.rate)) as $cur |
 ($mq | stats(.rate)) as $mqr |
+($nt | stats(.rate)) as $ntr |
 against($ing; $r | runs("sqlite_raw_beside_ingest"); $ingr; $sql) as $ingv |
 against($cu; $r | runs("sqlite_raw_beside_catchup"); $cur; $sql) as $cuv |
 ($config.report_sizes) as $sizes |
@@ -138,6 +142,31 @@ against($cu; $r | runs("sqlite_raw_beside_catchup"); $cur; $sql) as $cuv |
     (if ($ms | length) > 0 then
         fig("mqtt_stock"; "   MQTT peer with Debian's stock broker limits"; "events/s"; ($ms | stats(.rate)))
           + {note: "arrived \($ms | map(.arrived) | min)-\($ms | map(.arrived) | max) of \($ms[0].events) sent (\(($ms | map(.arrived) | max) * 100 / $ms[0].events | floor)% at best)"}
+     else empty end),
+    (if ($nt | length) > 0 then
+        (fig("nats"; "8b. NATS JetStream peer: file stream, Msg-Id, durable consumer -> SQLite"; "events/s"; $ntr)
+          + {note: "exactly once (each event sent stored once, nothing else) in \($nt | map(select(.exactly_once)) | length)/\($nt | length) runs; arrived \($nt | map(.arrived) | min)-\($nt | map(.arrived) | max) of \($nt[0].events), missing \($nt | map(.missing) | max) at most, stored twice \($nt | map(.stored_twice) | add), publish errors \($nt | map(.pub_errors) | add), redelivered already stored \($nt | map(.redelivered_already_stored) | add)"}),
+        (if ($ing | length) > 0 then
+          {id: "ingest_vs_nats", label: "    ingest / JetStream peer", unit: "x",
+           value: {median: ($ingr.median / $ntr.median), min: null, max: null, n: null},
+           baseline: {id: "nats", median: $ntr.median}, ratio: ($ingr.median / $ntr.median),
+           target: ">= 2 x, ours 100 % exactly once",
+           status: judge(($ingr.median / $ntr.median) >= 2 and ($ing | all(.exactly_once))),
+           note: "ratio of the medians; run by run: ours \($ing | map(.rate | floor) | join(", ")), JetStream \($nt | map(.rate | floor) | join(", ")) events/s"}
+         else empty end)
+     else empty end),
+    (if ($nk | length) > 0 then
+        {id: "nats_kill", label: "    SIGKILL mid-stream, JetStream consumer: events missing at the end", unit: "events",
+         value: ($nk | stats(.missing)),
+         note: "\($nk | length) kills (\($nk | map(.killed) | join(", "))); stored when killed \($nk | map(.stored_when_killed) | join(", ")); redelivered already stored (absorbed by the primary key) \($nk | map(.redelivered_already_stored) | join(", ")); stored twice \($nk | map(.stored_twice) | add); exactly once in the database in \($nk | map(select(.exactly_once)) | length)/\($nk | length); done \($nk | map(.recovery_seconds | if . == null then "never" else (. * 10 | round / 10 | tostring) end) | join(", ")) s after the kill (AckWait \($nk[0].ack_wait_s) s)"}
+     else empty end),
+    (if ($ok | length) > 0 then
+        {id: "ours_kill", label: "    SIGKILL mid-stream, our aggregator: events missing at the end", unit: "events",
+         value: ($ok | stats(.missing)),
+         target: "0 missing, 0 twice, rollups = recount",
+         status: (if ($ok | all(.killed == "mid")) then judge($ok | all(.exactly_once))
+                  else "n/a: a kill came after the last event" end),
+         note: "\($ok | length) kills (\($ok | map(.killed) | join(", "))); stored when killed \($ok | map(.stored_when_killed) | join(", ")); resent already stored (skipped by the link) \($ok | map(.resent_already_stored // "?" | tostring) | join(", ")); stored twice \($ok | map(.stored_twice) | add); quarantined \($ok | map(.quarantine) | add); rollups = recount in \($ok | map(select(.rollups_equal_recount)) | length)/\($ok | length); exactly once in \($ok | map(select(.exactly_once)) | length)/\($ok | length); done \($ok | map(.recovery_seconds * 10 | round / 10) | join(", ")) s after the kill"}
      else empty end)
   ])
 }
