@@ -211,6 +211,48 @@ static const char *const TOTALS_CHECK =
     "  UNION SELECT township, village, month FROM (SELECT * FROM village_events WHERE events != 0"
     "   EXCEPT " EVENTS_FROM_ROLLUP ")))";
 
+/* Changes per township. A county-level report keeps each township's
+ * computed figures (reporter/cards.c) so that a province need not recompute
+ * 1,500 townships from their villages' rows on every report; a kept card is
+ * good while its township's count here is the one it was computed at. The
+ * triggers count every write to the township's rollups and profile, so no
+ * writer can change a township without its cards going stale, and keep the
+ * latest month written (which half-years are worth keeping cards of).
+ *
+ *   township_change(township, n, last_month) */
+#define CHANGE_TRIGGER(name, op, table, row)                                                   \
+    "CREATE TRIGGER IF NOT EXISTS " name " AFTER " op " ON " #table " BEGIN"                   \
+    " INSERT INTO township_change VALUES (" row ".township, 1, " MONTH_OF_##table(row) ")"     \
+    "  ON CONFLICT DO UPDATE SET n = n + 1,"                                                   \
+    "  last_month = max(last_month, excluded.last_month);"                                     \
+    " END;"
+#define MONTH_OF_rollup(row) row ".month"
+#define MONTH_OF_profile(row) "''"
+static const char *const CHANGES_SCHEMA =
+    "CREATE TABLE IF NOT EXISTS township_change ("
+    " township TEXT PRIMARY KEY, n INTEGER NOT NULL, last_month TEXT NOT NULL) WITHOUT ROWID;"
+    CHANGE_TRIGGER("township_change_rollup_insert", "INSERT", rollup, "new")
+    CHANGE_TRIGGER("township_change_rollup_update", "UPDATE", rollup, "new")
+    CHANGE_TRIGGER("township_change_rollup_delete", "DELETE", rollup, "old")
+    CHANGE_TRIGGER("township_change_profile_insert", "INSERT", profile, "new")
+    CHANGE_TRIGGER("township_change_profile_update", "UPDATE", profile, "new")
+    CHANGE_TRIGGER("township_change_profile_delete", "DELETE", profile, "old");
+
+/* An older county database's townships, at no change yet: its months are
+ * what count (which cards to keep). */
+static const char *const CHANGES_BACKFILL =
+    "INSERT OR IGNORE INTO township_change SELECT township, 0, max(month) FROM rollup"
+    " GROUP BY township;";
+
+static const char *const CHANGES_DROP =
+    "DROP TRIGGER IF EXISTS township_change_rollup_insert;"
+    "DROP TRIGGER IF EXISTS township_change_rollup_update;"
+    "DROP TRIGGER IF EXISTS township_change_rollup_delete;"
+    "DROP TRIGGER IF EXISTS township_change_profile_insert;"
+    "DROP TRIGGER IF EXISTS township_change_profile_update;"
+    "DROP TRIGGER IF EXISTS township_change_profile_delete;"
+    "DROP TABLE IF EXISTS township_change;";
+
 /* 1 if the table has the column, 0 if not (or no such table), -1 on error. */
 static int has_column(sqlite3 *db, const char *table, const char *column)
 {
@@ -231,17 +273,20 @@ int rollup_has_levels(sqlite3 *db) { return has_column(db, "stock_keys", "first_
 
 int rollup_has_totals(sqlite3 *db) { return has_column(db, "village_events", "events"); }
 
+int rollup_has_changes(sqlite3 *db) { return has_column(db, "township_change", "n"); }
+
 /* The county's sums: made, and filled from the rollups, where missing. */
 static int sums_init(sqlite3 *db)
 {
     int rc = -1;
     int dense = rollup_has_levels(db), old = has_column(db, "stock_level", "level");
-    int totals = rollup_has_totals(db);
-    if (dense < 0 || old < 0 || totals < 0 || db_exec(db, "SAVEPOINT sums") < 0)
+    int totals = rollup_has_totals(db), changes = rollup_has_changes(db);
+    if (dense < 0 || old < 0 || totals < 0 || changes < 0 || db_exec(db, "SAVEPOINT sums") < 0)
         goto out;
     if ((!dense && old && db_exec(db, LEVELS_DROP) < 0) ||
         db_exec(db, LEVELS_SCHEMA) < 0 || (!dense && db_exec(db, LEVELS_BACKFILL) < 0) ||
-        db_exec(db, TOTALS_SCHEMA) < 0 || (!totals && db_exec(db, TOTALS_BACKFILL) < 0)) {
+        db_exec(db, TOTALS_SCHEMA) < 0 || (!totals && db_exec(db, TOTALS_BACKFILL) < 0) ||
+        db_exec(db, CHANGES_SCHEMA) < 0 || (!changes && db_exec(db, CHANGES_BACKFILL) < 0)) {
         db_exec(db, "ROLLBACK TO sums; RELEASE sums");
         goto out;
     }
@@ -275,7 +320,10 @@ int rollup_check_sums(sqlite3 *db)
 /* A township's: none (and none an older version made). */
 static int sums_drop(sqlite3 *db)
 {
-    return db_exec(db, LEVELS_DROP) < 0 || db_exec(db, TOTALS_DROP) < 0 ? -1 : 0;
+    return db_exec(db, LEVELS_DROP) < 0 || db_exec(db, TOTALS_DROP) < 0 ||
+                   db_exec(db, CHANGES_DROP) < 0
+               ? -1
+               : 0;
 }
 
 int rollup_new(sqlite3 *db, enum rollup_kind kind, rollup_t **out)

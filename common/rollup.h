@@ -108,6 +108,8 @@ int rollup_check_sums(sqlite3 *db);
  * reads the rollups), -1 on error. */
 int rollup_has_levels(sqlite3 *db);
 int rollup_has_totals(sqlite3 *db);
+/* 1 if it counts the changes per township (township_change: a county's). */
+int rollup_has_changes(sqlite3 *db);
 
 /* Profile entry. version 0 = bump (township side: stored version + 1, only if
  * the value changed; *version_out gets the current version). Otherwise the

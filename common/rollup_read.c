@@ -94,7 +94,7 @@ struct q {
 
 struct rollup_read {
     sqlite3 *db;
-    int levels, totals;
+    int levels, totals, changes;
     struct stcache cache;
 };
 
@@ -223,7 +223,8 @@ int rollup_read_new(sqlite3 *db, rollup_read_t **out)
     r->db = db;
     r->levels = rollup_has_levels(db);
     r->totals = rollup_has_totals(db);
-    if (r->levels < 0 || r->totals < 0) {
+    r->changes = rollup_has_changes(db);
+    if (r->levels < 0 || r->totals < 0 || r->changes < 0) {
         free(r);
         return -1;
     }
@@ -425,6 +426,55 @@ int rollup_min_level(rollup_read_t *r, const char *township, const char *metric,
         return -1;
     }
     return 0;
+}
+
+int rollup_township_change(rollup_read_t *r, const char *township, int64_t *n)
+{
+    static const char sql[] = "SELECT n FROM township_change WHERE township = ?1";
+    *n = -1;
+    if (!r->changes)
+        return 0;
+    sqlite3_stmt *st = stcache_get(&r->cache, sql);
+    if (!st) {
+        if (db_prepare(r->db, sql, &st) < 0)
+            return -1;
+        if (!stcache_put(&r->cache, sql, st)) {
+            sqlite3_finalize(st);
+            log_error("rollup_read: out of memory");
+            return -1;
+        }
+    }
+    sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    *n = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE) {
+        log_error("rollup_read: township changes: %s", sqlite3_errmsg(r->db));
+        return -1;
+    }
+    return 0;
+}
+
+int rollup_latest_month(sqlite3 *db, char month[8])
+{
+    int rc = -1;
+    sqlite3_stmt *st = NULL;
+    month[0] = '\0';
+    int has = rollup_has_changes(db);
+    if (has <= 0)
+        return has;
+    if (db_prepare(db, "SELECT max(last_month) FROM township_change", &st) < 0)
+        goto out;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        log_error("rollup_read: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    if (sqlite3_column_type(st, 0) == SQLITE_TEXT)
+        snprintf(month, 8, "%.7s", (const char *)sqlite3_column_text(st, 0));
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
 }
 
 int rollup_township_known(sqlite3 *db, const char *township, int *known)

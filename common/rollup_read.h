@@ -90,6 +90,15 @@ void rollup_townships_free(char **codes, int n);
 /* *known = 1 if township has rollups or a profile. */
 int rollup_township_known(sqlite3 *db, const char *township, int *known);
 
+/* How many writes the township's rollups and profile have had (a county
+ * database's township_change, rollup.h): *n -1 when the database does not
+ * count them (a township's, or older), 0 for none. A county report's kept
+ * figures (reporter/cards.h) are good while it is unchanged. */
+int rollup_township_change(rollup_read_t *r, const char *township, int64_t *n);
+/* The latest month any township's rollups were written for, "" when none
+ * or not counted. */
+int rollup_latest_month(sqlite3 *db, char month[8]);
+
 /* The lowest kept level of a stock from month `from` to the end of its span
  * (the county's check that no figure drives a stock below zero): *found 0
  * when it keeps none there. County databases only. */

@@ -434,8 +434,8 @@ static int profile_row(void *arg, const char *k, const char *v)
 
 /* The figures of one township; the caller holds the snapshot. On failure
  * o holds no villages. */
-static int compute(rollup_read_t *rd, const char *township, const struct period *p,
-                   const struct judge *j, struct figures *o)
+int figures_compute(rollup_read_t *rd, const char *township, const struct period *p,
+                    const struct judge *j, struct figures *o)
 {
     int rc = -1;
     struct seen s = {0};
@@ -492,7 +492,7 @@ out:
 }
 
 /* The options, checked, and the current month. 0 or -1 with err. */
-static int judge_of(const struct figures_options *opt, struct judge *j, char *err, size_t errlen)
+int figures_judge(const struct figures_options *opt, struct judge *j, char *err, size_t errlen)
 {
     struct figures_options def;
     char today[11];
@@ -532,7 +532,7 @@ int figures_township_opt(sqlite3 *db, const char *township, const struct period 
     struct judge j;
     rollup_read_t *rd = NULL;
     figures_init(out, p);
-    if (judge_of(opt, &j, err, errlen) < 0)
+    if (figures_judge(opt, &j, err, errlen) < 0)
         goto out;
     if (rollup_snapshot_begin(db, &began) < 0) {
         text_set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
@@ -566,7 +566,7 @@ int figures_township_opt(sqlite3 *db, const char *township, const struct period 
         text_set_err(err, errlen, "township code too long: %.32s", township);
         goto out;
     }
-    if (rollup_read_new(db, &rd) < 0 || compute(rd, township, p, &j, out) < 0) {
+    if (rollup_read_new(db, &rd) < 0 || figures_compute(rd, township, p, &j, out) < 0) {
         text_set_err(err, errlen, "township %s: cannot compute figures: %s", township,
                 sqlite3_errmsg(db));
         goto out;
@@ -583,143 +583,4 @@ int figures_township(sqlite3 *db, const char *township, const struct period *p,
                      struct figures *out, char *err, size_t errlen)
 {
     return figures_township_opt(db, township, p, NULL, out, err, errlen);
-}
-
-/* Adds one township's figures into a county total. */
-static void county_add(struct figures *out, const struct figures *t)
-{
-    for (int k = 1; k <= FIGURES_N; k++) {
-        /* Names and the office's staff belong to one township: no county sum. */
-        if (out->f[k].type == FIG_TEXT || k == 20)
-            continue;
-        SAT_ADD(out->f[k].value, t->f[k].value);
-        out->f[k].present |= t->f[k].present;
-    }
-    SAT_ADD(out->inspections_total, t->inspections_total);
-    SAT_ADD(out->special_campaign, t->special_campaign);
-    SAT_ADD(out->three_no_items, t->three_no_items);
-    SAT_ADD(out->expired_items, t->expired_items);
-    SAT_ADD(out->rectifications_ordered, t->rectifications_ordered);
-    SAT_ADD(out->rectifications_completed, t->rectifications_completed);
-    SAT_ADD(out->school_canteen_inspections, t->school_canteen_inspections);
-    out->villages_reporting += t->villages_reporting;
-    out->villages_silent += t->villages_silent;
-    out->months_expected += t->months_expected;
-    out->months_reported += t->months_reported;
-    out->months_ontime += t->months_ontime;
-    out->months_nil += t->months_nil;
-    out->revision = t->revision > INT_MAX - out->revision ? INT_MAX : out->revision + t->revision;
-    out->corrected = t->corrected > INT_MAX - out->corrected ? INT_MAX : out->corrected + t->corrected;
-    if (strcmp(t->revised_on, out->revised_on) > 0)
-        memcpy(out->revised_on, t->revised_on, sizeof out->revised_on);
-    for (int m = 0; m < t->nmonths && m < 12; m++) {
-        SAT_ADD(out->study_by_month[m], t->study_by_month[m]);
-        SAT_ADD(out->copies_by_month[m], t->copies_by_month[m]);
-    }
-}
-
-void figures_county_sum(const struct period *p, const struct figures_options *opt,
-                        const struct figures *towns, int n, struct figures *out)
-{
-    struct figures_options def;
-    if (!opt) {
-        figures_options_default(&def);
-        opt = &def;
-    }
-    figures_init(out, p);
-    out->ontime_days = opt->ontime_days;
-    out->silent_months = opt->silent_months;
-    out->nmonths = p->last_month - p->first_month + 1;
-    for (int i = 0; i < n; i++)
-        county_add(out, &towns[i]);
-}
-
-int figures_all_townships(sqlite3 *db, const struct period *p, const struct figures_options *opt,
-                          struct figures **towns, int *ntowns, char *err, size_t errlen)
-{
-    int rc = -1, began = 0, n = 0, done = 0;
-    char **codes = NULL;
-    struct judge j;
-    rollup_read_t *rd = NULL;
-    struct figures *t = NULL;
-    *towns = NULL;
-    *ntowns = 0;
-    if (judge_of(opt, &j, err, errlen) < 0)
-        goto out;
-    if (rollup_snapshot_begin(db, &began) < 0 || rollup_townships(db, &codes, &n) < 0 ||
-        rollup_read_new(db, &rd) < 0) {
-        text_set_err(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
-        goto out;
-    }
-    if (!(t = calloc(n ? (size_t)n : 1, sizeof *t))) {
-        text_set_err(err, errlen, "out of memory");
-        goto out;
-    }
-    for (int i = 0; i < n; i++) {
-        if (strlen(codes[i]) >= sizeof t->township) {
-            log_warn("figures: township code too long, skipped: %.32s", codes[i]);
-            continue;
-        }
-        if (compute(rd, codes[i], p, &j, &t[done]) < 0) {
-            text_set_err(err, errlen, "township %s: cannot compute figures: %s", codes[i],
-                    sqlite3_errmsg(db));
-            goto out;
-        }
-        done++;
-    }
-    *towns = t;
-    *ntowns = done;
-    t = NULL;
-    rc = 0;
-out:
-    rollup_read_destroy(&rd);
-    rollup_snapshot_end(db, began);
-    rollup_townships_free(codes, n);
-    for (int i = 0; t && i < done; i++)
-        figures_free(&t[i]);
-    free(t);
-    return rc;
-}
-
-int figures_county_opt(sqlite3 *db, const struct period *p, const struct figures_options *opt,
-                       struct figures *out, char *err, size_t errlen)
-{
-    struct figures *towns = NULL;
-    int n = 0;
-    figures_init(out, p);
-    if (figures_all_townships(db, p, opt, &towns, &n, err, errlen) < 0)
-        return -1;
-    figures_county_sum(p, opt, towns, n, out);
-    for (int i = 0; i < n; i++)
-        figures_free(&towns[i]);
-    free(towns);
-    return 0;
-}
-
-int figures_county_view(sqlite3 *db, const struct period *p, const struct figures_options *opt,
-                        struct county_view *v, char *err, size_t errlen)
-{
-    memset(v, 0, sizeof *v);
-    figures_init(&v->total, p);
-    if (figures_all_townships(db, p, opt, &v->towns, &v->n, err, errlen) < 0)
-        return -1;
-    /* the total from the townships just computed: each is computed once */
-    figures_county_sum(p, opt, v->towns, v->n, &v->total);
-    v->total.tier = opt && opt->tier ? opt->tier : tier_of_db(db, v->towns, v->n);
-    return 0;
-}
-
-void figures_county_view_free(struct county_view *v)
-{
-    for (int i = 0; i < v->n; i++)
-        figures_free(&v->towns[i]);
-    free(v->towns);
-    figures_free(&v->total);
-    memset(v, 0, sizeof *v);
-}
-
-int figures_county(sqlite3 *db, const struct period *p, struct figures *out, char *err,
-                   size_t errlen)
-{
-    return figures_county_opt(db, p, NULL, out, err, errlen);
 }

@@ -14,6 +14,7 @@
 #include "httpd.h"
 #include "netaddr.h"
 #include "db.h"
+#include "countyview.h"
 #include "figures.h"
 #include "html.h"
 #include "log.h"

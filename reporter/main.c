@@ -7,6 +7,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "dbcheck.h"
+#include "countyview.h"
 #include "figures.h"
 #include "http.h"
 #include "ledger.h"
@@ -32,6 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
+
+/* The serve loop's slice for the report's cards: a batch waits at most
+ * this long behind it. */
+#define CARDS_BUDGET_MS 50
 
 static const char USAGE[] =
     "Usage: shibao-reporter serve --db FILE --listen ENDPOINT --key PREFIX\n"
@@ -304,11 +309,20 @@ static int serve(const struct opts *o)
              o->upstream ? o->upstream : "",
              o->insecure ? "INSECURE plaintext" : "CURVE, enrolled townships only");
     daemon_install_signals();
-    int64_t next_metrics = 0;
+    int64_t next_metrics = 0, next_cards = 0;
+    int cards_left = 0;
     while (!daemon_stopping()) {
         if (metrics && daemon_now_ms() >= next_metrics) {
             metrics_publish_receiver(metrics, recv, zap, ob);
             next_metrics = daemon_now_ms() + 1000;
+        }
+        /* The report's cards (cards.h), a slice at a time with the feeds
+         * served between slices; checked each second once all are made. A
+         * failure is logged and tried again a second later. */
+        if (cards_left || daemon_now_ms() >= next_cards) {
+            if (countyview_refresh(db, &o->fopt, CARDS_BUDGET_MS, &cards_left) < 0)
+                cards_left = 0;
+            next_cards = daemon_now_ms() + 1000;
         }
         int failed = up && link_sender_pump(up) < 0;
         if (ob)
@@ -318,7 +332,7 @@ static int serve(const struct opts *o)
             {zap ? zap_socket(zap) : NULL, 0, zap ? ZMQ_POLLIN : 0, 0},
             {up ? link_sender_socket(up) : NULL, 0, up ? ZMQ_POLLIN : 0, 0},
         };
-        if (zmq_poll(it, 3, up ? 200 : 500) < 0)
+        if (zmq_poll(it, 3, cards_left ? 0 : up ? 200 : 500) < 0)
             continue;
         if (zap && (it[1].revents & ZMQ_POLLIN) && zap_on_readable(zap) < 0)
             goto out;

@@ -38,6 +38,8 @@ stock_level              common/rollup.c common/rollup_read.c
 flow_total               common/rollup.c common/rollup_read.c
 village_events           common/rollup.c common/rollup_read.c
 months                   common/rollup.c common/rollup_read.c
+township_change          common/rollup.c common/rollup_read.c
+township_card            reporter/cards.c
 roster                   common/roster.c
 link_streams             common/link_receiver.c
 outbox                   common/outbox.c

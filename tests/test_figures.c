@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "countyview.h"
 #include "figures.h"
 #include "rollup.h"
 

@@ -30,6 +30,7 @@
 #include "codec.h"
 #include "county.h"
 #include "db.h"
+#include "countyview.h"
 #include "figures.h"
 #include "ingest.h"
 #include "log.h"

@@ -20,6 +20,7 @@
 #include "codec.h"
 #include "county.h"
 #include "db.h"
+#include "countyview.h"
 #include "figures.h"
 #include "http.h"
 #include "log.h"

@@ -30,6 +30,7 @@
 #include "fdp.h"
 #include "county.h"
 #include "db.h"
+#include "countyview.h"
 #include "figures.h"
 #include "link.h"
 #include "log.h"
