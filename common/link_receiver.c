@@ -416,7 +416,7 @@ int link_group_close(link_receiver_t *r)
  * collision only makes that group commit sooner. */
 static void group_note_stream(link_receiver_t *r, const char *stream)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    uint64_t h = 14695981039346656037ull; /* FNV-1a */
     for (const unsigned char *p = (const unsigned char *)stream; *p; p++)
         h = (h ^ *p) * 1099511628211ull;
     for (int i = 0; i < r->group_nstreams; i++)
