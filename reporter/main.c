@@ -310,16 +310,18 @@ static int serve(const struct opts *o)
              o->insecure ? "INSECURE plaintext" : "CURVE, enrolled townships only");
     daemon_install_signals();
     int64_t next_metrics = 0, next_cards = 0;
-    int cards_left = 0;
+    int cards_left = 0, fed = 0;
     while (!daemon_stopping()) {
         if (metrics && daemon_now_ms() >= next_metrics) {
             metrics_publish_receiver(metrics, recv, zap, ob);
             next_metrics = daemon_now_ms() + 1000;
         }
-        /* The report's cards (cards.h), a slice at a time with the feeds
-         * served between slices; checked each second once all are made. A
-         * failure is logged and tried again a second later. */
-        if (cards_left || daemon_now_ms() >= next_cards) {
+        /* The report's cards (cards.h), a slice at a time: back to back
+         * while no feed is waiting, one slice a second while feeds keep
+         * coming (a card made mid-catch-up would soon be stale), and a
+         * check each second once all are made. A failure is logged and
+         * tried again a second later. */
+        if ((cards_left && !fed) || daemon_now_ms() >= next_cards) {
             if (countyview_refresh(db, &o->fopt, CARDS_BUDGET_MS, &cards_left) < 0)
                 cards_left = 0;
             next_cards = daemon_now_ms() + 1000;
@@ -336,7 +338,8 @@ static int serve(const struct opts *o)
             continue;
         if (zap && (it[1].revents & ZMQ_POLLIN) && zap_on_readable(zap) < 0)
             goto out;
-        if ((it[0].revents & ZMQ_POLLIN) && link_receiver_on_readable(recv) < 0)
+        fed = (it[0].revents & ZMQ_POLLIN) != 0;
+        if (fed && link_receiver_on_readable(recv) < 0)
             failed = 1;
         if (up && (it[2].revents & ZMQ_POLLIN) && link_sender_on_readable(up) < 0)
             failed = 1;
