@@ -44,7 +44,7 @@ static void fill(struct fx *fx)
     for (int t = 0; t < 2; t++)
         for (int v = 1; v <= 4; v++)
             for (int m = 1; m <= 18; m++) {
-                char village[16], month[8];
+                char village[32], month[16];
                 snprintf(village, sizeof village, "%s%03d", towns[t], v);
                 snprintf(month, sizeof month, "%04d-%02d", m <= 12 ? 2021 : 2022,
                          (m - 1) % 12 + 1);
