@@ -365,6 +365,19 @@ latency() {
 }
 
 # ================================================================== report
+# timed_reports FIG REPS N DB ARGS...: REPS timed runs of the json report
+timed_reports() {
+    local fig=$1 reps=$2 n=$3 db=$4 r t0 t1
+    shift 4
+    for r in $(seq 1 "$reps"); do
+        t0=$EPOCHREALTIME
+        "$BIN/shibao-reporter" report --db "$db" --period 2022H1 "$@" --format json >/dev/null
+        t1=$EPOCHREALTIME
+        record "$fig" "$r" "$(jq -nc --argjson n "$n" --argjson s "$(secs "$t0" "$t1")" \
+            '{size: $n, ms: ($s * 1000)}')"
+    done
+}
+
 report() {
     local n kind r j t0 t1 reps
     mkdir -p "$OUT/report-data"
@@ -390,13 +403,7 @@ report() {
                 # villages' rows), then serve makes them as it does for a
                 # live county, and the report figure is timed with them.
                 sqlite3 "$db" 'DROP TABLE IF EXISTS township_card' || return 1
-                for r in $(seq 1 3); do
-                    t0=$EPOCHREALTIME
-                    "$BIN/shibao-reporter" report --db "$db" --period 2022H1 "${args[@]}" --format json >/dev/null
-                    t1=$EPOCHREALTIME
-                    record "report_county_computed" $r "$(jq -nc --argjson n "$n" --argjson s "$(secs "$t0" "$t1")" \
-                        '{size: $n, ms: ($s * 1000)}')"
-                done
+                timed_reports report_county_computed 3 "$n" "$db" "${args[@]}"
                 local towns sock=$OUT/run/cards.sock made=""
                 towns=$(sqlite3 "$db" 'SELECT count(DISTINCT township) FROM profile')
                 t0=$EPOCHREALTIME
@@ -414,13 +421,7 @@ report() {
                 "$BIN/shibao-reporter" report --db "$db" --period 2022H1 "${args[@]}" --format json \
                     >"$OUT/run/report-$kind-$n.json" || { echo "bench: report failed"; return 1; }
             fi
-            for r in $(seq 1 $reps); do
-                t0=$EPOCHREALTIME
-                "$BIN/shibao-reporter" report --db "$db" --period 2022H1 "${args[@]}" --format json >/dev/null
-                t1=$EPOCHREALTIME
-                record "report_$kind" $r "$(jq -nc --argjson n "$n" --argjson s "$(secs "$t0" "$t1")" \
-                    '{size: $n, ms: ($s * 1000)}')"
-            done
+            timed_reports "report_$kind" $reps "$n" "$db" "${args[@]}"
             # the naive GROUP BY: repeated only while a run takes under 10 s
             for r in $(seq 1 $RUNS); do
                 j=$("$BB/report_naive" --db "$naive" "${nargs[@]}" --period 2022H1) || return 1

@@ -396,6 +396,22 @@ out:
     return rc;
 }
 
+/* sql's statement, prepared on first use and kept: NULL on error (logged). */
+static sqlite3_stmt *cached(rollup_read_t *r, const char *sql)
+{
+    sqlite3_stmt *st = stcache_get(&r->cache, sql);
+    if (st)
+        return st;
+    if (db_prepare(r->db, sql, &st) < 0)
+        return NULL;
+    if (!stcache_put(&r->cache, sql, st)) {
+        sqlite3_finalize(st);
+        log_error("rollup_read: out of memory");
+        return NULL;
+    }
+    return st;
+}
+
 int rollup_min_level(rollup_read_t *r, const char *township, const char *metric,
                      const char *village, const char *from, int *found, int64_t *level)
 {
@@ -403,16 +419,9 @@ int rollup_min_level(rollup_read_t *r, const char *township, const char *metric,
         "SELECT min(level) FROM stock_level WHERE township = ?1 AND metric = ?2 AND village = ?3"
         " AND month IN (SELECT month FROM months WHERE month >= ?4 AND month <="
         "  (SELECT last_month FROM stock_keys WHERE township = ?1 AND metric = ?2 AND village = ?3))";
-    sqlite3_stmt *st = stcache_get(&r->cache, sql);
-    if (!st) {
-        if (db_prepare(r->db, sql, &st) < 0)
-            return -1;
-        if (!stcache_put(&r->cache, sql, st)) {
-            sqlite3_finalize(st);
-            log_error("rollup_read: out of memory");
-            return -1;
-        }
-    }
+    sqlite3_stmt *st = cached(r, sql);
+    if (!st)
+        return -1;
     sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, metric, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, village, -1, SQLITE_STATIC);
@@ -434,16 +443,9 @@ int rollup_township_change(rollup_read_t *r, const char *township, int64_t *n)
     *n = -1;
     if (!r->changes)
         return 0;
-    sqlite3_stmt *st = stcache_get(&r->cache, sql);
-    if (!st) {
-        if (db_prepare(r->db, sql, &st) < 0)
-            return -1;
-        if (!stcache_put(&r->cache, sql, st)) {
-            sqlite3_finalize(st);
-            log_error("rollup_read: out of memory");
-            return -1;
-        }
-    }
+    sqlite3_stmt *st = cached(r, sql);
+    if (!st)
+        return -1;
     sqlite3_bind_text(st, 1, township, -1, SQLITE_STATIC);
     int s = sqlite3_step(st);
     *n = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;

@@ -1,7 +1,8 @@
 /* fixture: what the unit tests share instead of each writing it again: a
  * temporary directory and its removal, a SQLite file in it, the errors a
- * module writes to a FILE collected in memory, one integer from SQL, and a
- * village's outbox in a directory of its own (the collector's tests).
+ * module writes to a FILE collected in memory, one integer from SQL, a
+ * village's outbox in a directory of its own (the collector's tests), and a
+ * database with the rollup tables (the reporter's).
  *
  * Header only (static functions), included by tests/test_*.c after
  * cmocka.h (fx_sql_int asserts). The others return 0 / -1, so that a setup
@@ -19,6 +20,7 @@
 
 #include "db.h"
 #include "outbox.h"
+#include "rollup.h"
 
 /* A new directory /tmp/shibao-NAME.XXXXXX into dir (n bytes, >= 64). */
 static inline int fx_tmpdir(char *dir, size_t n, const char *name)
@@ -176,6 +178,38 @@ static inline int64_t fx_sql_int(sqlite3 *db, const char *sql, int64_t none)
         v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return v;
+}
+
+/* A database with the rollup tables, a township's or a county's (kind), in
+ * a temporary directory of its own: a cmocka setup/teardown pair leaving a
+ * struct fx_rollup in *state. */
+struct fx_rollup {
+    char dir[64], path[128];
+    sqlite3 *db;
+    rollup_t *r;
+};
+
+static inline int fx_rollup_setup(void **state, const char *name, enum rollup_kind kind)
+{
+    struct fx_rollup *f = calloc(1, sizeof *f);
+    *state = f;
+    if (!f || fx_tmpdir(f->dir, sizeof f->dir, name) < 0 ||
+        fx_db_open(f->dir, "t.db", f->path, sizeof f->path, &f->db) < 0)
+        return -1;
+    return rollup_new(f->db, kind, &f->r);
+}
+
+static inline int fx_rollup_teardown(void **state)
+{
+    struct fx_rollup *f = *state;
+    int rc = 0;
+    if (f) {
+        rollup_destroy(&f->r);
+        db_close(&f->db);
+        rc = f->dir[0] ? fx_rmtree(f->dir) : 0;
+    }
+    free(f);
+    return rc;
 }
 
 #endif

@@ -23,13 +23,7 @@
 #define TA "320123101"
 #define TB "320123102"
 
-struct fx {
-    char dir[64], path[128];
-    sqlite3 *db;
-    rollup_t *r;
-};
-
-static void add(struct fx *fx, const char *town, const char *village, const char *month,
+static void add(struct fx_rollup *fx, const char *town, const char *village, const char *month,
                 const char *metric, int64_t delta)
 {
     assert_int_equal(rollup_add(fx->r, town, village, month, metric, delta, NULL, NULL), 0);
@@ -37,7 +31,7 @@ static void add(struct fx *fx, const char *town, const char *village, const char
 
 /* Two townships with registrations, staffing, inspections, publicity, nil
  * reports and first receipts over 2021-2022. */
-static void fill(struct fx *fx)
+static void fill(struct fx_rollup *fx)
 {
     static const char *const towns[] = {TA, TB};
     assert_int_equal(db_begin(fx->db), 0);
@@ -74,29 +68,17 @@ static void fill(struct fx *fx)
 
 static int setup(void **state)
 {
-    struct fx *fx = calloc(1, sizeof *fx);
-    assert_non_null(fx);
-    assert_int_equal(fx_tmpdir(fx->dir, sizeof fx->dir, "cards"), 0);
-    assert_int_equal(fx_db_open(fx->dir, "county.db", fx->path, sizeof fx->path, &fx->db), 0);
-    assert_int_equal(rollup_new(fx->db, ROLLUP_COUNTY, &fx->r), 0);
-    fill(fx);
-    *state = fx;
-    return 0;
+    int rc = fx_rollup_setup(state, "cards", ROLLUP_COUNTY);
+    if (rc == 0)
+        fill(*state);
+    return rc;
 }
 
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    rollup_destroy(&fx->r);
-    db_close(&fx->db);
-    assert_int_equal(fx_rmtree(fx->dir), 0);
-    free(fx);
-    return 0;
-}
+static int teardown(void **state) { return fx_rollup_teardown(state); }
 
 /* The county report as JSON (every township, its villages, the total), read
  * on a connection of its own as `report` does: malloc'd. */
-static char *county_json(struct fx *fx, const char *period, const char *today, int ontime)
+static char *county_json(struct fx_rollup *fx, const char *period, const char *today, int ontime)
 {
     struct figures_options opt;
     struct period p;
@@ -119,7 +101,7 @@ static char *county_json(struct fx *fx, const char *period, const char *today, i
     return buf;
 }
 
-static int refresh(struct fx *fx, const char *today)
+static int refresh(struct fx_rollup *fx, const char *today)
 {
     struct figures_options opt;
     int more = 1, made = 0, n;
@@ -132,7 +114,7 @@ static int refresh(struct fx *fx, const char *today)
     return made;
 }
 
-static long long count(struct fx *fx, const char *sql)
+static long long count(struct fx_rollup *fx, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(fx->db, sql, -1, &st, NULL), SQLITE_OK);
@@ -144,7 +126,7 @@ static long long count(struct fx *fx, const char *sql)
 
 /* Puts TB's card body in TA's place for every period, keys untouched: a
  * report that reads TA's card then shows TB's figures under TB's code. */
-static void swap_in_tb(struct fx *fx)
+static void swap_in_tb(struct fx_rollup *fx)
 {
     assert_int_equal(db_exec(fx->db, "UPDATE township_card SET body = (SELECT b.body FROM"
                                      " township_card b WHERE b.township = '" TB "'"
@@ -157,7 +139,7 @@ static void swap_in_tb(struct fx *fx)
  * and the cards are what was read. */
 static void test_cards_give_the_computed_report(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     const char *today = "2022-09-15"; /* 2022H2 runs, 2022H1 and 2021H2 ended */
     char *h1 = county_json(fx, "2022H1", today, 10), *h2 = county_json(fx, "2022H2", today, 10);
     char *y21 = county_json(fx, "2021H2", today, 10);
@@ -183,7 +165,7 @@ static void test_cards_give_the_computed_report(void **state)
  * report computes it again, and the next refresh remakes only its cards. */
 static void test_a_write_makes_the_card_stale(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     const char *today = "2022-09-15";
     assert_int_equal(refresh(fx, today), 6);
     swap_in_tb(fx);
@@ -211,7 +193,7 @@ static void test_a_write_makes_the_card_stale(void **state)
  * period judged in another month, are computed. */
 static void test_other_judgement_is_computed(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     assert_int_equal(refresh(fx, "2022-09-15"), 6);
     swap_in_tb(fx);
     char *ontime = county_json(fx, "2022H1", "2022-09-15", 3);
@@ -227,7 +209,7 @@ static void test_other_judgement_is_computed(void **state)
 /* A card another build wrote (its header differs) is never read as ours. */
 static void test_another_builds_card_is_ignored(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     assert_int_equal(refresh(fx, "2022-09-15"), 6);
     swap_in_tb(fx);
     assert_int_equal(db_exec(fx->db, "UPDATE township_card SET body = X'00' || substr(body, 2)"

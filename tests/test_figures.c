@@ -28,47 +28,23 @@
 #define A5 TA "005"
 #define B1 TB "001"
 
-struct fx {
-    char dir[64];
-    char path[128];
-    sqlite3 *db;
-    rollup_t *r;
-};
+static int setup(void **state) { return fx_rollup_setup(state, "figures", ROLLUP_COUNTY); }
 
-static int setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof *fx);
-    assert_non_null(fx);
-    assert_int_equal(fx_tmpdir(fx->dir, sizeof fx->dir, "figures"), 0);
-    assert_int_equal(fx_db_open(fx->dir, "t.db", fx->path, sizeof fx->path, &fx->db), 0);
-    assert_int_equal(rollup_new(fx->db, ROLLUP_COUNTY, &fx->r), 0);
-    *state = fx;
-    return 0;
-}
+static int teardown(void **state) { return fx_rollup_teardown(state); }
 
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    rollup_destroy(&fx->r);
-    db_close(&fx->db);
-    assert_int_equal(fx_rmtree(fx->dir), 0);
-    free(fx);
-    return 0;
-}
-
-static void add(struct fx *fx, const char *town, const char *village, const char *month,
+static void add(struct fx_rollup *fx, const char *town, const char *village, const char *month,
                 const char *metric, int64_t delta)
 {
     assert_int_equal(rollup_add(fx->r, town, village, month, metric, delta, NULL, NULL), 0);
 }
 
-static void prof(struct fx *fx, const char *town, const char *key, const char *value)
+static void prof(struct fx_rollup *fx, const char *town, const char *key, const char *value)
 {
     assert_true(profile_put(fx->r, town, key, value, 0, NULL) >= 0);
 }
 
 /* A stock change and the event that caused it, as the aggregator records them. */
-static void reg(struct fx *fx, const char *village, const char *month, const char *cat,
+static void reg(struct fx_rollup *fx, const char *village, const char *month, const char *cat,
                 int64_t delta)
 {
     char m[64];
@@ -77,7 +53,7 @@ static void reg(struct fx *fx, const char *village, const char *month, const cha
     add(fx, TA, village, month, "events.registration", delta < 0 ? -delta : delta);
 }
 
-static void staff(struct fx *fx, const char *village, const char *month, const char *role,
+static void staff(struct fx_rollup *fx, const char *village, const char *month, const char *role,
                   int64_t delta)
 {
     char m[64];
@@ -88,7 +64,7 @@ static void staff(struct fx *fx, const char *village, const char *month, const c
 
 /* Township A, period 2022H1 = 2022-01..2022-06. Rows before the period count
  * for stocks only; rows after it never count. */
-static void fill_a(struct fx *fx)
+static void fill_a(struct fx_rollup *fx)
 {
     assert_int_equal(db_begin(fx->db), 0);
     reg(fx, A1, "2021-11", "PRODUCTION_ENTERPRISE", 3);
@@ -169,7 +145,7 @@ static void fill_a(struct fx *fx)
 }
 
 /* Township B: publicity only, no registrations, no staffing, no profile. */
-static void fill_b(struct fx *fx)
+static void fill_b(struct fx_rollup *fx)
 {
     assert_int_equal(db_begin(fx->db), 0);
     add(fx, TB, B1, "2022-02", "pub.STUDY_SESSION", 1);
@@ -199,7 +175,7 @@ static void assert_absent(const struct figures *f, int num)
 
 static void test_township_h1(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct period p;
     struct figures f = {0};
     char err[256] = "";
@@ -256,7 +232,7 @@ static void test_township_h1(void **state)
 
 static void test_township_other_periods(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct period p;
     struct figures f = {0};
     char err[256] = "";
@@ -303,7 +279,7 @@ static void test_township_other_periods(void **state)
 static void test_staffed_by_month(void **state)
 {
     /* Figure 21 is a stock at the end of each month's period. */
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct period p;
     struct figures f = {0};
     char err[256] = "";
@@ -325,7 +301,7 @@ static void test_staffed_by_month(void **state)
 
 static void test_no_registrations(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct period p;
     struct figures f = {0};
     char err[256] = "";
@@ -350,7 +326,7 @@ static void test_no_registrations(void **state)
 
 static void test_profile_edge_cases(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct period p;
     struct figures f = {0};
     char err[256] = "";
@@ -376,7 +352,7 @@ static void test_profile_edge_cases(void **state)
 
 static void test_townships_and_county(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct period p;
     struct figures a = {0}, b = {0}, c = {0};
     char err[256] = "";
@@ -441,7 +417,7 @@ static void test_townships_and_county(void **state)
  * figures_all_townships and their total, as figures_county gives it. */
 static void test_county_view(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct period p;
     struct county_view v;
     struct figures c;
@@ -471,7 +447,7 @@ static void test_county_view(void **state)
 
 static void test_single_township_default(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct period p;
     struct figures f = {0};
     char err[256] = "";
@@ -495,7 +471,7 @@ static void test_single_township_default(void **state)
 static void test_inside_caller_transaction(void **state)
 {
     /* A caller's open transaction is left open, not ended by the figures. */
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct period p;
     struct figures f = {0};
     char err[256] = "";
@@ -524,7 +500,7 @@ static long day(int y, int m, int d) { return date_days(y, m, d); }
  *      (a database from before completeness): 5 expected, 2 reported, 1 on
  *      time, silent (latest Feb, more than 2 months before May).
  *   A4 enrolled in August, A5 active from July: not part of 2022H1. */
-static void fill_c(struct fx *fx)
+static void fill_c(struct fx_rollup *fx)
 {
     assert_int_equal(db_begin(fx->db), 0);
     add(fx, TA, A1, "2021-10", "events.publicity", 1);
@@ -595,7 +571,7 @@ static void assert_village(const struct figures *f, const char *code, int expect
                  ontime, nil, last, silent);
 }
 
-static void judged(struct fx *fx, const char *town, const char *period_s, const char *today,
+static void judged(struct fx_rollup *fx, const char *town, const char *period_s, const char *today,
                    int ontime, int silent, struct figures *f)
 {
     struct period p;
@@ -615,7 +591,7 @@ static void judged(struct fx *fx, const char *town, const char *period_s, const 
 
 static void test_completeness(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct figures f = {0};
     fill_c(fx);
     judged(fx, TA, "2022H1", "2022-05-20", -1, -1, &f);
@@ -671,7 +647,7 @@ static void test_completeness(void **state)
 
 static void test_revisions_and_charts(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct figures f = {0};
     fill_c(fx);
     judged(fx, TA, "2022H1", "2022-05-20", -1, -1, &f);
@@ -721,7 +697,7 @@ static void test_revisions_and_charts(void **state)
 
 static void test_county_completeness(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct figures c = {0}, a = {0};
     struct period p;
     struct figures_options o;
@@ -791,7 +767,7 @@ static void test_county_completeness(void **state)
  * county's way). */
 static void test_levels_equal_history_sums(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     static const char *const periods[] = {"2021H2", "2022Q1", "2022H1", "2022-05", "2022H2", "2022"};
     enum { NP = sizeof periods / sizeof *periods };
     struct figures with[NP], without;
@@ -834,7 +810,7 @@ static void test_levels_equal_history_sums(void **state)
  * before a period and still revoked is not listed in it. */
 static void test_revoked_villages(void **state)
 {
-    struct fx *fx = *state;
+    struct fx_rollup *fx = *state;
     struct figures f = {0};
     fill_c(fx);
     assert_int_equal(db_begin(fx->db), 0);
