@@ -17,6 +17,7 @@
 #   SOAK=1: NV=4, 1,000 kills over 5,000,000 events
 # Replay a run with SEED=N (printed first). INSECURE=1 runs plaintext.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/chaos.sh"
 TOWN=420102001
 SEED=${SEED:-$(( $(date +%s%N) / 1000 % 1000000 ))}
 if [ -n "${SOAK:-}" ]; then
@@ -27,9 +28,7 @@ fi
 RANDOM=$SEED
 echo "seed $SEED: $NV villages, >= $KILLS kills, $EVENTS events in chunks of $CHUNK; work dir $T"
 
-VILLAGES=()
-for i in $(seq 1 "$NV"); do VILLAGES+=("$TOWN$(printf '%03d' $((200 + i)))"); done
-check "keys made and every sender enrolled" setup_keys $TOWN "${VILLAGES[@]}"
+chaos_setup $TOWN "$NV" --village-events-per-day 0
 cat >"$T/profile.ini" <<'INI'
 [township]
 name = 城关镇
@@ -39,27 +38,9 @@ market_office = 城关
 market_director = 王芳
 office_staff = 5
 INI
-AGG_EP="ipc://$T/agg.sock"; CTY_EP="ipc://$T/county.sock"
 
 # ------------------------------------------------------------ the processes
-declare -A ROLE_PID=() KILLED=() DOWN=() FROZEN=()
-ROLES=(reporter aggregator)
-for i in $(seq 1 "$NV"); do ROLES+=("c$i"); done
-start_role() {
-    local r=$1 v
-    case $r in
-    reporter)
-        spawn reporter "$BIN/shibao-reporter" serve --db "$T/county.db" --listen "$CTY_EP" $(reporter_sec) ;;
-    aggregator)
-        spawn aggregator "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --village-events-per-day 0 --listen "$AGG_EP" \
-            --upstream "$CTY_EP" --profile "$T/profile.ini" $(aggregator_sec) ;;
-    c*)
-        v=${VILLAGES[$(( ${r#c} - 1 ))]}
-        spawn "collector-$v" "$BIN/shibao-collector" run --outbox "$T/$v.db" --village "$v" \
-            --connect "$AGG_EP" $(collector_sec "$v") ;;
-    esac
-    ROLE_PID[$r]=$LAST_PID
-}
+declare -A KILLED=() DOWN=() FROZEN=()
 for r in "${ROLES[@]}"; do start_role "$r"; done
 
 # ------------------------------------------------------------ the files

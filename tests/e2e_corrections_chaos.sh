@@ -13,36 +13,15 @@
 # copies handed out, expired items, inspections, and events corrected.
 # Replay a run with SEED=N (printed first).
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/chaos.sh"
 TOWN=420102001
 SEED=${SEED:-$(( $(date +%s%N) / 1000 % 1000000 ))}
 NV=${NV:-3}; FILES=${FILES:-6}; CHUNK=${CHUNK:-500}; RUN_S=${RUN_S:-20}
 RANDOM=$SEED
 echo "seed $SEED: $NV villages, $FILES files of $CHUNK events each, ~5 % corrections; work dir $T"
 
-VILLAGES=()
-for i in $(seq 1 "$NV"); do VILLAGES+=("$TOWN$(printf '%03d' $((200 + i)))"); done
-check "keys made and every sender enrolled" setup_keys $TOWN "${VILLAGES[@]}"
+chaos_setup $TOWN "$NV"
 printf '[township]\nname = 城关镇\n' >"$T/profile.ini"
-AGG_EP="ipc://$T/agg.sock"; CTY_EP="ipc://$T/county.sock"
-
-declare -A ROLE_PID=()
-ROLES=(reporter aggregator)
-for i in $(seq 1 "$NV"); do ROLES+=("c$i"); done
-start_role() {
-    local r=$1 v
-    case $r in
-    reporter)
-        spawn reporter "$BIN/shibao-reporter" serve --db "$T/county.db" --listen "$CTY_EP" $(reporter_sec) ;;
-    aggregator)
-        spawn aggregator "$BIN/shibao-aggregator" --db "$T/town.db" --township $TOWN --listen "$AGG_EP" \
-            --upstream "$CTY_EP" --profile "$T/profile.ini" $(aggregator_sec) ;;
-    c*)
-        v=${VILLAGES[$(( ${r#c} - 1 ))]}
-        spawn "collector-$v" "$BIN/shibao-collector" run --outbox "$T/$v.db" --village "$v" \
-            --connect "$AGG_EP" $(collector_sec "$v") ;;
-    esac
-    ROLE_PID[$r]=$LAST_PID
-}
 for r in "${ROLES[@]}"; do start_role "$r"; done
 
 # ------------------------------------------------------------ the files
