@@ -179,11 +179,14 @@ int json_township(FILE *out, const struct figures *f)
  * same bytes as one tree dumped at once, but each township built, written
  * and freed in turn: a province's 1,500 held at once were most of its
  * report's memory and a third of its time (malloc's consolidations). */
-int json_county(FILE *out, const struct figures *total, const struct figures *towns,
+int json_county(FILE *dst, const struct figures *total, const struct figures *towns,
                        int n)
 {
     int bad = 0, rc = -1;
-    char code[16], *head = NULL, *tail = NULL;
+    char code[16], *head = NULL, *tail = NULL, *text = NULL;
+    size_t len = 0;
+    /* the text first, then written at once: nothing of a report that fails */
+    FILE *out = open_memstream(&text, &len);
     json_t *h = json_object(), *t = json_object();
     period_format(&total->period, code, sizeof code);
     jset(h, "county", json_true(), &bad);
@@ -191,7 +194,7 @@ int json_county(FILE *out, const struct figures *total, const struct figures *to
     jset(h, "total", json_figures(total, 0, &bad), &bad);
     if (t)
         json_text(t, total, towns, n, 1, &bad);
-    if (bad || !h || !t || !(head = json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER)) ||
+    if (bad || !out || !h || !t || !(head = json_dumps(h, JSON_COMPACT | JSON_PRESERVE_ORDER)) ||
         !(tail = json_dumps(t, JSON_COMPACT | JSON_PRESERVE_ORDER)))
         goto out;
     /* A city's or a province's report is about its divisions: each
@@ -210,10 +213,15 @@ int json_county(FILE *out, const struct figures *total, const struct figures *to
         free(one);
     }
     fprintf(out, "],%s\n", tail + 1);
-    rc = 0;
+    if (fclose(out) == 0 && fwrite(text, 1, len, dst) == len)
+        rc = 0;
+    out = NULL;
 out:
     if (rc < 0)
         log_error("render: cannot build json (out of memory or a text that is not UTF-8)");
+    if (out)
+        fclose(out);
+    free(text);
     free(head);
     free(tail);
     json_decref(h);
