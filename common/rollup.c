@@ -217,7 +217,8 @@ static const char *const TOTALS_CHECK =
  * good while its township's count here is the one it was computed at. The
  * triggers count every write to the township's rollups and profile, so no
  * writer can change a township without its cards going stale, and keep the
- * latest month written (which half-years are worth keeping cards of).
+ * latest month of its events (which half-years are worth keeping cards of;
+ * receipt-time rows such as village.enrolled are dated now, not by work).
  *
  *   township_change(township, n, last_month) */
 #define CHANGE_TRIGGER(name, op, table, row)                                                   \
@@ -226,7 +227,7 @@ static const char *const TOTALS_CHECK =
     "  ON CONFLICT DO UPDATE SET n = n + 1,"                                                   \
     "  last_month = max(last_month, excluded.last_month);"                                     \
     " END;"
-#define MONTH_OF_rollup(row) row ".month"
+#define MONTH_OF_rollup(row) "CASE WHEN " row ".metric GLOB '" METRIC_EVENTS_PREFIX "*' THEN " row ".month ELSE '' END"
 #define MONTH_OF_profile(row) "''"
 static const char *const CHANGES_SCHEMA =
     "CREATE TABLE IF NOT EXISTS township_change ("
@@ -241,8 +242,9 @@ static const char *const CHANGES_SCHEMA =
 /* An older county database's townships, at no change yet: its months are
  * what count (which cards to keep). */
 static const char *const CHANGES_BACKFILL =
-    "INSERT OR IGNORE INTO township_change SELECT township, 0, max(month) FROM rollup"
-    " GROUP BY township;";
+    "INSERT OR IGNORE INTO township_change SELECT township, 0,"
+    " coalesce(max(CASE WHEN metric GLOB '" METRIC_EVENTS_PREFIX "*' THEN month END), '')"
+    " FROM rollup GROUP BY township;";
 
 static const char *const CHANGES_DROP =
     "DROP TRIGGER IF EXISTS township_change_rollup_insert;"

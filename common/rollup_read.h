@@ -95,7 +95,7 @@ int rollup_township_known(sqlite3 *db, const char *township, int *known);
  * count them (a township's, or older), 0 for none. A county report's kept
  * figures (reporter/cards.h) are good while it is unchanged. */
 int rollup_township_change(rollup_read_t *r, const char *township, int64_t *n);
-/* The latest month any township's rollups were written for, "" when none
+/* The latest month of any township's events (events.* rows), "" when none
  * or not counted. */
 int rollup_latest_month(sqlite3 *db, char month[8]);
 

@@ -46,7 +46,7 @@ void figures_county_view_free(struct county_view *v);
  * and keeps the cards that are missing or stale, judged by opt (NULL: the
  * defaults), for the half-years a report is asked for: the current one and
  * the one before it by the calendar, and the half-year of the newest month
- * any township sent and the one before it; drops the cards of any other
+ * of any township's events and the one before it; drops the cards of any other
  * period. Works in its own write transactions and stops once budget_ms
  * have passed: *more = 1 when cards are left to compute (call again).
  * Returns how many cards it computed, or -1 (logged). */

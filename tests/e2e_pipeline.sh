@@ -95,6 +95,16 @@ check "figures unchanged by a resent file" cmp -s "$T/town.json" "$T/town2.json"
 check_eq "no * left in the text report" 0 "$(grep -c '\*' "$T/report.txt")"
 check_eq "period phrase appears 4 times" 4 "$(grep -o '2022年上半年' "$T/report.txt" | wc -l)"
 check "county report renders" "$BIN/shibao-reporter" report --db "$T/county.db" --period 2022H1 --county -o "$T/county.txt"
+# The served county keeps the township's card (reporter/cards.h); the
+# report from it is the report computed from the villages' rows, here on a
+# copy without the cards.
+carded() { [ "$(sq "$T/county.db" "SELECT count(*) FROM township_card WHERE period = '2022H1'")" = 1 ]; }
+check "the county reporter made the township's card for 2022H1" wait_until 60 carded
+"$BIN/shibao-reporter" report --db "$T/county.db" --period 2022H1 --county --format json >"$T/county-carded.json"
+sqlite3 "$T/county.db" ".backup '$T/county-copy.db'" && sqlite3 "$T/county-copy.db" "DROP TABLE township_card"
+"$BIN/shibao-reporter" report --db "$T/county-copy.db" --period 2022H1 --county --format json >"$T/county-computed.json"
+check "the county report from the card equals it computed" cmp -s "$T/county-carded.json" "$T/county-computed.json"
+check_eq "... and it has the township's figures" 1 "$(jq '.townships | length' "$T/county-carded.json")"
 check "township database: rollups equal a recount from the ledger" "$BIN/shibao-aggregator" verify --db "$T/town.db" --township $TOWN
 check "township database integrity" integrity "$T/town.db"
 check "county database integrity" integrity "$T/county.db"
