@@ -256,6 +256,20 @@ static void test_control_characters(void **state)
     assert_int_equal(validate_text("name", "城关镇 (东区)·\xc2\xa0\xe2\x80\x8d", 256, err, sizeof err), 0);
     assert_int_equal(validate_text("name", "", 256, err, sizeof err), 0);
 
+    /* one pass tells the same as three: too long before not UTF-8 before a
+     * control character, wherever each is in the text */
+    assert_int_equal(validate_text("name", "a\x01" "b\xff" "c", 256, err, sizeof err), -1);
+    assert_string_equal(err, "name: not valid UTF-8");
+    assert_int_equal(validate_text("name", "\xe4\xb8", 256, err, sizeof err), -1);
+    assert_string_equal(err, "name: not valid UTF-8");
+    assert_int_equal(validate_text("name", "ab\x01\xff" "cdefgh", 8, err, sizeof err), -1);
+    assert_string_equal(err, "name: 10 bytes, longer than the limit of 8");
+    assert_int_equal(validate_text("name", "a\x01\xe4\xb8\x80\x1b", 6, err, sizeof err), -1);
+    assert_string_equal(err, "name: control character U+0001 at byte 1 is not allowed");
+    assert_int_equal(validate_text("name", "\xe4\xb8\x80\xe4\xb8\x80x", 6, err, sizeof err), -1);
+    assert_string_equal(err, "name: 7 bytes, longer than the limit of 6");
+    assert_int_equal(validate_text("name", "\xe4\xb8\x80\xe4\xb8\x80", 6, err, sizeof err), 0);
+
     /* every text field of an event is held to it, and the error names it */
     Shibao__V1__Event *e = parse(valid[0]);
     char *saved = e->registration->operator_name;
