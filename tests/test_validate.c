@@ -10,6 +10,7 @@
 
 #include "codec.h"
 #include "pbjson.h"
+#include "uuid.h"
 #include "validate.h"
 
 #define TODAY "2024-06-15"
@@ -328,6 +329,24 @@ static void test_today_default(void **state)
     codec_free(e);
 }
 
+/* uuid_valid by table: the shape, each class of character, the length */
+static void test_uuid_shape(void **state)
+{
+    (void)state;
+    assert_true(uuid_valid("0190f3a2-7b1c-7def-8abc-0123456789ab"));
+    assert_true(uuid_valid("0190F3A2-7B1C-7DEF-8ABC-0123456789AB"));
+    static const char *const bad[] = {
+        "", "0190f3a2-7b1c-7def-8abc-0123456789a", "0190f3a2-7b1c-7def-8abc-0123456789abc",
+        "0190f3a2x7b1c-7def-8abc-0123456789ab", "0190f3a27-b1c-7def-8abc-0123456789ab",
+        "0190f3a2-7b1c-7def-8abc-0123456789ag", "0190f3a2-7b1c-7def-8abc-0123456789a-",
+        "-190f3a2-7b1c-7def-8abc-0123456789ab", "0190f3a2-7b1c-7def-8abc-0123456789a\xff",
+        "0190f3a2-7b1c-7def-8abc 0123456789ab", "0190f3a2-7b1c-7def-8abc-012345678:ab",
+        "0190f3a2-7b1c-7def-8abc-012345678@ab", "0190f3a2-7b1c-7def-8abc-012345678`ab",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(uuid_valid(bad[i]));
+}
+
 static void test_utf8_and_code(void **state)
 {
     (void)state;
@@ -363,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_metric_names),
         cmocka_unit_test(test_today_default),
         cmocka_unit_test(test_utf8_and_code),
+        cmocka_unit_test(test_uuid_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
