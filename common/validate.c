@@ -93,8 +93,8 @@ static int is_control(uint32_t cp)
 }
 
 /* One pass over the bytes, not three (length, UTF-8, then code points): the
- * aggregator checks every string of every event, and this was a tenth of
- * its decoding thread. What is told does not depend on where the pass
+ * aggregator checks every string of every event, and the three were a
+ * sixth of its decoding thread's instructions. What is told does not depend on where the pass
  * stops: too long first, else not UTF-8, else the first control
  * character. */
 int validate_text(const char *field, const char *s, size_t max, char *err, size_t errlen)
