@@ -25,20 +25,26 @@ int uuid_v7(char out[UUID_STR_LEN])
     return 0;
 }
 
+/* What each of the 36 characters may be: 1 a hex digit, 2 the dash. */
+static const unsigned char SHAPE[36] = {1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1,
+                                        2, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+/* Each byte's class: 1 hex digit, 2 dash, 0 anything else. */
+static const unsigned char CLASS[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['-'] = 2};
+
+/* By table, without a branch per character: the aggregator checks every
+ * event's id, and a digit or a letter at random was a mispredicted branch
+ * each (4 % of the aggregator under the ingest bench). */
 int uuid_valid(const char *s)
 {
     if (strlen(s) != 36)
         return 0;
-    for (int i = 0; i < 36; i++) {
-        char c = s[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-')
-                return 0;
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-            return 0;
-        }
-    }
-    return 1;
+    unsigned bad = 0;
+    for (int i = 0; i < 36; i++)
+        bad |= CLASS[(unsigned char)s[i]] ^ SHAPE[i];
+    return bad == 0;
 }
 
 void uuid_normalize(char *s)

@@ -35,63 +35,55 @@ int validate_code(const char *s, size_t n)
     return s[n] == '\0';
 }
 
+/* The multi-byte sequence led by p[0] (>= 0x80), of at most avail bytes:
+ * its length, its code point in *cp; 0 if it is not UTF-8. A NUL ends it
+ * as a bad continuation byte, so a C string needs no length. */
+static size_t utf8_seq(const unsigned char *p, size_t avail, uint32_t *cp)
+{
+    unsigned char b = p[0];
+    size_t need;
+    uint32_t c, min;
+    if ((b & 0xe0) == 0xc0) {
+        need = 1; c = b & 0x1f; min = 0x80;
+    } else if ((b & 0xf0) == 0xe0) {
+        need = 2; c = b & 0x0f; min = 0x800;
+    } else if ((b & 0xf8) == 0xf0) {
+        need = 3; c = b & 0x07; min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (avail - 1 < need)
+        return 0;
+    for (size_t k = 1; k <= need; k++) {
+        if ((p[k] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (p[k] & 0x3f);
+    }
+    /* overlong forms, UTF-16 surrogates and values past Unicode are
+     * not UTF-8, whatever a lenient decoder might make of them */
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return need + 1;
+}
+
 int validate_utf8(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
+    size_t i = 0, n;
+    uint32_t cp;
     while (i < len) {
-        unsigned char b = p[i];
-        if (b == 0)
+        if (p[i] == 0)
             return 0;
-        if (b < 0x80) {
+        if (p[i] < 0x80) {
             i++;
             continue;
         }
-        size_t need;
-        uint32_t cp, min;
-        if ((b & 0xe0) == 0xc0) {
-            need = 1; cp = b & 0x1f; min = 0x80;
-        } else if ((b & 0xf0) == 0xe0) {
-            need = 2; cp = b & 0x0f; min = 0x800;
-        } else if ((b & 0xf8) == 0xf0) {
-            need = 3; cp = b & 0x07; min = 0x10000;
-        } else {
+        if (!(n = utf8_seq(p + i, len - i, &cp)))
             return 0;
-        }
-        if (len - i - 1 < need)
-            return 0;
-        for (size_t k = 1; k <= need; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        /* overlong forms, UTF-16 surrogates and values past Unicode are
-         * not UTF-8, whatever a lenient decoder might make of them */
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += need + 1;
+        i += n;
     }
     return 1;
-}
-
-/* Decodes the code point at p (valid UTF-8, checked before). */
-static uint32_t code_point(const unsigned char *p, size_t *n)
-{
-    if (p[0] < 0x80) {
-        *n = 1;
-        return p[0];
-    }
-    if ((p[0] & 0xe0) == 0xc0) {
-        *n = 2;
-        return ((uint32_t)(p[0] & 0x1f) << 6) | (p[1] & 0x3f);
-    }
-    if ((p[0] & 0xf0) == 0xe0) {
-        *n = 3;
-        return ((uint32_t)(p[0] & 0x0f) << 12) | ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
-    }
-    *n = 4;
-    return ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3f) << 12) |
-           ((uint32_t)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
 }
 
 static int is_control(uint32_t cp)
@@ -100,21 +92,45 @@ static int is_control(uint32_t cp)
            cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* One pass over the bytes, not three (length, UTF-8, then code points): the
+ * aggregator checks every string of every event, and the three were a
+ * sixth of its decoding thread's instructions. What is told does not depend on where the pass
+ * stops: too long first, else not UTF-8, else the first control
+ * character. */
 int validate_text(const char *field, const char *s, size_t max, char *err, size_t errlen)
 {
     if (!s || !*s)
         return 0;
-    size_t len = strlen(s);
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, n, ctl_at = SIZE_MAX, len;
+    uint32_t cp, ctl = 0;
+    while (p[i] && i <= max) {
+        if (p[i] < 0x80) {
+            if ((p[i] < 0x20 || p[i] == 0x7f) && ctl_at == SIZE_MAX) {
+                ctl_at = i;
+                ctl = p[i];
+            }
+            i++;
+            continue;
+        }
+        if (!(n = utf8_seq(p + i, SIZE_MAX, &cp))) {
+            len = i + strlen(s + i);
+            if (len > max)
+                break;
+            return fail(err, errlen, field, "not valid UTF-8");
+        }
+        if (is_control(cp) && ctl_at == SIZE_MAX) {
+            ctl_at = i;
+            ctl = cp;
+        }
+        i += n;
+    }
+    len = i + strlen(s + i);
     if (len > max)
         return fail(err, errlen, field, "%zu bytes, longer than the limit of %zu", len, max);
-    if (!validate_utf8(s, len))
-        return fail(err, errlen, field, "not valid UTF-8");
-    for (size_t i = 0, n; i < len; i += n) {
-        uint32_t cp = code_point((const unsigned char *)s + i, &n);
-        if (is_control(cp))
-            return fail(err, errlen, field, "control character U+%04X at byte %zu is not allowed",
-                        (unsigned)cp, i);
-    }
+    if (ctl_at != SIZE_MAX)
+        return fail(err, errlen, field, "control character U+%04X at byte %zu is not allowed",
+                    (unsigned)ctl, ctl_at);
     return 0;
 }
 
@@ -139,6 +155,9 @@ static int check_string(const char *field, const char *s, int required, char *er
 static int check_uuid(const char *field, const char *s, int required, char *err, size_t errlen)
 {
     char b[48];
+    /* a UUID is 36 ASCII characters: text by every rule of check_string */
+    if (!empty(s) && uuid_valid(s))
+        return 0;
     if (check_string(field, s, required, err, errlen) < 0)
         return -1;
     if (!empty(s) && !uuid_valid(s))
@@ -339,20 +358,24 @@ int validate_event(const Shibao__V1__Event *ev, const char *township, const char
     if (check_uuid("event_id", ev->event_id, 1, err, errlen) < 0)
         return -1;
 
-    if (check_string("village_id", ev->village_id, 1, err, errlen) < 0)
-        return -1;
-    if (!validate_code(ev->village_id, 12))
+    /* 12 digits are text: check_string only says why something else is not */
+    if (!validate_code(ev->village_id, 12)) {
+        if (check_string("village_id", ev->village_id, 1, err, errlen) < 0)
+            return -1;
         return fail(err, errlen, "village_id", "\"%s\" is not a 12-digit division code",
                     shown(ev->village_id, b, sizeof b));
+    }
     if (township && strncmp(ev->village_id, township, 9) != 0)
         return fail(err, errlen, "village_id", "%s is not in township %s", ev->village_id,
                     shown(township, b, sizeof b));
 
-    if (check_string("occurred_on", ev->occurred_on, 1, err, errlen) < 0)
-        return -1;
-    if (!date_parse(ev->occurred_on, &y, &m, &d))
+    /* a date YYYY-MM-DD is text, as above */
+    if (empty(ev->occurred_on) || !date_parse(ev->occurred_on, &y, &m, &d)) {
+        if (check_string("occurred_on", ev->occurred_on, 1, err, errlen) < 0)
+            return -1;
         return fail(err, errlen, "occurred_on", "\"%s\" is not a real date YYYY-MM-DD",
                     shown(ev->occurred_on, b, sizeof b));
+    }
     if (y < 2000)
         return fail(err, errlen, "occurred_on", "%s is before 2000-01-01", ev->occurred_on);
     if (!today) {

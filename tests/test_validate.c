@@ -10,6 +10,7 @@
 
 #include "codec.h"
 #include "pbjson.h"
+#include "uuid.h"
 #include "validate.h"
 
 #define TODAY "2024-06-15"
@@ -256,6 +257,20 @@ static void test_control_characters(void **state)
     assert_int_equal(validate_text("name", "城关镇 (东区)·\xc2\xa0\xe2\x80\x8d", 256, err, sizeof err), 0);
     assert_int_equal(validate_text("name", "", 256, err, sizeof err), 0);
 
+    /* one pass tells the same as three: too long before not UTF-8 before a
+     * control character, wherever each is in the text */
+    assert_int_equal(validate_text("name", "a\x01" "b\xff" "c", 256, err, sizeof err), -1);
+    assert_string_equal(err, "name: not valid UTF-8");
+    assert_int_equal(validate_text("name", "\xe4\xb8", 256, err, sizeof err), -1);
+    assert_string_equal(err, "name: not valid UTF-8");
+    assert_int_equal(validate_text("name", "ab\x01\xff" "cdefgh", 8, err, sizeof err), -1);
+    assert_string_equal(err, "name: 10 bytes, longer than the limit of 8");
+    assert_int_equal(validate_text("name", "a\x01\xe4\xb8\x80\x1b", 6, err, sizeof err), -1);
+    assert_string_equal(err, "name: control character U+0001 at byte 1 is not allowed");
+    assert_int_equal(validate_text("name", "\xe4\xb8\x80\xe4\xb8\x80x", 6, err, sizeof err), -1);
+    assert_string_equal(err, "name: 7 bytes, longer than the limit of 6");
+    assert_int_equal(validate_text("name", "\xe4\xb8\x80\xe4\xb8\x80", 6, err, sizeof err), 0);
+
     /* every text field of an event is held to it, and the error names it */
     Shibao__V1__Event *e = parse(valid[0]);
     char *saved = e->registration->operator_name;
@@ -314,6 +329,24 @@ static void test_today_default(void **state)
     codec_free(e);
 }
 
+/* uuid_valid by table: the shape, each class of character, the length */
+static void test_uuid_shape(void **state)
+{
+    (void)state;
+    assert_true(uuid_valid("0190f3a2-7b1c-7def-8abc-0123456789ab"));
+    assert_true(uuid_valid("0190F3A2-7B1C-7DEF-8ABC-0123456789AB"));
+    static const char *const bad[] = {
+        "", "0190f3a2-7b1c-7def-8abc-0123456789a", "0190f3a2-7b1c-7def-8abc-0123456789abc",
+        "0190f3a2x7b1c-7def-8abc-0123456789ab", "0190f3a27-b1c-7def-8abc-0123456789ab",
+        "0190f3a2-7b1c-7def-8abc-0123456789ag", "0190f3a2-7b1c-7def-8abc-0123456789a-",
+        "-190f3a2-7b1c-7def-8abc-0123456789ab", "0190f3a2-7b1c-7def-8abc-0123456789a\xff",
+        "0190f3a2-7b1c-7def-8abc 0123456789ab", "0190f3a2-7b1c-7def-8abc-012345678:ab",
+        "0190f3a2-7b1c-7def-8abc-012345678@ab", "0190f3a2-7b1c-7def-8abc-012345678`ab",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(uuid_valid(bad[i]));
+}
+
 static void test_utf8_and_code(void **state)
 {
     (void)state;
@@ -349,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_metric_names),
         cmocka_unit_test(test_today_default),
         cmocka_unit_test(test_utf8_and_code),
+        cmocka_unit_test(test_uuid_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
