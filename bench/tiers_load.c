@@ -527,6 +527,7 @@ static int cmd_send(const struct opts *o)
         lo.curve_public = kp[i].public_key;
         lo.curve_secret = kp[i].secret_key;
         lo.curve_server = server[c];
+        lo.window_bytes = FEED_WINDOW_BYTES; /* as the aggregator's feed sender */
         snprintf(path, sizeof path, "%s/out/%s.db", o->dir, code);
         if (subst(ep, sizeof ep, o->endpoint_fmt, o->counties[c]) < 0 || db_open(path, &db[i]) < 0 ||
             outbox_new(db[i], &ob[i]) < 0 || link_sender_new(zctx, ep, ob[i], code, &lo, &s[i]) < 0)
