@@ -227,6 +227,21 @@ say "catch-up: every batch at the province $CATCH_BATCHES s after county $OFF re
 note_hwm
 
 # ------------------------------------------------------------------ stop, disk, verify, report
+# A reporter that keeps township cards (reporter/cards.c: each township's
+# figures, made by serve between the feed's batches) is timed once the
+# province has made them for what it now holds, as an operator's report
+# would find them; how long that took is recorded. Without cards: null.
+cards_current() {
+    [ "$(q "$OUT/province.db" "SELECT count(*) FROM township_change c LEFT JOIN township_card k
+        ON k.township = c.township AND k.period = '$P' AND k.change = c.n WHERE k.township IS NULL")" = 0 ]
+}
+CARDS_S=null
+if [ "$(q "$OUT/province.db" "SELECT count(*) FROM sqlite_master WHERE name = 'township_card'")" = 1 ]; then
+    t=$(now)
+    if wait_for 600 cards_current; then CARDS_S=$(secs "$t" "$(now)"); fi
+    say "province: township cards of $P current ${CARDS_S} s after the catch-up"
+fi
+note_hwm
 kill -TERM "$SEND"; wait "$SEND" 2>/dev/null; forget "$SEND"
 cleanup
 disk_kib() { du -ck "$@" 2>/dev/null | tail -1 | cut -f1; }
@@ -271,7 +286,7 @@ REC=$(jq -nc --argjson nt "$NT" --argjson nc "$NC" --argjson ncity "$NCITY" --ar
     --argjson dc "$DISK_COUNTY" --argjson dcm "$DISK_COUNTY_MAX" --argjson dci "$DISK_CITY" --argjson dp "$DISK_PROV" \
     --argjson dout "$du_out" --argjson rows "$ROWS" --argjson verify $VERIFY \
     --argjson text "$(jq -sc . <<<"$TEXT_MS")" --argjson json "$(jq -sc . <<<"$JSON_MS")" \
-    --argjson rhwm "${REPORT_HWM:-0}" --arg title "$TITLE" \
+    --argjson rhwm "${REPORT_HWM:-0}" --arg title "$TITLE" --argjson cards "$CARDS_S" \
     '{townships: $nt, counties: $nc, cities: $ncity, villages: ($nt * $nv), months: 6, weeks: 26,
       queued_weeks_1_25: $put1, queued_week_26: $put2, generator: $send,
       ingest: $ingest, hwm_kib: $hwm, hwm_max_kib: ($hwm | [.[]] | max),
@@ -280,7 +295,8 @@ REC=$(jq -nc --argjson nt "$NT" --argjson nc "$NC" --argjson ncity "$NCITY" --ar
       catchup: {county: $off, batches_waiting: $off_items, seconds_to_every_batch: $cb, seconds_to_equal: $ce},
       disk_kib: {counties: $dc, county_max: $dcm, cities: $dci, province: $dp, township_outboxes: $dout},
       province_rollup_rows: $rows, province_verify: $verify,
-      report_text_ms: $text, report_json_ms: $json, report_hwm_kib: $rhwm, report_first_line: $title}')
+      report_text_ms: $text, report_json_ms: $json, report_hwm_kib: $rhwm, report_first_line: $title,
+      cards_seconds: $cards}')
 if [ -n "${TIERS_RECORD:-}" ]; then
     jq -c '{fig: "tiers", run: 1} + .' <<<"$REC" >>"$TIERS_RECORD"
 else
