@@ -292,6 +292,12 @@ bench: deps-bench
 	$(MAKE) all $(BENCH_BIN)
 	BUILD=$(BUILD) bench/run.sh
 
+# figure 9 alone: the tree at province scale (bench/tiers.sh; TIERS_SMALL=1 for a tiny run)
+.PHONY: bench-tiers
+bench-tiers: deps-bench
+	$(MAKE) all $(BUILD)/bench/tiers_load
+	BUILD=$(BUILD) bench/tiers.sh
+
 # libFuzzer harnesses (tests/fuzz/): a build variant like asan, in
 # build-fuzz with clang; tests/fuzz.sh runs each for FUZZ_SECONDS.
 FUZZ_BUILD := build-fuzz

@@ -27,6 +27,15 @@
  * limit (4 MiB). */
 #define FEED_FIGURES_MAX 2048
 
+/* The feed's sender keeps at most this many payload bytes unacknowledged
+ * (link_options.window_bytes; the item window stays the link's). A
+ * county's ZeroMQ queues hold what every one of its townships has in
+ * flight: after a county's outage 150 townships catching up at once held
+ * 30 MB there, and the county's peak memory passed 128 MiB
+ * (bench/tiers.sh). 64 KiB each still keeps a county busy (150 x 64 KiB
+ * a round trip is ~1.5 s of its applying). */
+#define FEED_WINDOW_BYTES (64u << 10)
+
 typedef struct feed feed_t;
 
 /* db and upstream (NULL: no county) are borrowed; township is copied.

@@ -6,6 +6,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "dbcheck.h"
+#include "feed.h"
 #include "count.h"
 #include "ingest.h"
 #include "ledger.h"
@@ -120,6 +121,7 @@ static int parse(int argc, char **argv, struct opts *o)
         argc--;
     }
     link_options_default(&o->link);
+    o->link.window_bytes = FEED_WINDOW_BYTES; /* only the upstream sender uses it */
     int c;
     if (config_apply("shibao-aggregator", SHIBAO_CONFIG_DIR "/aggregator.conf", "d:t:l:u:p:k:hV",
                      longopts, &argc, &argv))

@@ -13,7 +13,8 @@
 #   BENCH_REPORT_SIZES ["100000 1000000 10000000"]
 #   BENCH_MQTT_EVENTS [$BENCH_EVENTS]
 #   BENCH_NATS_ACK_WAIT [30]    the JetStream consumer's AckWait, s (BENCH_SMALL: 2)
-#   BENCH_ONLY ["baselines ingest catchup latency report mqtt nats"]  a subset
+#   BENCH_ONLY ["baselines ingest catchup latency report mqtt nats tiers"]  a subset
+#                               (tiers: bench/tiers.sh, its TIERS_* settings; BENCH_SMALL: TIERS_SMALL)
 #   BENCH_SMALL [0]             1: a tiny run that only checks the bench works
 #   BENCH_OUT [bench/out]       work directory (report databases are cached here)
 #   BENCH_RESULTS [bench/results.json]  where the summary goes
@@ -36,7 +37,7 @@ REPORT_SIZES=${BENCH_REPORT_SIZES:-"100000 1000000 10000000"}
 MQTT_EVENTS=${BENCH_MQTT_EVENTS:-$EVENTS}
 MQTT_STOCK_EVENTS=200000
 NATS_ACK_WAIT=${BENCH_NATS_ACK_WAIT:-30}
-ONLY=${BENCH_ONLY:-"baselines ingest catchup latency report mqtt nats"}
+ONLY=${BENCH_ONLY:-"baselines ingest catchup latency report mqtt nats tiers"}
 if [ "${BENCH_SMALL:-0}" = 1 ]; then
     RUNS=${BENCH_RUNS:-1}; EVENTS=${BENCH_EVENTS:-20000}; LAT_SECONDS=${BENCH_LAT_SECONDS:-3}
     REPORT_SIZES=${BENCH_REPORT_SIZES:-"10000"}; MQTT_EVENTS=${BENCH_MQTT_EVENTS:-$EVENTS}
@@ -55,7 +56,7 @@ PIDS=()
 for p in shibao-collector shibao-aggregator shibao-reporter; do
     [ -x "$BIN/$p" ] || { echo "bench: $BIN/$p missing (make BUILD=$BUILD all)"; exit 1; }
 done
-for p in gen_events zmq_raw sqlite_raw pb_codec db_wait latency report_naive; do
+for p in gen_events zmq_raw sqlite_raw pb_codec db_wait latency report_naive tiers_load; do
     [ -x "$BB/$p" ] || { echo "bench: $BB/$p missing (make BUILD=$BUILD $BUILD/bench/$p)"; exit 1; }
 done
 for t in jq sqlite3 ss; do
@@ -654,10 +655,19 @@ nats() {
     done
 }
 
+# ================================================================== tiers
+# Figure 9: the tree at province scale (bench/tiers.sh says what and how):
+# one record, fig "tiers", into the same runs.jsonl.
+tiers() {
+    say "tiers: simulated townships -> counties -> cities -> province (bench/tiers.sh)"
+    BUILD=$BUILD TIERS_SMALL=${BENCH_SMALL:-0} TIERS_OUT=$OUT/tiers TIERS_RECORD=$RESULTS \
+        "$ROOT/bench/tiers.sh" 2>>"$LOG/tiers.log"
+}
+
 # ================================================================== run
 for part in $ONLY; do
     case $part in
-    baselines | ingest | catchup | latency | report | mqtt | nats) $part || say "$part: FAILED" ;;
+    baselines | ingest | catchup | latency | report | mqtt | nats | tiers) $part || say "$part: FAILED" ;;
     *) echo "bench: unknown part $part"; exit 2 ;;
     esac
 done

@@ -45,6 +45,7 @@ def judge($ok): if $ok == null then null else (if $ok then "PASS" else "MISS" en
 ($r | runs("nats")) as $nt |
 ($r | runs("nats_kill")) as $nk |
 ($r | runs("ours_kill")) as $ok |
+($r | runs("tiers") | .[0]) as $tr |
 ($ing | stats(.rate)) as $ingr |
 ($cu | stats(.rate)) as $cur |
 ($mq | stats(.rate)) as $mqr |
@@ -169,6 +170,34 @@ against($cu; $r | runs("sqlite_raw_beside_catchup"); $cur; $sql) as $cuv |
          status: (if ($ok | all(.killed == "mid")) then judge($ok | all(.exactly_once))
                   else "n/a: a kill came after the last event" end),
          note: "\($ok | length) kills (\($ok | map(.killed) | join(", "))); stored when killed \($ok | map(.stored_when_killed) | join(", ")); resent already stored (skipped by the link) \($ok | map(.resent_already_stored // "?" | tostring) | join(", ")); stored twice \($ok | map(.stored_twice) | add); quarantined \($ok | map(.quarantine) | add); rollups = recount in \($ok | map(select(.rollups_equal_recount)) | length)/\($ok | length); exactly once in \($ok | map(select(.exactly_once)) | length)/\($ok | length); done \($ok | map(.recovery_seconds * 10 | round / 10) | join(", ")) s after the kill"}
+     else empty end),
+    # ---------------------------------------------------------------- the tree (bench/tiers.sh)
+    (if $tr then
+        def one($x): {median: $x, min: $x, max: $x, n: 1};
+        def mib($k): ($k / 1024 | . * 10 | round / 10);
+        (fig("tiers_ingest_county"; "9. tiers: \($tr.townships) townships (\($tr.villages) villages, \($tr.months) months) -> \($tr.counties) counties: ingest"; "figures/s"; one($tr.ingest.county.rate))
+          + {note: "figure updates applied by the counties together, from the start of delivery until each has every batch (\($tr.ingest.county.seconds) s); \($tr.queued_weeks_1_25.figures) updates in \($tr.queued_weeks_1_25.items) batches; CURVE on every hop"}),
+        (fig("tiers_ingest_city"; "   -> \($tr.cities) cities: ingest"; "figures/s"; one($tr.ingest.city.rate))
+          + {note: "every batch after \($tr.ingest.city.seconds) s; best 5 s \($tr.ingest.city.peak_5s)/s"}),
+        (fig("tiers_ingest_province"; "   -> 1 province: ingest"; "figures/s"; one($tr.ingest.province.rate))
+          + {note: "every batch after \($tr.ingest.province.seconds) s; best 5 s \($tr.ingest.province.peak_5s)/s"}),
+        (fig("tiers_hwm_max"; "   peak memory (VmHWM), the largest of the \($tr.hwm_kib | length) reporters"; "MiB"; one(mib($tr.hwm_max_kib)))
+          + {target: "<= 128 MiB each", status: judge($tr.hwm_max_kib <= 131072),
+             note: ($tr.hwm_kib | to_entries | map("\(.key) \(mib(.value))") | join(", "))}),
+        (fig("tiers_disk_province"; "   disk, province (db + wal)"; "MiB"; one(mib($tr.disk_kib.province)))
+          + {note: "cities \(mib($tr.disk_kib.cities)), counties \(mib($tr.disk_kib.counties)) (largest \(mib($tr.disk_kib.county_max))), the townships' outboxes \(mib($tr.disk_kib.township_outboxes)) MiB; \($tr.province_rollup_rows) rollup rows at the province"}),
+        (fig("tiers_sum"; "   province figures == the generator's independent sum"; "rows"; one($tr.province_rollup_rows))
+          + {target: "equal, after ingest and after catch-up",
+             status: judge($tr.province_equals_sum_after_ingest and $tr.province_equals_sum_after_catchup and $tr.province_verify),
+             note: "after ingest \($tr.province_equals_sum_after_ingest), after catch-up \($tr.province_equals_sum_after_catchup); kept sums verified \($tr.province_verify)"}),
+        (fig("tiers_catchup"; "   catch-up: county offline a simulated week, restarted -> province has it"; "s"; one($tr.catchup.seconds_to_every_batch))
+          + {target: "reported",
+             note: "county \($tr.catchup.county), \($tr.catchup.batches_waiting) batches waiting; equal to the sum \($tr.catchup.seconds_to_equal) s after the restart (with the comparison)"}),
+        (fig("tiers_report_text"; "   province report (--county), text, warm"; "ms"; ($tr.report_text_ms | stats(.)))
+          + {target: "<= 200 ms", status: judge(($tr.report_text_ms | stats(.)).median <= 200)}),
+        (fig("tiers_report_json"; "   province report (--county), json, warm"; "ms"; ($tr.report_json_ms | stats(.)))
+          + {target: "<= 200 ms", status: judge(($tr.report_json_ms | stats(.)).median <= 200),
+             note: "peak memory of the report \(mib($tr.report_hwm_kib)) MiB\(if $tr.cards_seconds then "; timed after the province's serve had made every township's card (\($tr.cards_seconds) s after the catch-up)" else "" end)"})
      else empty end)
   ])
 }

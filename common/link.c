@@ -9,6 +9,7 @@
 void link_options_default(struct link_options *o)
 {
     o->window = 20000;
+    o->window_bytes = 8u << 20;
     o->batch_items = 1000;
     o->batch_bytes = 1u << 20;
     o->resend_ms = 3000;
@@ -25,6 +26,8 @@ void link_options_fill(struct link_options *o, const struct link_options *in)
         return;
     if (in->window > 0)
         o->window = in->window;
+    if (in->window_bytes > 0)
+        o->window_bytes = in->window_bytes;
     if (in->batch_items > 0)
         o->batch_items = in->batch_items;
     if (in->batch_bytes > 0)

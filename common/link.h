@@ -9,7 +9,12 @@
  * the receiver already holds. Acks are cumulative; on an ack the sender
  * marks the acknowledged items delivered (outbox_ack; kept for --keep-days).
  * With nothing acknowledged for resend_ms, or on an ack flagged `gap`, it
- * goes back to acked+1 and resends. With nothing in flight and nothing
+ * goes back to acked+1 and resends; each such timeout in a row doubles the
+ * wait (up to 8 x resend_ms), and an ack that moves sets it to three
+ * smoothed round trips (batch sent -> its ack), never below resend_ms: a
+ * receiver still busy with what it was sent (long commits under load)
+ * would otherwise be sent the whole window again every resend_ms, and
+ * hold every copy in its queues (bench/tiers.sh found a city at 2.3 GB). With nothing in flight and nothing
  * heard for 5 s it sends an empty batch, a probe. An ack below what the
  * receiver had acknowledged (it was restored from a backup) makes it resend
  * from there, from the kept items (counted: outbox_note_rewind); an ack
@@ -51,6 +56,9 @@
 
 struct link_options {
     int window;            /* max unacknowledged items in flight (default 20000) */
+    size_t window_bytes;   /* ... and max payload bytes of them (default 8 MiB): a feed
+                            * item (a FigureBatch) is ~80 times an event, and what a
+                            * sender has in flight sits in its receiver's memory */
     int batch_items;       /* max items per Batch (default 1000) */
     size_t batch_bytes;    /* max payload bytes per Batch (default 1 MiB) */
     int resend_ms;         /* resend after this long without ack progress (default 3000) */

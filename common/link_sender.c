@@ -15,6 +15,17 @@
  * stream, so a receiver restored from a backup is healed even by a sender
  * with nothing new to send. */
 #define PROBE_MS 5000
+/* The resend timeout doubles with each timeout in a row, up to this many
+ * times resend_ms. */
+#define RESEND_BACKOFF_MAX 8
+
+/* A batch in flight: its last seq, payload bytes (the byte window) and
+ * when it went (the round trip). */
+struct inflight {
+    uint64_t last;
+    size_t bytes;
+    int64_t sent_at;
+};
 
 struct link_sender {
     void *sock;
@@ -25,6 +36,10 @@ struct link_sender {
     uint64_t sent_upto;  /* highest seq sent since the last go-back */
     uint64_t rewound_at; /* acked at the last go-back (UINT64_MAX: none yet) */
     int64_t last_progress;
+    int resend_wait_ms;  /* the resend timeout: doubled by each timeout in a row */
+    int64_t srtt_ms;     /* smoothed round trip, batch sent -> its ack (0: none yet) */
+    struct inflight *fl; /* batches in flight, oldest first from fl_head */
+    size_t fl_head, fl_n, fl_cap, fl_bytes;
     int64_t last_heard;  /* last ack of any kind (now_ms) */
     link_refusal_fn refusal_fn;
     void *refusal_arg;
@@ -60,6 +75,7 @@ int link_sender_new(void *zctx, const char *endpoint, outbox_t *ob, const char *
     s->sent_upto = s->acked;
     s->rewound_at = UINT64_MAX;
     s->last_progress = now_ms();
+    s->resend_wait_ms = s->o.resend_ms;
     s->last_heard = 0; /* a probe as soon as connected */
     s->sock = zmq_socket(zctx, ZMQ_DEALER);
     if (!s->sock) {
@@ -92,6 +108,7 @@ void link_sender_destroy(link_sender_t **ps)
     if (s->sock)
         zmq_close(s->sock);
     free(s->origin);
+    free(s->fl);
     free(s->items);
     free(s->item_ptrs);
     free(s->offsets);
@@ -131,9 +148,46 @@ static int collect(void *arg, uint64_t seq, const void *payload, size_t len)
     return 0;
 }
 
+/* Forgets the batches in flight up to seq (all: UINT64_MAX). */
+static void inflight_drop(link_sender_t *s, uint64_t upto)
+{
+    int64_t sent_at = -1;
+    while (s->fl_head < s->fl_n && s->fl[s->fl_head].last <= upto) {
+        sent_at = s->fl[s->fl_head].sent_at;
+        s->fl_bytes -= s->fl[s->fl_head++].bytes;
+    }
+    /* The round trip of the newest batch acknowledged, when a real ack
+     * (not a go-back) dropped it: a receiver slowed by a long commit acks
+     * later than resend_ms, and a timeout under it would send it the
+     * whole window again on each of its commits. The timeout follows it:
+     * three smoothed round trips, never below resend_ms (TCP's RTO, in
+     * short). */
+    if (sent_at >= 0 && upto != UINT64_MAX) {
+        int64_t rtt = now_ms() - sent_at;
+        s->srtt_ms = s->srtt_ms ? (7 * s->srtt_ms + rtt) / 8 : rtt;
+    }
+    if (s->fl_head == s->fl_n)
+        s->fl_head = s->fl_n = s->fl_bytes = 0;
+}
+
+static int inflight_push(link_sender_t *s, uint64_t last, size_t bytes)
+{
+    if (s->fl_head > 0 && s->fl_n == s->fl_cap) { /* reuse the room of acknowledged ones */
+        memmove(s->fl, s->fl + s->fl_head, (s->fl_n - s->fl_head) * sizeof *s->fl);
+        s->fl_n -= s->fl_head;
+        s->fl_head = 0;
+    }
+    if (grow((void **)&s->fl, &s->fl_cap, s->fl_n + 1, sizeof *s->fl) < 0)
+        return -1;
+    s->fl[s->fl_n++] = (struct inflight){last, bytes, now_ms()};
+    s->fl_bytes += bytes;
+    return 0;
+}
+
 static void go_back(link_sender_t *s, const char *why)
 {
     log_debug("link: resending from %llu (%s)", (unsigned long long)s->acked + 1, why);
+    inflight_drop(s, UINT64_MAX);
     s->sent_upto = s->acked;
     s->rewound_at = s->acked;
     s->last_progress = now_ms();
@@ -185,15 +239,21 @@ int link_sender_pump(link_sender_t *s)
      * here rather than waiting for the next ack. */
     if (s->acked > outbox_acked(s->ob) && outbox_ack(s->ob, s->acked) < 0)
         return -1;
-    if (s->sent_upto > s->acked && now_ms() - s->last_progress >= s->o.resend_ms)
+    if (s->sent_upto > s->acked && now_ms() - s->last_progress >= s->resend_wait_ms) {
         go_back(s, "no acknowledgement in time");
-    while (s->sent_upto - s->acked < (uint64_t)s->o.window) {
+        if (s->resend_wait_ms < RESEND_BACKOFF_MAX * s->o.resend_ms)
+            s->resend_wait_ms *= 2;
+    }
+    while (s->sent_upto - s->acked < (uint64_t)s->o.window && s->fl_bytes < s->o.window_bytes) {
         size_t room = (size_t)((uint64_t)s->o.window - (s->sent_upto - s->acked));
         size_t max_items = (size_t)s->o.batch_items < room ? (size_t)s->o.batch_items : room;
+        size_t room_bytes = s->o.window_bytes - s->fl_bytes;
         s->nitems = 0;
         s->data_len = 0;
         s->collect_failed = 0;
-        int n = outbox_read(s->ob, s->sent_upto, max_items, s->o.batch_bytes, collect, s);
+        /* at least one item is read whatever its size (outbox_read) */
+        int n = outbox_read(s->ob, s->sent_upto, max_items,
+                            s->o.batch_bytes < room_bytes ? s->o.batch_bytes : room_bytes, collect, s);
         if (n < 0 || s->collect_failed)
             return -1;
         if (s->nitems == 0) {
@@ -212,6 +272,8 @@ int link_sender_pump(link_sender_t *s)
         if (s->sent_upto == s->acked)
             s->last_progress = now_ms();
         s->sent_upto = s->items[s->nitems - 1].seq;
+        if (inflight_push(s, s->sent_upto, s->data_len) < 0)
+            return -1;
     }
     return 0;
 }
@@ -294,6 +356,7 @@ static void handle_ack(link_sender_t *s, const void *buf, size_t len)
                                      "numbered: restored from an older copy?") < 0)
             goto out;
         s->acked = s->sent_upto = outbox_acked(s->ob);
+        inflight_drop(s, UINT64_MAX);
         s->rewound_at = UINT64_MAX;
         s->last_heard = 0; /* probe the new stream at once */
         goto out;
@@ -305,6 +368,10 @@ static void handle_ack(link_sender_t *s, const void *buf, size_t len)
     if (acked > s->acked) {
         s->acked = acked;
         s->last_progress = now_ms();
+        inflight_drop(s, acked);
+        int64_t rto = 3 * s->srtt_ms;
+        int64_t cap = (int64_t)RESEND_BACKOFF_MAX * s->o.resend_ms;
+        s->resend_wait_ms = (int)(rto < s->o.resend_ms ? s->o.resend_ms : rto > cap ? cap : rto);
         /* The receiver may hold more than we sent (we restarted with an ack
          * that was never stored): carry on after what it holds. */
         if (s->sent_upto < s->acked)

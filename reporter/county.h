@@ -31,6 +31,11 @@
 
 typedef struct county county_t;
 
+/* What a forwarding reporter's sender keeps unacknowledged at most
+ * (link_options.window_bytes): a city's or province's queues hold what
+ * each of its 5-20 children has in flight (bench/tiers.sh). */
+#define COUNTY_UPSTREAM_WINDOW_BYTES (1u << 20)
+
 /* db borrowed. Creates the tables if absent. 0 or -1. */
 int county_new(sqlite3 *db, county_t **out);
 void county_destroy(county_t **c);

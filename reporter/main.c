@@ -300,8 +300,10 @@ static int serve(const struct opts *o)
         goto out;
     /* Forwarding: every applied batch is queued in this database's outbox in
      * the receiver's transaction (county.c), and sent on like a township's. */
+    struct link_options up_opts = o->link;
+    up_opts.window_bytes = COUNTY_UPSTREAM_WINDOW_BYTES;
     if (o->upstream && (outbox_new(db, &ob) < 0 || county_set_upstream(county, ob) < 0 ||
-                        link_sender_new(zctx, o->upstream, ob, o->code, &o->link, &up) < 0))
+                        link_sender_new(zctx, o->upstream, ob, o->code, &up_opts, &up) < 0))
         goto out;
     if (o->http && http_start(o->http, o->http_public, o->db, 5, &o->fopt, &http) < 0)
         goto out;

@@ -6,8 +6,9 @@
 # figures, every ingest and catch-up run delivers exactly once and has the
 # baseline 2 run made just before it, the product's reports give the naive
 # GROUP BY's figures, the MQTT and JetStream peers' arrivals are counted,
-# and both SIGKILL experiments (JetStream consumer, our aggregator) end
-# with every event stored once.
+# both SIGKILL experiments (JetStream consumer, our aggregator) end
+# with every event stored once, and the tree (figure 9, TIERS_SMALL) gives
+# its figures with the province equal to the independent sum.
 source "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # built by `make test` (and `make asan`, with its flags) beside the programs
@@ -29,7 +30,9 @@ median() { jq -r --arg id "$1" '.figures[] | select(.id == $id) | .value.median 
 measured() { jq -e --arg id "$1" '[.figures[] | select(.id == $id and .value.median > 0)] | length == 1' "$R" >/dev/null; }
 for id in zmq_raw zmq_raw_curve sqlite_raw sqlite_raw_shuffled pb_encode pb_decode pb_codec_decode \
     ingest ingest_hwm_aggregator catchup catchup_hwm_collector latency_p99 \
-    report_township_10000 report_county_10000 mqtt nats ingest_vs_nats; do
+    report_township_10000 report_county_10000 mqtt nats ingest_vs_nats \
+    tiers_ingest_county tiers_ingest_city tiers_ingest_province tiers_hwm_max tiers_disk_province \
+    tiers_catchup tiers_report_text tiers_report_json; do
     check "figure $id measured ($(median "$id"))" measured "$id"
 done
 check_eq "ingest: the run delivered exactly once" true \
@@ -57,5 +60,7 @@ check_eq "SIGKILL of the JetStream consumer: nothing missing, nothing stored twi
     "$(jq -s '[.[] | select(.fig == "nats_kill") | .missing == 0 and .stored_twice == 0] | (length > 0 and all)' "$RUNS")"
 check_eq "SIGKILL of our aggregator: exactly once (ledger, quarantine, rollups = recount)" true \
     "$(jq -s '[.[] | select(.fig == "ours_kill") | .exactly_once] | (length > 0 and all)' "$RUNS")"
+check_eq "tiers: the province equals the independent sum (figure 9)" PASS \
+    "$(jq -r '.figures[] | select(.id == "tiers_sum") | .status' "$R")"
 check "the table names the machine" grep -q "^shibao bench: [0-9]* cores" "$T/bench.log"
 finish
