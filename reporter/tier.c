@@ -15,11 +15,20 @@ int tier_parse(const char *s)
 
 int tier_count(const struct figures *towns, int n, int prefix)
 {
-    int k = 0;
+    /* Townships come sorted by code (figures_all_townships): a prefix is
+     * new when it differs from the one before, one pass. Comparing each
+     * with every earlier one was 1.1 million strncmp for a province's 1,500
+     * (15 % of its report); unsorted input still gets that answer. */
+    int k = 0, sorted = 1;
+    for (int i = 1; i < n && sorted; i++)
+        sorted = strcmp(towns[i - 1].township, towns[i].township) <= 0;
     for (int i = 0; i < n; i++) {
         int seen = 0;
-        for (int j = 0; j < i && !seen; j++)
-            seen = strncmp(towns[i].township, towns[j].township, (size_t)prefix) == 0;
+        if (sorted)
+            seen = i > 0 && strncmp(towns[i].township, towns[i - 1].township, (size_t)prefix) == 0;
+        else
+            for (int j = 0; j < i && !seen; j++)
+                seen = strncmp(towns[i].township, towns[j].township, (size_t)prefix) == 0;
         k += !seen;
     }
     return k;

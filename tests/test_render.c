@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "tier.h"
 
 #define SEED_REL "reporter/templates/township-half-year.txt"
 #define NR "（未上报）"
@@ -696,6 +697,29 @@ static void test_county_status(void **state)
     free(o.buf);
 }
 
+/* The divisions a county-level report counts: distinct code prefixes, in
+ * one pass over sorted townships, and the same answer unsorted. */
+static void test_tier_count(void **state)
+{
+    (void)state;
+    static const char *const codes[] = {"420102001", "420102002", "420103001",
+                                        "420201001", "420201002", "430101001"};
+    struct figures t[6], u[6];
+    for (int i = 0; i < 6; i++) {
+        memset(&t[i], 0, sizeof t[i]);
+        snprintf(t[i].township, sizeof t[i].township, "%s", codes[i]);
+        u[5 - i] = t[i];
+    }
+    assert_int_equal(tier_count(t, 6, 4), 3); /* 4201 4202 4301 */
+    assert_int_equal(tier_count(t, 6, 6), 4); /* 420102 420103 420201 430101 */
+    assert_int_equal(tier_count(u, 6, 4), 3);
+    assert_int_equal(tier_count(u, 6, 6), 4);
+    assert_int_equal(tier_count(t, 0, 6), 0);
+    assert_int_equal(tier_guess(t, 6), TIER_PROVINCE);
+    assert_int_equal(tier_guess(t, 2), TIER_COUNTY);
+    assert_int_equal(tier_guess(t, 3), TIER_CITY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -713,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_text_status),
         cmocka_unit_test(test_md_csv_json_status),
         cmocka_unit_test(test_county_status),
+        cmocka_unit_test(test_tier_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
