@@ -51,7 +51,6 @@ VILLAGES=8
 TOWN=420102001
 RESULTS=$OUT/runs.jsonl
 LOG=$OUT/logs
-PIDS=()
 
 for p in shibao-collector shibao-aggregator shibao-reporter; do
     [ -x "$BIN/$p" ] || { echo "bench: $BIN/$p missing (make BUILD=$BUILD all)"; exit 1; }
@@ -64,18 +63,7 @@ for t in jq sqlite3 ss; do
 done
 
 # ------------------------------------------------------------------ processes
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null
-    done
-    wait 2>/dev/null
-    PIDS=()
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+source "$ROOT/bench/procs.sh"
 
 start() { # LOGNAME CMD...: background, by PID; sets LAST_PID
     local name=$1; shift
@@ -93,13 +81,6 @@ start_out() { # OUTFILE LOGNAME CMD...: background, stdout to OUTFILE; sets LAST
     PIDS+=("$LAST_PID")
 }
 
-kill9() { # PID: SIGKILL one of ours, reap it, forget it
-    local p=$1 keep=() q
-    kill -KILL "$p" 2>/dev/null
-    wait "$p" 2>/dev/null
-    for q in "${PIDS[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
-    PIDS=("${keep[@]}")
-}
 
 # A port below the kernel's range for outgoing connections (32768 up by
 # default) that no socket uses: one picked from 20000-49999 was once taken

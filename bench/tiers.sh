@@ -55,22 +55,10 @@ for p in "$BIN/shibao-reporter" "$BB/tiers_load"; do
     [ -x "$p" ] || { echo "tiers: $p missing (make BUILD=$BUILD all $BUILD/bench/tiers_load)"; exit 1; }
 done
 
-PIDS=()
-cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do
-        for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null
-    done
-    wait 2>/dev/null
-    PIDS=()
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+PROCS_GRACE=100
+source "$(dirname "$0")/procs.sh"
 say() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { say "tiers: $*"; exit 1; }
-forget() { local keep=() q; for q in "${PIDS[@]}"; do [ "$q" = "$1" ] || keep+=("$q"); done; PIDS=("${keep[@]}"); }
 hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 now() { echo "$EPOCHREALTIME"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
@@ -206,7 +194,7 @@ say "province == independent sum after weeks 1-$WEEKS_FIRST: $SUMS1 (the compari
 # ------------------------------------------------------------------ a county offline for a week
 OFF=${COUNTIES[0]}
 say "county $OFF killed; week 26 queued in every township"
-kill -KILL "${PID_OF[county-$OFF]}"; wait "${PID_OF[county-$OFF]}" 2>/dev/null; forget "${PID_OF[county-$OFF]}"
+kill9 "${PID_OF[county-$OFF]}"
 PUT2=$("$BB/tiers_load" put "${GEN[@]}" --weeks 26-26 --expect "$OUT/expected-26.txt") || die "put week 26"
 ITEMS2=$(jq .items <<<"$PUT2"); FIGS2=$(jq .figures <<<"$PUT2")
 OFF_ITEMS=$(jq --arg c "$OFF" '.items_by_county[$c]' <<<"$PUT2")

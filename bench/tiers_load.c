@@ -305,7 +305,7 @@ static int queue_week(struct town *t, int w, outbox_t *ob, struct put_stats *st,
     char pkeys[MAX_VILLAGES + 3][48], pvals[MAX_VILLAGES + 3][64];
     size_t n = 0, np = 0;
     for (int m = 0; m < MONTHS; m++)
-        snprintf(months[m], sizeof months[m], "2026-%02d", m + 1);
+        snprintf(months[m], sizeof months[m], "2026-%02u", (unsigned)(m + 1) % 100u);
     for (int v = 0; v < t->villages; v++) {
         snprintf(villages[v], sizeof villages[v], "%.9s%03u", t->code, (unsigned)(v + 1) % 1000u);
         for (int m = 0; m < MONTHS; m++)
