@@ -219,11 +219,36 @@ prefill() {
     done <"$files"
 }
 
+# outbox_total DIR VILLAGE...: the items waiting in the villages' outboxes in DIR
+outbox_total() {
+    local d=$1 v n total=0
+    shift
+    for v in "$@"; do
+        n=$(sqlite3 "$d/$v.db" "SELECT count(*) FROM outbox")
+        total=$((total + n))
+    done
+    echo "$total"
+}
+
+# start_collectors NAME DIR PORT VILLAGE...: each village's collector on its
+# outbox in DIR, sending to the aggregator on PORT; their PIDs in COLLECTORS
+start_collectors() {
+    local name=$1 d=$2 port=$3 v
+    shift 3
+    COLLECTORS=()
+    for v in "$@"; do
+        col_sec "$v"
+        start "$name-$v" "$BIN/shibao-collector" run --outbox "$d/$v.db" --village "$v" \
+            --connect "tcp://127.0.0.1:$port" "${COL_SEC[@]}"
+        COLLECTORS+=("$LAST_PID")
+    done
+}
+
 # deliver NAME PREDIR VILLAGE...: one timed delivery of pre-filled outboxes to
 # a fresh aggregator (no upstream); records rate, peak memory, exactly-once.
 deliver() {
     local fig=$1 run=$2 pre=$3; shift 3
-    local d=$OUT/run/$fig-$run port agg t0 res t1 v n hwm_c=0 h pids=()
+    local d=$OUT/run/$fig-$run port agg t0 res t1 hwm_c=0 h p
     rm -rf "$d" && mkdir -p "$d"
     cp "$pre"/*.db "$d/"
     cp "$(town_template)" "$d/town.db"
@@ -232,22 +257,14 @@ deliver() {
         --listen "tcp://127.0.0.1:$port" "${AGG_SEC[@]}"
     agg=$LAST_PID
     wait_listening "$port" "$agg" || { echo "bench: the aggregator did not start (log $LOG)"; return 1; }
-    local expect=0
-    for v in "$@"; do
-        n=$(sqlite3 "$d/$v.db" "SELECT count(*) FROM outbox")
-        expect=$((expect + n))
-    done
+    local expect
+    expect=$(outbox_total "$d" "$@")
     t0=$EPOCHREALTIME
-    for v in "$@"; do
-        col_sec "$v"
-        start "$fig-$run-$v" "$BIN/shibao-collector" run --outbox "$d/$v.db" --village "$v" \
-            --connect "tcp://127.0.0.1:$port" "${COL_SEC[@]}"
-        pids+=("$LAST_PID")
-    done
+    start_collectors "$fig-$run" "$d" "$port" "$@"
     res=$("$BB/db_wait" --db "$d/town.db" --sql "SELECT coalesce(sum(seq), 0) FROM link_streams" \
         --target "$expect" --timeout 600)
     t1=$(jq -r .wall <<<"$res")
-    for p in "${pids[@]}"; do h=$(hwm_kib "$p"); [ "${h:-0}" -gt "$hwm_c" ] && hwm_c=$h; done
+    for p in "${COLLECTORS[@]}"; do h=$(hwm_kib "$p"); [ "${h:-0}" -gt "$hwm_c" ] && hwm_c=$h; done
     local hwm_a
     hwm_a=$(hwm_kib "$agg")
     stop_all
@@ -561,7 +578,7 @@ nats_kill() { # RUN: the consumer SIGKILLed once half the events are stored, sta
 }
 
 ours_kill() { # RUN: the ingest run with the aggregator SIGKILLed once half the events are stored, started again
-    local r=$1 d=$OUT/run/ours-kill-$1 port mport agg v n expect=0 res res2 at tk t0 dups j verify pids=()
+    local r=$1 d=$OUT/run/ours-kill-$1 port mport agg expect res res2 at tk t0 dups j verify
     rm -rf "$d" && mkdir -p "$d"
     cp "$OUT/run/ingest-pre"/*.db "$d/"
     cp "$(town_template)" "$d/town.db"
@@ -573,16 +590,9 @@ ours_kill() { # RUN: the ingest run with the aggregator SIGKILLed once half the 
     start "ours-kill-$r-aggregator" "${agg_cmd[@]}"
     agg=$LAST_PID
     wait_listening "$port" "$agg" || { echo "bench: the aggregator did not start (log $LOG)"; return 1; }
-    for v in "${VILL[@]}"; do
-        n=$(sqlite3 "$d/$v.db" "SELECT count(*) FROM outbox")
-        expect=$((expect + n))
-    done
+    expect=$(outbox_total "$d" "${VILL[@]}")
     t0=$EPOCHREALTIME
-    for v in "${VILL[@]}"; do
-        col_sec "$v"
-        start "ours-kill-$r-$v" "$BIN/shibao-collector" run --outbox "$d/$v.db" --village "$v" \
-            --connect "tcp://127.0.0.1:$port" "${COL_SEC[@]}"
-    done
+    start_collectors "ours-kill-$r" "$d" "$port" "${VILL[@]}"
     res=$("$BB/db_wait" --db "$d/town.db" --sql "SELECT coalesce(sum(seq), 0) FROM link_streams" \
         --target $((expect / 2)) --timeout 600)
     kill9 "$agg"
