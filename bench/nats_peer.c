@@ -416,7 +416,8 @@ static int do_check(const char *events, const char *dbpath, int ledger)
     if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
         bench_die(PROG, "cannot open the database");
     sqlite3_stmt *q = NULL;
-    const char *sql = ledger ? "SELECT count(*) FROM ledger WHERE village = ?2 AND event_id = ?1"
+    /* shibao's ledger_rows: keyed by the village's code followed by the id */
+    const char *sql = ledger ? "SELECT count(*) FROM ledger_rows WHERE key = ?2 || ?1"
                              : "SELECT count(*) FROM events WHERE event_id = ?1 AND village = ?2";
     if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
         bench_die(PROG, sqlite3_errmsg(db));
@@ -439,7 +440,7 @@ static int do_check(const char *events, const char *dbpath, int ledger)
     }
     sqlite3_finalize(q);
     long rows = count_rows(db, ledger ? "SELECT count(*) FROM ledger" : "SELECT count(*) FROM events");
-    long distinct = count_rows(db, ledger ? "SELECT count(*) FROM (SELECT DISTINCT village, event_id FROM ledger)"
+    long distinct = count_rows(db, ledger ? "SELECT count(DISTINCT key) FROM ledger_rows"
                                           : "SELECT count(DISTINCT event_id) FROM events");
     sqlite3_close(db);
     /* rows that are no event sent, and rows beyond one per event */

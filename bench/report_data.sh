@@ -217,10 +217,10 @@ town() {
 PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;
 ATTACH '$OUT/naive-town.db' AS n;
 BEGIN;
-INSERT INTO ledger(event_id, village, occurred_on, body, payload, stream, seq, received_at)
-SELECT event_id, village, occurred_on, body, randomblob(80),
+INSERT INTO ledger_rows(key, occurred_on, body, payload, stream, seq, received_at)
+SELECT village || event_id, occurred_on, body, randomblob(80),
        CAST(substr(village, 10) AS INTEGER), rowid, 1700000000
-FROM n.events ORDER BY event_id;
+FROM n.events ORDER BY village, event_id;
 $ROLLUP_SQL
 COMMIT;
 PRAGMA journal_mode=WAL;

@@ -7,10 +7,12 @@
  * to its events. A county's database has none.
  *
  * Tables, owned here (no other module writes SQL against them):
- *   ledger(event_id, village, occurred_on, body, payload, stream, seq,
- *   received_at), primary key (village, event_id): an event is the same
- *   event only from the same village, and a village's rows are one range of
- *   the key, appended at its end as its ids grow with time;
+ *   ledger_rows(key, occurred_on, body, payload, stream, seq, received_at),
+ *   key = the village's 12 digits followed by the event id: an event is the
+ *   same event only from the same village, and a village's rows are one
+ *   range of the key, appended at its end as its ids grow with time;
+ *   the view ledger(village, event_id, occurred_on, body, payload, stream,
+ *   seq, received_at) shows them as separate columns, for reading;
  *   ledger_streams(id, stream): the delivery streams' names, by small id;
  *   quarantine(id, received_at, origin, stream, seq, event_id, reason,
  *   payload): refused events, at most 64 KiB of each payload;
@@ -31,9 +33,10 @@
 
 typedef struct ledger ledger_t;
 
-/* Creates the tables if absent. A ledger keyed by event_id alone (made by
- * an older version) is copied once into the current table, in its own
- * transaction. 0 or -1 (logged). */
+/* Creates the tables if absent. A ledger table made by an older version
+ * (keyed by (village, event_id), or by event_id alone) is copied once into
+ * the current table, in its own transaction. The readers below also read
+ * such a table where nothing has copied it yet. 0 or -1 (logged). */
 int ledger_create(sqlite3 *db);
 
 /* Prepares the statements on db (borrowed); the tables must exist. 0 or

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One owner per table (issue 15; docs/ARCHITECTURE.md "Who owns which
-# table"): every table the product creates is listed below with the one
+# table"): every table (or view) the product creates is listed below with the one
 # module that owns it, and no other product source (common/ collector/
 # aggregator/ reporter/ sim/) writes SQL naming it. The others go through
 # the owner's functions. tests/ and bench/ may inspect tables directly.
@@ -12,7 +12,7 @@
 # (a trigger's or an index's table), RENAME TO, and the further tables of a
 # comma list after FROM or JOIN. It fails, with file:line, on
 #  - SQL naming a listed table outside its owner(s);
-#  - a CREATE TABLE (or RENAME TO) of a table not in the list;
+#  - a CREATE TABLE or VIEW (or RENAME TO) of a table not in the list;
 #  - a listed table that its owner never creates (a stale list).
 # It is shown to catch a planted reach-in (a multi-line literal), an
 # unlisted CREATE TABLE and a table named second in a lower-case FROM list, in a copy
@@ -24,7 +24,8 @@ cd "$(dirname "$0")/.."
 # table                  owner file(s)
 OWNERS='
 ledger                   common/ledger.c
-ledger_unkeyed           common/ledger.c
+ledger_rows              common/ledger.c
+ledger_old               common/ledger.c
 ledger_streams           common/ledger.c
 quarantine               common/ledger.c
 corrections              common/ledger.c
@@ -78,7 +79,7 @@ ALIAS = r"(?:\s+(?:AS\s+)?[A-Za-z_]\w*)?"
 NAMED = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ON|RENAME\s+TO)\s+"
                    r"(?:IF\s+(?:NOT\s+)?EXISTS\s+)?" + NAME, re.I)
 MORE = re.compile(r"\s*,\s*" + NAME + ALIAS, re.I)
-CREATED = re.compile(r"\b(?:CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+CREATED = re.compile(r"\b(?:CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
                      r"|RENAME\s+TO\s+)" + NAME, re.I)
 
 def names(text):

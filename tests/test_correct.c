@@ -460,8 +460,8 @@ static void test_register_rule_after_a_retraction(void **state)
     assert_int_equal(put(&t, retraction(&b, ID(e6), V1, "2022-03-01", ID(e4), "登记错了"), NULL, 0), 0);
     /* the other village's registration a minute before the rest (the
      * check compares arrival times, seconds) */
-    assert_int_equal(db_exec(t.db, "UPDATE ledger SET received_at = received_at - 60"
-                                   " WHERE event_id = '" ID(e3) "'"), 0);
+    assert_int_equal(db_exec(t.db, "UPDATE ledger_rows SET received_at = received_at - 60"
+                                   " WHERE key = '" V2 ID(e3) "'"), 0);
     assert_int_equal(at(&t, STOCK_GROCERY, "2022-06"), 1);
     assert_int_equal(verify_township(t.db, TOWN), 0);
     town_close(&t);

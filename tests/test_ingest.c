@@ -225,8 +225,8 @@ static void test_verify_checks_register_rule(void **state)
     assert_int_equal(reg_why(f, ID(01), V1, "2022-01-10", "op1", 1, why, sizeof why), 0);
     assert_int_equal(verify_township(f->db, TOWN), 0);
     assert_int_equal(db_exec(f->db,
-                             "INSERT INTO ledger SELECT event_id, '" V2 "', '2022-02-01', body, payload,"
-                             " stream, seq, received_at + 1 FROM ledger;"
+                             "INSERT INTO ledger_rows SELECT '" V2 "' || substr(key, 13), '2022-02-01',"
+                             " body, payload, stream, seq, received_at + 1 FROM ledger_rows;"
                              "INSERT INTO entity_events VALUES ('op:op1', '2022-02-01', '"
                              ID(01) "', '" V2 "', NULL);"),
                      0);
@@ -281,9 +281,9 @@ static void test_old_shared_operators_recounted(void **state)
     assert_int_equal(village_stock(f, V1, "stock.reg.GROCERY_STORE", "2022-06"), 2);
 }
 
-static long long pk_of(struct fx *f, const char *table)
+static long long pk_of(struct fx *f, const char *table, const char *column)
 {
-    return q(f, "SELECT pk FROM pragma_table_info(?1) WHERE name = 'village'", table, NULL);
+    return q(f, "SELECT pk FROM pragma_table_info(?1) WHERE name = ?2", table, column);
 }
 
 /* A database from before the ledger and the stock entities were keyed by
@@ -299,28 +299,29 @@ static void test_old_keys_migrated(void **state)
     assert_int_equal(
         db_exec(f->db,
                 "BEGIN;"
-                "ALTER TABLE ledger RENAME TO l; ALTER TABLE entity_events RENAME TO e;"
+                "DROP VIEW ledger; ALTER TABLE ledger_rows RENAME TO l;"
+                "ALTER TABLE entity_events RENAME TO e;"
                 "CREATE TABLE ledger (event_id TEXT PRIMARY KEY, village TEXT NOT NULL,"
                 " occurred_on TEXT NOT NULL, body TEXT NOT NULL, payload BLOB NOT NULL,"
                 " stream INTEGER, seq INTEGER, received_at INTEGER NOT NULL) WITHOUT ROWID;"
                 "CREATE TABLE entity_events (entity TEXT NOT NULL, occurred_on TEXT NOT NULL,"
                 " event_id TEXT NOT NULL, village TEXT NOT NULL, metric TEXT,"
                 " PRIMARY KEY (entity, occurred_on, event_id)) WITHOUT ROWID;"
-                "INSERT INTO ledger SELECT event_id, village, occurred_on, body, payload, stream,"
-                " seq, received_at FROM l;"
+                "INSERT INTO ledger SELECT substr(key, 13), substr(key, 1, 12), occurred_on, body,"
+                " payload, stream, seq, received_at FROM l;"
                 "INSERT INTO entity_events SELECT entity, occurred_on, event_id, village, metric FROM e;"
                 "DROP TABLE l; DROP TABLE e; COMMIT;"),
         0);
-    assert_int_equal(pk_of(f, "ledger"), 0);
+    assert_int_equal(pk_of(f, "ledger", "village"), 0);
     long long sum = q(f, "SELECT sum(length(payload)) + sum(received_at) FROM ledger", NULL, NULL);
 
     assert_int_equal(ingest_new(f->db, TOWN, f->ob, &f->ing), 0);
-    assert_int_equal(pk_of(f, "ledger"), 1);
-    assert_int_equal(pk_of(f, "entity_events"), 4);
+    assert_int_equal(pk_of(f, "ledger_rows", "key"), 1);
+    assert_int_equal(pk_of(f, "entity_events", "village"), 4);
     assert_int_equal(q(f, "SELECT count(*) FROM ledger WHERE village = ?1 AND event_id = ?2", V1, ID(05)), 1);
     assert_int_equal(q(f, "SELECT sum(length(payload)) + sum(received_at) FROM ledger", NULL, NULL), sum);
     assert_int_equal(q(f, "SELECT count(*) FROM entity_events", NULL, NULL), 1);
-    assert_int_equal(q(f, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%unkeyed%'", NULL, NULL), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%unkeyed%' OR name = 'ledger_old'", NULL, NULL), 0);
     assert_int_equal(verify_township(f->db, TOWN), 0);
 
     assert_int_equal(reg(f, ID(05), V2, "2022-01-10", "op1", 10, 1), 0); /* another village's */

@@ -215,7 +215,7 @@ static void test_received_since(void **state)
     assert_int_equal(put(f, V1, ID(01), "2022-01-10", "inspection", "s"), 0);
     assert_int_equal(put(f, V1, ID(02), "2022-01-10", "inspection", "s"), 0);
     assert_int_equal(put(f, V2, ID(03), "2022-01-10", "inspection", "s"), 0);
-    assert_int_equal(db_exec(f->db, "UPDATE ledger SET received_at = 1000 WHERE event_id = '" ID(01) "'"), 0);
+    assert_int_equal(db_exec(f->db, "UPDATE ledger_rows SET received_at = 1000 WHERE key = '" V1 ID(01) "'"), 0);
     long n = -1;
     assert_int_equal(ledger_received_since(f->l, V1, 2000, &n), 0);
     assert_int_equal(n, 1);
@@ -223,25 +223,71 @@ static void test_received_since(void **state)
     assert_int_equal(n, 2);
 }
 
-/* A ledger keyed by event_id alone (an older version's) is copied once
- * into the current table, keyed by (village, event_id). */
+/* The ledger tables of the older versions, each with the same rows. */
+static const char *const OLD_LEDGERS[] = {
+    /* keyed by event_id alone */
+    "CREATE TABLE ledger (event_id TEXT PRIMARY KEY, village TEXT NOT NULL,"
+    " occurred_on TEXT NOT NULL, body TEXT NOT NULL, payload BLOB NOT NULL,"
+    " stream INTEGER, seq INTEGER, received_at INTEGER NOT NULL) WITHOUT ROWID;",
+    /* keyed by (village, event_id), two columns */
+    "CREATE TABLE ledger (event_id TEXT NOT NULL, village TEXT NOT NULL, occurred_on TEXT NOT NULL,"
+    " body TEXT NOT NULL, payload BLOB NOT NULL, stream INTEGER, seq INTEGER,"
+    " received_at INTEGER NOT NULL, PRIMARY KEY (village, event_id)) WITHOUT ROWID;",
+};
+
+static const char OLD_ROWS[] =
+    "INSERT INTO ledger VALUES ('" ID(02) "', '" V2 "', '2022-01-11', 'registration', x'01', NULL, 2, 6);"
+    "INSERT INTO ledger VALUES ('" ID(01) "', '" V1 "', '2022-01-10', 'inspection', x'00', NULL, 1, 5);";
+
+static int count_rows_cb(void *arg, const struct ledger_row *r)
+{
+    (void)r;
+    ++*(int *)arg;
+    return 0;
+}
+
+/* A ledger table an older version made is read as it is by the readers
+ * (a reporter opening a township's file before its aggregator was
+ * upgraded), and copied once into the current table when the ledger is
+ * opened for writing: the same rows, the same answers, and from then on
+ * the same id from a second village is that village's event. */
 static void test_old_key_migrated(void **state)
 {
     struct fx *f = *state;
-    assert_int_equal(db_exec(f->db,
-                             "CREATE TABLE ledger (event_id TEXT PRIMARY KEY, village TEXT NOT NULL,"
-                             " occurred_on TEXT NOT NULL, body TEXT NOT NULL, payload BLOB NOT NULL,"
-                             " stream INTEGER, seq INTEGER, received_at INTEGER NOT NULL) WITHOUT ROWID;"
-                             "INSERT INTO ledger VALUES ('" ID(01) "', '" V1 "', '2022-01-10',"
-                             " 'inspection', x'00', NULL, 1, 5)"),
-                     0);
-    open_ledger(f);
-    assert_int_equal(q(f, "SELECT pk FROM pragma_table_info('ledger') WHERE name = 'village'"), 1);
-    assert_int_equal(q(f, "SELECT received_at FROM ledger WHERE event_id = '" ID(01) "'"), 5);
-    assert_int_equal(put(f, V2, ID(01), "2022-01-10", "inspection", NULL), 0);
-    ledger_destroy(&f->l);
-    open_ledger(f); /* once */
-    assert_int_equal(q(f, "SELECT count(*) FROM ledger"), 2);
+    for (size_t i = 0; i < sizeof OLD_LEDGERS / sizeof *OLD_LEDGERS; i++) {
+        ledger_destroy(&f->l);
+        assert_int_equal(db_exec(f->db, "DROP VIEW IF EXISTS ledger; DROP TABLE IF EXISTS ledger_rows;"
+                                        "DROP TABLE IF EXISTS ledger"), 0);
+        assert_int_equal(db_exec(f->db, OLD_LEDGERS[i]), 0);
+        assert_int_equal(db_exec(f->db, OLD_ROWS), 0);
+        int n = 0;
+        assert_int_equal(ledger_exists(f->db), 1);
+        assert_int_equal(ledger_replay(f->db, count_rows_cb, &n), 0);
+        assert_int_equal(n, 2);
+        n = 0;
+        assert_int_equal(ledger_each(f->db, "420102001", "inspection", NULL, "2022-12-31",
+                                     count_rows_cb, &n), 0);
+        assert_int_equal(n, 1);
+
+        open_ledger(f);
+        assert_int_equal(q(f, "SELECT pk FROM pragma_table_info('ledger_rows') WHERE name = 'key'"), 1);
+        assert_int_equal(q(f, "SELECT type = 'view' FROM sqlite_master WHERE name = 'ledger'"), 1);
+        assert_int_equal(q(f, "SELECT received_at FROM ledger WHERE village = '" V1 "'"
+                              " AND event_id = '" ID(01) "'"), 5);
+        assert_int_equal(q(f, "SELECT seq FROM ledger WHERE village = '" V2 "'"
+                              " AND event_id = '" ID(02) "' AND body = 'registration'"
+                              " AND occurred_on = '2022-01-11' AND payload = x'01'"), 2);
+        assert_int_equal(put(f, V2, ID(01), "2022-01-10", "inspection", NULL), 0);
+        assert_int_equal(put(f, V1, ID(01), "2022-01-10", "inspection", NULL), 1); /* a resend */
+        ledger_destroy(&f->l);
+        open_ledger(f); /* once */
+        assert_int_equal(q(f, "SELECT count(*) FROM ledger"), 3);
+        assert_int_equal(q(f, "SELECT count(*) FROM sqlite_master WHERE name = 'ledger_old'"), 0);
+        n = 0;
+        assert_int_equal(ledger_each(f->db, "420102001", "inspection", NULL, "2022-12-31",
+                                     count_rows_cb, &n), 0);
+        assert_int_equal(n, 2);
+    }
 }
 
 int main(void)
