@@ -136,6 +136,8 @@ static int migrate(sqlite3 *db)
     int old = has(db, "table", "ledger");
     if (old <= 0)
         return old;
+    /* the copy needs free disk about the ledger's size for a moment; the
+     * old pages are then free pages of the file, reused as it grows */
     log_info("ledger: storing the ledger in its current table (once; the rows are copied)");
     if (db_begin(db) < 0)
         return -1;
@@ -153,6 +155,17 @@ static int migrate(sqlite3 *db)
 
 int ledger_create(sqlite3 *db) { return migrate(db) < 0 || db_exec(db, SCHEMA) < 0 ? -1 : 0; }
 
+/* Prepares *st from sql on first use. 0 or -1 (logged). */
+static int lazy(ledger_t *l, sqlite3_stmt **st, const char *sql)
+{
+    return *st ? 0 : db_prepare(l->db, sql, st);
+}
+
+/* The statements that write the ledger's rows, or read them by key
+ * (ledger_put, ledger_take_back, ledger_payload, ledger_holder), are
+ * prepared on first use: they need the current table, which ledger_create
+ * makes; verify, which only reads through the others, works on a file an
+ * older version made. */
 int ledger_new(sqlite3 *db, ledger_t **out)
 {
     int rc = -1;
@@ -161,21 +174,15 @@ int ledger_new(sqlite3 *db, ledger_t **out)
         goto out;
     l->db = db;
     if (db_prepare(db,
-                   "INSERT INTO ledger_rows(key, occurred_on, body, payload, stream, seq,"
-                   " received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
-                   &l->ins_ledger) < 0 ||
-        db_prepare(db, "DELETE FROM ledger_rows WHERE key = ?1", &l->del_ledger) < 0 ||
-        db_prepare(db,
                    "INSERT INTO quarantine(received_at, origin, stream, seq, event_id, reason,"
                    " payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                    &l->ins_quarantine) < 0 ||
         db_prepare(db, "SELECT id FROM ledger_streams WHERE stream = ?1", &l->get_stream) < 0 ||
         db_prepare(db, "INSERT INTO ledger_streams(stream) VALUES (?1)", &l->ins_stream) < 0 ||
         /* a village's rows are one range of the primary key */
-        db_prepare(db, "SELECT count(*) FROM ledger_rows WHERE " KEY_RANGE("key", "?1")
-                       " AND received_at >= ?2",
-                   &l->since) < 0 ||
-        db_prepare(db, "SELECT received_at FROM ledger_rows WHERE key = ?1", &l->received) < 0)
+        prepare_rows(db, "SELECT count(*) FROM %s WHERE " KEY_RANGE("key", "?1") " AND received_at >= ?2",
+                     &l->since) < 0 ||
+        prepare_rows(db, "SELECT received_at FROM %s WHERE key = ?1", &l->received) < 0)
         goto out;
     *out = l;
     l = NULL;
@@ -262,6 +269,10 @@ int ledger_put(ledger_t *l, const char *village, const char *event_id, const cha
                const char *body, const uint8_t *payload, size_t len, const char *stream,
                uint64_t seq)
 {
+    if (lazy(l, &l->ins_ledger,
+             "INSERT INTO ledger_rows(key, occurred_on, body, payload, stream, seq, received_at)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING") < 0)
+        return -1;
     sqlite3_int64 sid = stream_id(l, stream);
     sqlite3_stmt *st = l->ins_ledger;
     if (sid < 0 || bind_key(l, st, village, event_id) < 0)
@@ -287,9 +298,10 @@ int ledger_put(ledger_t *l, const char *village, const char *event_id, const cha
 
 int ledger_take_back(ledger_t *l, const char *village, const char *event_id)
 {
-    sqlite3_stmt *st = l->del_ledger;
-    if (bind_key(l, st, village, event_id) < 0)
+    if (lazy(l, &l->del_ledger, "DELETE FROM ledger_rows WHERE key = ?1") < 0 ||
+        bind_key(l, l->del_ledger, village, event_id) < 0)
         return -1;
+    sqlite3_stmt *st = l->del_ledger;
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     if (rc < 0)
         log_error("ledger: %s", sqlite3_errmsg(l->db));
@@ -445,12 +457,6 @@ int ledger_received_at(ledger_t *l, const char *village, const char *event_id, l
 }
 
 /* ------------------------------------------------------------ corrections */
-
-/* Prepares *st from sql on first use. 0 or -1 (logged). */
-static int lazy(ledger_t *l, sqlite3_stmt **st, const char *sql)
-{
-    return *st ? 0 : db_prepare(l->db, sql, st);
-}
 
 static int step_done(ledger_t *l, sqlite3_stmt *st)
 {

@@ -39,7 +39,9 @@ typedef struct ledger ledger_t;
  * such a table where nothing has copied it yet. 0 or -1 (logged). */
 int ledger_create(sqlite3 *db);
 
-/* Prepares the statements on db (borrowed); the tables must exist. 0 or
+/* Prepares the statements on db (borrowed); the tables must exist (an
+ * older version's ledger table is enough for the readers; ledger_put
+ * and the other writers need ledger_create's). 0 or
  * -1 (logged). */
 int ledger_new(sqlite3 *db, ledger_t **out);
 void ledger_destroy(ledger_t **l);
