@@ -25,6 +25,16 @@ static inline double bench_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* CPU time (user + system) of this process so far, s: what a run costs the
+ * machine, which a busy machine cannot give twice; the wall clock swings
+ * with whatever else runs. */
+static inline double bench_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static inline double bench_wall(void)
 {
     struct timespec ts;

@@ -20,6 +20,10 @@
 #   BENCH_RESULTS [bench/results.json]  where the summary goes
 #   BENCH_REUSE [0]             1: keep the generated events and pre-filled outboxes
 #                               of the last run in BENCH_OUT (for A/B runs of two builds)
+#   BENCH_BUSY [0]              N: keep the machine busy for the whole run with N
+#                               processes spinning on the CPU (issue 18's "busy
+#                               machine"; N = the cores: each baseline and product
+#                               run then shares the machine as on a loaded server)
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -74,6 +78,23 @@ start() { # LOGNAME CMD...: background, by PID; sets LAST_PID
 
 stop_all() { cleanup; }
 
+# The spinners of BENCH_BUSY are not children of this shell (a subshell
+# starts each and exits), so cleanup's wait after every run does not wait
+# for them; they are stopped by PID at exit.
+BUSY=${BENCH_BUSY:-0}
+BUSY_PIDS=()
+busy_start() {
+    local i
+    for ((i = 0; i < BUSY; i++)); do
+        BUSY_PIDS+=("$(sh -c 'sh -c "while :; do :; done" >/dev/null 2>&1 & echo $!')")
+    done
+}
+busy_stop() {
+    [ ${#BUSY_PIDS[@]} -gt 0 ] && kill -KILL "${BUSY_PIDS[@]}" 2>/dev/null
+    BUSY_PIDS=()
+}
+trap 'cleanup; busy_stop' EXIT
+
 start_out() { # OUTFILE LOGNAME CMD...: background, stdout to OUTFILE; sets LAST_PID
     local out=$1 name=$2; shift 2
     "$@" >"$out" 2>>"$LOG/$name.log" &
@@ -106,6 +127,16 @@ wait_listening() { # PORT PID: until something listens on PORT (bounded)
 }
 
 hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+CLK_TCK=$(getconf CLK_TCK)
+# cpu_s PID...: the CPU time (user + system, every thread) the processes have
+# used so far, s; read before they are stopped
+cpu_s() {
+    local p t=0
+    for p in "$@"; do
+        t=$((t + $(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13} END {if (NR == 0) print 0}')))
+    done
+    awk -v t="$t" -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", t / hz}'
+}
 
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
 
@@ -265,8 +296,10 @@ deliver() {
         --target "$expect" --timeout 600)
     t1=$(jq -r .wall <<<"$res")
     for p in "${COLLECTORS[@]}"; do h=$(hwm_kib "$p"); [ "${h:-0}" -gt "$hwm_c" ] && hwm_c=$h; done
-    local hwm_a
+    local hwm_a cpu_a cpu_c
     hwm_a=$(hwm_kib "$agg")
+    cpu_a=$(cpu_s "$agg")
+    cpu_c=$(cpu_s "${COLLECTORS[@]}")
     stop_all
     local ledger quarantine dt
     ledger=$(sqlite3 "$d/town.db" "SELECT count(*) FROM ledger")
@@ -274,8 +307,10 @@ deliver() {
     dt=$(secs "$t0" "$t1")
     record "$fig" "$run" "$(jq -nc --argjson e "$expect" --argjson dt "$dt" --argjson l "$ledger" \
         --argjson q "$quarantine" --argjson hc "$hwm_c" --argjson ha "$hwm_a" --argjson ok "$(jq .reached <<<"$res")" \
+        --argjson ca "$cpu_a" --argjson cc "$cpu_c" \
         '{events: $e, seconds: $dt, rate: ($e / $dt), ledger: $l, quarantine: $q,
-          exactly_once: ($ok and $l == $e and $q == 0), hwm_collector_kib: $hc, hwm_aggregator_kib: $ha}')"
+          exactly_once: ($ok and $l == $e and $q == 0), hwm_collector_kib: $hc, hwm_aggregator_kib: $ha,
+          cpu_aggregator_s: $ca, cpu_collectors_s: $cc}')"
     [ -n "${BENCH_KEEP:-}" ] || rm -rf "$d"
 }
 
@@ -656,6 +691,7 @@ tiers() {
 }
 
 # ================================================================== run
+[ "$BUSY" -gt 0 ] && { say "keeping the machine busy: $BUSY processes spinning"; busy_start; }
 for part in $ONLY; do
     case $part in
     baselines | ingest | catchup | latency | report | mqtt | nats | tiers) $part || say "$part: FAILED" ;;
@@ -663,6 +699,7 @@ for part in $ONLY; do
     esac
 done
 cleanup
+busy_stop
 
 # ================================================================== summary
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -682,11 +719,12 @@ MACHINE=$(jq -nc --arg cpu "$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2)
       loadavg_start: $load0, loadavg_end: $load1}')
 CONFIG=$(jq -nc --argjson runs "$RUNS" --argjson events "$EVENTS" --argjson curve "$CURVE" \
     --argjson lat_s "$LAT_SECONDS" --argjson lat_rate "$LAT_RATE" --arg sizes "$REPORT_SIZES" \
-    --argjson mqtt "$MQTT_EVENTS" --argjson nack "$NATS_ACK_WAIT" --argjson secs $(( $(date +%s) - T_START )) \
+    --argjson mqtt "$MQTT_EVENTS" --argjson nack "$NATS_ACK_WAIT" --argjson secs $(( $(date +%s) - T_START )) --argjson busy "$BUSY" \
     --arg curve_in_link "$(grep -q ZMQ_CURVE_SERVER common/link.c && echo yes || echo no)" \
     '{runs: $runs, events: $events, curve: ($curve == 1), curve_in_link_c: $curve_in_link,
       latency_seconds: $lat_s, latency_rate: $lat_rate, report_sizes: ($sizes | split(" ") | map(tonumber)),
-      mqtt_events: $mqtt, nats_events: $events, nats_ack_wait_s: $nack, bench_seconds: $secs}')
+      mqtt_events: $mqtt, nats_events: $events, nats_ack_wait_s: $nack, bench_seconds: $secs,
+      busy_spinners: $busy}')
 SUMMARY=${BENCH_RESULTS:-$ROOT/bench/results.json}
 jq -s --argjson machine "$MACHINE" --argjson config "$CONFIG" -f "$ROOT/bench/summary.jq" "$RESULTS" \
     >"$SUMMARY" || { echo "bench: summary failed"; exit 1; }

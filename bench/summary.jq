@@ -81,7 +81,17 @@ against($cu; $r | runs("sqlite_raw_beside_catchup"); $cur; $sql) as $cuv |
            note: "exactly once (ledger = sent, nothing refused) in \($ing | map(select(.exactly_once)) | length)/\($ing | length) runs\(note_pairs($ingv))"},
         # what eight senders' windows in flight cost the receiver
         (fig("ingest_hwm_aggregator"; "   peak memory (VmHWM), aggregator, 8 senders"; "MiB"; ($ing | stats(.hwm_aggregator_kib / 1024)))
-          + {target: "<= 64 MiB", status: judge(($ing | stats(.hwm_aggregator_kib / 1024)).max <= 64)})
+          + {target: "<= 64 MiB", status: judge(($ing | stats(.hwm_aggregator_kib / 1024)).max <= 64)}),
+        # What a busy machine has to give: the processes' CPU time per event
+        # beside the raw insert's per row (no target; the rate above is it).
+        (($ing | map(select(.cpu_aggregator_s != null))) as $c |
+         ($r | runs("sqlite_raw_beside_ingest") | map(select(.cpu_seconds != null)) | stats(.cpu_seconds / .rows * 1e6)) as $rc |
+         if ($c | length) > 0 then
+           ($c | stats((.cpu_aggregator_s + .cpu_collectors_s) / .events * 1e6)) as $pc |
+           fig("ingest_cpu"; "   CPU per event, aggregator + collectors (baseline: raw insert, per row)"; "us"; $pc)
+           + (if $rc then {baseline: {id: "sqlite_raw just before each run, CPU per row", median: $rc.median}, ratio: ratio($pc; $rc)} else {} end)
+           + {note: "aggregator \($c | stats(.cpu_aggregator_s / .events * 1e6) | .median | r2) us, the 8 collectors \($c | stats(.cpu_collectors_s / .events * 1e6) | .median | r2) us an event (user + system, every thread, from their start)"}
+         else empty end)
      else empty end),
     (if ($cu | length) > 0 then
         (fig("catchup"; "5. catch-up: 1 collector, backlog \($cu[0].events)"; "events/s"; $cur)

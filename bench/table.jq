@@ -18,7 +18,7 @@ def val: if .value == null then "-"
 
 "shibao bench: \(.machine.cores) cores, \(.machine.cpu), \(.machine.memory), kernel \(.machine.kernel), \(.machine.filesystem)",
 "libzmq \(.machine.libzmq), SQLite \(.machine.sqlite), protobuf-c \(.machine.protobuf_c), mosquitto \(.machine.mosquitto), nats-server \(.machine.nats_server // "-"), libnats \(.machine.libnats // "-"); load average \(.machine.loadavg_start) at start, \(.machine.loadavg_end) at end",
-"\(.config.runs) runs per figure (median, min-max); CURVE \(if .config.curve then "on" else "OFF (--insecure)" end); bench took \(.config.bench_seconds) s",
+"\(.config.runs) runs per figure (median, min-max); CURVE \(if .config.curve then "on" else "OFF (--insecure)" end); bench took \(.config.bench_seconds) s\(if (.config.busy_spinners // 0) > 0 then "; the machine kept busy by \(.config.busy_spinners) spinning processes (BENCH_BUSY)" else "" end)",
 "",
 ("figure" | rpad(78)) + ("median (min-max)" | rpad(34)) + ("unit" | rpad(9)) + ("baseline" | lpad(12)) + ("ratio" | lpad(9)) + "  " + ("target" | rpad(42)) + "result",
 ("-" * 193),

@@ -255,6 +255,7 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
     log_info("village %s delivering to %s (%lld events waiting)", o->village, o->connect,
              (long long)outbox_pending(ob));
     daemon_install_signals();
+    daemon_keep_freed_memory();
     int64_t next_scan = 0;
     while (!daemon_stopping()) {
         if (sp && daemon_now_ms() >= next_scan) {

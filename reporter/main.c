@@ -311,6 +311,7 @@ static int serve(const struct opts *o)
              o->upstream ? o->upstream : "",
              o->insecure ? "INSECURE plaintext" : "CURVE, enrolled townships only");
     daemon_install_signals();
+    daemon_keep_freed_memory();
     int64_t next_metrics = 0, next_cards = 0;
     int cards_left = 0, fed = 0;
     while (!daemon_stopping()) {
