@@ -235,6 +235,19 @@ static void on_refusal(void *arg, uint64_t seq, const char *event_id, const char
     log_warn("aggregator refused event %s (seq %llu): %s", event_id, (unsigned long long)seq, reason);
 }
 
+
+/* The waiting items by their numbers, not counted: a count reads the page of
+ * every waiting item, the whole backlog once more before it is sent (`status`
+ * counts them). */
+static const char *waiting_items(outbox_t *ob, char *buf, size_t len)
+{
+    unsigned long long acked = outbox_acked(ob), last = outbox_last(ob);
+    if (last > acked)
+        snprintf(buf, len, "waiting: items %llu to %llu", acked + 1, last);
+    else
+        snprintf(buf, len, "nothing waiting");
+    return buf;
+}
 static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
 {
     int rc = 1;
@@ -252,8 +265,9 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
     link_sender_set_refusal_cb(s, on_refusal, NULL);
     if (o->desk.addr && desk_start(&o->desk, &desk) < 0)
         goto out;
-    log_info("village %s delivering to %s (%lld events waiting)", o->village, o->connect,
-             (long long)outbox_pending(ob));
+    char waiting[64];
+    log_info("village %s delivering to %s (%s)", o->village, o->connect,
+             waiting_items(ob, waiting, sizeof waiting));
     daemon_install_signals();
     daemon_keep_freed_memory();
     int64_t next_scan = 0;
@@ -273,8 +287,8 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
                 nanosleep(&ts, NULL);
         }
     }
-    log_info("stopping: %lld events not yet acknowledged stay in the outbox",
-             (long long)outbox_pending(ob));
+    log_info("stopping: what is not yet acknowledged stays in the outbox (%s)",
+             waiting_items(ob, waiting, sizeof waiting));
     rc = 0;
 out:
     desk_stop(&desk);
