@@ -235,7 +235,6 @@ static void on_refusal(void *arg, uint64_t seq, const char *event_id, const char
     log_warn("aggregator refused event %s (seq %llu): %s", event_id, (unsigned long long)seq, reason);
 }
 
-
 /* The waiting items by their numbers, not counted: at start a count would
  * read the page of every waiting item, the whole backlog once more before it
  * is sent (`status`, and the line at stop, count them). */
@@ -248,6 +247,7 @@ static const char *waiting_items(outbox_t *ob, char *buf, size_t len)
         snprintf(buf, len, "nothing waiting");
     return buf;
 }
+
 static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
 {
     int rc = 1;

@@ -21,7 +21,7 @@ int64_t daemon_now_ms(void);
  * past its trim threshold (128 KiB at first) with madvise or brk, so every
  * batch (a message of 80-250 KiB, its decrypted copy, its decoded arena)
  * was allocated, given back and faulted in again, in each thread's heap: in
- * `make bench` a quarter of ZeroMQ's I/O threads' time, and 30,000 page
+ * `make bench` over a third of ZeroMQ's I/O threads' time, and 30,000 page
  * faults of the aggregator's and collectors' per million events. At most
  * DAEMON_KEEP_FREE bytes stay free at the top of a heap; blocks of
  * DAEMON_MMAP_FROM bytes or more are still mapped and unmapped one by one.
