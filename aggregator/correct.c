@@ -10,7 +10,7 @@
 struct correct {
     ledger_t *ledger; /* borrowed */
     count_t *count;   /* borrowed */
-    long pending_max;
+    int arrival_rules; /* correct_set_arrival_rules */
 };
 
 int correct_new(ledger_t *ledger, count_t *count, correct_t **out)
@@ -20,7 +20,7 @@ int correct_new(ledger_t *ledger, count_t *count, correct_t **out)
         return -1;
     c->ledger = ledger;
     c->count = count;
-    c->pending_max = CORRECT_PENDING_MAX;
+    c->arrival_rules = 1;
     *out = c;
     return 0;
 }
@@ -33,7 +33,7 @@ void correct_destroy(correct_t **p)
     *p = NULL;
 }
 
-void correct_set_pending_max(correct_t *c, long max) { c->pending_max = max; }
+void correct_set_arrival_rules(correct_t *c, int on) { c->arrival_rules = on; }
 
 /* The target, now in the ledger, stops counting (the caller has checked
  * that no correction named it before this one). */
@@ -70,7 +70,7 @@ static int apply(correct_t *c, const Shibao__V1__Event *ev, const char *field, c
     int have = before < 0 ? -1 : ledger_payload(c->ledger, v, target, &payload, &plen);
     if (have < 0)
         goto out;
-    if (have == 0) {
+    if (have == 0 && c->arrival_rules) {
         char other[16];
         long waiting = 0;
         int h = ledger_holder(c->ledger, target, v, other, sizeof other);
@@ -84,18 +84,18 @@ static int apply(correct_t *c, const Shibao__V1__Event *ev, const char *field, c
             rc = 1;
             goto out;
         }
-        if (c->pending_max > 0) {
-            if (ledger_pending(c->ledger, v, &waiting) < 0)
-                goto out;
-            if (waiting >= c->pending_max) {
-                snprintf(reason, len,
-                         "%s: %s is not at the township, and village %s already has %ld"
-                         " corrections waiting for their events (at most %ld)",
-                         field, target, v, waiting, c->pending_max);
-                rc = 1;
-                goto out;
-            }
+        if (ledger_pending(c->ledger, v, &waiting) < 0)
+            goto out;
+        if (waiting >= CORRECT_PENDING_MAX) {
+            snprintf(reason, len,
+                     "%s: %s is not at the township, and village %s already has %ld"
+                     " corrections waiting for their events (at most %d)",
+                     field, target, v, waiting, CORRECT_PENDING_MAX);
+            rc = 1;
+            goto out;
         }
+    }
+    if (have == 0) {
         /* kept: it takes effect when its event arrives */
         rc = ledger_correction_put(c->ledger, v, target, ev->event_id, replaces, why, 1);
         goto out;

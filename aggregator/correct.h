@@ -45,9 +45,17 @@ typedef struct correct correct_t;
 int correct_new(ledger_t *ledger, count_t *count, correct_t **out);
 void correct_destroy(correct_t **c);
 
-/* The bound on waiting corrections per village; 0: none (a recount of the
- * ledger in another order, where every correction may come first). */
-void correct_set_pending_max(correct_t *c, long max);
+/* The rules of arrival on (1, the default) or off (0). Two rules decide
+ * whether a correction is let into the ledger at all, by what the
+ * township holds when it arrives: one naming an event another village
+ * holds is refused, and at most CORRECT_PENDING_MAX of a village wait.
+ * A recount of the ledger (verify) turns them off: every correction in
+ * the ledger was let in when it came, and replayed in another order the
+ * same correction could meet another village's event of the same id, or
+ * more waiting ones, before its own event, and be refused where it was
+ * not (a village's own correction of an id that two villages hold then
+ * counted differently in the recount). */
+void correct_set_arrival_rules(correct_t *c, int on);
 
 /* Counts ev (validated, its id lowercase, just recorded in the ledger as
  * its village's own): a correction first corrects its target, then the

@@ -126,9 +126,9 @@ void ingest_set_deadline_days(ingest_t *ing, int days) { count_set_deadline_days
 
 void ingest_set_register_rule(ingest_t *ing, int on) { ing->register_rule = on; }
 
-void ingest_set_pending_corrections(ingest_t *ing, long max)
+void ingest_set_correction_rules(ingest_t *ing, int on)
 {
-    correct_set_pending_max(ing->correct, max);
+    correct_set_arrival_rules(ing->correct, on);
 }
 
 /* ------------------------------------------------------------ migrations */

@@ -82,11 +82,11 @@ int ingest_resync(ingest_t *ing);
  * event and checks the rule on its own, in arrival order. */
 void ingest_set_register_rule(ingest_t *ing, int on);
 
-/* At most max corrections of a village waiting for their events
- * (correct.h; default CORRECT_PENDING_MAX); 0: no bound, for a replay of
- * the ledger in another order (verify), where any correction may come
- * before its event. */
-void ingest_set_pending_corrections(ingest_t *ing, long max);
+/* The corrections' rules of arrival (correct.h) on (1, the default) or
+ * off (0): a replay of the ledger in another order (verify), where any
+ * correction may come before its event, and every one was let in when it
+ * arrived. */
+void ingest_set_correction_rules(ingest_t *ing, int on);
 
 /* The time (seconds) from which db's events were received under the
  * register rule: 1 (*since set), 0 a database no version with the rule

@@ -125,8 +125,9 @@ int verify_township(sqlite3 *db, const char *township)
         ingest_register_rule_since(db, &since) < 0)
         goto out;
     ingest_set_register_rule(ing, 0); /* checked below, in arrival order */
-    /* in this order every correction may come before its event */
-    ingest_set_pending_corrections(ing, 0);
+    /* in this order every correction may come before its event, or after
+     * another village's event of the same id */
+    ingest_set_correction_rules(ing, 0);
     struct replay r = {ing, 0};
     /* Replay the ledger in a different order from the one it arrived in:
      * the rollups must not depend on arrival order. */

@@ -75,7 +75,10 @@ for t in "${targets[@]}"; do
     else
         fail=$((fail + 1)); failed+=("$t")
         echo "   FAILED (exit $rc)"
-        grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error:|ALARM|==[0-9]+== ERROR)' "$log" | head -n 5 | sed 's/^/   | /'
+        # a harness's own check names what it found on a line of its own
+        # ("fuzz_wire: ...") before it aborts, which libFuzzer reports only
+        # as a deadly signal
+        grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error:|ALARM|==[0-9]+== ERROR|fuzz_[a-z]+: )' "$log" | head -n 8 | sed 's/^/   | /'
         [ "$rc" -eq 124 ] && echo "   | killed by the watchdog: libFuzzer did not stop in time"
         found=0
         for a in "$arts"/*; do
@@ -84,6 +87,11 @@ for t in "${targets[@]}"; do
             echo "   input: $a"
             echo "   reproduce: $OUT/fuzz/$t -runs=1 $a"
             echo "   minimize:  $OUT/fuzz/$t -minimize_crash=1 -max_total_time=60 -exact_artifact_path=$a.min $a"
+            # CI's machine and its artifacts are gone when the log is read:
+            # a small input is printed whole, to be restored with base64 -d
+            if [ "$(stat -c %s "$a")" -le 8192 ]; then
+                echo "   base64: $(base64 -w 0 "$a")"
+            fi
         done
         [ "$found" -eq 1 ] || tail -n 30 "$log" | sed 's/^/   | /'
     fi

@@ -15,7 +15,16 @@
  * the county's figures are still computed, without a wrapped value (a
  * township's own figures may fail). Under `make asan` (UBSan, no recovery)
  * the overflow itself fails the test. The same values also overflow the
- * HTML charts (reporter/svg.c). */
+ * HTML charts (reporter/svg.c).
+ *
+ * Finding 3 (fuzz_wire, structured mode, CI of 2026-12-06): verify's recount
+ * refused a village's own retraction that had waited for its event, because
+ * in the recount's order another village's event of the same id came first;
+ * the township's figures and the recount differed. Its test is written out
+ * as events where corrections are tested: test_correct.c,
+ * test_own_correction_first_while_another_village_holds_the_id; the
+ * minimized input is the seed tests/fuzz/corpus/fuzz_wire/
+ * structured_own_correction_first, which every fuzz run starts with. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
