@@ -4,6 +4,7 @@
 #include "backup.h"
 #include "config.h"
 #include "daemon.h"
+#include "heap.h"
 #include "db.h"
 #include "dbcheck.h"
 #include "feed.h"
@@ -428,7 +429,7 @@ int main(int argc, char **argv)
     /* Before the profile is read: a SIGHUP (or SIGTERM) sent as soon as the
      * profile is visible must be a request, not the signal's default end. */
     daemon_install_signals();
-    daemon_keep_freed_memory();
+    heap_keep_freed_memory();
     ingest_set_deadline_days(ing, o.deadline_days);
     if (limit_new(db, o.village_per_day, &limit) < 0)
         goto out;

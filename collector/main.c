@@ -5,6 +5,7 @@
 #include "config.h"
 #include "infile.h"
 #include "daemon.h"
+#include "heap.h"
 #include "db.h"
 #include "dbcheck.h"
 #include "desk.h"
@@ -269,7 +270,7 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
     log_info("village %s delivering to %s (%s)", o->village, o->connect,
              waiting_items(ob, waiting, sizeof waiting));
     daemon_install_signals();
-    daemon_keep_freed_memory();
+    heap_keep_freed_memory();
     int64_t next_scan = 0;
     while (!daemon_stopping()) {
         if (sp && daemon_now_ms() >= next_scan) {

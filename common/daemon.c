@@ -1,6 +1,5 @@
 #include "daemon.h"
 
-#include <malloc.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -42,12 +41,4 @@ int64_t daemon_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void daemon_keep_freed_memory(void)
-{
-    /* Setting either turns off glibc's own adjustment of both (which only
-     * ever raises them after a mapped block is freed). */
-    mallopt(M_MMAP_THRESHOLD, (int)DAEMON_MMAP_FROM);
-    mallopt(M_TRIM_THRESHOLD, (int)DAEMON_KEEP_FREE);
 }

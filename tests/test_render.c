@@ -490,6 +490,65 @@ static void test_county_csv_md_json(void **state)
     free(o.buf);
 }
 
+/* A county of large townships: each township's part far past the room first
+ * set aside for it (about 4 KB), so the document grows many times while it
+ * is built. The bytes are still jansson's own compact dump of the whole
+ * tree, and a township that cannot be written (a name cut mid-character)
+ * leaves nothing written at all. */
+static void test_county_json_large(void **state)
+{
+    (void)state;
+    enum { NT = 40, NV = 300 };
+    struct figures total, *towns = calloc(NT, sizeof *towns);
+    struct out o;
+    assert_non_null(towns);
+    make_figures(&total, "2022H1", "", "");
+    for (int t = 0; t < NT; t++) {
+        char code[16];
+        snprintf(code, sizeof code, "320123%03d", 100 + t);
+        make_figures(&towns[t], "2022H1", code, "城关镇");
+        fill_all(&towns[t]);
+        towns[t].nvillages = NV;
+        towns[t].villages = calloc(NV, sizeof *towns[t].villages);
+        assert_non_null(towns[t].villages);
+        for (int v = 0; v < NV; v++) {
+            struct village_figures *vf = &towns[t].villages[v];
+            snprintf(vf->code, sizeof vf->code, "%.9s%03u", code, (unsigned)v % 1000u);
+            snprintf(vf->name, sizeof vf->name, "第%d村", v);
+            vf->inspections = t * 1000 + v;
+        }
+    }
+    render_c(&o, &total, towns, NT, RENDER_JSON);
+    assert_true(o.len > (size_t)NT * 4096 * 8);
+    json_t *j = parse(&o);
+    char *again = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(again);
+    assert_int_equal(strlen(again) + 1, o.len);
+    assert_memory_equal(again, o.buf, strlen(again));
+    assert_int_equal(o.buf[o.len - 1], '\n');
+    json_t *arr = json_object_get(j, "townships");
+    assert_int_equal(json_array_size(arr), NT);
+    json_t *last = json_object_get(json_array_get(arr, NT - 1), "villages");
+    assert_int_equal(json_array_size(last), NV);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(last, NV - 1), "inspections")),
+                     (NT - 1) * 1000 + NV - 1);
+    assert_non_null(json_object_get(j, "text"));
+    free(again);
+    json_decref(j);
+    free(o.buf);
+
+    snprintf(towns[NT - 1].name, sizeof towns[NT - 1].name, "\xE5\xBC");
+    FILE *m = open_memstream(&o.buf, &o.len);
+    assert_non_null(m);
+    assert_int_equal(render_county(m, &total, towns, NT, RENDER_JSON), -1);
+    fclose(m);
+    assert_int_equal(o.len, 0);
+    free(o.buf);
+    for (int t = 0; t < NT; t++)
+        figures_free(&towns[t]);
+    free(towns);
+}
+
 static void test_format_parse(void **state)
 {
     (void)state;
@@ -732,6 +791,7 @@ int main(void)
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_county_text),
         cmocka_unit_test(test_county_csv_md_json),
+        cmocka_unit_test(test_county_json_large),
         cmocka_unit_test(test_format_parse),
         cmocka_unit_test(test_json_refuses_bad_utf8),
         cmocka_unit_test(test_text_status),
