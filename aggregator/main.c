@@ -384,6 +384,9 @@ int main(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc)
         return rc;
+    /* the daemon's allocator, before any thread or page cache (heap.h) */
+    if (strcmp(o.cmd, "run") == 0)
+        heap_for_daemon();
     sqlite3 *db = NULL;
     outbox_t *ob = NULL;
     ingest_t *ing = NULL;
@@ -429,7 +432,6 @@ int main(int argc, char **argv)
     /* Before the profile is read: a SIGHUP (or SIGTERM) sent as soon as the
      * profile is visible must be a request, not the signal's default end. */
     daemon_install_signals();
-    heap_keep_freed_memory();
     ingest_set_deadline_days(ing, o.deadline_days);
     if (limit_new(db, o.village_per_day, &limit) < 0)
         goto out;

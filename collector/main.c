@@ -270,7 +270,6 @@ static int run(sqlite3 *db, outbox_t *ob, const struct opts *o)
     log_info("village %s delivering to %s (%s)", o->village, o->connect,
              waiting_items(ob, waiting, sizeof waiting));
     daemon_install_signals();
-    heap_keep_freed_memory();
     int64_t next_scan = 0;
     while (!daemon_stopping()) {
         if (sp && daemon_now_ms() >= next_scan) {
@@ -324,6 +323,9 @@ int main(int argc, char **argv)
     int rc = parse(argc, argv, &o);
     if (rc)
         return rc;
+    /* the daemon's allocator, before any thread or page cache (heap.h) */
+    if (strcmp(o.cmd, "run") == 0)
+        heap_for_daemon();
     sqlite3 *db = NULL;
     outbox_t *ob = NULL;
     if (strcmp(o.cmd, "backup") == 0)

@@ -8,14 +8,6 @@
 
 #define HUGE_PAGE ((uintptr_t)2 << 20)
 
-void heap_keep_freed_memory(void)
-{
-    /* Setting either turns off glibc's own adjustment of both (which only
-     * ever raises them after a mapped block is freed). */
-    mallopt(M_MMAP_THRESHOLD, (int)HEAP_MMAP_FROM);
-    mallopt(M_TRIM_THRESHOLD, (int)HEAP_KEEP_FREE);
-}
-
 int heap_prefer_huge_pages(size_t reserve)
 {
     int rc = -1;
@@ -41,4 +33,17 @@ out:
     free(probe);
     mallopt(M_TOP_PAD, 128 << 10); /* glibc's own, for what grows past it */
     return rc;
+}
+
+void heap_for_daemon(void)
+{
+    mallopt(M_ARENA_MAX, 1);
+    heap_prefer_huge_pages(HEAP_DAEMON_RESERVE);
+    /* Setting either turns off glibc's own adjustment of both (which only
+     * ever raises them after a mapped block is freed). The trim threshold is
+     * past the reserve, which is all free at first: a trim would give back
+     * the advised pages for good (the heap's later growth is a mapping of
+     * ordinary pages). */
+    mallopt(M_MMAP_THRESHOLD, (int)HEAP_MMAP_FROM);
+    mallopt(M_TRIM_THRESHOLD, (int)HEAP_KEEP_FREE);
 }

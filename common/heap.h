@@ -10,19 +10,26 @@
 
 #include <stddef.h>
 
-/* A long-running process: keeps what it frees for its next messages instead
- * of handing it back to the kernel after each one. glibc gives back the free
- * top of a heap past its trim threshold (128 KiB at first) with madvise or
- * brk, so every batch (a message of 80-250 KiB, its decrypted copy, its
- * decoded arena) was allocated, given back and faulted in again, in each
- * thread's heap: in `make bench` over a third of ZeroMQ's I/O threads' time,
- * and 30,000 page faults of the aggregator's and collectors' per million
- * events. At most HEAP_KEEP_FREE bytes stay free at the top of a heap;
- * blocks of HEAP_MMAP_FROM bytes or more are still mapped and unmapped one
- * by one. */
-#define HEAP_KEEP_FREE (16u << 20)
+/* A long-running process (call first, before any thread is started):
+ *  - it keeps what it frees for its next messages instead of handing it
+ *    back to the kernel after each one. glibc gives back the free top of a
+ *    heap past its trim threshold (128 KiB at first) with madvise or brk, so
+ *    every batch (a message of 80-250 KiB, its decrypted copy, its decoded
+ *    arena) was allocated, given back and faulted in again: in `make bench`
+ *    over a third of ZeroMQ's I/O threads' time, and 30,000 page faults of
+ *    the aggregator's and collectors' per million events;
+ *  - every thread allocates from the one heap (M_ARENA_MAX 1), which is
+ *    reserved in 2 MiB pages (heap_prefer_huge_pages, HEAP_DAEMON_RESERVE):
+ *    a thread's own arena is a mapping this process cannot advise, and the
+ *    faults of filling SQLite's page cache and ZeroMQ's buffers page by page
+ *    were a sixth of the ingest's CPU (bench/README.md, point 4).
+ * Freed memory is given back only past HEAP_KEEP_FREE free at the top of
+ * the heap (more than the reserve, which is all free at first); blocks of HEAP_MMAP_FROM bytes or more are mapped and unmapped
+ * one by one. */
+#define HEAP_DAEMON_RESERVE (64u << 20)
+#define HEAP_KEEP_FREE (HEAP_DAEMON_RESERVE + (16u << 20))
 #define HEAP_MMAP_FROM (4u << 20)
-void heap_keep_freed_memory(void);
+void heap_for_daemon(void);
 
 /* A one-shot command that reads a whole database into memory (a report):
  * the main heap grows once by `reserve` bytes, asked of the kernel in 2 MiB

@@ -312,7 +312,6 @@ static int serve(const struct opts *o)
              o->upstream ? o->upstream : "",
              o->insecure ? "INSECURE plaintext" : "CURVE, enrolled townships only");
     daemon_install_signals();
-    heap_keep_freed_memory();
     int64_t next_metrics = 0, next_cards = 0;
     int cards_left = 0, fed = 0;
     while (!daemon_stopping()) {
@@ -486,6 +485,7 @@ int main(int argc, char **argv)
     if (rc)
         return rc;
     if (strcmp(o.cmd, "serve") == 0) {
+        heap_for_daemon(); /* before any thread or page cache (heap.h) */
         rc = serve(&o);
         keys_clear(&o.kp);
         return rc;
