@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,6 +60,20 @@ static int advised(uintptr_t a)
     return hg;
 }
 
+/* 1 if advice shows in smaps here: under qemu-user (make test-arm64)
+ * madvise is a no-op that succeeds and the emulated smaps has no "hg", so
+ * there only where the blocks come from can be checked. */
+static int advice_visible(void)
+{
+    size_t n = 4u << 20;
+    char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return 0;
+    int v = madvise(p, n, MADV_HUGEPAGE) == 0 && advised((uintptr_t)p + n / 2);
+    munmap(p, n);
+    return v;
+}
+
 static void test_report_heap_in_huge_pages(void **state)
 {
     (void)state;
@@ -70,7 +85,7 @@ static void test_report_heap_in_huge_pages(void **state)
     memset(big, 1, size);
     if (want == 0) {
         assert_true((uintptr_t)big + size <= (uintptr_t)sbrk(0));
-        assert_true(advised((uintptr_t)big + size / 2));
+        assert_true(!advice_visible() || advised((uintptr_t)big + size / 2));
     }
     free(big);
 }
@@ -107,7 +122,7 @@ static void test_daemon_threads_share_the_advised_heap(void **state)
         uintptr_t mid = (uintptr_t)p + BLOCK / 2;
         int in_heap = (uintptr_t)p + BLOCK <= (uintptr_t)sbrk(0);
         free(p);
-        int kept = mid < (uintptr_t)sbrk(0), hg = kept && advised(mid);
+        int kept = mid < (uintptr_t)sbrk(0), hg = kept && (!advice_visible() || advised(mid));
         _exit(want < 0 ? 0 : !in_heap ? 3 : !kept ? 4 : !hg ? 5 : 0);
     }
     int st = 0;
