@@ -24,8 +24,8 @@
  *    faults of filling SQLite's page cache and ZeroMQ's buffers page by page
  *    were a sixth of the ingest's CPU (bench/README.md, point 4).
  * Freed memory is given back only past HEAP_KEEP_FREE free at the top of
- * the heap (more than the reserve, which is all free at first); blocks of HEAP_MMAP_FROM bytes or more are mapped and unmapped
- * one by one. */
+ * the heap (more than the reserve, which is all free at first); blocks of
+ * HEAP_MMAP_FROM bytes or more are mapped and unmapped one by one. */
 #define HEAP_DAEMON_RESERVE (64u << 20)
 #define HEAP_KEEP_FREE (HEAP_DAEMON_RESERVE + (16u << 20))
 #define HEAP_MMAP_FROM (4u << 20)
