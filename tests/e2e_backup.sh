@@ -9,7 +9,12 @@
 source "$(dirname "$0")/lib.sh"
 TOWN=420102001
 VILLAGES=(420102001201 420102001202 420102001203)
-N=${N:-12000} # events per village
+# Events per village: enough that the two first villages are still
+# delivering when the backup runs. With 12,000 they had delivered 17,000-
+# 21,000 of their 24,000 by then on this box, and once all of them (the
+# stream had ended, and "kept ingesting" failed); with 36,000, 32,000-37,000
+# of 72,000.
+N=${N:-36000}
 AGG_EP="ipc://$T/agg.sock"; CTY_EP="ipc://$T/county.sock"; RST_EP="ipc://$T/restored.sock"
 mkdir -p "$T/backup" "$T/restore"
 
