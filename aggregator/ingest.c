@@ -50,7 +50,7 @@ static void clear_pending(ingest_t *ing);
 static int migrate_village_businesses(ingest_t *ing);
 static int sink_item(void *arg, const struct link_item *it, struct link_refusal *ref);
 static int sink_flush(void *arg);
-static void sink_prepare(void *arg, struct link_item *items, size_t n);
+static void *sink_prepare(void *arg, struct link_item *items, size_t n);
 static void sink_release(void *arg, void *prepared);
 static void sink_abort(void *arg);
 
@@ -324,14 +324,15 @@ static void refuse_as(struct examined *x, const char *reason)
 }
 
 /* Touches nothing shared but township, which never changes: safe on the
- * receiver's second thread. */
-static void examine(const char *township, const char *today, const uint8_t *payload, size_t len,
-                    struct examined *x)
+ * receiver's second thread. The event is decoded into pool, or into an
+ * arena of its own without one. */
+static void examine(const char *township, const char *today, codec_pool_t *pool,
+                    const uint8_t *payload, size_t len, struct examined *x)
 {
     char reason[256];
     x->reason = NULL;
     memset(x->event_id, 0, sizeof x->event_id); /* copied whole into a refusal */
-    x->ev = codec_decode_event_arena(payload, len);
+    x->ev = pool ? codec_decode_event_in(pool, payload, len) : codec_decode_event_arena(payload, len);
     if (!x->ev) {
         refuse_as(x, "payload: not a decodable shibao.v1.Event");
         return;
@@ -349,9 +350,8 @@ static void examine(const char *township, const char *today, const uint8_t *payl
     uuid_normalize(x->ev->event_id); /* one event, whatever case its id was written in */
 }
 
-static void examined_free(struct examined *x)
+static void reason_free(struct examined *x)
 {
-    codec_free_arena(x->ev);
     if (x->reason != OUT_OF_MEMORY)
         free(x->reason);
 }
@@ -363,7 +363,7 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
     struct examined local, *x = it ? it->prepared : NULL;
     if (!x) {
         x = &local;
-        examine(ing->township, count_receipt_date(ing->count), payload, len, x);
+        examine(ing->township, count_receipt_date(ing->count), NULL, payload, len, x);
     }
     Shibao__V1__Event *ev = x->ev;
     /* a copy per event: memcpy, as snprintf was 4 % of the writer's work */
@@ -410,8 +410,10 @@ static int apply_item(ingest_t *ing, const struct link_item *it, const uint8_t *
     else
         rc = r;
 out:
-    if (x == &local)
-        examined_free(&local);
+    if (x == &local) {
+        codec_free_arena(local.ev);
+        reason_free(&local);
+    }
     return rc;
 }
 
@@ -496,26 +498,45 @@ static int sink_flush(void *arg) { return ingest_flush(arg); }
 
 void ingest_set_limit(ingest_t *ing, limit_t *limit) { ing->limit = limit; }
 
+/* A batch's items examined: their events decoded into one pool. */
+struct prepared {
+    codec_pool_t *pool;
+    size_t n;
+    struct examined x[];
+};
+
 /* Decoding and validation, on the receiver's second thread: the writer is
  * left with the database work. One clock read per batch, as on the writer. */
-static void sink_prepare(void *arg, struct link_item *items, size_t n)
+static void *sink_prepare(void *arg, struct link_item *items, size_t n)
 {
     const ingest_t *ing = arg;
     char today[11];
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += items[i].len;
+    struct prepared *p = malloc(sizeof *p + n * sizeof p->x[0]);
+    /* an event decodes into 2-3 times its length (codec.c) */
+    if (!p || codec_pool_new(3 * bytes + 64 * n, &p->pool) < 0) {
+        free(p);
+        return NULL; /* item() does the work itself */
+    }
+    p->n = n;
     date_today(today);
     for (size_t i = 0; i < n; i++) {
-        struct examined *x = malloc(sizeof *x);
-        if (x)
-            examine(ing->township, today, items[i].payload, items[i].len, x);
-        items[i].prepared = x;
+        examine(ing->township, today, p->pool, items[i].payload, items[i].len, &p->x[i]);
+        items[i].prepared = &p->x[i];
     }
+    return p;
 }
 
 static void sink_release(void *arg, void *prepared)
 {
     (void)arg;
-    examined_free(prepared);
-    free(prepared);
+    struct prepared *p = prepared;
+    for (size_t i = 0; i < p->n; i++)
+        reason_free(&p->x[i]);
+    codec_pool_destroy(&p->pool);
+    free(p);
 }
 
 static void sink_abort(void *arg) { clear_pending(arg); }

@@ -108,15 +108,16 @@ int main(int argc, char **argv)
                                               .seq = order[k] / VILLAGES * BATCH + i + 1,
                                               .payload = b.data + b.off[first + i],
                                               .len = b.len[first + i]};
-            s->prepare(s->arg, items, BATCH);
+            void *prepared = s->prepare(s->arg, items, BATCH);
             if (s->begin(s->arg) < 0)
                 bench_die(PROG, "batch refused");
             for (size_t i = 0; i < BATCH; i++) {
                 struct link_refusal ref;
                 if (s->item(s->arg, &items[i], &ref) != 0)
                     bench_die(PROG, ref.reason[0] ? ref.reason : "item refused");
-                s->release(s->arg, items[i].prepared);
             }
+            if (prepared)
+                s->release(s->arg, prepared);
             if (s->end && s->end(s->arg) < 0)
                 bench_die(PROG, "batch failed");
         }

@@ -153,6 +153,56 @@ void codec_free_arena(void *msg)
         blocks_free((struct block *)((unsigned char *)msg - offsetof(struct block, data)));
 }
 
+/* ------------------------------------------------------------ pool */
+
+struct codec_pool {
+    struct arena a; /* its budget is each decode's own */
+};
+
+int codec_pool_new(size_t hint, codec_pool_t **out)
+{
+    codec_pool_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return -1;
+    p->a.first_cap = hint < 256 ? 256 : hint > ARENA_BLOCK_MAX ? ARENA_BLOCK_MAX : hint;
+    *out = p;
+    return 0;
+}
+
+void codec_pool_destroy(codec_pool_t **pp)
+{
+    codec_pool_t *p = pp ? *pp : NULL;
+    if (!p)
+        return;
+    blocks_free(p->a.first);
+    free(p);
+    *pp = NULL;
+}
+
+ProtobufCMessage *codec_decode_in(codec_pool_t *p, const ProtobufCMessageDescriptor *desc,
+                                  const void *buf, size_t len, size_t budget)
+{
+    /* Where the pool stood: an undecodable message takes back what it took,
+     * so a batch of them costs the pool nothing. */
+    struct block *mark = p->a.cur;
+    size_t used = mark ? mark->used : 0;
+    p->a.b = (struct budget){0, budget_of(len, budget)};
+    ProtobufCAllocator al = {arena_alloc, arena_free, &p->a};
+    ProtobufCMessage *m = protobuf_c_message_unpack(desc, &al, len, buf);
+    if (!m) {
+        if (mark) {
+            blocks_free(mark->next);
+            mark->next = NULL;
+            mark->used = used;
+        } else {
+            blocks_free(p->a.first);
+            p->a.first = NULL;
+        }
+        p->a.cur = mark;
+    }
+    return m;
+}
+
 int codec_encode(const ProtobufCMessage *msg, uint8_t **out, size_t *len)
 {
     size_t n = protobuf_c_message_get_packed_size(msg);

@@ -31,6 +31,19 @@ ProtobufCMessage *codec_decode_arena(const ProtobufCMessageDescriptor *desc,
                                      const void *buf, size_t len, size_t budget);
 void codec_free_arena(void *msg);
 
+/* Many messages decoded into one arena and freed at once: the events of a
+ * batch take two allocations, not two each. A pool owns every message
+ * decoded into it until codec_pool_destroy(); hint is the bytes expected
+ * (the first block's size, at most 64 KiB). Not thread-safe: one thread at
+ * a time. */
+typedef struct codec_pool codec_pool_t;
+int codec_pool_new(size_t hint, codec_pool_t **out);
+void codec_pool_destroy(codec_pool_t **p);
+/* As codec_decode_arena, into the pool, budget per message. NULL if
+ * undecodable or over budget: the pool is then as it was before the call. */
+ProtobufCMessage *codec_decode_in(codec_pool_t *p, const ProtobufCMessageDescriptor *desc,
+                                  const void *buf, size_t len, size_t budget);
+
 /* Encodes msg into a new malloc'd buffer (*out, caller frees). 0 or -1. */
 int codec_encode(const ProtobufCMessage *msg, uint8_t **out, size_t *len);
 
@@ -43,6 +56,8 @@ int codec_encode(const ProtobufCMessage *msg, uint8_t **out, size_t *len);
     ((Shibao__V1__Event *)codec_decode_arena(&shibao__v1__event__descriptor, (buf), (len), 0))
 #define codec_decode_link_arena(buf, len, budget) \
     ((Shibao__V1__LinkMessage *)codec_decode_arena(&shibao__v1__link_message__descriptor, (buf), (len), (budget)))
+#define codec_decode_event_in(pool, buf, len) \
+    ((Shibao__V1__Event *)codec_decode_in((pool), &shibao__v1__event__descriptor, (buf), (len), 0))
 #define codec_decode_figures(buf, len) \
     ((Shibao__V1__FigureBatch *)codec_decode(&shibao__v1__figure_batch__descriptor, (buf), (len), 0))
 

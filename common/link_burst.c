@@ -40,6 +40,7 @@ struct rmsg {
     Shibao__V1__LinkMessage *m; /* decoded, or NULL */
     const char *why;            /* why it is refused as a whole, or NULL */
     struct link_item *items;    /* the batch's items, prepared; NULL without prepare */
+    void *prepared;             /* what the sink's prepare returned for them */
 };
 
 struct burst {
@@ -71,7 +72,7 @@ static void rmsg_prepare(link_receiver_t *r, struct rmsg *g)
         return; /* item() does the work itself */
     for (size_t i = 0; i < b->n_items; i++)
         g->items[i] = batch_item(b, i);
-    r->sink.prepare(r->sink.arg, g->items, b->n_items);
+    g->prepared = r->sink.prepare(r->sink.arg, g->items, b->n_items);
 }
 
 /* Prepares the messages of the burst that the other thread has not taken.
@@ -139,12 +140,9 @@ static void burst_free(struct burst *bu)
     link_receiver_t *r = bu->r;
     for (int k = 0; k < bu->n; k++) {
         struct rmsg *g = &bu->msgs[k];
-        if (g->items) {
-            for (size_t i = 0; i < g->m->batch->n_items; i++)
-                if (g->items[i].prepared)
-                    r->sink.release(r->sink.arg, g->items[i].prepared);
-            free(g->items);
-        }
+        if (g->prepared)
+            r->sink.release(r->sink.arg, g->prepared);
+        free(g->items);
         codec_free_arena(g->m);
         zmq_msg_close(&g->frame);
     }

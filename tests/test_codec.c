@@ -119,6 +119,51 @@ static void test_arena_decode(void **state)
     free(buf);
 }
 
+/* A pool holds many messages at once, across blocks, each as the plain
+ * decode gives it; a message refused midway (garbage, or over its budget
+ * after taking memory) gives back what it took and spoils nothing before
+ * or after it. */
+static void test_pool_decode(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    static Shibao__V1__Event *got[N];
+    static uint8_t *wire[N];
+    static size_t wlen[N];
+    static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
+    codec_pool_t *pool = NULL;
+    assert_int_equal(codec_pool_new(0, &pool), 0); /* the smallest first block */
+    for (int i = 0; i < N; i++) {
+        char id[40], village[16];
+        Shibao__V1__Event ev = SHIBAO__V1__EVENT__INIT;
+        snprintf(id, sizeof id, "0190a1b2-c3d4-7e5f-8a6b-%012d", i);
+        snprintf(village, sizeof village, "42010200%04d", i % 10000);
+        ev.event_id = id;
+        ev.village_id = village;
+        ev.occurred_on = "2026-03-04";
+        assert_int_equal(codec_encode(&ev.base, &wire[i], &wlen[i]), 0);
+        got[i] = codec_decode_event_in(pool, wire[i], wlen[i]);
+        assert_non_null(got[i]);
+        if (i % 7 == 0)
+            assert_null(codec_decode_event_in(pool, junk, sizeof junk));
+        if (i % 11 == 0) /* decodes partly, then runs out of budget */
+            assert_null(codec_decode_in(pool, &shibao__v1__event__descriptor, wire[i], wlen[i], 40));
+    }
+    for (int i = 0; i < N; i++) {
+        Shibao__V1__Event *plain = codec_decode_event(wire[i], wlen[i]);
+        assert_non_null(plain);
+        assert_string_equal(got[i]->event_id, plain->event_id);
+        assert_string_equal(got[i]->village_id, plain->village_id);
+        assert_string_equal(got[i]->occurred_on, plain->occurred_on);
+        codec_free(plain);
+        free(wire[i]);
+    }
+    codec_pool_destroy(&pool);
+    assert_null(pool);
+    codec_pool_destroy(&pool);
+    codec_pool_destroy(NULL);
+}
+
 static void test_enum_suffix(void **state)
 {
     (void)state;
@@ -146,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_budget_refuses_amplification),
         cmocka_unit_test(test_garbage_is_refused),
         cmocka_unit_test(test_arena_decode),
+        cmocka_unit_test(test_pool_decode),
         cmocka_unit_test(test_enum_suffix),
         cmocka_unit_test(test_body_name),
     };

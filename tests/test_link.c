@@ -65,23 +65,25 @@ struct sink {
     size_t ncalls;
     const char *last_user_id;
     int saw_user_id;
-    /* prepare/release: each item is "prepared" into a copy of its seq, on
-     * both of the receiver's threads at once; item() checks it got its own. */
+    /* prepare/release: each batch's items are "prepared" into copies of
+     * their seqs, on both of the receiver's threads at once; item() checks
+     * it got its own. Counted per batch. */
     atomic_long prepared, released;
     long mismatched, unprepared;
 };
 
-static void sink_prepare(void *arg, struct link_item *items, size_t n)
+static void *sink_prepare(void *arg, struct link_item *items, size_t n)
 {
     struct sink *k = arg;
+    uint64_t *p = malloc(n * sizeof *p);
+    if (!p)
+        return NULL;
     for (size_t i = 0; i < n; i++) {
-        uint64_t *p = malloc(sizeof *p);
-        if (p) {
-            *p = items[i].seq;
-            atomic_fetch_add(&k->prepared, 1);
-        }
-        items[i].prepared = p;
+        p[i] = items[i].seq;
+        items[i].prepared = &p[i];
     }
+    atomic_fetch_add(&k->prepared, 1);
+    return p;
 }
 
 static void sink_release(void *arg, void *prepared)
