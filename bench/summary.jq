@@ -76,8 +76,12 @@ against($cu; $r | runs("sqlite_raw_beside_catchup"); $cur; $sql) as $cuv |
     # ---------------------------------------------------------------- product
     (if ($ing | length) > 0 then
         fig("ingest"; "4. ingest: 8 collectors -> aggregator, \($ing[0].events) events, CURVE \(if $config.curve then "on" else "OFF" end)"; "events/s"; $ingr)
-        + $ingv + {target: ">= 0.90 x baseline 2",
-           status: judge(if $ingv.ratio == null then null else $ingv.ratio >= 0.90 and ($ing | all(.exactly_once)) end),
+        # Busy (BENCH_BUSY), issue 18's point 4: at least the raw insert's
+        # rate, both sharing the machine with the same spinners.
+        + $ingv + {target: (if ($config.busy_spinners // 0) > 0 then ">= 1.00 x baseline 2 (busy)" else ">= 0.90 x baseline 2" end),
+           status: judge(if $ingv.ratio == null then null
+                         else $ingv.ratio >= (if ($config.busy_spinners // 0) > 0 then 1.00 else 0.90 end)
+                              and ($ing | all(.exactly_once)) end),
            note: "exactly once (ledger = sent, nothing refused) in \($ing | map(select(.exactly_once)) | length)/\($ing | length) runs\(note_pairs($ingv))"},
         # what eight senders' windows in flight cost the receiver
         (fig("ingest_hwm_aggregator"; "   peak memory (VmHWM), aggregator, 8 senders"; "MiB"; ($ing | stats(.hwm_aggregator_kib / 1024)))
