@@ -149,7 +149,7 @@ struct link_sink {
      * batch never delivered), on the second thread too, concurrently with
      * the other callbacks: it may touch only that object. One allocation a
      * batch, not one an item: the receiver's two threads share one heap,
-     * and a malloc and free an item on each were a fifth of its work.
+     * and a malloc and free an item on each were a sixth of its samples.
      * Both NULL or both set. */
     void *(*prepare)(void *arg, struct link_item *items, size_t n);
     void (*release)(void *arg, void *prepared);
