@@ -2,7 +2,8 @@
  *
  * Input: one ZeroMQ frame as a village would send it (a LinkMessage). It is
  * decoded under the receiver's budget; every item of a Batch goes through the
- * aggregator's own sink (decode as Event, validate, ledger, quarantine,
+ * aggregator's own sink (its prepare: the batch's events decoded into one
+ * pool and validated; then each item: ledger, quarantine,
  * stocks, rollups, upstream queue) on a real SQLite database, inside a
  * transaction that is rolled back so every input starts from the same state.
  * The whole input is also tried as a bare Event (the payload of one item):
@@ -87,26 +88,38 @@ static void check_refusal(const struct link_refusal *ref)
     }
 }
 
-/* What take_batch() does with a batch, minus the socket and link_streams. */
+/* What the receiver does with a batch (its second thread's prepare, then
+ * take_batch(), then the release), minus the socket and link_streams. A
+ * batch whose prev_seq has bit 2 set goes without prepare: item() then
+ * decodes by itself, as when prepare could not allocate. */
 static void feed_batch(const Shibao__V1__Batch *b, int verify)
 {
     const struct link_sink *sink = ingest_sink(g_ing);
     /* an authenticated peer on odd prev_seq, an anonymous one otherwise */
     const char *user_id = (b->prev_seq & 1) ? VILLAGE : NULL;
-    if (db_begin(g_db) < 0)
-        die("BEGIN");
-    if (sink->begin && sink->begin(sink->arg) != 0)
-        abort();
+    struct link_item *items = calloc(b->n_items ? b->n_items : 1, sizeof *items);
+    void *prepared = NULL;
+    if (!items)
+        die("calloc");
     for (size_t i = 0; i < b->n_items; i++) {
         const Shibao__V1__Item *item = b->items[i];
-        struct link_item it = {
+        items[i] = (struct link_item){
             .origin = b->origin,
-            .user_id = user_id,
             .stream = b->stream,
             .seq = item->seq,
             .payload = item->payload.data ? item->payload.data : (const uint8_t *)"",
             .len = item->payload.len,
         };
+    }
+    if (!(b->prev_seq & 2) && b->n_items)
+        prepared = sink->prepare(sink->arg, items, b->n_items);
+    if (db_begin(g_db) < 0)
+        die("BEGIN");
+    if (sink->begin && sink->begin(sink->arg) != 0)
+        abort();
+    for (size_t i = 0; i < b->n_items; i++) {
+        struct link_item it = items[i];
+        it.user_id = user_id;
         struct link_refusal ref;
         memset(&ref, 0xa5, sizeof ref); /* the sink must fill what it reports */
         int v = sink->item(sink->arg, &it, &ref);
@@ -119,6 +132,9 @@ static void feed_batch(const Shibao__V1__Batch *b, int verify)
             abort();
         }
     }
+    if (prepared)
+        sink->release(sink->arg, prepared);
+    free(items);
     if (sink->end && sink->end(sink->arg) != 0) {
         fprintf(stderr, "fuzz_wire: the sink failed to end a batch\n");
         abort();
