@@ -32,7 +32,7 @@ ProtobufCMessage *codec_decode_arena(const ProtobufCMessageDescriptor *desc,
 void codec_free_arena(void *msg);
 
 /* Many messages decoded into one arena and freed at once: the events of a
- * batch take two allocations, not two each. A pool owns every message
+ * batch take a few 64 KiB blocks, not an allocation each. A pool owns every message
  * decoded into it until codec_pool_destroy(); hint is the bytes expected
  * (the first block's size, at most 64 KiB). Not thread-safe: one thread at
  * a time. */
