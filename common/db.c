@@ -177,3 +177,13 @@ int db_column_unkeyed(sqlite3 *db, const char *table, const char *column)
     sqlite3_finalize(st);
     return rc;
 }
+
+long long db_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    long long n = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}

@@ -30,6 +30,11 @@ int db_begin(sqlite3 *db);     /* BEGIN IMMEDIATE: we always write after reading
 int db_commit(sqlite3 *db);
 void db_rollback(sqlite3 *db); /* safe when no transaction is open */
 
+/* The first column of sql's first row as an integer, or -1 when sql does
+ * not prepare or gives no row. Not logged: a count of a table not yet
+ * created is a status's 0, not an error. */
+long long db_int(sqlite3 *db, const char *sql);
+
 /* 1 when table has column outside its primary key (a table an older
  * version keyed differently, to migrate), 0 when the column is in the key
  * or the table or column is absent, -1 on error. */

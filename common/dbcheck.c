@@ -25,18 +25,6 @@ static int on_progress(void *arg)
  * faults instead of 35 ms and 700, before it sent anything. */
 #define QUICK_CACHE_KIB 2048
 
-/* The connection's cache_size (as PRAGMA cache_size says it), or 0. */
-static int cache_size(sqlite3 *db)
-{
-    sqlite3_stmt *st = NULL;
-    int n = 0;
-    if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 static void set_cache_size(sqlite3 *db, int n)
 {
     char sql[48];
@@ -63,7 +51,7 @@ int dbcheck_run(sqlite3 *db, int budget_ms, char *why, size_t len)
     if (budget_ms >= 0) {
         sqlite3_progress_handler(db, 1000, on_progress, &deadline);
         /* negative: KiB; positive: pages (of at least 512 bytes) */
-        cache = cache_size(db);
+        cache = (int)db_int(db, "PRAGMA cache_size"); /* -1: unknown, left as it is */
         if (cache < -QUICK_CACHE_KIB || cache > QUICK_CACHE_KIB * 2)
             set_cache_size(db, -QUICK_CACHE_KIB);
         else

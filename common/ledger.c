@@ -407,21 +407,11 @@ int ledger_exists(sqlite3 *db)
     return now ? now : has(db, "table", "ledger");
 }
 
-static long long count_rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    long long n = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
-long long ledger_count_events(sqlite3 *db) { return count_rows(db, "SELECT count(*) FROM ledger"); }
+long long ledger_count_events(sqlite3 *db) { return db_int(db, "SELECT count(*) FROM ledger"); }
 
 long long ledger_count_quarantined(sqlite3 *db)
 {
-    return count_rows(db, "SELECT count(*) FROM quarantine");
+    return db_int(db, "SELECT count(*) FROM quarantine");
 }
 
 int ledger_received_since(ledger_t *l, const char *village, long long since, long *count)
@@ -497,7 +487,7 @@ int ledger_corrected(ledger_t *l, const char *village, const char *event_id, int
      * statement; nor, for the other question, while there is none. */
     int *known = arrived ? &l->any_pending : &l->any_corrections;
     if (*known == 0) {
-        long long n = count_rows(l->db, arrived ? "SELECT EXISTS (SELECT 1 FROM corrections WHERE pending)"
+        long long n = db_int(l->db, arrived ? "SELECT EXISTS (SELECT 1 FROM corrections WHERE pending)"
                                                 : "SELECT EXISTS (SELECT 1 FROM corrections)");
         if (n < 0) {
             log_error("ledger: corrections: %s", sqlite3_errmsg(l->db));

@@ -532,25 +532,15 @@ int outbox_record_refusal(outbox_t *ob, uint64_t seq, const char *event_id, cons
 
 int64_t outbox_refused(outbox_t *ob) { return outbox_count_refused(ob->db); }
 
-static long long count_rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    long long n = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 long long outbox_count_waiting(sqlite3 *db)
 {
-    return count_rows(db, "SELECT count(*) FROM outbox"
+    return db_int(db, "SELECT count(*) FROM outbox"
                           " WHERE seq > coalesce((SELECT acked_seq FROM outbox_meta WHERE id = 1), 0)");
 }
 
 long long outbox_count_refused(sqlite3 *db)
 {
-    return count_rows(db, "SELECT count(*) FROM outbox_refusals");
+    return db_int(db, "SELECT count(*) FROM outbox_refusals");
 }
 
 int outbox_last_refusal(sqlite3 *db, char *buf, size_t len)
@@ -806,7 +796,7 @@ int outbox_list(outbox_t *ob, uint64_t after, size_t max_items, outbox_entry_fn 
 
 long long outbox_count_delivered(sqlite3 *db)
 {
-    return count_rows(db, "SELECT count(*) FROM outbox"
+    return db_int(db, "SELECT count(*) FROM outbox"
                           " WHERE seq <= coalesce((SELECT acked_seq FROM outbox_meta WHERE id = 1), 0)");
 }
 
@@ -816,7 +806,7 @@ static long long meta_counter(sqlite3 *db, const char *col)
 {
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT coalesce((SELECT %s FROM outbox_meta WHERE id = 1), 0)", col);
-    long long n = count_rows(db, sql);
+    long long n = db_int(db, sql);
     return n < 0 && strncmp(sqlite3_errmsg(db), "no such column", 14) == 0 ? 0 : n;
 }
 

@@ -560,23 +560,12 @@ out:
     return rc;
 }
 
-/* status: "a table not yet created counts 0", so an error is no log line */
-static long long count_of(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    long long n = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 long long rollup_count_townships(sqlite3 *db)
 {
-    return count_of(db, "SELECT count(DISTINCT township) FROM rollup");
+    return db_int(db, "SELECT count(DISTINCT township) FROM rollup");
 }
 
 long long rollup_count_rows(sqlite3 *db)
 {
-    return count_of(db, "SELECT count(*) FROM rollup");
+    return db_int(db, "SELECT count(*) FROM rollup");
 }
