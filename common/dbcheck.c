@@ -25,13 +25,6 @@ static int on_progress(void *arg)
  * faults instead of 35 ms and 700, before it sent anything. */
 #define QUICK_CACHE_KIB 2048
 
-static void set_cache_size(sqlite3 *db, int n)
-{
-    char sql[48];
-    snprintf(sql, sizeof sql, "PRAGMA cache_size=%d", n);
-    sqlite3_exec(db, sql, NULL, NULL, NULL);
-}
-
 static void append(char *why, size_t len, const char *text)
 {
     size_t used = strlen(why);
@@ -53,7 +46,7 @@ int dbcheck_run(sqlite3 *db, int budget_ms, char *why, size_t len)
         /* negative: KiB; positive: pages (of at least 512 bytes) */
         cache = (int)db_int(db, "PRAGMA cache_size"); /* -1: unknown, left as it is */
         if (cache < -QUICK_CACHE_KIB || cache > QUICK_CACHE_KIB * 2)
-            set_cache_size(db, -QUICK_CACHE_KIB);
+            db_cache_size(db, -QUICK_CACHE_KIB);
         else
             cache = 0;
     }
@@ -92,7 +85,7 @@ done:
     if (budget_ms >= 0)
         sqlite3_progress_handler(db, 0, NULL, NULL);
     if (cache)
-        set_cache_size(db, cache);
+        db_cache_size(db, cache);
     return rc;
 }
 

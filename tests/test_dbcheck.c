@@ -131,6 +131,31 @@ static void test_quick_check_small_cache(void **state)
     db_close(&db);
 }
 
+/* db_open's settings, and db_cache_size: a connection given a small cache
+ * (the collector's daemon reading its backlog) reads a whole file within
+ * it; SQLite's Debian default of clearing freed bytes is off (db.c). */
+static void test_open_settings_and_cache_size(void **state)
+{
+    struct fx_file *f = *state;
+    sqlite3 *db = NULL;
+    int cur = 0, hi = 0;
+    make_db(f->path, 20000); /* about 7 MB */
+    assert_int_equal(db_open(f->path, &db), 0);
+    assert_int_equal(db_int(db, "PRAGMA secure_delete"), 0);
+    assert_int_equal(db_int(db, "PRAGMA cache_size"), -16384);
+    assert_int_equal(db_cache_size(db, -1024), 0);
+    assert_int_equal(db_int(db, "PRAGMA cache_size"), -1024);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM t WHERE length(c) = 300"), 20000);
+    assert_int_equal(sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_USED, &cur, &hi, 0), SQLITE_OK);
+    assert_true(cur > 0);
+    assert_true(cur <= 3 << 19); /* 1 MiB and the cache's own headers */
+    assert_int_equal(db_cache_size(db, -16384), 0);
+    assert_int_equal(db_int(db, "SELECT count(*) FROM t WHERE length(c) = 300"), 20000);
+    assert_int_equal(sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_USED, &cur, &hi, 0), SQLITE_OK);
+    assert_true(cur > 4 << 20); /* the file's pages now stay */
+    db_close(&db);
+}
+
 int main(void)
 {
     log_init("test_dbcheck", SB_LOG_ERROR);
@@ -139,6 +164,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damaged_pages_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quick_check_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quick_check_small_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_settings_and_cache_size, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
