@@ -38,10 +38,9 @@ long long db_int(sqlite3 *db, const char *sql);
 /* Sets the connection's page cache, n as PRAGMA cache_size takes it
  * (negative: KiB; positive: pages) and as db_int(db, "PRAGMA cache_size")
  * gives it back. A connection that reads a file once, in order, needs
- * little of the 16 MiB db_open gives: on the paravirtualised machines this
- * runs on, every page of cache is fresh memory the first time it fills,
- * and that costs more than reading the page (bench/README.md). 0 or -1
- * (not logged: the cache stays as it was, which is only slower). */
+ * little of the 16 MiB db_open gives: what it fills is memory held for
+ * pages it will not read again. 0 or -1 (not logged: the cache stays as
+ * it was). */
 int db_cache_size(sqlite3 *db, int n);
 
 /* 1 when table has column outside its primary key (a table an older
