@@ -593,16 +593,7 @@ out:
     return rc;
 }
 
-long long link_streams_count(sqlite3 *db)
-{
-    sqlite3_stmt *st = NULL;
-    long long n = -1;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM link_streams", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
+long long link_streams_count(sqlite3 *db) { return db_int(db, "SELECT count(*) FROM link_streams"); }
 
 int link_streams_each(sqlite3 *db, link_stream_fn *fn, void *arg)
 {
