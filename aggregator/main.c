@@ -333,7 +333,7 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, struct opts *o)
         zmq_pollitem_t items[3] = {
             {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
             {zap ? zap_socket(zap) : NULL, 0, zap ? ZMQ_POLLIN : 0, 0},
-            {up ? link_sender_socket(up) : NULL, 0, up ? ZMQ_POLLIN : 0, 0},
+            {up ? link_sender_socket(up) : NULL, 0, up ? link_sender_events(up) : 0, 0},
         };
         if (zmq_poll(items, 3, 200) < 0)
             continue; /* EINTR: the loop condition decides */

@@ -89,8 +89,13 @@ int link_sender_new(void *zctx, const char *endpoint, outbox_t *ob, const char *
                     const struct link_options *opts, link_sender_t **out);
 void link_sender_destroy(link_sender_t **s);
 
-/* The DEALER, for zmq_poll (ZMQ_POLLIN). */
+/* The DEALER, for zmq_poll with the events of link_sender_events. */
 void *link_sender_socket(link_sender_t *s);
+/* ZMQ_POLLIN, and ZMQ_POLLOUT while the last pump had something to send
+ * and no connection (or a full pipe): poll for these and pump again when
+ * POLLOUT comes, so delivery starts the moment the receiver answers, not
+ * at the next timeout. */
+short link_sender_events(const link_sender_t *s);
 void link_sender_set_refusal_cb(link_sender_t *s, link_refusal_fn fn, void *arg);
 
 /* Sends what the window allows (reading new items from the outbox) and

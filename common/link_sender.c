@@ -41,6 +41,7 @@ struct link_sender {
     struct inflight *fl; /* batches in flight, oldest first from fl_head */
     size_t fl_head, fl_n, fl_cap, fl_bytes;
     int64_t last_heard;  /* last ack of any kind (now_ms) */
+    int blocked;         /* the last pump had a batch to send and no pipe took it */
     link_refusal_fn refusal_fn;
     void *refusal_arg;
     /* The batch in hand, reused from one batch to the next. Payloads are
@@ -119,6 +120,15 @@ void link_sender_destroy(link_sender_t **ps)
 }
 
 void *link_sender_socket(link_sender_t *s) { return s->sock; }
+
+short link_sender_events(const link_sender_t *s)
+{
+    /* With ZMQ_IMMEDIATE a pipe exists only once the handshake is done, so
+     * POLLOUT is the moment the connection comes up (or a full pipe drains).
+     * Without it a sender that started before its receiver slept out its
+     * poll: the receiver says nothing until it gets a batch. */
+    return (short)(ZMQ_POLLIN | (s->blocked ? ZMQ_POLLOUT : 0));
+}
 uint64_t link_sender_acked(const link_sender_t *s) { return s->acked; }
 
 void link_sender_set_refusal_cb(link_sender_t *s, link_refusal_fn fn, void *arg)
@@ -244,6 +254,7 @@ int link_sender_pump(link_sender_t *s)
         if (s->resend_wait_ms < RESEND_BACKOFF_MAX * s->o.resend_ms)
             s->resend_wait_ms *= 2;
     }
+    s->blocked = 0;
     while (s->sent_upto - s->acked < (uint64_t)s->o.window && s->fl_bytes < s->o.window_bytes) {
         size_t room = (size_t)((uint64_t)s->o.window - (s->sent_upto - s->acked));
         size_t max_items = (size_t)s->o.batch_items < room ? (size_t)s->o.batch_items : room;
@@ -257,16 +268,22 @@ int link_sender_pump(link_sender_t *s)
         if (n < 0 || s->collect_failed)
             return -1;
         if (s->nitems == 0) {
-            if (s->sent_upto == s->acked && now_ms() - s->last_heard >= PROBE_MS &&
-                send_batch(s, s->sent_upto) > 0)
-                s->last_heard = now_ms(); /* the next probe after PROBE_MS */
+            if (s->sent_upto == s->acked && now_ms() - s->last_heard >= PROBE_MS) {
+                int sent = send_batch(s, s->sent_upto);
+                if (sent > 0)
+                    s->last_heard = now_ms(); /* the next probe after PROBE_MS */
+                else if (sent == 0)
+                    s->blocked = 1;
+            }
             break;
         }
         int sent = send_batch(s, s->sent_upto);
         if (sent < 0)
             return -1;
-        if (sent == 0)
-            break; /* no connection or a full pipe: the next pump tries again */
+        if (sent == 0) {
+            s->blocked = 1; /* no connection or a full pipe: POLLOUT says when */
+            break;
+        }
         /* The resend clock starts when something goes in flight, not at the
          * last ack, however long ago that was. */
         if (s->sent_upto == s->acked)
@@ -426,7 +443,7 @@ int link_sender_step(link_sender_t *s, int timeout_ms)
         if (link_sender_pump(s) < 0)
             return -1;
         int64_t left = deadline - now_ms();
-        zmq_pollitem_t it = {s->sock, 0, ZMQ_POLLIN, 0};
+        zmq_pollitem_t it = {s->sock, 0, link_sender_events(s), 0};
         int n = zmq_poll(&it, 1, left <= 0 ? 0 : left > STEP_SLICE_MS ? STEP_SLICE_MS : (long)left);
         if (n < 0) {
             if (errno == EINTR)
@@ -439,6 +456,8 @@ int link_sender_step(link_sender_t *s, int timeout_ms)
                 return -1;
             return link_sender_pump(s);
         }
+        if (n > 0 && (it.revents & ZMQ_POLLOUT))
+            return link_sender_pump(s);
         if (now_ms() >= deadline)
             return 0;
     }

@@ -335,7 +335,7 @@ static int serve(const struct opts *o)
         zmq_pollitem_t it[3] = {
             {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
             {zap ? zap_socket(zap) : NULL, 0, zap ? ZMQ_POLLIN : 0, 0},
-            {up ? link_sender_socket(up) : NULL, 0, up ? ZMQ_POLLIN : 0, 0},
+            {up ? link_sender_socket(up) : NULL, 0, up ? link_sender_events(up) : 0, 0},
         };
         if (zmq_poll(it, 3, cards_left ? 0 : up ? 200 : 500) < 0)
             continue;
