@@ -330,18 +330,17 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, struct opts *o)
         if (up && link_sender_pump(up) < 0)
             failed = 1;
         outbox_tidy(ob, o->keep_days); /* logged; the next second tries again */
-        zmq_pollitem_t items[3] = {
+        if (zap && zap_failed(zap))
+            goto out;
+        zmq_pollitem_t items[2] = {
             {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
-            {zap ? zap_socket(zap) : NULL, 0, zap ? ZMQ_POLLIN : 0, 0},
             {up ? link_sender_socket(up) : NULL, 0, up ? link_sender_events(up) : 0, 0},
         };
-        if (zmq_poll(items, 3, 200) < 0)
+        if (zmq_poll(items, 2, 200) < 0)
             continue; /* EINTR: the loop condition decides */
-        if (zap && (items[1].revents & ZMQ_POLLIN) && zap_on_readable(zap) < 0)
-            goto out;
         if ((items[0].revents & ZMQ_POLLIN) && link_receiver_on_readable(recv) < 0)
             failed = 1;
-        if (up && (items[2].revents & ZMQ_POLLIN) && link_sender_on_readable(up) < 0)
+        if (up && (items[1].revents & ZMQ_POLLIN) && link_sender_on_readable(up) < 0)
             failed = 1;
     }
     log_info("stopping: every acknowledged batch is committed");

@@ -28,9 +28,9 @@
  * at once (one written, one prepared), decoded as well as raw. */
 #define BURST_BYTES (1u << 20)
 /* Bursts per on_readable call: a burst is tens of milliseconds, so the
- * caller gets control back often enough to obey SIGTERM within its 2 s,
- * answer ZAP handshakes and feed its own upstream while senders keep the
- * pipe full. */
+ * caller gets control back often enough to obey SIGTERM within its 2 s
+ * and feed its own upstream while senders keep the pipe full (handshakes
+ * are answered on the ZAP handler's own thread, zap.h). */
 #define BURSTS_PER_CALL 8
 
 struct rmsg {

@@ -1,51 +1,111 @@
 #include "zap.h"
+#include "db.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "roster.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
+/* The thread's poll slice: how soon zap_destroy is obeyed. */
+#define ZAP_POLL_MS 100
+
 struct zap {
-    void *sock;
-    sqlite3 *db;
-    struct zap_stats stats;
+    void *sock;         /* used by the thread only, once it runs */
+    sqlite3 *db;        /* the thread's own read-only connection */
+    pthread_t thread;
+    int started;
+    atomic_int stop, failed;
+    atomic_ulong accepted, refused;
     struct ratelimit rl; /* refusal lines */
 };
 
+static int on_readable(zap_t *z);
+
+static void *zap_main(void *arg)
+{
+    zap_t *z = arg;
+    while (!atomic_load(&z->stop)) {
+        zmq_pollitem_t it = {z->sock, 0, ZMQ_POLLIN, 0};
+        int n = zmq_poll(&it, 1, ZAP_POLL_MS);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || (n > 0 && on_readable(z) < 0)) {
+            log_error("zap: the authentication handler failed: %s", zmq_strerror(zmq_errno()));
+            atomic_store(&z->failed, 1);
+            break;
+        }
+    }
+    return NULL;
+}
+
 int zap_new(void *zctx, sqlite3 *db, zap_t **out)
 {
+    int rc = -1;
     zap_t *z = calloc(1, sizeof *z);
     if (!z)
-        return -1;
-    z->db = db;
+        goto out;
+    const char *path = sqlite3_db_filename(db, "main");
     int linger = 0;
     z->sock = zmq_socket(zctx, ZMQ_REP);
     if (!z->sock || zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-        zmq_bind(z->sock, "inproc://zeromq.zap.01") != 0 || roster_init(db) < 0) {
+        zmq_bind(z->sock, "inproc://zeromq.zap.01") != 0) {
         log_error("zap: cannot start the authentication handler: %s", zmq_strerror(zmq_errno()));
-        zap_destroy(&z);
-        return -1;
+        goto out;
+    }
+    if (roster_init(db) < 0 || !path || !*path || db_open_readonly(path, &z->db) < 0) {
+        log_error("zap: cannot read the roster of %s", path && *path ? path : "(no file)");
+        goto out;
+    }
+    /* Signals stay with the program's own loop (daemon.h). */
+    sigset_t all, old;
+    sigfillset(&all);
+    if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
+        goto out;
+    z->started = pthread_create(&z->thread, NULL, zap_main, z) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!z->started) {
+        log_error("zap: cannot start the authentication thread");
+        goto out;
     }
     *out = z;
-    return 0;
+    z = NULL;
+    rc = 0;
+out:
+    zap_destroy(&z);
+    return rc;
 }
 
 void zap_destroy(zap_t **pz)
 {
-    if (!pz || !*pz)
+    zap_t *z = pz ? *pz : NULL;
+    if (!z)
         return;
-    if ((*pz)->sock)
-        zmq_close((*pz)->sock);
-    free(*pz);
+    if (z->started) {
+        atomic_store(&z->stop, 1);
+        pthread_join(z->thread, NULL);
+    }
+    if (z->sock)
+        zmq_close(z->sock);
+    db_close(&z->db);
+    free(z);
     *pz = NULL;
 }
 
-void *zap_socket(zap_t *z) { return z->sock; }
-void zap_stats(const zap_t *z, struct zap_stats *out) { *out = z->stats; }
+int zap_failed(const zap_t *z) { return atomic_load(&z->failed); }
+
+void zap_stats(const zap_t *z, struct zap_stats *out)
+{
+    out->accepted = atomic_load(&z->accepted);
+    out->refused = atomic_load(&z->refused);
+}
 
 /* At most 10 refusal lines a minute (ratelimit.h): a flood of bad
  * handshakes must not fill the disk with logs. */
@@ -79,7 +139,8 @@ static int reply(zap_t *z, const char *request_id, size_t id_len, const char *st
     return 0;
 }
 
-int zap_on_readable(zap_t *z)
+/* Answers every waiting request. 0 or -1. */
+static int on_readable(zap_t *z)
 {
     for (;;) {
         zmq_msg_t parts[8];
@@ -128,10 +189,10 @@ int zap_on_readable(zap_t *z)
         for (int i = 0; i < n && i < 8; i++)
             zmq_msg_close(&parts[i]);
         if (status[0] == '2') {
-            z->stats.accepted++;
+            atomic_fetch_add(&z->accepted, 1);
             log_debug("accepted connection from %s as %s", address, code);
         } else {
-            z->stats.refused++;
+            atomic_fetch_add(&z->refused, 1);
             log_refusal(z, address, text);
         }
         if (reply(z, request_id, id_len, status, text, code, key) < 0)

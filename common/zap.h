@@ -21,15 +21,23 @@
 
 typedef struct zap zap_t;
 
-/* zctx and db borrowed. 0 or -1 (logged). */
+/* Binds the handler's socket (so it is there before the receiver binds)
+ * and starts its thread, which answers every request on a read-only
+ * connection of its own to db's file. Its own thread because the thread
+ * that writes batches holds its loop for a group commit at a time (tens
+ * to hundreds of ms on a busy machine): a village connecting meanwhile
+ * waited that long for its handshake before it could deliver anything.
+ * zctx and db borrowed (db: the roster tables are created in it here).
+ * 0 or -1 (logged). */
 int zap_new(void *zctx, sqlite3 *db, zap_t **out);
+/* Stops the thread (within ZAP_POLL_MS) and closes the socket. */
 void zap_destroy(zap_t **z);
-/* The REP socket, for zmq_poll (ZMQ_POLLIN). */
-void *zap_socket(zap_t *z);
-/* Answers every waiting request. 0 or -1. */
-int zap_on_readable(zap_t *z);
+/* 1 once the handler could not answer (its socket failed): handshakes
+ * would hang from then on, so the program stops. Checked by the loop. */
+int zap_failed(const zap_t *z);
 
 struct zap_stats { unsigned long accepted, refused; };
+/* Safe from any thread. */
 void zap_stats(const zap_t *z, struct zap_stats *out);
 
 #endif

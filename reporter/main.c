@@ -332,19 +332,18 @@ static int serve(const struct opts *o)
         int failed = up && link_sender_pump(up) < 0;
         if (ob)
             outbox_tidy(ob, o->keep_days); /* logged; the next second tries again */
-        zmq_pollitem_t it[3] = {
+        if (zap && zap_failed(zap))
+            goto out;
+        zmq_pollitem_t it[2] = {
             {link_receiver_socket(recv), 0, ZMQ_POLLIN, 0},
-            {zap ? zap_socket(zap) : NULL, 0, zap ? ZMQ_POLLIN : 0, 0},
             {up ? link_sender_socket(up) : NULL, 0, up ? link_sender_events(up) : 0, 0},
         };
-        if (zmq_poll(it, 3, cards_left ? 0 : up ? 200 : 500) < 0)
+        if (zmq_poll(it, 2, cards_left ? 0 : up ? 200 : 500) < 0)
             continue;
-        if (zap && (it[1].revents & ZMQ_POLLIN) && zap_on_readable(zap) < 0)
-            goto out;
         fed = (it[0].revents & ZMQ_POLLIN) != 0;
         if (fed && link_receiver_on_readable(recv) < 0)
             failed = 1;
-        if (up && (it[2].revents & ZMQ_POLLIN) && link_sender_on_readable(up) < 0)
+        if (up && (it[1].revents & ZMQ_POLLIN) && link_sender_on_readable(up) < 0)
             failed = 1;
         if (failed) {
             /* the batch was rolled back and not acknowledged: the township
