@@ -29,7 +29,7 @@ RUNS=$T/out/runs.jsonl
 median() { jq -r --arg id "$1" '.figures[] | select(.id == $id) | .value.median // 0' "$R"; }
 measured() { jq -e --arg id "$1" '[.figures[] | select(.id == $id and .value.median > 0)] | length == 1' "$R" >/dev/null; }
 for id in zmq_raw zmq_raw_curve sqlite_raw sqlite_raw_shuffled pb_encode pb_decode pb_codec_decode \
-    ingest ingest_hwm_aggregator catchup catchup_hwm_collector latency_p99 \
+    ingest ingest_after_first ingest_hwm_aggregator catchup catchup_hwm_collector latency_p99 \
     report_township_10000 report_county_10000 mqtt nats ingest_vs_nats \
     tiers_ingest_county tiers_ingest_city tiers_ingest_province tiers_hwm_max tiers_disk_province \
     tiers_catchup tiers_report_text tiers_report_json; do
@@ -37,6 +37,8 @@ for id in zmq_raw zmq_raw_curve sqlite_raw sqlite_raw_shuffled pb_encode pb_deco
 done
 check_eq "ingest: the run delivered exactly once" true \
     "$(jq -s '[.[] | select(.fig == "ingest") | .exactly_once] | (length > 0 and all)' "$RUNS")"
+check_eq "ingest: its first commit lies inside the run, after the collectors' exec" true \
+    "$(jq -s '[.[] | select(.fig == "ingest") | .first_commit_s > 0 and .first_commit_s < .seconds] | (length > 0 and all)' "$RUNS")"
 check_eq "catch-up: the run delivered exactly once" true \
     "$(jq -s '[.[] | select(.fig == "catchup") | .exactly_once] | (length > 0 and all)' "$RUNS")"
 check_eq "ingest's ratio is paired with its own baseline 2 runs" 1 \
