@@ -90,9 +90,10 @@ against($cu; $r | runs("sqlite_raw_beside_catchup"); $cur; $sql) as $cuv |
         (($ing | map(select(.rate_after_first != null))) as $f |
          if ($f | length) > 0 then
            ($f | map({run, rate: .rate_after_first})) as $fr |
+           against($fr; $r | runs("sqlite_raw_beside_ingest"); ($fr | stats(.rate)); $sql) as $frv |
            fig("ingest_after_first"; "   the same runs from their first commit on (no target)"; "events/s"; ($fr | stats(.rate)))
-           + against($fr; $r | runs("sqlite_raw_beside_ingest"); ($fr | stats(.rate)); $sql)
-           + {note: "first commit \($f | stats(.first_commit_s) | .median | r2) s (median) after the collectors' exec, in runs of \($f | stats(.seconds) | .median | r2) s\(note_pairs(against($fr; $r | runs("sqlite_raw_beside_ingest"); ($fr | stats(.rate)); $sql)))"}
+           + $frv
+           + {note: "first commit \($f | stats(.first_commit_s) | .median | r2) s (median) after the collectors' exec, in runs of \($f | stats(.seconds) | .median | r2) s\(note_pairs($frv))"}
          else empty end),
         # what eight senders' windows in flight cost the receiver
         (fig("ingest_hwm_aggregator"; "   peak memory (VmHWM), aggregator, 8 senders"; "MiB"; ($ing | stats(.hwm_aggregator_kib / 1024)))

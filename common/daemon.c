@@ -42,3 +42,14 @@ int64_t daemon_now_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int daemon_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
+        return -1;
+    int rc = pthread_create(t, NULL, fn, arg) == 0 ? 0 : -1;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}

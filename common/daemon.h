@@ -4,6 +4,7 @@
 #ifndef SHIBAO_DAEMON_H
 #define SHIBAO_DAEMON_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 /* Installs SIGTERM/SIGINT (stop) and SIGHUP (reload) handlers (without SA_RESTART, so zmq_poll returns
@@ -15,5 +16,9 @@ int daemon_stopping(void);
  * (the township profile; the roster is read at every handshake anyway). */
 int daemon_reload_requested(void);
 int64_t daemon_now_ms(void);
+/* pthread_create with every signal blocked in the new thread, so that
+ * SIGTERM/SIGINT/SIGHUP always reach the program's own loop (which polls
+ * with EINTR). 0, or -1 when no thread was started. */
+int daemon_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 #endif

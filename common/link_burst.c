@@ -1,11 +1,11 @@
 /* link: the receiver's two-thread burst pipeline (the next burst prepared while one is written). */
 #include "link_int.h"
 #include "codec.h"
+#include "daemon.h"
 #include "log.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,18 +109,11 @@ static void *worker_thread(void *arg)
     return NULL;
 }
 
-/* Starts the second thread with every signal blocked, so SIGTERM and
- * SIGHUP always reach the daemon's own thread. 1 started, 0 not (the caller
- * then does the job on its own thread). */
+/* Starts the second thread (signals blocked: daemon.h). 1 started, 0 not
+ * (the caller then does the job on its own thread). */
 static int start_worker(pthread_t *t, struct worker_job *job)
 {
-    sigset_t all, old;
-    sigfillset(&all);
-    if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
-        return 0;
-    int started = pthread_create(t, NULL, worker_thread, job) == 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return started;
+    return daemon_thread_start(t, worker_thread, job) == 0;
 }
 
 /* Ends a job started with start_worker (threaded) by joining in its

@@ -1,4 +1,5 @@
 #include "zap.h"
+#include "daemon.h"
 #include "db.h"
 #include "log.h"
 #include "ratelimit.h"
@@ -6,8 +7,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -64,13 +63,7 @@ int zap_new(void *zctx, sqlite3 *db, zap_t **out)
         log_error("zap: cannot read the roster of %s", path && *path ? path : "(no file)");
         goto out;
     }
-    /* Signals stay with the program's own loop (daemon.h). */
-    sigset_t all, old;
-    sigfillset(&all);
-    if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
-        goto out;
-    z->started = pthread_create(&z->thread, NULL, zap_main, z) == 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    z->started = daemon_thread_start(&z->thread, zap_main, z) == 0;
     if (!z->started) {
         log_error("zap: cannot start the authentication thread");
         goto out;
