@@ -22,8 +22,11 @@ static int on_progress(void *arg)
 /* The page cache a quick check runs with. It reads each page once, so a
  * bigger cache only costs memory: with the programs' 16 MiB (db.c), a
  * collector's start on an outbox of 17 MB took 120 ms and 4,300 page
- * faults instead of 35 ms and 700, before it sent anything. */
-#define QUICK_CACHE_KIB 2048
+ * faults instead of 35 ms and 700, before it sent anything. And 2 MiB
+ * still cost page faults to fill: 256 KiB (16 pages, reused) took a
+ * collector's whole start from 42 to 34 ms of CPU (bench/README.md, "sixth
+ * round"); the check reads the file in order, so 64 KiB was no faster. */
+#define QUICK_CACHE_KIB 256
 
 static void append(char *why, size_t len, const char *text)
 {
