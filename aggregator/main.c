@@ -2,6 +2,7 @@
  * link receiver, ingest, and the upstream feed to the county together. */
 #include "admin.h"
 #include "backup.h"
+#include "checkpointer.h"
 #include "config.h"
 #include "daemon.h"
 #include "heap.h"
@@ -296,6 +297,9 @@ static int serve(sqlite3 *db, ingest_t *ing, outbox_t *ob, struct opts *o)
     link_sender_t *up = NULL;
     zap_t *zap = NULL;
     metrics_t *metrics = NULL;
+    checkpointer_t *ckpt = NULL;
+    if (checkpointer_new(db, &ckpt) < 0)
+        goto out;
     if (o->metrics && metrics_new(o->metrics, o->metrics_public, &metrics) < 0)
         goto out;
     /* The ZAP handler must be bound before the receiver, in its context. */
@@ -350,6 +354,7 @@ out:
     link_receiver_destroy(&recv);
     zap_destroy(&zap);
     metrics_destroy(&metrics);
+    checkpointer_destroy(&ckpt);
     zmq_ctx_term(zctx);
     return rc;
 }
